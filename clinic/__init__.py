@@ -1,0 +1,1 @@
+"""The shared kernel: settings, storage and the domain types every component uses."""

@@ -1,0 +1,286 @@
+"""The medical record store: every read and write of patient data goes through here."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import uuid
+from dataclasses import asdict
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import func, select, update
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from clinic.db import sessionmaker
+from clinic.domain import (
+    CallMode,
+    ConsultationStatus,
+    Principal,
+    Reason,
+    Role,
+    Segment,
+    Speaker,
+    Word,
+)
+from clinic.tables import (
+    AuditEntry,
+    Consultation,
+    Doctor,
+    Invitation,
+    Patient,
+    ProtocolRow,
+    TranscriptSegmentRow,
+)
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _aware(value: datetime) -> datetime:
+    # SQLite hands back naive datetimes even for timezone=True columns.
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+class Records:
+    def __init__(self, engine: AsyncEngine) -> None:
+        self._session = sessionmaker(engine)
+
+    # --- people -------------------------------------------------------------
+
+    async def add_patient(self, full_name: str, phone: str, language: str = "ru") -> Patient:
+        patient = Patient(
+            id=str(uuid.uuid4()), full_name=full_name, phone=phone, language=language,
+            created_at=now(),
+        )
+        async with self._session() as s, s.begin():
+            s.add(patient)
+        return patient
+
+    async def add_doctor(self, full_name: str, specialty: str) -> tuple[Doctor, str]:
+        """Returns the doctor and their access key, which is not stored and cannot be shown again."""
+        key = secrets.token_urlsafe(24)
+        doctor = Doctor(
+            id=str(uuid.uuid4()), full_name=full_name, specialty=specialty,
+            access_key_hash=token_hash(key), created_at=now(),
+        )
+        async with self._session() as s, s.begin():
+            s.add(doctor)
+        return doctor, key
+
+    async def count_doctors(self) -> int:
+        async with self._session() as s:
+            return int(await s.scalar(select(func.count()).select_from(Doctor)) or 0)
+
+    async def invite(self, patient_id: str, reason: Reason, ttl_s: int) -> str:
+        """Creates an invitation link token for the patient; only its hash is stored."""
+        token = secrets.token_urlsafe(24)  # 192 random bits
+        created = now()
+        async with self._session() as s, s.begin():
+            s.add(Invitation(
+                id=str(uuid.uuid4()), patient_id=patient_id, token_hash=token_hash(token),
+                reason=reason.value, created_at=created,
+                expires_at=created + timedelta(seconds=ttl_s),
+            ))
+        return token
+
+    async def patient_by_token(self, token: str) -> tuple[Principal, Reason] | None:
+        async with self._session() as s:
+            row = (await s.execute(
+                select(Invitation, Patient)
+                .join(Patient, Patient.id == Invitation.patient_id)
+                .where(Invitation.token_hash == token_hash(token))
+            )).first()
+        if row is None:
+            return None
+        invitation, patient = row
+        if _aware(invitation.expires_at) <= now():
+            return None
+        return Principal(Role.PATIENT, patient.id, patient.full_name), Reason(invitation.reason)
+
+    async def doctor_by_key(self, key: str) -> Principal | None:
+        async with self._session() as s:
+            doctor = await s.scalar(select(Doctor).where(Doctor.access_key_hash == token_hash(key)))
+        if doctor is None:
+            return None
+        return Principal(Role.DOCTOR, doctor.id, doctor.full_name)
+
+    async def patient(self, patient_id: str) -> Patient | None:
+        async with self._session() as s:
+            return await s.get(Patient, patient_id)
+
+    async def doctor(self, doctor_id: str) -> Doctor | None:
+        async with self._session() as s:
+            return await s.get(Doctor, doctor_id)
+
+    # --- the queue and consultations ----------------------------------------
+
+    async def open_consultation_of(self, patient_id: str) -> Consultation | None:
+        """The patient's waiting or active consultation, if any: a rejoin finds it here."""
+        async with self._session() as s:
+            return await s.scalar(
+                select(Consultation)
+                .where(Consultation.patient_id == patient_id)
+                .where(Consultation.status.in_(
+                    [ConsultationStatus.WAITING.value, ConsultationStatus.ACTIVE.value]))
+                .order_by(Consultation.queued_at.desc())
+                .limit(1)
+            )
+
+    async def enqueue(
+        self, patient_id: str, reason: Reason, mode: CallMode, language: str
+    ) -> Consultation:
+        existing = await self.open_consultation_of(patient_id)
+        if existing is not None:
+            return existing
+        consultation = Consultation(
+            id=str(uuid.uuid4()), patient_id=patient_id, doctor_id=None, reason=reason.value,
+            mode=mode.value, language=language, status=ConsultationStatus.WAITING.value,
+            queued_at=now(), started_at=None, ended_at=None,
+        )
+        async with self._session() as s, s.begin():
+            s.add(consultation)
+        return consultation
+
+    async def waiting(self) -> list[tuple[Consultation, Patient]]:
+        async with self._session() as s:
+            rows = await s.execute(
+                select(Consultation, Patient)
+                .join(Patient, Patient.id == Consultation.patient_id)
+                .where(Consultation.status == ConsultationStatus.WAITING.value)
+                .order_by(Consultation.queued_at)
+            )
+            return [(c, p) for c, p in rows.all()]
+
+    async def take(self, doctor_id: str, consultation_id: str | None) -> Consultation | None:
+        """Atomically moves one waiting consultation to the doctor: two doctors never get one."""
+        async with self._session() as s, s.begin():
+            if consultation_id is None:
+                consultation_id = await s.scalar(
+                    select(Consultation.id)
+                    .where(Consultation.status == ConsultationStatus.WAITING.value)
+                    .order_by(Consultation.queued_at)
+                    .limit(1)
+                )
+                if consultation_id is None:
+                    return None
+            result = await s.execute(
+                update(Consultation)
+                .where(Consultation.id == consultation_id)
+                .where(Consultation.status == ConsultationStatus.WAITING.value)
+                .values(status=ConsultationStatus.ACTIVE.value, doctor_id=doctor_id,
+                        started_at=now())
+            )
+            if result.rowcount != 1:  # type: ignore[attr-defined]
+                return None
+            return await s.get(Consultation, consultation_id)
+
+    async def consultation(self, consultation_id: str) -> Consultation | None:
+        async with self._session() as s:
+            return await s.get(Consultation, consultation_id)
+
+    async def active_consultation_of_doctor(self, doctor_id: str) -> Consultation | None:
+        async with self._session() as s:
+            return await s.scalar(
+                select(Consultation)
+                .where(Consultation.doctor_id == doctor_id)
+                .where(Consultation.status == ConsultationStatus.ACTIVE.value)
+                .limit(1)
+            )
+
+    async def finish(self, consultation_id: str, status: ConsultationStatus) -> bool:
+        """Ends an open consultation; False when it was already over."""
+        async with self._session() as s, s.begin():
+            result = await s.execute(
+                update(Consultation)
+                .where(Consultation.id == consultation_id)
+                .where(Consultation.status.in_(
+                    [ConsultationStatus.WAITING.value, ConsultationStatus.ACTIVE.value]))
+                .values(status=status.value, ended_at=now())
+            )
+            return result.rowcount == 1  # type: ignore[attr-defined]
+
+    # --- transcript ---------------------------------------------------------
+
+    async def add_segment(self, segment: Segment) -> None:
+        async with self._session() as s, s.begin():
+            s.add(TranscriptSegmentRow(
+                consultation_id=segment.consultation_id, speaker=segment.speaker.value,
+                kind=segment.kind, start_s=segment.start, end_s=segment.end, text=segment.text,
+                confidence=segment.confidence, words=[asdict(w) for w in segment.words],
+                created_at=now(),
+            ))
+
+    async def segments(self, consultation_id: str) -> list[Segment]:
+        async with self._session() as s:
+            rows = await s.scalars(
+                select(TranscriptSegmentRow)
+                .where(TranscriptSegmentRow.consultation_id == consultation_id)
+                .order_by(TranscriptSegmentRow.start_s, TranscriptSegmentRow.id)
+            )
+            return [
+                Segment(
+                    consultation_id=r.consultation_id, speaker=Speaker(r.speaker),
+                    start=r.start_s, end=r.end_s, text=r.text, confidence=r.confidence,
+                    words=tuple(Word(**w) for w in r.words), kind=r.kind,  # type: ignore[arg-type]
+                )
+                for r in rows
+            ]
+
+    # --- protocols ----------------------------------------------------------
+
+    async def save_protocol(
+        self, consultation_id: str, data: dict[str, object], html: str, status: str = "draft"
+    ) -> ProtocolRow:
+        async with self._session() as s, s.begin():
+            latest = await s.scalar(
+                select(func.max(ProtocolRow.version))
+                .where(ProtocolRow.consultation_id == consultation_id)
+            )
+            row = ProtocolRow(
+                id=str(uuid.uuid4()), consultation_id=consultation_id,
+                version=int(latest or 0) + 1, status=status, data=data, html=html,
+                created_at=now(),
+            )
+            s.add(row)
+        return row
+
+    async def latest_protocol(self, consultation_id: str) -> ProtocolRow | None:
+        async with self._session() as s:
+            return await s.scalar(
+                select(ProtocolRow)
+                .where(ProtocolRow.consultation_id == consultation_id)
+                .order_by(ProtocolRow.version.desc())
+                .limit(1)
+            )
+
+    # --- audit --------------------------------------------------------------
+
+    async def audit(
+        self,
+        actor: Principal | None,
+        action: str,
+        *,
+        patient_id: str | None = None,
+        object_id: str | None = None,
+        source: str | None = None,
+        outcome: str = "ok",
+        detail: str | None = None,
+    ) -> None:
+        async with self._session() as s, s.begin():
+            s.add(AuditEntry(
+                at=now(), actor_role=actor.role.value if actor else "anonymous",
+                actor_id=actor.id if actor else None, action=action, patient_id=patient_id,
+                object_id=object_id, source=source, outcome=outcome, detail=detail,
+            ))
+
+    async def audit_entries(self, patient_id: str | None = None) -> list[AuditEntry]:
+        async with self._session() as s:
+            query = select(AuditEntry).order_by(AuditEntry.id)
+            if patient_id is not None:
+                query = query.where(AuditEntry.patient_id == patient_id)
+            return list(await s.scalars(query))

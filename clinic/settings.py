@@ -1,0 +1,78 @@
+"""All configuration, read once from the environment into one typed object."""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+PREFIX = "TELEMED_"
+
+
+@dataclass(frozen=True)
+class Settings:
+    data_dir: Path
+    database_url: str
+    redis_url: str | None
+    public_base_url: str
+    host: str
+    port: int
+    secret_key: str
+    # Language code -> Vosk model directory, from TELEMED_VOSK_MODEL_<LANG>.
+    vosk_models: Mapping[str, Path] = field(default_factory=dict)
+    # Where `telemed models install` puts models and where they are looked up next.
+    models_dir: Path = Path("models")
+    default_language: str = "ru"
+    ice_servers: tuple[Mapping[str, object], ...] = ()
+    # Largest socket.io payload a handler accepts; larger ones get an error event.
+    max_message_bytes: int = 64 * 1024
+    invitation_ttl_s: int = 24 * 3600
+    recordings_dir: Path = Path("recordings")
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+        env = os.environ if env is None else env
+
+        def get(name: str, default: str) -> str:
+            return env.get(PREFIX + name, default)
+
+        data_dir = Path(get("DATA_DIR", "data")).resolve()
+        host = get("HOST", "127.0.0.1")
+        port = int(get("PORT", "8080"))
+        models = {
+            key[len(PREFIX + "VOSK_MODEL_") :].lower(): Path(value)
+            for key, value in env.items()
+            if key.startswith(PREFIX + "VOSK_MODEL_") and value
+        }
+        return cls(
+            data_dir=data_dir,
+            database_url=get("DATABASE_URL", f"sqlite+aiosqlite:///{data_dir / 'telemed.db'}"),
+            redis_url=get("REDIS_URL", "") or None,
+            public_base_url=get("PUBLIC_BASE_URL", f"http://{host}:{port}").rstrip("/"),
+            host=host,
+            port=port,
+            secret_key=get("SECRET_KEY", "") or _data_dir_secret(data_dir),
+            vosk_models=models,
+            models_dir=Path(get("MODELS_DIR", str(data_dir / "models"))),
+            default_language=get("LANGUAGE", "ru"),
+            ice_servers=tuple(json.loads(get("ICE_SERVERS", "[]"))),
+            max_message_bytes=int(get("MAX_MESSAGE_BYTES", str(64 * 1024))),
+            invitation_ttl_s=int(get("INVITATION_TTL_S", str(24 * 3600))),
+            recordings_dir=Path(get("RECORDINGS_DIR", str(data_dir / "recordings"))),
+        )
+
+
+def _data_dir_secret(data_dir: Path) -> str:
+    """The embedded default: a random secret kept beside the database, never in the repo."""
+    path = data_dir / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    data_dir.mkdir(parents=True, exist_ok=True)
+    value = secrets.token_urlsafe(32)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as f:
+        f.write(value)
+    return value

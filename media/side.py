@@ -1,0 +1,59 @@
+"""Reads one side's audio track: records it and feeds its transcriber."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
+
+from media.pcm import BYTES_PER_SECOND, PcmConverter
+from media.recording import WavRecording
+from transcription.stream import SideTranscriber
+
+log = logging.getLogger(__name__)
+
+# Vosk is fed in chunks of this length: large enough to keep thread hand-offs rare,
+# small enough that live captions follow speech closely.
+CHUNK_BYTES = BYTES_PER_SECOND // 5
+
+
+class SideRecorder:
+    def __init__(
+        self, track: MediaStreamTrack, transcriber: SideTranscriber, recording: WavRecording
+    ) -> None:
+        self._track = track
+        self._transcriber = transcriber
+        self._recording = recording
+        self._converter = PcmConverter()
+        self._pending = bytearray()
+        self.received_bytes = 0
+        self._task = asyncio.create_task(self._run())
+
+    async def _run(self) -> None:
+        try:
+            while True:
+                frame = await self._track.recv()
+                self._take(self._converter.convert(frame))  # type: ignore[arg-type]
+        except MediaStreamError:
+            pass  # the track ended: the peer connection closed
+
+    def _take(self, pcm: bytes) -> None:
+        self._recording.write(pcm)
+        self.received_bytes += len(pcm)
+        self._pending += pcm
+        if len(self._pending) >= CHUNK_BYTES:
+            self._transcriber.feed(bytes(self._pending))
+            self._pending.clear()
+
+    async def stop(self) -> None:
+        """Call after the track ended (its connection closed); flushes everything."""
+        self._track.stop()
+        await self._task
+        self._take(self._converter.flush())
+        self._transcriber.feed(bytes(self._pending))
+        self._pending.clear()
+        self._recording.close()
+        await self._transcriber.close()
+        log.info("side_stopped recording=%s bytes=%d", self._recording.path.name,
+                 self.received_bytes)

@@ -1,0 +1,160 @@
+"""The media worker: one server-side RTCPeerConnection per consultation side."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from aiortc import (
+    RTCConfiguration,
+    RTCIceServer,
+    RTCPeerConnection,
+    RTCSessionDescription,
+)
+from aiortc.mediastreams import MediaStreamTrack
+from aiortc.sdp import candidate_from_sdp
+
+from clinic.domain import Speaker
+from media.recording import WavRecording
+from media.side import SideRecorder
+from transcription.models import ModelPool
+from transcription.stream import SideTranscriber, TranscriptSink
+
+log = logging.getLogger(__name__)
+
+
+class BadOffer(ValueError):
+    """The SDP offer could not be used; the message says why, for the client."""
+
+
+@dataclass
+class _Leg:
+    consultation_id: str
+    speaker: Speaker
+    pc: RTCPeerConnection
+    language: str
+    started_at: float  # wall-clock start of the consultation, for segment times
+    recorders: list[SideRecorder] = field(default_factory=list)
+    closed: bool = False
+
+
+class MediaWorker:
+    """Answers each side's offer, records its audio and transcribes it.
+
+    Video is not taken: the worker carries audio only, so one core serves many calls.
+    """
+
+    def __init__(
+        self,
+        models: ModelPool,
+        sink: TranscriptSink,
+        recordings_dir: Path,
+        ice_servers: Sequence[Mapping[str, object]] = (),
+    ) -> None:
+        self._models = models
+        self._sink = sink
+        self._recordings_dir = recordings_dir
+        self._ice_servers = [RTCIceServer(**dict(s)) for s in ice_servers]  # type: ignore[arg-type]
+        self._legs: dict[tuple[str, Speaker], _Leg] = {}
+        self._lock = asyncio.Lock()
+
+    @property
+    def active_legs(self) -> int:
+        return len(self._legs)
+
+    async def answer(
+        self,
+        consultation_id: str,
+        speaker: Speaker,
+        language: str,
+        started_at: float,
+        sdp: str,
+        sdp_type: str = "offer",
+    ) -> RTCSessionDescription:
+        if sdp_type != "offer":
+            raise BadOffer("the worker only answers offers")
+        async with self._lock:
+            previous = self._legs.pop((consultation_id, speaker), None)
+        if previous is not None:  # a rejoin or renegotiation: the old leg's audio is flushed first
+            await self._close_leg(previous)
+        pc = RTCPeerConnection(RTCConfiguration(iceServers=self._ice_servers or None))
+        leg = _Leg(consultation_id, speaker, pc, language, started_at)
+        pc.on("track", lambda track: self._on_track(leg, track))
+        pc.on("connectionstatechange", lambda: self._on_state(leg))
+        try:
+            await pc.setRemoteDescription(RTCSessionDescription(sdp=sdp, type="offer"))
+            for transceiver in pc.getTransceivers():
+                if transceiver.kind != "audio":
+                    transceiver.direction = "inactive"  # video stays between the browsers
+            await pc.setLocalDescription(await pc.createAnswer())
+        except Exception as exc:  # aiortc raises ValueError, KeyError, ... for bad SDP
+            await pc.close()
+            raise BadOffer(f"unusable SDP offer: {exc.__class__.__name__}: {exc}") from exc
+        async with self._lock:
+            self._legs[(consultation_id, speaker)] = leg
+        return pc.localDescription
+
+    async def add_ice_candidate(
+        self, consultation_id: str, speaker: Speaker, candidate: Mapping[str, object]
+    ) -> None:
+        leg = self._legs.get((consultation_id, speaker))
+        if leg is None:
+            raise BadOffer("no media session for this side; send an offer first")
+        text = str(candidate.get("candidate") or "")
+        if not text:
+            return  # end-of-candidates
+        try:
+            parsed = candidate_from_sdp(text.split(":", 1)[1] if text.startswith("candidate:")
+                                        else text)
+            parsed.sdpMid = candidate.get("sdpMid")  # type: ignore[assignment]
+            parsed.sdpMLineIndex = candidate.get("sdpMLineIndex")  # type: ignore[assignment]
+            await leg.pc.addIceCandidate(parsed)
+        except Exception as exc:
+            raise BadOffer(f"unusable ICE candidate: {exc}") from exc
+
+    async def end(self, consultation_id: str) -> None:
+        """Closes both sides and waits until every segment reached the sink."""
+        async with self._lock:
+            legs = [self._legs.pop(k) for k in list(self._legs) if k[0] == consultation_id]
+        await asyncio.gather(*(self._close_leg(leg) for leg in legs))
+
+    async def close(self) -> None:
+        async with self._lock:
+            legs = list(self._legs.values())
+            self._legs.clear()
+        await asyncio.gather(*(self._close_leg(leg) for leg in legs))
+
+    def _on_track(self, leg: _Leg, track: MediaStreamTrack) -> None:
+        if track.kind != "audio":
+            return
+        model = self._models.for_language(leg.language)
+        offset = max(0.0, time.time() - leg.started_at)
+        name = f"{leg.consultation_id}/{leg.speaker.value}-{int(time.time() * 1000)}.wav"
+        transcriber = SideTranscriber(model, leg.consultation_id, leg.speaker, offset, self._sink)
+        leg.recorders.append(
+            SideRecorder(track, transcriber, WavRecording(self._recordings_dir / name))
+        )
+
+    def _on_state(self, leg: _Leg) -> None:
+        if leg.pc.connectionState == "failed":
+            log.info("media_connection_failed consultation=%s speaker=%s",
+                     leg.consultation_id, leg.speaker.value)
+            asyncio.ensure_future(self._drop_failed(leg))
+
+    async def _drop_failed(self, leg: _Leg) -> None:
+        async with self._lock:
+            if self._legs.get((leg.consultation_id, leg.speaker)) is leg:
+                del self._legs[(leg.consultation_id, leg.speaker)]
+        await self._close_leg(leg)
+
+    async def _close_leg(self, leg: _Leg) -> None:
+        if leg.closed:
+            return
+        leg.closed = True
+        await leg.pc.close()
+        for recorder in leg.recorders:
+            await recorder.stop()

@@ -1,0 +1,1 @@
+"""Signaling: authentication, the waiting queue, pairing and SDP/ICE relay over socket.io."""

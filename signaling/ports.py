@@ -1,0 +1,27 @@
+"""What signaling needs from the rest of the platform, as interfaces."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, Protocol
+
+from clinic.domain import Speaker
+
+
+class MediaGateway(Protocol):
+    """The media worker as signaling sees it. Raises ValueError for unusable SDP or ICE."""
+
+    async def answer(
+        self, consultation_id: str, speaker: Speaker, language: str, started_at: float,
+        sdp: str, sdp_type: str = "offer",
+    ) -> Any: ...
+
+    async def add_ice_candidate(
+        self, consultation_id: str, speaker: Speaker, candidate: Mapping[str, object]
+    ) -> None: ...
+
+    async def end(self, consultation_id: str) -> None: ...
+
+
+class ProtocolDrafter(Protocol):
+    async def draft(self, consultation_id: str) -> Any: ...

@@ -1,0 +1,312 @@
+"""The socket.io event handlers. Every event and payload is documented in docs/signaling.md."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import socketio
+
+from clinic.domain import ConsultationStatus, Principal, Reason, Role, Speaker
+from clinic.records import Records
+from clinic.settings import Settings
+from clinic.tables import Consultation
+from signaling import rooms
+from signaling.captions import CaptionSink
+from signaling.messages import BadMessage, Description, Hangup, Ice, JoinQueue, Take
+from signaling.ports import MediaGateway, ProtocolDrafter
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[[str, Principal, Any], Awaitable[dict[str, Any]]]
+
+
+def create_sio(settings: Settings) -> socketio.AsyncServer:
+    manager = socketio.AsyncRedisManager(settings.redis_url) if settings.redis_url else None
+    return socketio.AsyncServer(
+        async_mode="aiohttp",
+        client_manager=manager,
+        # engine.io drops a connection that sends more than this; handlers answer
+        # smaller-but-still-too-large payloads with an error event instead.
+        max_http_buffer_size=max(settings.max_message_bytes * 4, 256 * 1024),
+        cors_allowed_origins=[settings.public_base_url],
+    )
+
+
+class SignalingServer:
+    def __init__(
+        self,
+        sio: socketio.AsyncServer,
+        settings: Settings,
+        records: Records,
+        media: MediaGateway,
+        protocols: ProtocolDrafter,
+        captions: CaptionSink,
+    ) -> None:
+        self.sio = sio
+        self._settings = settings
+        self._records = records
+        self._media = media
+        self._protocols = protocols
+        self._captions = captions
+        sio.on("connect", self._on_connect)
+        sio.on("disconnect", self._on_disconnect)
+        handlers: dict[str, Handler] = {
+            "queue.join": self._join_queue,
+            "queue.list": self._list_queue,
+            "consultation.take": self._take,
+            "offer": self._offer,
+            "answer": self._answer,
+            "ice": self._ice,
+            "hangup": self._hangup,
+        }
+        for event, handler in handlers.items():
+            sio.on(event, self._guarded(event, handler))
+        sio.on("*", self._unknown)
+
+    # --- connection ---------------------------------------------------------
+
+    async def _on_connect(self, sid: str, environ: dict[str, Any], auth: Any) -> None:
+        principal, reason = await self._authenticate(auth)
+        source = environ.get("REMOTE_ADDR")
+        if principal is None:
+            await self._records.audit(None, "signaling.connect", outcome="refused", source=source)
+            raise socketio.exceptions.ConnectionRefusedError(
+                {"code": "unauthorized", "message": "invalid or expired link or key"})
+        await self.sio.save_session(sid, {"principal": principal, "reason": reason})
+        await self.sio.enter_room(sid, rooms.person(principal.role, principal.id))
+        if principal.role is Role.DOCTOR:
+            await self.sio.enter_room(sid, rooms.DOCTORS)
+        log.info("connected role=%s", principal.role.value)
+        await self._resume(sid, principal)
+
+    async def _authenticate(self, auth: Any) -> tuple[Principal | None, Reason | None]:
+        if not isinstance(auth, dict):
+            return None, None
+        role, secret = auth.get("role"), auth.get("token") or auth.get("key")
+        if not isinstance(secret, str) or len(secret) > 200:
+            return None, None
+        if role == Role.PATIENT.value:
+            found = await self._records.patient_by_token(secret)
+            return found if found else (None, None)
+        if role == Role.DOCTOR.value:
+            return await self._records.doctor_by_key(secret), None
+        return None, None
+
+    async def _resume(self, sid: str, principal: Principal) -> None:
+        """A reconnecting party finds their queue place or their call where they left it."""
+        if principal.role is Role.PATIENT:
+            consultation = await self._records.open_consultation_of(principal.id)
+        else:
+            consultation = await self._records.active_consultation_of_doctor(principal.id)
+        if consultation is None:
+            return
+        if consultation.status == ConsultationStatus.WAITING.value:
+            await self.sio.emit("queue.joined", await self._queue_place(consultation), to=sid)
+            return
+        await self.sio.emit("consultation.resumed", self._started_payload(consultation), to=sid)
+
+    async def _on_disconnect(self, sid: str, *args: Any) -> None:
+        # Nothing is torn down: the queue place and the consultation wait for a rejoin,
+        # and the media worker notices a dead connection on its own.
+        log.info("disconnected sid=%s", sid)
+
+    # --- dispatch -----------------------------------------------------------
+
+    def _guarded(self, event: str, handler: Handler) -> Callable[..., Awaitable[dict[str, Any]]]:
+        async def run(sid: str, data: Any = None) -> dict[str, Any]:
+            try:
+                if len(json.dumps(data, default=str)) > self._settings.max_message_bytes:
+                    raise BadMessage("too_large",
+                                     f"payload over {self._settings.max_message_bytes} bytes")
+                session = await self.sio.get_session(sid)
+                return await handler(sid, session["principal"], data)
+            except BadMessage as exc:
+                await self.sio.emit("error", {"event": event, "code": exc.code,
+                                              "message": exc.message}, to=sid)
+                return {"ok": False, "code": exc.code, "message": exc.message}
+
+        return run
+
+    async def _unknown(self, event: str, sid: str, data: Any = None) -> None:
+        await self.sio.emit("error", {"event": event[:64], "code": "unknown_event",
+                                      "message": "no such event"}, to=sid)
+
+    # --- queue --------------------------------------------------------------
+
+    async def _join_queue(self, sid: str, who: Principal, data: Any) -> dict[str, Any]:
+        _require(who, Role.PATIENT)
+        message = JoinQueue.parse(data)
+        session = await self.sio.get_session(sid)
+        reason = message.reason or session["reason"] or Reason.RESPIRATORY
+        patient = await self._records.patient(who.id)
+        language = patient.language if patient else self._settings.default_language
+        consultation = await self._records.enqueue(who.id, reason, message.mode, language)
+        await self._records.audit(who, "queue.join", patient_id=who.id,
+                                  object_id=consultation.id)
+        if consultation.status == ConsultationStatus.ACTIVE.value:
+            await self._resume(sid, who)
+            return {"ok": True, "consultation_id": consultation.id}
+        place = await self._queue_place(consultation)
+        await self.sio.emit("queue.joined", place, to=sid)
+        await self._broadcast_queue()
+        return {"ok": True, **place}
+
+    async def _queue_place(self, consultation: Consultation) -> dict[str, Any]:
+        waiting = [c.id for c, _ in await self._records.waiting()]
+        position = waiting.index(consultation.id) + 1 if consultation.id in waiting else 0
+        return {"consultation_id": consultation.id, "position": position,
+                "reason": consultation.reason, "mode": consultation.mode}
+
+    async def _list_queue(self, sid: str, who: Principal, data: Any) -> dict[str, Any]:
+        _require(who, Role.DOCTOR)
+        listing = await self._queue_listing()
+        await self.sio.emit("queue.updated", listing, to=sid)
+        return {"ok": True, **listing}
+
+    async def _queue_listing(self) -> dict[str, Any]:
+        return {"waiting": [
+            {"consultation_id": c.id, "patient_name": p.full_name, "reason": c.reason,
+             "mode": c.mode, "queued_at": c.queued_at.isoformat()}
+            for c, p in await self._records.waiting()
+        ]}
+
+    async def _broadcast_queue(self) -> None:
+        await self.sio.emit("queue.updated", await self._queue_listing(), room=rooms.DOCTORS)
+        for position, (consultation, _) in enumerate(await self._records.waiting(), start=1):
+            await self.sio.emit(
+                "queue.position", {"consultation_id": consultation.id, "position": position},
+                room=rooms.person(Role.PATIENT, consultation.patient_id),
+            )
+
+    # --- pairing ------------------------------------------------------------
+
+    async def _take(self, sid: str, who: Principal, data: Any) -> dict[str, Any]:
+        _require(who, Role.DOCTOR)
+        message = Take.parse(data)
+        if await self._records.active_consultation_of_doctor(who.id) is not None:
+            raise BadMessage("busy", "finish the current consultation first")
+        consultation = await self._records.take(who.id, message.consultation_id)
+        if consultation is None:
+            raise BadMessage("not_found", "no such patient waiting")
+        await self._records.audit(who, "consultation.take", patient_id=consultation.patient_id,
+                                  object_id=consultation.id)
+        await self.sio.emit("consultation.started", self._started_payload(consultation),
+                            room=_parties(consultation))
+        await self._broadcast_queue()
+        return {"ok": True, "consultation_id": consultation.id}
+
+    def _started_payload(self, consultation: Consultation) -> dict[str, Any]:
+        return {
+            "consultation_id": consultation.id,
+            "reason": consultation.reason,
+            "mode": consultation.mode,
+            "ice_servers": list(self._settings.ice_servers),
+        }
+
+    async def _party(self, who: Principal, consultation_id: str) -> Consultation:
+        """The consultation if `who` is one of its two parties and it is on; else not_found.
+
+        Not-found rather than forbidden: a guessed id must not reveal that it exists.
+        """
+        consultation = await self._records.consultation(consultation_id)
+        party = consultation is not None and (
+            (who.role is Role.PATIENT and consultation.patient_id == who.id)
+            or (who.role is Role.DOCTOR and consultation.doctor_id == who.id)
+        )
+        if not party or consultation is None:
+            await self._records.audit(who, "consultation.access", object_id=consultation_id,
+                                      outcome="refused", detail="not a party")
+            raise BadMessage("not_found", "no such consultation")
+        if consultation.status != ConsultationStatus.ACTIVE.value:
+            raise BadMessage("not_active", "the consultation is not in progress")
+        return consultation
+
+    # --- WebRTC relay -------------------------------------------------------
+
+    async def _offer(self, sid: str, who: Principal, data: Any) -> dict[str, Any]:
+        message = Description.parse(data, "offer")
+        consultation = await self._party(who, message.consultation_id)
+        if message.target == "peer":
+            return await self._relay(who, consultation, "offer", message.sdp, message.type)
+        assert consultation.started_at is not None
+        try:
+            answer = await self._media.answer(
+                consultation.id, Speaker(who.role.value), consultation.language,
+                consultation.started_at.timestamp(), message.sdp, message.type,
+            )
+        except ValueError as exc:
+            raise BadMessage("bad_sdp", str(exc)) from exc
+        await self.sio.emit("answer", {"consultation_id": consultation.id, "from": "worker",
+                                       "sdp": answer.sdp, "type": answer.type}, to=sid)
+        return {"ok": True}
+
+    async def _answer(self, sid: str, who: Principal, data: Any) -> dict[str, Any]:
+        message = Description.parse(data, "answer")
+        if message.target != "peer":
+            raise BadMessage("bad_payload", "answers go to the peer; the worker only answers")
+        consultation = await self._party(who, message.consultation_id)
+        return await self._relay(who, consultation, "answer", message.sdp, message.type)
+
+    async def _ice(self, sid: str, who: Principal, data: Any) -> dict[str, Any]:
+        message = Ice.parse(data)
+        consultation = await self._party(who, message.consultation_id)
+        if message.target == "worker":
+            try:
+                await self._media.add_ice_candidate(consultation.id, Speaker(who.role.value),
+                                                    message.candidate)
+            except ValueError as exc:
+                raise BadMessage("bad_ice", str(exc)) from exc
+            return {"ok": True}
+        await self.sio.emit("ice", {"consultation_id": consultation.id, "from": who.role.value,
+                                    "candidate": message.candidate},
+                            room=self._other_party(who, consultation))
+        return {"ok": True}
+
+    async def _relay(self, who: Principal, consultation: Consultation, event: str, sdp: str,
+                     sdp_type: str) -> dict[str, Any]:
+        await self.sio.emit(event, {"consultation_id": consultation.id, "from": who.role.value,
+                                    "sdp": sdp, "type": sdp_type},
+                            room=self._other_party(who, consultation))
+        return {"ok": True}
+
+    @staticmethod
+    def _other_party(who: Principal, consultation: Consultation) -> str:
+        if who.role is Role.PATIENT:
+            return rooms.person(Role.DOCTOR, consultation.doctor_id or "")
+        return rooms.person(Role.PATIENT, consultation.patient_id)
+
+    # --- ending -------------------------------------------------------------
+
+    async def _hangup(self, sid: str, who: Principal, data: Any) -> dict[str, Any]:
+        message = Hangup.parse(data)
+        consultation = await self._party(who, message.consultation_id)
+        if not await self._records.finish(consultation.id, ConsultationStatus.ENDED):
+            raise BadMessage("not_active", "the consultation is already over")
+        room = _parties(consultation)
+        await self.sio.emit("consultation.ended",
+                            {"consultation_id": consultation.id, "by": who.role.value}, room=room)
+        await self._media.end(consultation.id)  # every segment is stored when this returns
+        self._captions.forget(consultation.id)
+        protocol = await self._protocols.draft(consultation.id)
+        await self._records.audit(who, "consultation.end", patient_id=consultation.patient_id,
+                                  object_id=consultation.id)
+        await self.sio.emit("protocol.ready", {
+            "consultation_id": consultation.id, "protocol_id": protocol.id,
+            "version": protocol.version, "status": protocol.status,
+        }, room=room)
+        return {"ok": True}
+
+
+def _parties(consultation: Consultation) -> list[str]:
+    """Both parties' personal rooms: they follow each person across reconnects and nodes."""
+    return [rooms.person(Role.DOCTOR, consultation.doctor_id or ""),
+            rooms.person(Role.PATIENT, consultation.patient_id)]
+
+
+def _require(who: Principal, role: Role) -> None:
+    if who.role is not role:
+        raise BadMessage("forbidden", f"only a {role.value} may do this")
+

@@ -1,0 +1,1 @@
+"""Speech to text with Vosk: streaming recognizers per speaker, models loaded once."""

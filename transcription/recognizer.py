@@ -1,0 +1,66 @@
+"""One streaming Vosk recognizer: PCM in, partial text and finalised phrases out."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+import vosk
+
+from clinic.domain import Word
+
+SAMPLE_RATE = 16000
+
+
+@dataclass(frozen=True)
+class Phrase:
+    """A finalised phrase, times in seconds from the start of this recognizer's audio."""
+
+    start: float
+    end: float
+    text: str
+    confidence: float
+    words: tuple[Word, ...]
+
+
+class StreamingRecognizer:
+    """Not thread-safe: feed it from one thread at a time, in order."""
+
+    def __init__(self, model: vosk.Model) -> None:
+        self._rec = vosk.KaldiRecognizer(model, SAMPLE_RATE)
+        self._rec.SetWords(True)
+        self._last_partial = ""
+
+    def accept(self, pcm: bytes) -> Phrase | str | None:
+        """A Phrase when Vosk finalises one, new partial text when it changed, else None."""
+        if self._rec.AcceptWaveform(pcm):
+            self._last_partial = ""
+            return _phrase(self._rec.Result())
+        partial = json.loads(self._rec.PartialResult()).get("partial", "")
+        if partial and partial != self._last_partial:
+            self._last_partial = partial
+            return partial
+        return None
+
+    def finish(self) -> Phrase | None:
+        """Flushes the phrase in progress, e.g. when the call ends mid-sentence."""
+        self._last_partial = ""
+        return _phrase(self._rec.FinalResult())
+
+
+def _phrase(result_json: str) -> Phrase | None:
+    result = json.loads(result_json)
+    words = tuple(
+        Word(word=w["word"], start=float(w["start"]), end=float(w["end"]), conf=float(w["conf"]))
+        for w in result.get("result", [])
+    )
+    text = result.get("text", "").strip()
+    if not words or not text:
+        return None
+    return Phrase(
+        start=words[0].start,
+        end=words[-1].end,
+        text=text,
+        confidence=sum(w.conf for w in words) / len(words),
+        words=words,
+    )

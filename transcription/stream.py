@@ -1,0 +1,80 @@
+"""Transcribes one side of a consultation as its audio arrives, off the event loop."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import replace
+from typing import Protocol
+
+import vosk
+
+from clinic.domain import Segment, Speaker, Word
+from transcription.recognizer import Phrase, StreamingRecognizer
+
+class TranscriptSink(Protocol):
+    async def partial(self, consultation_id: str, speaker: Speaker, text: str) -> None: ...
+
+    async def segment(self, segment: Segment) -> None: ...
+
+
+class SideTranscriber:
+    """Feeds PCM chunks in order to one recognizer running in a worker thread.
+
+    Each finalised phrase reaches the sink (which persists it) before the next chunk is
+    decoded, so a crash loses at most the phrase in progress.
+    """
+
+    def __init__(
+        self,
+        model: vosk.Model,
+        consultation_id: str,
+        speaker: Speaker,
+        offset_s: float,
+        sink: TranscriptSink,
+    ) -> None:
+        self._recognizer = StreamingRecognizer(model)
+        self._consultation_id = consultation_id
+        self._speaker = speaker
+        self._offset = offset_s
+        self._sink = sink
+        # None marks the end of the stream.
+        self._chunks: asyncio.Queue[bytes | None] = asyncio.Queue()
+        self._task = asyncio.create_task(self._run())
+
+    def feed(self, pcm: bytes) -> None:
+        if pcm:
+            self._chunks.put_nowait(pcm)
+
+    async def close(self) -> None:
+        """Decodes what is queued, flushes the phrase in progress, and waits for the sink."""
+        self._chunks.put_nowait(None)
+        await self._task
+
+    async def _run(self) -> None:
+        while True:
+            chunk = await self._chunks.get()
+            if chunk is None:
+                phrase = await asyncio.to_thread(self._recognizer.finish)
+                if phrase is not None:
+                    await self._sink.segment(self._segment(phrase))
+                return
+            result = await asyncio.to_thread(self._recognizer.accept, chunk)
+            if isinstance(result, Phrase):
+                await self._sink.segment(self._segment(result))
+            elif result:
+                await self._sink.partial(self._consultation_id, self._speaker, result)
+
+    def _segment(self, phrase: Phrase) -> Segment:
+        shift = self._offset
+        return Segment(
+            consultation_id=self._consultation_id,
+            speaker=self._speaker,
+            start=round(phrase.start + shift, 3),
+            end=round(phrase.end + shift, 3),
+            text=phrase.text,
+            confidence=round(phrase.confidence, 4),
+            words=tuple(replace(w, start=w.start + shift, end=w.end + shift) for w in phrase.words),
+        )
+
+
+__all__ = ["SideTranscriber", "TranscriptSink", "Word"]
