@@ -1,0 +1,71 @@
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from aiohttp.test_utils import TestServer
+
+from clinic.domain import Reason
+from clinic.records import Records
+from clinic.settings import Settings
+from tests.speech import PHRASES, speak
+from transcription.models import ModelPool
+from web.app import RECORDS, create_app
+
+
+@pytest.fixture(scope="session")
+def speech_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    directory = tmp_path_factory.mktemp("speech")
+    for name, text in PHRASES.items():
+        speak(text, directory / f"{name}.wav")
+    return directory
+
+
+def make_settings(data_dir: Path, **env: str) -> Settings:
+    return Settings.from_env({"TELEMED_DATA_DIR": str(data_dir), **env})
+
+
+@pytest.fixture(scope="session")
+def model_pool(tmp_path_factory: pytest.TempPathFactory) -> ModelPool:
+    """The speech model loads once per test session and is shared by every server."""
+    pool = ModelPool(make_settings(tmp_path_factory.mktemp("models")))
+    pool.for_language("ru")
+    return pool
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return make_settings(tmp_path / "data")
+
+
+@dataclass
+class Platform:
+    server: TestServer
+    records: Records
+    settings: Settings
+
+    @property
+    def url(self) -> str:
+        return str(self.server.make_url("/"))
+
+    async def patient(self, name: str = "Анна Иванова") -> tuple[str, str]:
+        """A patient and their invitation token."""
+        patient = await self.records.add_patient(name, "+79990000000")
+        token = await self.records.invite(patient.id, Reason.RESPIRATORY,
+                                          self.settings.invitation_ttl_s)
+        return patient.id, token
+
+    async def doctor(self, name: str = "Ирина Петровна") -> tuple[str, str]:
+        doctor, key = await self.records.add_doctor(name, "therapist")
+        return doctor.id, key
+
+
+@pytest.fixture
+async def platform(
+    aiohttp_server, settings: Settings, model_pool: ModelPool  # type: ignore[no-untyped-def]
+) -> AsyncIterator[Platform]:
+    app = create_app(settings, models=model_pool)
+    server = await aiohttp_server(app, host="127.0.0.1")
+    yield Platform(server, app[RECORDS], settings)

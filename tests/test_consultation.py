@@ -1,0 +1,86 @@
+"""A whole consultation over real socket.io and real RTP, transcribed by real Vosk."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import aiohttp
+
+from clinic.domain import Speaker
+from tests.conftest import Platform
+from tests.peers import Party
+
+
+async def start_call(platform: Platform) -> tuple[Party, Party, str, str]:
+    _, token = await platform.patient()
+    _, key = await platform.doctor()
+    patient = Party(platform.url, {"role": "patient", "token": token})
+    doctor = Party(platform.url, {"role": "doctor", "key": key})
+    await patient.connect()
+    joined = await patient.call("queue.join", {"reason": "respiratory", "mode": "audio"})
+    assert joined["ok"] and joined["position"] == 1
+    await doctor.connect()
+    listing = await doctor.call("queue.list")
+    assert [w["consultation_id"] for w in listing["waiting"]] == [joined["consultation_id"]]
+    taken = await doctor.call("consultation.take", {})
+    assert taken == {"ok": True, "consultation_id": joined["consultation_id"]}
+    for party in (patient, doctor):
+        started = await party.next("consultation.started")
+        assert started["consultation_id"] == joined["consultation_id"]
+    return patient, doctor, joined["consultation_id"], token
+
+
+async def test_consultation_end_to_end(platform: Platform, speech_dir: Path) -> None:
+    patient, doctor, consultation_id, token = await start_call(platform)
+    try:
+        await doctor.send_audio(consultation_id, speech_dir / "doctor.wav")
+        await patient.send_audio(consultation_id, speech_dir / "patient.wav")
+        await asyncio.gather(doctor.played_out(), patient.played_out())
+        await asyncio.sleep(1.0)  # the last RTP packets are still in flight
+
+        assert await doctor.call("hangup", {"consultation_id": consultation_id}) == {"ok": True}
+        ended = await patient.next("consultation.ended")
+        assert ended == {"consultation_id": consultation_id, "by": "doctor"}
+        ready = await patient.next("protocol.ready")
+        assert ready["consultation_id"] == consultation_id and ready["version"] == 1
+    finally:
+        await patient.close()
+        await doctor.close()
+
+    segments = await platform.records.segments(consultation_id)
+    speakers = {s.speaker for s in segments}
+    assert speakers == {Speaker.DOCTOR, Speaker.PATIENT}
+    assert all(s.text.strip() and s.end > s.start for s in segments)
+    assert [s.start for s in segments] == sorted(s.start for s in segments)
+    assert all(0 < s.confidence <= 1 for s in segments)
+
+    # Live captions reached the doctor, and the final ones match what was stored.
+    finals = [c for c in doctor.events["caption"] if c["final"]]
+    assert sorted((c["speaker"], c["text"]) for c in finals) == sorted(
+        (s.speaker.value, s.text) for s in segments)
+    assert any(not c["final"] for c in doctor.events["caption"]), "no partial captions"
+
+    protocol = await platform.records.latest_protocol(consultation_id)
+    assert protocol is not None and protocol.status == "draft"
+    lines = protocol.data["transcript"]
+    assert [line["text"] for line in lines] == [s.text for s in segments]
+    assert segments[0].text in protocol.html
+
+    # The patient reads it over HTTP with their own link; someone else's key gets 404.
+    async with aiohttp.ClientSession() as http:
+        url = f"{platform.url}api/consultations/{consultation_id}/protocol"
+        async with http.get(url, headers={"Authorization": f"Bearer {token}"}) as response:
+            assert response.status == 200
+            body = await response.json()
+            assert body["protocol_id"] == protocol.id
+        _, stranger = await platform.patient("Пётр Сидоров")
+        async with http.get(url, headers={"Authorization": f"Bearer {stranger}"}) as response:
+            assert response.status == 404
+    audit = await platform.records.audit_entries()
+    assert [(a.action, a.outcome) for a in audit if a.action == "protocol.read"] == [
+        ("protocol.read", "ok"), ("protocol.read", "refused")]
+
+    recordings = list((platform.settings.recordings_dir / consultation_id).glob("*.wav"))
+    assert sorted(p.name.split("-")[0] for p in recordings) == ["doctor", "patient"]
+    assert all(p.stat().st_size > 16000 for p in recordings)

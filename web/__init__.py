@@ -1,0 +1,1 @@
+"""The web shell: the aiohttp application, its HTTP routes and the `telemed` command."""

@@ -1,0 +1,49 @@
+"""The application factory: one process with web, signaling, media worker and transcription."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+from aiohttp import web
+
+from clinic.db import create_engine, upgrade_async
+from clinic.records import Records
+from clinic.settings import Settings
+from media.worker import MediaWorker
+from protocol_writer.service import ProtocolService
+from signaling.captions import CaptionSink
+from signaling.server import SignalingServer, create_sio
+from transcription.models import ModelPool
+from web import api
+
+SETTINGS = web.AppKey("settings", Settings)
+RECORDS = web.AppKey("records", Records)
+MEDIA = web.AppKey("media", MediaWorker)
+SIGNALING = web.AppKey("signaling", SignalingServer)
+
+
+def create_app(settings: Settings, models: ModelPool | None = None) -> web.Application:
+    """Builds the app; `models` lets a test session share one loaded speech model."""
+    app = web.Application(client_max_size=1024 * 1024)
+    engine = create_engine(settings)
+    records = Records(engine)
+    sio = create_sio(settings)
+    sio.attach(app)
+    captions = CaptionSink(records, sio)
+    media = MediaWorker(models or ModelPool(settings), captions, settings.recordings_dir,
+                        settings.ice_servers)
+    app[SETTINGS] = settings
+    app[RECORDS] = records
+    app[MEDIA] = media
+    app[SIGNALING] = SignalingServer(sio, settings, records, media, ProtocolService(records),
+                                     captions)
+
+    async def lifecycle(app: web.Application) -> AsyncIterator[None]:
+        await upgrade_async(settings.database_url)
+        yield
+        await media.close()
+        await engine.dispose()
+
+    app.cleanup_ctx.append(lifecycle)
+    api.add_routes(app, records)
+    return app
