@@ -7,15 +7,12 @@ import logging
 
 from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
 
-from media.pcm import BYTES_PER_SECOND, PcmConverter
+from media.pcm import PcmConverter
 from media.recording import WavRecording
+from transcription.recognizer import CHUNK_BYTES
 from transcription.stream import SideTranscriber
 
 log = logging.getLogger(__name__)
-
-# Vosk is fed in chunks of this length: large enough to keep thread hand-offs rare,
-# small enough that live captions follow speech closely.
-CHUNK_BYTES = BYTES_PER_SECOND // 5
 
 
 class SideRecorder:
@@ -42,9 +39,9 @@ class SideRecorder:
         self._recording.write(pcm)
         self.received_bytes += len(pcm)
         self._pending += pcm
-        if len(self._pending) >= CHUNK_BYTES:
-            self._transcriber.feed(bytes(self._pending))
-            self._pending.clear()
+        while len(self._pending) >= CHUNK_BYTES:
+            self._transcriber.feed(bytes(self._pending[:CHUNK_BYTES]))
+            del self._pending[:CHUNK_BYTES]
 
     async def stop(self) -> None:
         """Call after the track ended (its connection closed); flushes everything."""

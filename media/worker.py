@@ -87,6 +87,8 @@ class MediaWorker:
         pc.on("connectionstatechange", lambda: self._on_state(leg))
         try:
             await pc.setRemoteDescription(RTCSessionDescription(sdp=sdp, type="offer"))
+            if not any(t.kind == "audio" for t in pc.getTransceivers()):
+                raise ValueError("the offer carries no audio")
             for transceiver in pc.getTransceivers():
                 if transceiver.kind != "audio":
                     transceiver.direction = "inactive"  # video stays between the browsers

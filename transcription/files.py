@@ -6,14 +6,22 @@ from collections.abc import Iterable
 
 import vosk
 
-from transcription.recognizer import Phrase, StreamingRecognizer
+from transcription.recognizer import CHUNK_BYTES, Phrase, StreamingRecognizer
 
 
-def transcribe_pcm(model: vosk.Model, chunks: Iterable[bytes]) -> list[Phrase]:
+def transcribe_pcm(model: vosk.Model, pcm: Iterable[bytes]) -> list[Phrase]:
     recognizer = StreamingRecognizer(model)
     phrases = []
-    for chunk in chunks:
-        result = recognizer.accept(chunk)
+    pending = bytearray()
+    for data in pcm:
+        pending += data
+        while len(pending) >= CHUNK_BYTES:
+            result = recognizer.accept(bytes(pending[:CHUNK_BYTES]))
+            del pending[:CHUNK_BYTES]
+            if isinstance(result, Phrase):
+                phrases.append(result)
+    if pending:
+        result = recognizer.accept(bytes(pending))
         if isinstance(result, Phrase):
             phrases.append(result)
     last = recognizer.finish()

@@ -10,6 +10,10 @@ import vosk
 from clinic.domain import Word
 
 SAMPLE_RATE = 16000
+# Audio goes to Vosk in chunks of this size (0.25 s): large enough to keep thread
+# hand-offs rare, small enough that live captions follow speech closely. Vosk checks
+# for the end of a phrase once per chunk, so one size everywhere gives one result.
+CHUNK_BYTES = SAMPLE_RATE * 2 // 4
 
 
 @dataclass(frozen=True)
