@@ -7,7 +7,7 @@ import socketio
 
 from clinic.domain import ConsultationStatus
 from tests.conftest import Platform
-from tests.peers import Party
+from signaling.client import Party
 from tests.test_consultation import start_call
 
 

@@ -9,7 +9,7 @@ import aiohttp
 
 from clinic.domain import Speaker
 from tests.conftest import Platform
-from tests.peers import Party
+from signaling.client import Party
 
 
 async def start_call(platform: Platform) -> tuple[Party, Party, str, str]:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from clinic.domain import Speaker
 from tests.conftest import Platform
-from tests.peers import Party
+from signaling.client import Party
 from tests.test_consultation import start_call
 
 

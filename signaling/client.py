@@ -1,4 +1,5 @@
-"""Test parties: a socket.io client plus a real aiortc peer sending a WAV file as audio."""
+"""A scripted party of a consultation: a socket.io client plus an aiortc peer that sends a
+recording as its microphone. `telemed simulate` and the tests use it."""
 
 from __future__ import annotations
 
@@ -19,12 +20,15 @@ EVENTS = (
 
 
 class Party:
+    """A patient or doctor; `events` keeps every server event received, by name."""
+
     def __init__(self, url: str, auth: dict[str, str]) -> None:
         self.url = url
         self.auth = auth
         self.sio = socketio.AsyncClient(reconnection=False)
         self.events: dict[str, list[Any]] = defaultdict(list)
         self._arrived: dict[str, asyncio.Event] = defaultdict(asyncio.Event)
+        self._consumed: dict[str, int] = defaultdict(int)
         self.pc: RTCPeerConnection | None = None
         self.player: MediaPlayer | None = None
         for name in EVENTS:
@@ -42,13 +46,11 @@ class Party:
 
     async def next(self, name: str, timeout: float = 20.0) -> Any:
         """The next `name` event not yet consumed."""
-        seen = getattr(self, "_consumed", {})
-        self._consumed = seen
-        index = seen.get(name, 0)
+        index = self._consumed[name]
         while len(self.events[name]) <= index:
             self._arrived[name].clear()
             await asyncio.wait_for(self._arrived[name].wait(), timeout)
-        seen[name] = index + 1
+        self._consumed[name] = index + 1
         return self.events[name][index]
 
     async def call(self, event: str, data: Any = None) -> Any:
@@ -64,18 +66,20 @@ class Party:
             "consultation_id": consultation_id, "target": "worker",
             "sdp": self.pc.localDescription.sdp, "type": "offer",
         })
-        assert reply == {"ok": True}, reply
+        if reply != {"ok": True}:
+            raise RuntimeError(f"the worker refused the offer: {reply}")
         answer = await self.next("answer")
-        assert answer["from"] == "worker"
         await self.pc.setRemoteDescription(RTCSessionDescription(answer["sdp"], answer["type"]))
 
     async def played_out(self, timeout: float = 30.0) -> None:
         """Waits until the whole file was sent."""
-        assert self.player is not None and self.player.audio is not None
+        if self.player is None or self.player.audio is None:
+            raise RuntimeError("no audio is being sent")
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
         while self.player.audio.readyState != "ended":
-            assert loop.time() < deadline, "audio did not finish playing"
+            if loop.time() > deadline:
+                raise TimeoutError("the audio did not finish playing")
             await asyncio.sleep(0.1)
 
     async def close(self) -> None:

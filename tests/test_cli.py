@@ -1,0 +1,98 @@
+"""The `telemed` command as a user runs it: real processes, real model, real speech."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import tarfile
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from tests.speech import PHRASES, speak
+from transcription.models import bundled_model_dir
+
+TELEMED = [sys.executable, "-m", "web.cli"]
+
+
+def run(args: list[str], data_dir: Path, timeout: float = 180) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "TELEMED_DATA_DIR": str(data_dir)}
+    return subprocess.run([*TELEMED, *args], env=env, capture_output=True, text=True,
+                          timeout=timeout)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def test_transcribe_prints_json_segments(tmp_path: Path) -> None:
+    audio = speak(PHRASES["patient"], tmp_path / "p.wav")
+    result = run(["transcribe", str(audio), "--json"], tmp_path / "data")
+    assert result.returncode == 0, result.stderr
+    segments = [json.loads(line) for line in result.stdout.splitlines()]
+    assert segments and all(s["text"] and s["end"] > s["start"] for s in segments)
+
+
+def test_transcribe_unreadable_file_is_a_clear_error(tmp_path: Path) -> None:
+    bogus = tmp_path / "not-audio.wav"
+    bogus.write_bytes(b"this is not audio")
+    result = run(["transcribe", str(bogus)], tmp_path / "data")
+    assert result.returncode == 2
+    assert "cannot read" in result.stderr
+
+
+def test_models_install_from_archive_and_list(tmp_path: Path) -> None:
+    archive = tmp_path / "vosk-model-test.tar"
+    with tarfile.open(archive, "w") as tar:  # uncompressed: the model is 250 MB
+        tar.add(bundled_model_dir(), arcname="vosk-model-test-0.1")
+    result = run(["models", "install", str(archive), "--language", "en"], tmp_path / "data")
+    assert result.returncode == 0, result.stderr
+    installed = tmp_path / "data" / "models" / "en"
+    assert (installed / "am" / "final.mdl").is_file()
+    assert f"speech model for 'en': {installed} (installed)" in result.stdout
+    assert "speech model for 'ru': none installed" in result.stdout
+
+    broken = tmp_path / "broken.tar"
+    with tarfile.open(broken, "w") as tar:
+        tar.add(bundled_model_dir() / "conf", arcname="conf")
+    result = run(["models", "install", str(broken), "--language", "ru"], tmp_path / "data")
+    assert result.returncode == 2 and "holds no Vosk model" in result.stderr
+
+
+def test_serve_and_simulate_produce_a_protocol_from_speech(tmp_path: Path) -> None:
+    port = free_port()
+    data = tmp_path / "data"
+    env = {**os.environ, "TELEMED_DATA_DIR": str(data), "TELEMED_PORT": str(port)}
+    server = subprocess.Popen([*TELEMED, "serve"], env=env, stdout=subprocess.PIPE,
+                              stderr=subprocess.STDOUT, text=True)
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz") as response:
+                    assert json.load(response) == {"status": "ok"}
+                    break
+            except OSError:
+                if server.poll() is not None or time.monotonic() > deadline:
+                    pytest.fail(f"telemed serve did not come up: {server.stdout.read()}")  # type: ignore[union-attr]
+                time.sleep(0.3)
+        result = run(["simulate", "--url", f"http://127.0.0.1:{port}"], data)
+        assert result.returncode == 0, result.stderr
+        lines = result.stdout.splitlines()
+        assert lines[0].startswith("protocol ") and "v1 (draft)" in lines[0]
+        spoken = [line.split()[0] for line in lines[1:-1]]
+        assert set(spoken) == {"doctor", "patient"}
+    finally:
+        server.terminate()
+        output, _ = server.communicate(timeout=30)
+    assert server.returncode == 0, output
+    assert "First start: demo accounts created" in output
+    assert "/console   access key: " in output and "/join/" in output
+    assert "speech model for 'ru': none installed; falling back to the bundled Korean" in output

@@ -1,0 +1,173 @@
+"""The `telemed` command."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+from clinic.domain import Reason
+from clinic.settings import Settings
+
+DEMO_PHRASES = {
+    # Korean, so that the bundled Korean model can recognise the demo speech.
+    "doctor": "안녕하세요 저는 의사입니다 오늘 기분이 어떠세요",
+    "patient": "어제부터 열이 나고 기침을 많이 합니다 목이 아파요",
+}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="telemed", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    serve = commands.add_parser("serve", help="run web, signaling, media worker, transcription")
+    serve.add_argument("--host")
+    serve.add_argument("--port", type=int)
+
+    transcribe = commands.add_parser("transcribe", help="transcribe an audio or video file")
+    transcribe.add_argument("file", type=Path)
+    transcribe.add_argument("--json", action="store_true", help="print segments as JSON lines")
+    transcribe.add_argument("--language", help="model language (default: TELEMED_LANGUAGE)")
+
+    models = commands.add_parser("models", help="list or install speech models")
+    models_commands = models.add_subparsers(dest="models_command", required=True)
+    models_commands.add_parser("list", help="which model serves which language")
+    install = models_commands.add_parser("install", help="install ru, en, a URL or an archive")
+    install.add_argument("source")
+    install.add_argument("--language")
+
+    doctors = commands.add_parser("doctors", help="manage doctors")
+    doctors_commands = doctors.add_subparsers(dest="doctors_command", required=True)
+    add = doctors_commands.add_parser("add", help="add a doctor and print their access key")
+    add.add_argument("name")
+    add.add_argument("--specialty", default="therapist")
+
+    invite = commands.add_parser("invite", help="create a patient and print their link")
+    invite.add_argument("name")
+    invite.add_argument("phone")
+    invite.add_argument("--reason", choices=[r.value for r in Reason], default="respiratory")
+    invite.add_argument("--language")
+
+    sim = commands.add_parser("simulate", help="a scripted consultation through a server")
+    sim.add_argument("--url", help="server address (default: TELEMED_PUBLIC_BASE_URL)")
+    sim.add_argument("--doctor-audio", type=Path)
+    sim.add_argument("--patient-audio", type=Path)
+
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    settings = Settings.from_env()
+    handler = {
+        "serve": _serve, "transcribe": _transcribe, "models": _models, "doctors": _doctors,
+        "invite": _invite, "simulate": _simulate,
+    }[args.command]
+    return handler(settings, args)
+
+
+def _serve(settings: Settings, args: argparse.Namespace) -> int:
+    from aiohttp import web
+
+    from transcription.models import describe_models
+    from web.app import create_app
+    from web.demo import first_start
+
+    host = args.host or settings.host
+    port = args.port or settings.port
+    for line in describe_models(settings):
+        print(line, flush=True)
+    for line in asyncio.run(first_start(settings)):
+        print(line, flush=True)
+    print(f"telemed serving on http://{host}:{port} (data in {settings.data_dir})", flush=True)
+    web.run_app(create_app(settings), host=host, port=port, print=None)
+    return 0
+
+
+def _transcribe(settings: Settings, args: argparse.Namespace) -> int:
+    from media.decode import pcm_chunks
+    from transcription.files import transcribe_pcm
+    from transcription.models import ModelPool
+
+    model = ModelPool(settings).for_language(args.language or settings.default_language)
+    try:
+        phrases = transcribe_pcm(model, pcm_chunks(args.file))
+    except (OSError, ValueError) as exc:  # av raises OSError subclasses for unreadable files
+        print(f"telemed: cannot read {args.file}: {exc}", file=sys.stderr)
+        return 2
+    for phrase in phrases:
+        if args.json:
+            print(json.dumps({"start": phrase.start, "end": phrase.end, "text": phrase.text,
+                              "confidence": round(phrase.confidence, 4)}, ensure_ascii=False))
+        else:
+            print(f"[{phrase.start:7.2f}–{phrase.end:7.2f}] {phrase.text}")
+    return 0
+
+
+def _models(settings: Settings, args: argparse.Namespace) -> int:
+    from transcription.install import InstallError, install_model
+    from transcription.models import describe_models
+
+    if args.models_command == "install":
+        try:
+            path = install_model(args.source, settings.models_dir, args.language)
+        except InstallError as exc:
+            print(f"telemed: {exc}", file=sys.stderr)
+            return 2
+        print(f"installed {path}")
+    for line in describe_models(settings):
+        print(line)
+    return 0
+
+
+def _doctors(settings: Settings, args: argparse.Namespace) -> int:
+    from web.demo import add_doctor
+
+    doctor_id, key = asyncio.run(add_doctor(settings, args.name, args.specialty))
+    print(f"doctor {doctor_id}\naccess key (shown once): {key}")
+    return 0
+
+
+def _invite(settings: Settings, args: argparse.Namespace) -> int:
+    from web.demo import invite_patient
+
+    invitation = asyncio.run(invite_patient(settings, args.name, args.phone,
+                                            Reason(args.reason), args.language))
+    print(invitation.url)
+    return 0
+
+
+def _simulate(settings: Settings, args: argparse.Namespace) -> int:
+    from web.demo import add_doctor, invite_patient
+    from web.simulate import simulate
+
+    with tempfile.TemporaryDirectory() as tmp:
+        doctor_audio = args.doctor_audio or _speak(DEMO_PHRASES["doctor"], Path(tmp) / "d.wav")
+        patient_audio = args.patient_audio or _speak(DEMO_PHRASES["patient"], Path(tmp) / "p.wav")
+        # The scripted parties are real accounts in the server's database.
+        _, key = asyncio.run(add_doctor(settings, "Симуляция Врач", "therapist"))
+        invitation = asyncio.run(invite_patient(settings, "Симуляция Пациент", "+70000000001",
+                                                Reason.RESPIRATORY))
+        protocol = asyncio.run(simulate(args.url or settings.public_base_url, key,
+                                        invitation.token, doctor_audio, patient_audio))
+    data = protocol["data"]
+    print(f"protocol {protocol['protocol_id']} v{protocol['version']} ({protocol['status']})")
+    for line in data["transcript"]:
+        print(f"  {line['speaker']:>7} [{line['start']:6.2f}–{line['end']:6.2f}] {line['text']}")
+    print("complaints:", ", ".join(c["value"] for c in data["complaints"]) or "none recognised")
+    return 0
+
+
+def _speak(text: str, path: Path) -> Path:
+    try:
+        subprocess.run(["espeak-ng", "-v", "ko", "-s", "140", "-w", str(path), text], check=True)
+    except FileNotFoundError:
+        sys.exit("telemed: espeak-ng is needed to make demo speech; "
+                 "or pass --doctor-audio and --patient-audio")
+    return path
+
+
+if __name__ == "__main__":
+    sys.exit(main())
