@@ -14,7 +14,7 @@ from aiortc.contrib.media import MediaPlayer
 
 EVENTS = (
     "queue.joined", "queue.position", "queue.updated", "consultation.started",
-    "consultation.resumed", "answer", "offer", "ice", "caption", "consultation.ended",
+    "consultation.resumed", "peer.rejoined", "answer", "offer", "ice", "caption", "consultation.ended",
     "protocol.ready", "error",
 )
 

@@ -107,6 +107,10 @@ class SignalingServer:
             await self.sio.emit("queue.joined", await self._queue_place(consultation), to=sid)
             return
         await self.sio.emit("consultation.resumed", self._started_payload(consultation), to=sid)
+        # The other browser must renegotiate the call between the two of them.
+        await self.sio.emit("peer.rejoined",
+                            {"consultation_id": consultation.id, "role": principal.role.value},
+                            room=self._other_party(principal, consultation))
 
     async def _on_disconnect(self, sid: str, *args: Any) -> None:
         # Nothing is torn down: the queue place and the consultation wait for a rejoin,

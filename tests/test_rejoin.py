@@ -25,6 +25,8 @@ async def test_patient_rejoins_and_no_segment_is_lost_or_doubled(
         await again.connect()
         resumed = await again.next("consultation.resumed")
         assert resumed["consultation_id"] == consultation_id
+        rejoined = await doctor.next("peer.rejoined")
+        assert rejoined == {"consultation_id": consultation_id, "role": "patient"}
         await again.send_audio(consultation_id, speech_dir / "patient_more.wav")
         await again.played_out()
         await asyncio.sleep(1.0)

@@ -14,7 +14,7 @@ from protocol_writer.service import ProtocolService
 from signaling.captions import CaptionSink
 from signaling.server import SignalingServer, create_sio
 from transcription.models import ModelPool
-from web import api
+from web import api, pages
 
 SETTINGS = web.AppKey("settings", Settings)
 RECORDS = web.AppKey("records", Records)
@@ -46,4 +46,5 @@ def create_app(settings: Settings, models: ModelPool | None = None) -> web.Appli
 
     app.cleanup_ctx.append(lifecycle)
     api.add_routes(app, records)
+    pages.add_routes(app, settings)
     return app

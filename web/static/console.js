@@ -1,0 +1,113 @@
+"use strict";
+
+(() => {
+  const status = document.getElementById("status");
+  const desk = document.getElementById("desk");
+  const queueBody = document.getElementById("queue");
+  const callSection = document.getElementById("call");
+  const captions = document.getElementById("captions");
+  const partial = document.getElementById("partial");
+  const protocolSection = document.getElementById("protocol");
+  const say = (message) => { status.textContent = message; };
+  let socket = null;
+  let key = sessionStorage.getItem("telemed.key");
+  let call = null;
+
+  function cell(row, value) {
+    const td = document.createElement("td");
+    td.textContent = value;
+    row.appendChild(td);
+    return td;
+  }
+
+  function showQueue(listing) {
+    queueBody.replaceChildren();
+    for (const entry of listing.waiting) {
+      const row = document.createElement("tr");
+      cell(row, entry.patient_name);
+      cell(row, entry.reason);
+      cell(row, entry.mode);
+      cell(row, new Date(entry.queued_at).toLocaleTimeString());
+      const button = document.createElement("button");
+      button.textContent = "Take";
+      button.addEventListener("click", () => take(entry.consultation_id));
+      cell(row, "").appendChild(button);
+      queueBody.appendChild(row);
+    }
+  }
+
+  async function take(consultationId) {
+    const reply = await socket.emitWithAck("consultation.take", consultationId ? { consultation_id: consultationId } : {});
+    if (!reply.ok) say(reply.message);
+  }
+
+  async function startCall(message, offerPeer) {
+    protocolSection.hidden = true;
+    captions.replaceChildren();
+    callSection.hidden = false;
+    say("In call");
+    const stream = await navigator.mediaDevices.getUserMedia({ audio: true, video: message.mode === "video" });
+    if (call) call.close();
+    call = new Telemed.Call(socket, message.consultation_id, stream, document.getElementById("remote"));
+    await call.connectWorker();
+    if (offerPeer) await call.offerPeer();
+  }
+
+  function addCaption(m) {
+    if (!m.final) { partial.textContent = `${m.speaker}: ${m.text}`; return; }
+    partial.textContent = "";
+    const item = document.createElement("li");
+    item.className = m.speaker;
+    const who = document.createElement("b");
+    who.textContent = `${m.speaker}: `;
+    item.append(who, document.createTextNode(m.text));
+    captions.appendChild(item);
+    captions.scrollTop = captions.scrollHeight;
+  }
+
+  function signIn(secret) {
+    socket = io({ auth: { role: "doctor", key: secret }, transports: ["websocket"] });
+    socket.on("connect", () => {
+      sessionStorage.setItem("telemed.key", secret);
+      document.getElementById("signin").hidden = true;
+      desk.hidden = false;
+      say("Signed in");
+      socket.emit("queue.list", {});
+    });
+    socket.on("connect_error", () => say("Sign-in failed: check the access key"));
+    socket.on("queue.updated", showQueue);
+    socket.on("consultation.started", (m) => startCall(m, true));
+    socket.on("consultation.resumed", (m) => startCall(m, true));
+    socket.on("peer.rejoined", () => call && call.offerPeer());
+    socket.on("answer", (m) => call && call.onAnswer(m));
+    socket.on("offer", (m) => call && call.answerPeer(m));
+    socket.on("caption", addCaption);
+    socket.on("consultation.ended", () => {
+      if (call) { call.close(); call = null; }
+      callSection.hidden = true;
+      say("Consultation ended; writing the draft protocol…");
+    });
+    socket.on("protocol.ready", async (m) => {
+      const protocol = await Telemed.fetchProtocol(m.consultation_id, secret);
+      protocolSection.innerHTML = protocol.html; // rendered and escaped by the server
+      protocolSection.hidden = false;
+      say(`Draft protocol v${protocol.version} ready`);
+    });
+    socket.on("error", (m) => say(`${m.code}: ${m.message}`));
+  }
+
+  document.getElementById("signin").addEventListener("submit", (event) => {
+    event.preventDefault();
+    signIn(document.getElementById("key").value);
+  });
+  document.getElementById("take-next").addEventListener("click", () => take(null));
+  document.getElementById("hangup").addEventListener("click", () => call && call.hangup());
+  document.getElementById("mute").addEventListener("click", (event) => {
+    if (!call) return;
+    const track = call.stream.getAudioTracks()[0];
+    track.enabled = !track.enabled;
+    event.target.setAttribute("aria-pressed", String(!track.enabled));
+    event.target.textContent = track.enabled ? "Mute" : "Unmute";
+  });
+  if (key) signIn(key);
+})();
