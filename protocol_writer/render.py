@@ -15,6 +15,9 @@ LABELS = {
         "complaints": "Жалобы", "dictation": "Аудиопротокол врача", "transcript": "Расшифровка",
         "doctor_speaker": "Врач", "patient_speaker": "Пациент", "none": "не названы",
         "draft": "Черновик: требует проверки и подписи врача", "gap": "фрагмент утерян",
+        "reasons": {"respiratory": "ОРВИ / COVID-19, лечение на дому",
+                    "oncology_renewal": "Продление рецепта (онкология, гематология)",
+                    "consilium": "Решение онкологического консилиума"},
     },
     "en": {
         "title": "Telemedicine consultation protocol", "patient": "Patient",
@@ -23,6 +26,9 @@ LABELS = {
         "transcript": "Transcript", "doctor_speaker": "Doctor", "patient_speaker": "Patient",
         "none": "none stated", "draft": "Draft: to be checked and signed by the doctor",
         "gap": "audio lost",
+        "reasons": {"respiratory": "Respiratory infection / COVID-19, treated at home",
+                    "oncology_renewal": "Prescription renewal (oncology, haematology)",
+                    "consilium": "Tumour board decision"},
     },
 }
 

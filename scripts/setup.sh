@@ -1,13 +1,19 @@
 #!/usr/bin/env bash
-# Sets up everything the platform and its tests need on a fresh Debian machine:
-# system packages (only those missing), a virtual environment in .venv, and the
-# project with its test extras. Safe to run again.
+# Sets up what the platform needs on a fresh Debian machine: the system packages that are
+# missing, a virtual environment in .venv, and the project. With --test, also what the
+# tests need (Chromium, espeak-ng, sox, the test extras). Safe to run again.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+test_setup=false
+[ "${1:-}" = "--test" ] && test_setup=true
 
 need=()
-command -v espeak-ng >/dev/null 2>&1 || need+=(espeak-ng)
-command -v sox >/dev/null 2>&1 || need+=(sox)
+if $test_setup; then
+  command -v espeak-ng >/dev/null 2>&1 || need+=(espeak-ng)
+  command -v sox >/dev/null 2>&1 || need+=(sox)
+  # The browser tests drive Debian's Chromium (never a downloaded browser build).
+  [ -x /usr/bin/chromium ] || need+=(chromium)
+fi
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" -eq 0 ]; then SUDO=""; else SUDO="sudo"; fi
   $SUDO apt-get update -qq
@@ -17,4 +23,8 @@ fi
 PYTHON="${PYTHON:-python3}"
 [ -x .venv/bin/python ] || "$PYTHON" -m venv .venv
 .venv/bin/pip install -q --upgrade pip
-.venv/bin/pip install -q -e '.[test]'
+if $test_setup; then
+  .venv/bin/pip install -q -e '.[test]'
+else
+  .venv/bin/pip install -q -e .
+fi

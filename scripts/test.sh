@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# The test command: set up (idempotent), then run the whole suite.
+# The test command: set up with the test dependencies (idempotent), then run the suite.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/setup.sh
+bash scripts/setup.sh --test
 exec .venv/bin/python -m pytest -q "$@"

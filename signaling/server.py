@@ -31,7 +31,8 @@ def create_sio(settings: Settings) -> socketio.AsyncServer:
         # engine.io drops a connection that sends more than this; handlers answer
         # smaller-but-still-too-large payloads with an error event instead.
         max_http_buffer_size=max(settings.max_message_bytes * 4, 256 * 1024),
-        cors_allowed_origins=[settings.public_base_url],
+        # None: engine.io accepts browsers only from the origin the pages are served from.
+        cors_allowed_origins=None,
     )
 
 

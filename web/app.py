@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 
 from aiohttp import web
@@ -13,7 +14,7 @@ from media.worker import MediaWorker
 from protocol_writer.service import ProtocolService
 from signaling.captions import CaptionSink
 from signaling.server import SignalingServer, create_sio
-from transcription.models import ModelPool
+from transcription.models import LANGUAGES, ModelPool
 from web import api, pages
 
 SETTINGS = web.AppKey("settings", Settings)
@@ -30,8 +31,8 @@ def create_app(settings: Settings, models: ModelPool | None = None) -> web.Appli
     sio = create_sio(settings)
     sio.attach(app)
     captions = CaptionSink(records, sio)
-    media = MediaWorker(models or ModelPool(settings), captions, settings.recordings_dir,
-                        settings.ice_servers)
+    models = models or ModelPool(settings)
+    media = MediaWorker(models, captions, settings.recordings_dir, settings.ice_servers)
     app[SETTINGS] = settings
     app[RECORDS] = records
     app[MEDIA] = media
@@ -40,6 +41,9 @@ def create_app(settings: Settings, models: ModelPool | None = None) -> web.Appli
 
     async def lifecycle(app: web.Application) -> AsyncIterator[None]:
         await upgrade_async(settings.database_url)
+        # Loaded before the first call, not during it: loading takes seconds.
+        for language in LANGUAGES:
+            await asyncio.to_thread(models.for_language, language)
         yield
         await media.close()
         await engine.dispose()

@@ -60,6 +60,8 @@ def main(argv: list[str] | None = None) -> int:
 
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    for chatty in ("aioice", "aiortc", "alembic"):  # one line per ICE check is noise here
+        logging.getLogger(chatty).setLevel(logging.WARNING)
     settings = Settings.from_env()
     handler = {
         "serve": _serve, "transcribe": _transcribe, "models": _models, "doctors": _doctors,
