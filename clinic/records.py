@@ -62,7 +62,7 @@ class Records:
         return patient
 
     async def add_doctor(self, full_name: str, specialty: str) -> tuple[Doctor, str]:
-        """Returns the doctor and their access key, which is not stored and cannot be shown again."""
+        """The doctor and their access key; the key is not stored and cannot be shown again."""
         key = secrets.token_urlsafe(24)
         doctor = Doctor(
             id=str(uuid.uuid4()), full_name=full_name, specialty=specialty,

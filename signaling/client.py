@@ -14,8 +14,8 @@ from aiortc.contrib.media import MediaPlayer
 
 EVENTS = (
     "queue.joined", "queue.position", "queue.updated", "consultation.started",
-    "consultation.resumed", "peer.rejoined", "answer", "offer", "ice", "caption", "consultation.ended",
-    "protocol.ready", "error",
+    "consultation.resumed", "peer.rejoined", "answer", "offer", "ice", "caption",
+    "consultation.ended", "protocol.ready", "error",
 )
 
 
@@ -59,6 +59,8 @@ class Party:
     async def send_audio(self, consultation_id: str, wav: Path) -> None:
         """Offers the worker one audio track playing `wav` in real time, and connects."""
         self.player = MediaPlayer(str(wav))
+        if self.player.audio is None:
+            raise ValueError(f"{wav} has no audio")
         self.pc = RTCPeerConnection()
         self.pc.addTrack(self.player.audio)
         await self.pc.setLocalDescription(await self.pc.createOffer())

@@ -9,6 +9,7 @@ from typing import Any
 
 import socketio
 
+from clinic.access import is_party
 from clinic.domain import ConsultationStatus, Principal, Reason, Role, Speaker
 from clinic.records import Records
 from clinic.settings import Settings
@@ -217,11 +218,7 @@ class SignalingServer:
         Not-found rather than forbidden: a guessed id must not reveal that it exists.
         """
         consultation = await self._records.consultation(consultation_id)
-        party = consultation is not None and (
-            (who.role is Role.PATIENT and consultation.patient_id == who.id)
-            or (who.role is Role.DOCTOR and consultation.doctor_id == who.id)
-        )
-        if not party or consultation is None:
+        if consultation is None or not is_party(who, consultation):
             await self._records.audit(who, "consultation.access", object_id=consultation_id,
                                       outcome="refused", detail="not a party")
             raise BadMessage("not_found", "no such consultation")

@@ -6,8 +6,8 @@ import pytest
 import socketio
 
 from clinic.domain import ConsultationStatus
-from tests.conftest import Platform
 from signaling.client import Party
+from tests.conftest import Platform
 from tests.test_consultation import start_call
 
 

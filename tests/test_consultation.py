@@ -8,8 +8,8 @@ from pathlib import Path
 import aiohttp
 
 from clinic.domain import Speaker
-from tests.conftest import Platform
 from signaling.client import Party
+from tests.conftest import Platform
 
 
 async def start_call(platform: Platform) -> tuple[Party, Party, str, str]:

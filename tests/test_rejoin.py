@@ -6,8 +6,8 @@ import asyncio
 from pathlib import Path
 
 from clinic.domain import Speaker
-from tests.conftest import Platform
 from signaling.client import Party
+from tests.conftest import Platform
 from tests.test_consultation import start_call
 
 

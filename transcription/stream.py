@@ -11,6 +11,7 @@ import vosk
 from clinic.domain import Segment, Speaker, Word
 from transcription.recognizer import Phrase, StreamingRecognizer
 
+
 class TranscriptSink(Protocol):
     async def partial(self, consultation_id: str, speaker: Speaker, text: str) -> None: ...
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from clinic.domain import Principal, Role
+from clinic.access import is_party
+from clinic.domain import Principal
 from clinic.records import Records
 
 RECORDS_KEY = web.AppKey("api_records", Records)
@@ -34,17 +35,13 @@ async def protocol(request: web.Request) -> web.Response:
     if who is None:
         await records.audit(None, "protocol.read", object_id=consultation_id[:36],
                             source=request.remote, outcome="refused", detail="unauthenticated")
-        raise web.HTTPUnauthorized(text='{"error": "unauthorized"}', content_type="application/json")
+        raise web.HTTPUnauthorized(text='{"error": "unauthorized"}',
+                                   content_type="application/json")
     consultation = await records.consultation(consultation_id)
-    is_party = consultation is not None and (
-        (who.role is Role.PATIENT and consultation.patient_id == who.id)
-        or (who.role is Role.DOCTOR and consultation.doctor_id == who.id)
-    )
-    row = await records.latest_protocol(consultation_id) if is_party else None
+    row = await records.latest_protocol(consultation_id) if is_party(who, consultation) else None
     if consultation is None or row is None:
         # The same answer for "not yours" and "does not exist": ids are not an oracle.
         await records.audit(who, "protocol.read", object_id=consultation_id[:36],
-                            patient_id=consultation.patient_id if is_party and consultation else None,
                             source=request.remote, outcome="refused", detail="not found")
         raise web.HTTPNotFound(text='{"error": "not_found"}', content_type="application/json")
     await records.audit(who, "protocol.read", patient_id=consultation.patient_id,

@@ -36,10 +36,9 @@ async def simulate(
     finally:
         await patient.close()
         await doctor.close()
-    async with aiohttp.ClientSession() as http:
-        async with http.get(
-            f"{url.rstrip('/')}/api/consultations/{consultation_id}/protocol",
-            headers={"Authorization": f"Bearer {doctor_key}"},
-        ) as response:
-            response.raise_for_status()
-            return dict(await response.json())
+    async with aiohttp.ClientSession() as http, http.get(
+        f"{url.rstrip('/')}/api/consultations/{consultation_id}/protocol",
+        headers={"Authorization": f"Bearer {doctor_key}"},
+    ) as response:
+        response.raise_for_status()
+        return dict(await response.json())
