@@ -1,0 +1,80 @@
+"""Utterances (a segment's text prepared for matching) and the cue vocabularies."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from clinic.domain import Segment, Speaker
+from protocol_writer.numbers import SpokenNumber, find_numbers, tokenize
+
+VOCABULARY = Path(__file__).parent / "vocabulary"
+
+
+@cache
+def vocabulary(name: str) -> Any:
+    return json.loads((VOCABULARY / f"{name}.json").read_text(encoding="utf-8"))
+
+
+def phrases() -> Any:
+    return vocabulary("phrases")
+
+
+@dataclass(frozen=True)
+class Utterance:
+    """One transcript segment, normalised: its index is what extracted fields point to."""
+
+    index: int
+    speaker: Speaker
+    text: str  # lower case, ё as е, single spaces, padded with spaces at both ends
+    tokens: tuple[str, ...]
+    numbers: tuple[SpokenNumber, ...]
+
+    @classmethod
+    def of(cls, index: int, segment: Segment, language: str) -> Utterance:
+        tokens = tokenize(segment.text)
+        # Cyrillic text is read with Russian number words whatever the consultation's language.
+        number_language = "ru" if any("а" <= c <= "я" for c in segment.text.lower()) else "en"
+        del language
+        return cls(index, segment.speaker, " " + " ".join(tokens) + " ", tuple(tokens),
+                   tuple(find_numbers(tokens, number_language)))
+
+    @property
+    def by_patient(self) -> bool:
+        return self.speaker is Speaker.PATIENT
+
+    @property
+    def by_doctor(self) -> bool:
+        return self.speaker is Speaker.DOCTOR
+
+    def has(self, cues: list[str]) -> bool:
+        return any(cue in self.text for cue in cues)
+
+    def find(self, cues: list[str]) -> int:
+        """Character position of the first cue, or -1."""
+        positions = [self.text.find(cue) for cue in cues if cue in self.text]
+        return min(positions) if positions else -1
+
+    def token_at(self, char_position: int) -> int:
+        return self.text[:char_position].count(" ") - 1 if char_position > 0 else 0
+
+    def negated_at(self, position: int, length: int) -> bool:
+        """Whether the words around a match deny it: "кашля нет", "горло не болит", "no cough"."""
+        p = phrases()
+        before = self.text[max(0, position - 12):position + 1]
+        after = self.text[position + length:position + length + 14]
+        clause_break = max(before.rfind(" но "), before.rfind(" but "), before.rfind(" а "))
+        if clause_break >= 0:
+            before = before[clause_break:]
+        return any(n in before for n in p["negation_before"]) or any(
+            after.startswith(n) or f"{n} " in after[:10] for n in p["negation_after"])
+
+    def conditional(self) -> bool:
+        return self.has(phrases()["conditional"])
+
+
+def utterances(segments: list[Segment], language: str) -> list[Utterance]:
+    return [Utterance.of(i, s, language) for i, s in enumerate(segments) if s.kind == "speech"]

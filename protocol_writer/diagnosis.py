@@ -1,0 +1,68 @@
+"""The diagnosis with its ICD-10 code: as the doctor named it, or ranked suggestions."""
+
+from __future__ import annotations
+
+from protocol_writer.cues import Utterance, vocabulary
+from protocol_writer.protocol import AnamnesisItem, Complaint, Diagnosis, Vital
+
+
+def _entry(code: str, language: str) -> str:
+    return str(vocabulary("icd10")["codes"][code][language if language == "ru" else "en"])
+
+
+def _covid_code(items: list[Utterance], anamnesis: tuple[AnamnesisItem, ...]) -> str:
+    data = vocabulary("icd10")
+    confirmed = any(a.kind == "covid_test" and not a.negated for a in anamnesis) or any(
+        u.has(data["covid_confirmed"]) for u in items)
+    suspected = any(u.has(data["covid_suspected"]) for u in items)
+    return "U07.1" if confirmed and not suspected else "U07.2"
+
+
+def stated_diagnoses(items: list[Utterance], anamnesis: tuple[AnamnesisItem, ...],
+                     language: str) -> list[Diagnosis]:
+    """Codes whose words the doctor said, most specific first, COVID-19 resolved to U07.1/2."""
+    codes = vocabulary("icd10")["codes"]
+    found: dict[str, list[int]] = {}
+    for u in items:
+        if not u.by_doctor:
+            continue
+        for code, entry in codes.items():
+            for trigger in entry["triggers"]:
+                position = u.text.find(trigger)
+                if position >= 0 and not u.negated_at(position, len(trigger)):
+                    found.setdefault(code, []).append(u.index)
+                    break
+    if "U07.1" in found:
+        found[_covid_code(items, anamnesis)] = found.pop("U07.1")
+    for general, specific in (("J18.9", ("J12.9", "J15.9")), ("J06.9", ("J02.9", "J03.9"))):
+        if general in found and any(s in found for s in specific):
+            del found[general]
+    return [Diagnosis(code, _entry(code, language), tuple(indices), True)
+            for code, indices in found.items()]
+
+
+def suggest(complaints: tuple[Complaint, ...], vitals: dict[str, Vital],
+            anamnesis: tuple[AnamnesisItem, ...], reason: str, items: list[Utterance],
+            language: str) -> tuple[Diagnosis, ...]:
+    """Up to three codes that fit the findings, best first, when the doctor named none."""
+    names = {c.name for c in complaints}
+    spo2 = vitals.get("spo2_percent")
+    scores: dict[str, float] = {}
+    covid_test = any(a.kind == "covid_test" and not a.negated for a in anamnesis)
+    if covid_test or "loss of smell" in names or "loss of taste" in names:
+        scores[_covid_code(items, anamnesis)] = 3
+    if (spo2 is not None and spo2.value < 94) or "shortness of breath" in names:
+        scores["J18.9"] = 2.5 if spo2 is not None and spo2.value < 94 else 1.5
+    respiratory = names & {"fever", "cough", "sore throat", "nasal congestion"}
+    if respiratory:
+        scores["J06.9"] = 1 + len(respiratory) * 0.5
+        if names == {"sore throat"} or names == {"sore throat", "fever"}:
+            scores["J02.9"] = scores["J06.9"] + 0.1
+    if reason == "oncology_renewal" or any(
+            u.by_doctor and u.has(["рецепт", "prescription", "продлева", "renew"]) for u in items):
+        scores["Z76.0"] = 2
+    if reason == "consilium":
+        scores["Z09"] = 1
+    ranked = sorted(scores, key=lambda code: -scores[code])[:3]
+    evidence = tuple(sorted({i for c in complaints for i in c.segments}))
+    return tuple(Diagnosis(code, _entry(code, language), evidence, False) for code in ranked)

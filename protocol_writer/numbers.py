@@ -1,0 +1,126 @@
+"""Numbers as speech recognition writes them: words in Russian or English, or digits.
+
+"тридцать восемь и пять" -> 38.5, "тридцати семи целых восьми десятых" -> 37.8,
+"thirty eight point five" -> 38.5, "one hundred twenty" -> 120, "37,8" -> 37.8.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+VOCABULARY = Path(__file__).parent / "vocabulary" / "numbers.json"
+_DIGITS = re.compile(r"^\d+(?:[.,]\d+)?$")
+
+
+@dataclass(frozen=True)
+class SpokenNumber:
+    value: float
+    start: int  # index of the first token
+    end: int  # index after the last token
+
+    @property
+    def is_integer(self) -> bool:
+        return float(self.value).is_integer()
+
+
+@dataclass(frozen=True)
+class _Words:
+    units: dict[str, int]
+    teens: dict[str, int]
+    tens: dict[str, int]
+    hundreds: dict[str, int]
+    separators: frozenset[str]
+    suffixes: frozenset[str]
+
+
+@cache
+def _words(language: str) -> _Words:
+    data = json.loads(VOCABULARY.read_text(encoding="utf-8"))[language]
+    return _Words(data["units"], data["teens"], data["tens"], data["hundreds"],
+                  frozenset(data["decimal_separators"]), frozenset(data["decimal_suffixes"]))
+
+
+def tokenize(text: str) -> list[str]:
+    return re.findall(r"\d+(?:[.,]\d+)?|[\wё]+", text.lower().replace("ё", "е"))
+
+
+def _integer(tokens: list[str], i: int, w: _Words, language: str) -> tuple[int, int] | None:
+    """Reads one whole number (up to 999) starting at token i: (value, next index)."""
+    value, j, seen = 0, i, False
+    if language == "en" and j < len(tokens) and tokens[j] in ("a", "one") \
+            and j + 1 < len(tokens) and tokens[j + 1] == "hundred":
+        value, j, seen = 100, j + 2, True
+        if j < len(tokens) and tokens[j] == "and":
+            j += 1
+    elif j < len(tokens) and tokens[j] in w.hundreds and language == "ru":
+        value, j, seen = w.hundreds[tokens[j]], j + 1, True
+    elif language == "en" and j + 1 < len(tokens) and tokens[j] in w.units \
+            and tokens[j + 1] == "hundred" and tokens[j] != "a":
+        value, j, seen = w.units[tokens[j]] * 100, j + 2, True
+        if j < len(tokens) and tokens[j] == "and":
+            j += 1
+    if j < len(tokens) and tokens[j] in w.teens:
+        return value + w.teens[tokens[j]], j + 1
+    if j < len(tokens) and tokens[j] in w.tens:
+        value, j, seen = value + w.tens[tokens[j]], j + 1, True
+        if j < len(tokens) and tokens[j] in w.units and tokens[j] != "a":
+            value, j = value + w.units[tokens[j]], j + 1
+        return value, j
+    if j < len(tokens) and tokens[j] in w.units and tokens[j] not in ("a", "oh"):
+        return value + w.units[tokens[j]], j + 1
+    return (value, j) if seen else None
+
+
+def _fraction(tokens: list[str], i: int, w: _Words, language: str) -> tuple[float, int] | None:
+    """The part after a decimal separator: digits said one by one or as one number."""
+    digits = []
+    j = i
+    while j < len(tokens) and tokens[j] in w.units and tokens[j] not in ("a",) and len(digits) < 2:
+        digits.append(w.units[tokens[j]])
+        j += 1
+    if not digits:
+        read = _integer(tokens, i, w, language)
+        if read is None:
+            return None
+        number, j = read
+        if j < len(tokens) and tokens[j] in w.suffixes:
+            return number / 10, j + 1
+        return number / (10 ** len(str(number))), j
+    if j < len(tokens) and tokens[j] in w.suffixes:
+        j += 1
+    return float("0." + "".join(str(d) for d in digits)), j
+
+
+def find_numbers(tokens: list[str], language: str) -> list[SpokenNumber]:
+    w = _words(language)
+    found: list[SpokenNumber] = []
+    i = 0
+    while i < len(tokens):
+        token = tokens[i]
+        if _DIGITS.match(token):
+            found.append(SpokenNumber(float(token.replace(",", ".")), i, i + 1))
+            i += 1
+            continue
+        read = _integer(tokens, i, w, language)
+        if read is None:
+            i += 1
+            continue
+        whole, j = read
+        value: float = whole
+        if j + 1 < len(tokens) and tokens[j] in w.separators:
+            # "и" is also "and": only a single digit right after it makes a decimal,
+            # as in "тридцать семь и восемь", not "пять и шесть дней" read as 5.6 too often.
+            is_and = tokens[j] == "и"
+            fraction = _fraction(tokens, j + 1, w, language)
+            if fraction is not None and (not is_and or fraction[1] - (j + 1) <= 2):
+                value, j = whole + fraction[0], fraction[1]
+        elif j < len(tokens) and tokens[j] in ("с",) and j + 1 < len(tokens) \
+                and tokens[j + 1] == "половиной":
+            value, j = whole + 0.5, j + 2
+        found.append(SpokenNumber(round(value, 3), i, j))
+        i = j
+    return found
