@@ -64,16 +64,27 @@ class Utterance:
     def negated_at(self, position: int, length: int) -> bool:
         """Whether the words around a match deny it: "кашля нет", "горло не болит", "no cough"."""
         p = phrases()
-        before = self.text[max(0, position - 12):position + 1]
+        before = " " + self.text[max(0, position - 12):position + 1]
         after = self.text[position + length:position + length + 14]
         clause_break = max(before.rfind(" но "), before.rfind(" but "), before.rfind(" а "))
         if clause_break >= 0:
             before = before[clause_break:]
-        return any(n in before for n in p["negation_before"]) or any(
+        # Cues are whole words: " не " must not match inside "на фоне ".
+        return any(f" {n}" in before for n in p["negation_before"]) or any(
             after.startswith(n) or f"{n} " in after[:10] for n in p["negation_after"])
 
     def conditional(self) -> bool:
         return self.has(phrases()["conditional"])
+
+    def conditional_before(self, position: int) -> bool:
+        """Whether the clause around `position` is an "if ..." clause, not a statement."""
+        before = self.text[max(0, position - 30):position]
+        return any(cue in before for cue in (" если ", " if ", " при "))
+
+    @property
+    def corrected(self) -> bool:
+        """The speaker corrects themselves, so the last value said is the one meant."""
+        return self.has(phrases()["corrections"])
 
 
 def utterances(segments: list[Segment], language: str) -> list[Utterance]:

@@ -63,12 +63,18 @@ def extract_medications(items: list[Utterance]) -> tuple[Medication, ...]:
     drugs = vocabulary("drugs")
     renewal_cues = phrases()["medication"]["renewal"]
     found: dict[str, Medication] = {}
+    phrases_ = {form: name for form, name in _forms().items() if " " in form}
     for u in items:
         if not u.by_doctor:
             continue
-        for position, token in enumerate(u.tokens):
-            name = _drug_at(token)
-            if name is None or u.negated_at(u.text.find(f" {token}") + 1, len(token)):
+        mentions = [(position, _drug_at(token)) for position, token in enumerate(u.tokens)]
+        mentions += [(u.token_at(u.text.find(f" {form} ") + 1), name)
+                     for form, name in phrases_.items() if f" {form} " in u.text]
+        for position, name in mentions:
+            if name is None:
+                continue
+            token = u.tokens[position] if position < len(u.tokens) else ""
+            if u.negated_at(u.text.find(f" {token}") + 1, len(token)):
                 continue
             previous = found.get(name)
             medication = Medication(

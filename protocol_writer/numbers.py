@@ -63,6 +63,10 @@ def _integer(tokens: list[str], i: int, w: _Words, language: str) -> tuple[int, 
         value, j, seen = w.units[tokens[j]] * 100, j + 2, True
         if j < len(tokens) and tokens[j] == "and":
             j += 1
+    if language == "en" and not seen and j + 1 < len(tokens) and tokens[j] in ("one", "two") \
+            and (tokens[j + 1] in w.tens or tokens[j + 1] in w.teens):
+        # "one twenty over eighty": hundreds said without the word "hundred".
+        value, j, seen = w.units[tokens[j]] * 100, j + 1, True
     if j < len(tokens) and tokens[j] in w.teens:
         return value + w.teens[tokens[j]], j + 1
     if j < len(tokens) and tokens[j] in w.tens:
@@ -75,11 +79,13 @@ def _integer(tokens: list[str], i: int, w: _Words, language: str) -> tuple[int, 
     return (value, j) if seen else None
 
 
-def _fraction(tokens: list[str], i: int, w: _Words, language: str) -> tuple[float, int] | None:
+def _fraction(tokens: list[str], i: int, w: _Words, language: str,
+              most_digits: int = 2) -> tuple[float, int] | None:
     """The part after a decimal separator: digits said one by one or as one number."""
     digits = []
     j = i
-    while j < len(tokens) and tokens[j] in w.units and tokens[j] not in ("a",) and len(digits) < 2:
+    while j < len(tokens) and tokens[j] in w.units and tokens[j] != "a" \
+            and len(digits) < most_digits:
         digits.append(w.units[tokens[j]])
         j += 1
     if not digits:
@@ -115,7 +121,7 @@ def find_numbers(tokens: list[str], language: str) -> list[SpokenNumber]:
             # "и" is also "and": only a single digit right after it makes a decimal,
             # as in "тридцать семь и восемь", not "пять и шесть дней" read as 5.6 too often.
             is_and = tokens[j] == "и"
-            fraction = _fraction(tokens, j + 1, w, language)
+            fraction = _fraction(tokens, j + 1, w, language, most_digits=1 if is_and else 2)
             if fraction is not None and (not is_and or fraction[1] - (j + 1) <= 2):
                 value, j = whole + fraction[0], fraction[1]
         elif j < len(tokens) and tokens[j] in ("с",) and j + 1 < len(tokens) \

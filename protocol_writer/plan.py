@@ -33,7 +33,8 @@ def extract_follow_up(items: list[Utterance]) -> FollowUp:
     cues = phrases()["follow_up"]
     for kind in ("ambulance", "in_person", "telemedicine"):
         for u in items:
-            if not u.by_doctor or not u.has(cues[kind]) or u.has(["если ", "if "]):
+            position = u.find(cues[kind]) if u.by_doctor else -1
+            if position < 0 or u.conditional_before(position):
                 continue
             if kind == "ambulance" or u.has(phrases()["today"]):
                 days: int | None = 0

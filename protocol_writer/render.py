@@ -1,48 +1,39 @@
-"""Protocols to HTML and plain text with Jinja2; labels in the protocol's language."""
+"""Protocols to HTML (console and record) and plain text, in Russian or English."""
 
 from __future__ import annotations
 
 from functools import cache
+from typing import Any
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 
-from protocol_writer.draft import Protocol
-
-LABELS = {
-    "ru": {
-        "title": "Протокол телемедицинской консультации", "patient": "Пациент",
-        "doctor": "Врач", "reason": "Повод", "started": "Начало", "ended": "Окончание",
-        "complaints": "Жалобы", "dictation": "Аудиопротокол врача", "transcript": "Расшифровка",
-        "doctor_speaker": "Врач", "patient_speaker": "Пациент", "none": "не названы",
-        "draft": "Черновик: требует проверки и подписи врача", "gap": "фрагмент утерян",
-        "reasons": {"respiratory": "ОРВИ / COVID-19, лечение на дому",
-                    "oncology_renewal": "Продление рецепта (онкология, гематология)",
-                    "consilium": "Решение онкологического консилиума"},
-    },
-    "en": {
-        "title": "Telemedicine consultation protocol", "patient": "Patient",
-        "doctor": "Doctor", "reason": "Reason", "started": "Started", "ended": "Ended",
-        "complaints": "Complaints", "dictation": "Doctor's audio protocol",
-        "transcript": "Transcript", "doctor_speaker": "Doctor", "patient_speaker": "Patient",
-        "none": "none stated", "draft": "Draft: to be checked and signed by the doctor",
-        "gap": "audio lost",
-        "reasons": {"respiratory": "Respiratory infection / COVID-19, treated at home",
-                    "oncology_renewal": "Prescription renewal (oncology, haematology)",
-                    "consilium": "Tumour board decision"},
-    },
-}
+from protocol_writer.cues import vocabulary
+from protocol_writer.protocol import Protocol
 
 
 @cache
 def _environment() -> Environment:
     return Environment(
         loader=PackageLoader("protocol_writer", "templates"),
-        autoescape=select_autoescape(["html", "j2"]),
+        autoescape=select_autoescape(enabled_extensions=("html.j2",), default=False),
         trim_blocks=True,
         lstrip_blocks=True,
     )
 
 
-def render_html(protocol: Protocol) -> str:
-    labels = LABELS.get(protocol.language, LABELS["en"])
-    return _environment().get_template("protocol.html.j2").render(p=protocol, t=labels)
+def labels(language: str) -> dict[str, Any]:
+    table = vocabulary("labels")
+    return dict(table.get(language, table["en"]))
+
+
+def _render(template: str, protocol: Protocol, status: str) -> str:
+    return _environment().get_template(template).render(
+        p=protocol, t=labels(protocol.language), status=status)
+
+
+def render_html(protocol: Protocol, status: str = "draft") -> str:
+    return _render("protocol.html.j2", protocol, status)
+
+
+def render_text(protocol: Protocol, status: str = "draft") -> str:
+    return _render("protocol.txt.j2", protocol, status)

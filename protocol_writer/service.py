@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from clinic.records import Records
 from clinic.tables import ProtocolRow
-from protocol_writer.draft import draft_protocol
+from protocol_writer.extract import extract_protocol
 from protocol_writer.render import render_html
 
 
@@ -21,7 +21,8 @@ class ProtocolService:
         if consultation.doctor_id:
             doctor = await self._records.doctor(consultation.doctor_id)
             doctor_name = doctor.full_name if doctor else ""
-        protocol = draft_protocol(
+        protocol = extract_protocol(
+            await self._records.segments(consultation_id),
             consultation_id=consultation.id,
             reason=consultation.reason,
             language=consultation.language,
@@ -29,7 +30,6 @@ class ProtocolService:
             doctor_name=doctor_name,
             started_at=consultation.started_at.isoformat() if consultation.started_at else None,
             ended_at=consultation.ended_at.isoformat() if consultation.ended_at else None,
-            segments=await self._records.segments(consultation_id),
         )
         return await self._records.save_protocol(
             consultation_id, protocol.to_dict(), render_html(protocol)

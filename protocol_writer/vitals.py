@@ -25,10 +25,11 @@ def _cue_token(u: Utterance, cues: list[str]) -> int | None:
 
 
 def _value_after(u: Utterance, start: int, bounds: list[float]) -> SpokenNumber | None:
-    for number in u.numbers:
-        if start <= number.start <= start + WINDOW and _in_range(number, bounds):
-            return number
-    return None
+    candidates = [n for n in u.numbers
+                  if start <= n.start <= start + WINDOW and _in_range(n, bounds)]
+    if not candidates:
+        return None
+    return candidates[-1] if u.corrected else candidates[0]
 
 
 def _pressure(u: Utterance, start: int) -> tuple[float, float] | None:
@@ -60,7 +61,7 @@ def extract_vitals(items: list[Utterance]) -> dict[str, Vital]:
             number = _value_after(u, start, vital["range"])
             sources: tuple[int, ...] = (u.index,)
             if number is None and u.by_doctor and answer is not None and answer.by_patient:
-                number = next((n for n in answer.numbers if _in_range(n, vital["range"])), None)
+                number = _value_after(answer, 0, vital["range"])
                 sources = (u.index, answer.index)
             if number is not None:
                 found[name] = Vital(number.value, vital["unit"], sources)
