@@ -1,0 +1,244 @@
+"""A signed protocol as one FHIR R4 transaction Bundle, field by field.
+
+Every resource carries an identifier derived from the protocol version and is created with
+`ifNoneExist`, so pushing the same Bundle twice creates nothing the second time.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from html import escape
+from typing import Any
+
+from protocol_writer.protocol import Protocol
+from protocol_writer.render import labels
+
+ICD10 = "http://hl7.org/fhir/sid/icd-10"
+LOINC = "http://loinc.org"
+UCUM = "http://unitsofmeasure.org"
+ACT_CODE = "http://terminology.hl7.org/CodeSystem/v3-ActCode"
+OBSERVATION_CATEGORY = "http://terminology.hl7.org/CodeSystem/observation-category"
+CONDITION_CLINICAL = "http://terminology.hl7.org/CodeSystem/condition-clinical"
+CONDITION_VERIFICATION = "http://terminology.hl7.org/CodeSystem/condition-ver-status"
+PROVENANCE_AGENT = "http://terminology.hl7.org/CodeSystem/provenance-participant-type"
+ID_SYSTEM = "urn:telemed:"
+
+CONSULT_NOTE = ("11488-4", "Consult note")
+SECTION_COMPLAINTS = ("10154-3", "Chief complaint Narrative")
+SECTION_HISTORY = ("10164-2", "History of Present illness Narrative")
+SECTION_VITALS = ("8716-3", "Vital signs")
+SECTION_ASSESSMENT = ("51848-0", "Evaluation note")
+SECTION_PLAN = ("18776-5", "Plan of care note")
+SECTION_MEDICATIONS = ("10160-0", "History of Medication use Narrative")
+
+# vital name -> (LOINC code, display, UCUM unit)
+VITAL_CODES = {
+    "temperature_c": ("8310-5", "Body temperature", "Cel"),
+    "spo2_percent": ("59408-5", "Oxygen saturation in Arterial blood by Pulse oximetry", "%"),
+    "heart_rate_bpm": ("8867-4", "Heart rate", "/min"),
+    "respiratory_rate": ("9279-1", "Respiratory rate", "/min"),
+}
+BLOOD_PRESSURE = ("85354-9", "Blood pressure panel")
+SYSTOLIC = ("8480-6", "Systolic blood pressure")
+DIASTOLIC = ("8462-4", "Diastolic blood pressure")
+
+
+SINGLE_IDENTIFIER = {"Composition"}
+NO_IDENTIFIER = {"Provenance"}
+
+
+@dataclass(frozen=True)
+class SignedContext:
+    protocol_id: str  # the signed version's id: identifiers derive from it
+    patient_id: str
+    patient_name: str
+    doctor_id: str
+    doctor_name: str
+    signed_at: datetime
+    started_at: datetime | None
+    ended_at: datetime | None
+
+
+class _Builder:
+    def __init__(self, protocol: Protocol, ctx: SignedContext) -> None:
+        self.protocol, self.ctx = protocol, ctx
+        self.entries: list[dict[str, Any]] = []
+        self._namespace = uuid.UUID(int=uuid.uuid5(uuid.NAMESPACE_URL, ctx.protocol_id).int)
+
+    def add(self, resource: dict[str, Any], kind: str, key: str,
+            identifier_value: str | None = None) -> str:
+        """Adds a conditional create; returns the entry's fullUrl for references."""
+        value = identifier_value or f"{self.ctx.protocol_id}-{key}"
+        system = f"{ID_SYSTEM}{kind.lower()}"
+        resource_id = uuid.uuid5(self._namespace, f"{kind}/{value}")
+        if kind in SINGLE_IDENTIFIER:
+            resource = {"resourceType": kind, "identifier": {"system": system, "value": value},
+                        **resource}
+        elif kind in NO_IDENTIFIER:
+            # No identifier to create on: an update with an id derived from the protocol
+            # version creates it once and rewrites the same content after that.
+            resource = {"resourceType": kind, "id": str(resource_id), **resource}
+            full_url = f"urn:uuid:{resource_id}"
+            self.entries.append({"fullUrl": full_url, "resource": resource,
+                                 "request": {"method": "PUT", "url": f"{kind}/{resource_id}"}})
+            return full_url
+        else:
+            resource = {"resourceType": kind, "identifier": [{"system": system, "value": value}],
+                        **resource}
+        full_url = f"urn:uuid:{resource_id}"
+        self.entries.append({
+            "fullUrl": full_url, "resource": resource,
+            "request": {"method": "POST", "url": kind,
+                        "ifNoneExist": f"identifier={system}|{value}"},
+        })
+        return full_url
+
+
+def _when(value: datetime | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def _div(lines: list[str]) -> dict[str, str]:
+    body = "".join(f"<p>{escape(line)}</p>" for line in lines) or "<p>-</p>"
+    return {"status": "generated", "div": f'<div xmlns="http://www.w3.org/1999/xhtml">{body}</div>'}
+
+
+def _coding(code: tuple[str, str], system: str = LOINC) -> dict[str, Any]:
+    return {"coding": [{"system": system, "code": code[0], "display": code[1]}]}
+
+
+def build_bundle(protocol: Protocol, ctx: SignedContext) -> dict[str, Any]:
+    b = _Builder(protocol, ctx)
+    t = labels(protocol.language)
+    patient = b.add({"name": [{"text": ctx.patient_name}]}, "Patient", "patient",
+                    identifier_value=ctx.patient_id)
+    doctor = b.add({"name": [{"text": ctx.doctor_name}]}, "Practitioner", "doctor",
+                   identifier_value=ctx.doctor_id)
+    period = {k: v for k, v in (("start", _when(ctx.started_at)),
+                                ("end", _when(ctx.ended_at))) if v}
+    encounter = b.add({
+        "status": "finished",
+        "class": {"system": ACT_CODE, "code": "VR", "display": "virtual"},
+        "subject": {"reference": patient},
+        "participant": [{"individual": {"reference": doctor}}],
+        **({"period": period} if period else {}),
+    }, "Encounter", "encounter", identifier_value=protocol.consultation_id)
+    context = {"subject": {"reference": patient}, "encounter": {"reference": encounter}}
+
+    observations = []
+    for name, vital in protocol.vitals.items():
+        if name not in VITAL_CODES:
+            continue
+        code, display, unit = VITAL_CODES[name]
+        observations.append(b.add({
+            "status": "final", "category": [_vital_category()], "code": _coding((code, display)),
+            **context, "effectiveDateTime": _when(ctx.ended_at or ctx.signed_at),
+            "valueQuantity": {"value": vital.value, "unit": unit, "system": UCUM, "code": unit},
+        }, "Observation", name))
+    if "systolic_mmhg" in protocol.vitals and "diastolic_mmhg" in protocol.vitals:
+        observations.append(b.add({
+            "status": "final", "category": [_vital_category()], "code": _coding(BLOOD_PRESSURE),
+            **context, "effectiveDateTime": _when(ctx.ended_at or ctx.signed_at),
+            "component": [
+                {"code": _coding(code), "valueQuantity": {
+                    "value": protocol.vitals[key].value, "unit": "mm[Hg]", "system": UCUM,
+                    "code": "mm[Hg]"}}
+                for code, key in ((SYSTOLIC, "systolic_mmhg"), (DIASTOLIC, "diastolic_mmhg"))
+            ],
+        }, "Observation", "blood_pressure"))
+
+    conditions = []
+    if protocol.diagnosis is not None:
+        d = protocol.diagnosis
+        conditions.append(b.add({
+            "clinicalStatus": {"coding": [{"system": CONDITION_CLINICAL, "code": "active"}]},
+            "verificationStatus": {"coding": [{"system": CONDITION_VERIFICATION,
+                                               "code": "confirmed" if d.stated else "provisional"}]},
+            "code": {"coding": [{"system": ICD10, "code": d.code, "display": d.text}],
+                     "text": d.text},
+            **context, "recordedDate": _when(ctx.signed_at), "recorder": {"reference": doctor},
+        }, "Condition", "diagnosis"))
+
+    requests = []
+    for index, m in enumerate(protocol.medications):
+        dosage = ", ".join(x for x in (m.dose, m.frequency) if x)
+        resource: dict[str, Any] = {
+            "status": "active", "intent": "order",
+            "medicationCodeableConcept": {"text": m.name}, **context,
+            "authoredOn": _when(ctx.signed_at), "requester": {"reference": doctor},
+            "dosageInstruction": [{"text": dosage or m.name}],
+        }
+        if m.duration_days:
+            resource["dispenseRequest"] = {"expectedSupplyDuration": {
+                "value": m.duration_days, "unit": "d", "system": UCUM, "code": "d"}}
+        if m.renewal:
+            # Linked to the actual earlier MedicationRequest once prescriptions are records.
+            resource["priorPrescription"] = {"display": f"earlier prescription of {m.name}"}
+            resource["courseOfTherapyType"] = {"coding": [{
+                "system": "http://terminology.hl7.org/CodeSystem/medicationrequest-course-of-therapy",
+                "code": "continuous"}]}
+        requests.append(b.add(resource, "MedicationRequest", f"medication-{index}"))
+
+    plan_refs = []
+    if protocol.follow_up.kind == "in_person":
+        when = ctx.signed_at + timedelta(days=protocol.follow_up.in_days or 0)
+        plan_refs.append(b.add({
+            "status": "active", "intent": "order", "priority": "urgent"
+            if protocol.triage.level == "red" else "routine",
+            "code": {"text": "In-person visit at the polyclinic"}, **context,
+            "occurrenceDateTime": when.date().isoformat(), "requester": {"reference": doctor},
+            "reasonCode": [{"text": r} for r in protocol.triage.reasons] or None,
+        }, "ServiceRequest", "follow-up"))
+        if not protocol.triage.reasons:
+            b.entries[-1]["resource"].pop("reasonCode")
+
+    def section(code: tuple[str, str], lines: list[str], refs: list[str]) -> dict[str, Any]:
+        out: dict[str, Any] = {"title": code[1], "code": _coding(code), "text": _div(lines)}
+        if refs:
+            out["entry"] = [{"reference": r} for r in refs]
+        return out
+
+    p = protocol
+    sections = [
+        section(SECTION_COMPLAINTS, [t["complaint_names"].get(c.name, c.name) for c in p.complaints], []),
+        section(SECTION_HISTORY, [f"{a.kind}: {a.text}" for a in p.anamnesis], []),
+        section(SECTION_VITALS, [f"{k}: {v.value:g}" for k, v in p.vitals.items()], observations),
+        section(SECTION_ASSESSMENT, ([f"{p.diagnosis.code} {p.diagnosis.text}"] if p.diagnosis
+                                     else []) + [f"triage: {p.triage.level}"]
+                + list(p.triage.reasons), conditions),
+        section(SECTION_PLAN, [r.text for r in p.recommendations]
+                + [f"follow-up: {p.follow_up.kind} {p.follow_up.in_days or ''}".strip()], plan_refs),
+        section(SECTION_MEDICATIONS, [m.name for m in p.medications], requests),
+    ]
+    composition = b.add({
+        "status": "final", "type": _coding(CONSULT_NOTE), **context,
+        "date": _when(ctx.signed_at), "author": [{"reference": doctor}], "title": t["title"],
+        "attester": [{"mode": "legal", "time": _when(ctx.signed_at), "party": {"reference": doctor}}],
+        "section": sections,
+    }, "Composition", "composition")
+    targets = [composition, *observations, *conditions, *requests, *plan_refs]
+    b.add({
+        "target": [{"reference": r} for r in targets], "recorded": _when(ctx.signed_at),
+        "agent": [
+            {"type": {"coding": [{"system": PROVENANCE_AGENT, "code": "assembler"}]},
+             "who": {"display": "telemed protocol writer (drafted from the transcript)"}},
+            {"type": {"coding": [{"system": PROVENANCE_AGENT, "code": "verifier"}]},
+             "who": {"reference": doctor}},
+        ],
+    }, "Provenance", "provenance")
+    return {"resourceType": "Bundle", "type": "transaction",
+            "identifier": {"system": f"{ID_SYSTEM}bundle", "value": ctx.protocol_id},
+            "entry": b.entries}
+
+
+def _vital_category() -> dict[str, Any]:
+    return {"coding": [{"system": OBSERVATION_CATEGORY, "code": "vital-signs"}]}
+
+
+def validate_bundle(bundle: dict[str, Any]) -> None:
+    """Raises if the Bundle or any resource in it is not valid FHIR (R4B models)."""
+    from fhir.resources.R4B.bundle import Bundle
+
+    Bundle.model_validate(bundle)
