@@ -27,10 +27,16 @@ from clinic.tables import (
     Consultation,
     Doctor,
     Invitation,
+    OutboxEntry,
     Patient,
     ProtocolRow,
+    RecordDocument,
     TranscriptSegmentRow,
 )
+
+
+class Conflict(Exception):
+    """The record moved on meanwhile (e.g. someone signed a newer version): reload and retry."""
 
 
 def token_hash(token: str) -> str:
@@ -249,14 +255,123 @@ class Records:
             s.add(row)
         return row
 
-    async def latest_protocol(self, consultation_id: str) -> ProtocolRow | None:
+    async def latest_protocol(
+        self, consultation_id: str, *, signed_only: bool = False
+    ) -> ProtocolRow | None:
         async with self._session() as s:
-            return await s.scalar(
-                select(ProtocolRow)
-                .where(ProtocolRow.consultation_id == consultation_id)
-                .order_by(ProtocolRow.version.desc())
-                .limit(1)
+            query = select(ProtocolRow).where(ProtocolRow.consultation_id == consultation_id)
+            if signed_only:
+                query = query.where(ProtocolRow.status == "signed")
+            return await s.scalar(query.order_by(ProtocolRow.version.desc()).limit(1))
+
+    async def protocol_versions(self, consultation_id: str) -> list[ProtocolRow]:
+        async with self._session() as s:
+            return list(await s.scalars(
+                select(ProtocolRow).where(ProtocolRow.consultation_id == consultation_id)
+                .order_by(ProtocolRow.version)))
+
+    async def sign_protocol(
+        self,
+        *,
+        protocol_id: str,
+        consultation_id: str,
+        based_on_version: int,
+        doctor_id: str,
+        signed_at: datetime,
+        data: dict[str, object],
+        html: str,
+        pushes: dict[str, dict[str, object]],
+    ) -> ProtocolRow:
+        """Stores a new signed version and its record pushes in one transaction.
+
+        `based_on_version` is the version the doctor edited: if another version was added
+        since, nothing is written and Conflict is raised, so no edit is silently lost.
+        """
+        async with self._session() as s, s.begin():
+            latest = await s.scalar(
+                select(ProtocolRow).where(ProtocolRow.consultation_id == consultation_id)
+                .order_by(ProtocolRow.version.desc()).limit(1))
+            if latest is None or latest.version != based_on_version:
+                raise Conflict("the protocol changed since it was opened")
+            previous_signed = await s.scalar(
+                select(ProtocolRow.id).where(ProtocolRow.consultation_id == consultation_id)
+                .where(ProtocolRow.status == "signed")
+                .order_by(ProtocolRow.version.desc()).limit(1))
+            row = ProtocolRow(
+                id=protocol_id, consultation_id=consultation_id, version=latest.version + 1,
+                status="signed", data=data, html=html, created_at=signed_at,
+                signed_by=doctor_id, signed_at=signed_at, supersedes_id=previous_signed,
             )
+            s.add(row)
+            await s.flush()
+            for target, payload in pushes.items():
+                s.add(OutboxEntry(
+                    id=str(uuid.uuid4()), protocol_id=protocol_id, target=target,
+                    idempotency_key=f"{target}:{protocol_id}", payload=payload,
+                    status="pending", attempts=0, next_attempt_at=signed_at,
+                    created_at=signed_at,
+                ))
+        return row
+
+    # --- outbox and the built-in record ------------------------------------
+
+    async def claim_outbox(self, lease_s: float, limit: int = 10) -> list[OutboxEntry]:
+        """Due pending entries, each leased to this caller by moving its next attempt on."""
+        moment = now()
+        claimed = []
+        async with self._session() as s, s.begin():
+            due = list(await s.scalars(
+                select(OutboxEntry).where(OutboxEntry.status == "pending")
+                .where(OutboxEntry.next_attempt_at <= moment)
+                .order_by(OutboxEntry.next_attempt_at).limit(limit)))
+            for entry in due:
+                result = await s.execute(
+                    update(OutboxEntry).where(OutboxEntry.id == entry.id)
+                    .where(OutboxEntry.next_attempt_at == entry.next_attempt_at)
+                    .values(next_attempt_at=moment + timedelta(seconds=lease_s)))
+                if result.rowcount == 1:  # type: ignore[attr-defined]
+                    claimed.append(entry)
+        return claimed
+
+    async def outbox_sent(self, entry_id: str, remote_ref: str) -> None:
+        async with self._session() as s, s.begin():
+            await s.execute(update(OutboxEntry).where(OutboxEntry.id == entry_id).values(
+                status="sent", sent_at=now(), remote_ref=remote_ref[:200], last_error=None,
+                attempts=OutboxEntry.attempts + 1))
+
+    async def outbox_failed(self, entry_id: str, error: str, retry_in_s: float) -> None:
+        async with self._session() as s, s.begin():
+            await s.execute(update(OutboxEntry).where(OutboxEntry.id == entry_id).values(
+                last_error=error[:2000], attempts=OutboxEntry.attempts + 1,
+                next_attempt_at=now() + timedelta(seconds=retry_in_s)))
+
+    async def outbox(self, status: str | None = None) -> list[OutboxEntry]:
+        async with self._session() as s:
+            query = select(OutboxEntry).order_by(OutboxEntry.created_at)
+            if status is not None:
+                query = query.where(OutboxEntry.status == status)
+            return list(await s.scalars(query))
+
+    async def store_record_document(
+        self, idempotency_key: str, patient_id: str, protocol_id: str, bundle: dict[str, object]
+    ) -> str:
+        """Stores a Bundle in the built-in record once; a repeat returns the first copy's id."""
+        async with self._session() as s, s.begin():
+            existing = await s.scalar(select(RecordDocument.id).where(
+                RecordDocument.idempotency_key == idempotency_key))
+            if existing is not None:
+                return existing
+            document = RecordDocument(
+                id=str(uuid.uuid4()), idempotency_key=idempotency_key, patient_id=patient_id,
+                protocol_id=protocol_id, bundle=bundle, stored_at=now())
+            s.add(document)
+            return document.id
+
+    async def record_documents(self, patient_id: str) -> list[RecordDocument]:
+        async with self._session() as s:
+            return list(await s.scalars(
+                select(RecordDocument).where(RecordDocument.patient_id == patient_id)
+                .order_by(RecordDocument.stored_at)))
 
     # --- audit --------------------------------------------------------------
 

@@ -31,6 +31,10 @@ class Settings:
     max_message_bytes: int = 64 * 1024
     invitation_ttl_s: int = 24 * 3600
     recordings_dir: Path = Path("recordings")
+    # An external electronic medical record (FHIR R4 base URL); None: the built-in one only.
+    fhir_url: str | None = None
+    fhir_token: str | None = None
+    outbox_retry_s: float = 2.0
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -62,6 +66,9 @@ class Settings:
             max_message_bytes=int(get("MAX_MESSAGE_BYTES", str(64 * 1024))),
             invitation_ttl_s=int(get("INVITATION_TTL_S", str(24 * 3600))),
             recordings_dir=Path(get("RECORDINGS_DIR", str(data_dir / "recordings"))),
+            fhir_url=get("FHIR_URL", "") or None,
+            fhir_token=get("FHIR_TOKEN", "") or None,
+            outbox_retry_s=float(get("OUTBOX_RETRY_S", "2")),
         )
 
 

@@ -4,7 +4,17 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, DateTime, Float, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import (
+    JSON,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -85,6 +95,46 @@ class ProtocolRow(Base):
     data: Mapped[dict[str, object]] = mapped_column(JSON)
     html: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    # A signed version is never changed; a correction is a new version naming the one
+    # it supersedes.
+    signed_by: Mapped[str | None] = mapped_column(
+        ForeignKey("doctors.id", name="fk_protocols_signed_by"))
+    signed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    supersedes_id: Mapped[str | None] = mapped_column(String(36))
+
+    __table_args__ = (UniqueConstraint("consultation_id", "version",
+                                       name="uq_protocols_consultation_version"),)
+
+
+class OutboxEntry(Base):
+    """A push to a medical record, written in the transaction that signed the protocol."""
+
+    __tablename__ = "outbox"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    protocol_id: Mapped[str] = mapped_column(ForeignKey("protocols.id"), index=True)
+    target: Mapped[str] = mapped_column(String(16))
+    idempotency_key: Mapped[str] = mapped_column(String(80), unique=True)
+    payload: Mapped[dict[str, object]] = mapped_column(JSON)
+    status: Mapped[str] = mapped_column(String(16), index=True)  # pending, sent
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    # Also a lease: a dispatcher that claims an entry moves this forward first.
+    next_attempt_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    remote_ref: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class RecordDocument(Base):
+    """The built-in medical record: each signed protocol's FHIR Bundle, stored once."""
+
+    __tablename__ = "record_documents"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    idempotency_key: Mapped[str] = mapped_column(String(80), unique=True)
+    patient_id: Mapped[str] = mapped_column(ForeignKey("patients.id"), index=True)
+    protocol_id: Mapped[str] = mapped_column(ForeignKey("protocols.id"))
+    bundle: Mapped[dict[str, object]] = mapped_column(JSON)
+    stored_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
 class AuditEntry(Base):

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from html import escape
 from typing import Any
 
@@ -97,7 +97,10 @@ class _Builder:
 
 
 def _when(value: datetime | None) -> str | None:
-    return value.isoformat() if value else None
+    if value is None:
+        return None
+    # FHIR dateTimes with a time need a zone; stored times are UTC (SQLite drops the zone).
+    return (value if value.tzinfo else value.replace(tzinfo=UTC)).isoformat()
 
 
 def _div(lines: list[str]) -> dict[str, str]:
@@ -112,9 +115,9 @@ def _coding(code: tuple[str, str], system: str = LOINC) -> dict[str, Any]:
 def build_bundle(protocol: Protocol, ctx: SignedContext) -> dict[str, Any]:
     b = _Builder(protocol, ctx)
     t = labels(protocol.language)
-    patient = b.add({"name": [{"text": ctx.patient_name}]}, "Patient", "patient",
+    patient = b.add(_named(ctx.patient_name), "Patient", "patient",
                     identifier_value=ctx.patient_id)
-    doctor = b.add({"name": [{"text": ctx.doctor_name}]}, "Practitioner", "doctor",
+    doctor = b.add(_named(ctx.doctor_name), "Practitioner", "doctor",
                    identifier_value=ctx.doctor_id)
     period = {k: v for k, v in (("start", _when(ctx.started_at)),
                                 ("end", _when(ctx.ended_at))) if v}
@@ -154,8 +157,9 @@ def build_bundle(protocol: Protocol, ctx: SignedContext) -> dict[str, Any]:
         d = protocol.diagnosis
         conditions.append(b.add({
             "clinicalStatus": {"coding": [{"system": CONDITION_CLINICAL, "code": "active"}]},
-            "verificationStatus": {"coding": [{"system": CONDITION_VERIFICATION,
-                                               "code": "confirmed" if d.stated else "provisional"}]},
+            "verificationStatus": {"coding": [{
+                "system": CONDITION_VERIFICATION,
+                "code": "confirmed" if d.stated else "provisional"}]},
             "code": {"coding": [{"system": ICD10, "code": d.code, "display": d.text}],
                      "text": d.text},
             **context, "recordedDate": _when(ctx.signed_at), "recorder": {"reference": doctor},
@@ -202,20 +206,23 @@ def build_bundle(protocol: Protocol, ctx: SignedContext) -> dict[str, Any]:
 
     p = protocol
     sections = [
-        section(SECTION_COMPLAINTS, [t["complaint_names"].get(c.name, c.name) for c in p.complaints], []),
+        section(SECTION_COMPLAINTS,
+                [t["complaint_names"].get(c.name, c.name) for c in p.complaints], []),
         section(SECTION_HISTORY, [f"{a.kind}: {a.text}" for a in p.anamnesis], []),
         section(SECTION_VITALS, [f"{k}: {v.value:g}" for k, v in p.vitals.items()], observations),
         section(SECTION_ASSESSMENT, ([f"{p.diagnosis.code} {p.diagnosis.text}"] if p.diagnosis
                                      else []) + [f"triage: {p.triage.level}"]
                 + list(p.triage.reasons), conditions),
         section(SECTION_PLAN, [r.text for r in p.recommendations]
-                + [f"follow-up: {p.follow_up.kind} {p.follow_up.in_days or ''}".strip()], plan_refs),
+                + [f"follow-up: {p.follow_up.kind} {p.follow_up.in_days or ''}".strip()],
+                plan_refs),
         section(SECTION_MEDICATIONS, [m.name for m in p.medications], requests),
     ]
     composition = b.add({
         "status": "final", "type": _coding(CONSULT_NOTE), **context,
         "date": _when(ctx.signed_at), "author": [{"reference": doctor}], "title": t["title"],
-        "attester": [{"mode": "legal", "time": _when(ctx.signed_at), "party": {"reference": doctor}}],
+        "attester": [{"mode": "legal", "time": _when(ctx.signed_at),
+                      "party": {"reference": doctor}}],
         "section": sections,
     }, "Composition", "composition")
     targets = [composition, *observations, *conditions, *requests, *plan_refs]
@@ -231,6 +238,10 @@ def build_bundle(protocol: Protocol, ctx: SignedContext) -> dict[str, Any]:
     return {"resourceType": "Bundle", "type": "transaction",
             "identifier": {"system": f"{ID_SYSTEM}bundle", "value": ctx.protocol_id},
             "entry": b.entries}
+
+
+def _named(name: str) -> dict[str, Any]:
+    return {"name": [{"text": name}]} if name.strip() else {}
 
 
 def _vital_category() -> dict[str, Any]:

@@ -47,8 +47,8 @@ def extract_complaints(items: list[Utterance], vitals: dict[str, Vital]) -> tupl
         found.setdefault("fever", []).extend(temperature.segments)
     for name, indices in found.items():
         for index in indices:
-            u = by_index.get(index)
-            lasting = days_lasting(u) if u is not None and u.by_patient else None
+            said = by_index.get(index)
+            lasting = days_lasting(said) if said is not None and said.by_patient else None
             if lasting is not None:
                 durations[name] = lasting
                 break

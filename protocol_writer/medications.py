@@ -19,7 +19,8 @@ def _forms() -> dict[str, str]:
 def _drug_at(token: str) -> str | None:
     forms = _forms()
     for form, name in forms.items():
-        if token.startswith(form) or (" " not in form and form.startswith(token) and len(token) > 5):
+        if token.startswith(form) or (" " not in form and form.startswith(token)
+                                      and len(token) > 5):
             return name
     if len(token) >= 6:
         match = process.extractOne(token, [f for f in forms if " " not in f], scorer=fuzz.ratio,

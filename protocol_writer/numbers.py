@@ -82,7 +82,7 @@ def _integer(tokens: list[str], i: int, w: _Words, language: str) -> tuple[int, 
 def _fraction(tokens: list[str], i: int, w: _Words, language: str,
               most_digits: int = 2) -> tuple[float, int] | None:
     """The part after a decimal separator: digits said one by one or as one number."""
-    digits = []
+    digits: list[int] = []
     j = i
     while j < len(tokens) and tokens[j] in w.units and tokens[j] != "a" \
             and len(digits) < most_digits:

@@ -1,36 +1,74 @@
-"""Drafts and stores the protocol of an ended consultation."""
+"""Drafts the protocol of an ended consultation; signs a doctor's reviewed version."""
 
 from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from typing import Any
 
 from clinic.records import Records
 from clinic.tables import ProtocolRow
 from protocol_writer.extract import extract_protocol
+from protocol_writer.fhir import SignedContext, build_bundle, validate_bundle
+from protocol_writer.protocol import Protocol
 from protocol_writer.render import render_html
 
 
+class InvalidProtocol(ValueError):
+    """The edited protocol is not a valid protocol; the message says what is wrong."""
+
+
 class ProtocolService:
-    def __init__(self, records: Records) -> None:
+    def __init__(self, records: Records, targets: tuple[str, ...] = ("builtin",)) -> None:
         self._records = records
+        self._targets = targets
 
     async def draft(self, consultation_id: str) -> ProtocolRow:
         consultation = await self._records.consultation(consultation_id)
         if consultation is None:
             raise LookupError(consultation_id)
         patient = await self._records.patient(consultation.patient_id)
-        doctor_name = ""
-        if consultation.doctor_id:
-            doctor = await self._records.doctor(consultation.doctor_id)
-            doctor_name = doctor.full_name if doctor else ""
+        doctor = await self._records.doctor(consultation.doctor_id or "")
         protocol = extract_protocol(
             await self._records.segments(consultation_id),
             consultation_id=consultation.id,
             reason=consultation.reason,
             language=consultation.language,
             patient_name=patient.full_name if patient else "",
-            doctor_name=doctor_name,
+            doctor_name=doctor.full_name if doctor else "",
             started_at=consultation.started_at.isoformat() if consultation.started_at else None,
             ended_at=consultation.ended_at.isoformat() if consultation.ended_at else None,
         )
         return await self._records.save_protocol(
             consultation_id, protocol.to_dict(), render_html(protocol)
+        )
+
+    async def sign(self, consultation_id: str, doctor_id: str, based_on_version: int,
+                   data: dict[str, Any]) -> ProtocolRow:
+        """Signs the doctor's version; raises InvalidProtocol, LookupError or Conflict."""
+        consultation = await self._records.consultation(consultation_id)
+        if consultation is None or consultation.doctor_id != doctor_id:
+            raise LookupError(consultation_id)
+        try:
+            protocol = Protocol.from_dict({**data, "consultation_id": consultation_id})
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            raise InvalidProtocol(f"not a protocol: {exc}") from exc
+        patient = await self._records.patient(consultation.patient_id)
+        doctor = await self._records.doctor(doctor_id)
+        protocol_id, signed_at = str(uuid.uuid4()), datetime.now(UTC)
+        bundle = build_bundle(protocol, SignedContext(
+            protocol_id=protocol_id, patient_id=consultation.patient_id,
+            patient_name=patient.full_name if patient else "", doctor_id=doctor_id,
+            doctor_name=doctor.full_name if doctor else "", signed_at=signed_at,
+            started_at=consultation.started_at, ended_at=consultation.ended_at,
+        ))
+        try:
+            validate_bundle(bundle)
+        except ValueError as exc:
+            raise InvalidProtocol(f"the protocol does not make valid FHIR: {exc}") from exc
+        return await self._records.sign_protocol(
+            protocol_id=protocol_id, consultation_id=consultation_id,
+            based_on_version=based_on_version, doctor_id=doctor_id, signed_at=signed_at,
+            data=protocol.to_dict(), html=render_html(protocol, "signed"),
+            pushes={target: bundle for target in self._targets},
         )

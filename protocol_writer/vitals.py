@@ -70,9 +70,10 @@ def extract_vitals(items: list[Utterance]) -> dict[str, Vital]:
 
 def _blood_pressure(found: dict[str, Vital], u: Utterance, answer: Utterance | None,
                     start: int) -> None:
-    pair, sources = _pressure(u, start), (u.index,)
+    pair = _pressure(u, start)
+    sources_: tuple[int, ...] = (u.index,)
     if pair is None and u.by_doctor and answer is not None and answer.by_patient:
-        pair, sources = _pressure(answer, 0), (u.index, answer.index)
+        pair, sources_ = _pressure(answer, 0), (u.index, answer.index)
     if pair is not None:
-        found["systolic_mmhg"] = Vital(pair[0], "mm[Hg]", sources)
-        found["diastolic_mmhg"] = Vital(pair[1], "mm[Hg]", sources)
+        found["systolic_mmhg"] = Vital(pair[0], "mm[Hg]", sources_)
+        found["diastolic_mmhg"] = Vital(pair[1], "mm[Hg]", sources_)

@@ -67,9 +67,12 @@ async def test_two_browsers_hold_a_consultation(
         await doctor.screenshot(path=artifacts / "console-call.png")
         await doctor.get_by_role("button", name="Hang up").click()
 
-        await patient.get_by_text("Консультация завершена").wait_for()
-        await patient.locator("#protocol .protocol").wait_for(timeout=30_000)
+        await patient.get_by_text("Врач проверяет протокол", exact=False).wait_for()
         await doctor.locator("#protocol .protocol").wait_for(timeout=30_000)
+        await doctor.get_by_role("button", name="Sign and send to the record").click()
+        await doctor.get_by_text("signed and sent to the record", exact=False).wait_for()
+        await patient.locator("#protocol .protocol").wait_for(timeout=30_000)
+        assert await patient.locator("#protocol .status.signed").count() == 1
         await patient.screenshot(path=artifacts / "patient-protocol.png", full_page=True)
         await doctor.screenshot(path=artifacts / "console-protocol.png", full_page=True)
         text = await patient.locator("#protocol").inner_text()

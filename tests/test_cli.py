@@ -96,3 +96,27 @@ def test_serve_and_simulate_produce_a_protocol_from_speech(tmp_path: Path) -> No
     assert "First start: demo accounts created" in output
     assert "/console   access key: " in output and "/join/" in output
     assert "speech model for 'ru': none installed; falling back to the bundled Korean" in output
+
+
+def test_protocol_command_on_a_shared_sample(tmp_path: Path) -> None:
+    sample = Path(__file__).resolve().parents[2] / "shared" / "samples" / "s01.txt"
+    result = run(["protocol", str(sample), "--format", "json"], tmp_path / "data")
+    assert result.returncode == 0, result.stderr
+    protocol = json.loads(result.stdout)
+    assert protocol["diagnosis"]["code"] == "J06.9"
+    assert protocol["vitals"]["temperature_c"]["value"] == 37.8
+    assert protocol["follow_up"]["kind"] == "telemedicine"
+    fhir = run(["protocol", str(sample), "--format", "fhir"], tmp_path / "data")
+    assert fhir.returncode == 0, fhir.stderr
+    kinds = [e["resource"]["resourceType"] for e in json.loads(fhir.stdout)["entry"]]
+    assert {"Composition", "Encounter", "Condition", "Observation", "MedicationRequest",
+            "Provenance"} <= set(kinds)
+    text = run(["protocol", str(sample)], tmp_path / "data")
+    assert "J06.9" in text.stdout and "Жалобы: повышение температуры" in text.stdout
+
+
+def test_protocol_command_rejects_a_bad_transcript(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.txt"
+    bad.write_text("doctor: hello\nsomeone else: hi\n")
+    result = run(["protocol", str(bad)], tmp_path / "data")
+    assert result.returncode == 2 and "line 2" in result.stderr

@@ -47,7 +47,11 @@ async def test_consultation_end_to_end(platform: Platform, speech_dir: Path) -> 
     finally:
         await patient.close()
         await doctor.close()
+    await _check_transcript_and_protocol(platform, consultation_id, token, doctor)
 
+
+async def _check_transcript_and_protocol(platform: Platform, consultation_id: str, token: str,
+                                         doctor: Party) -> None:
     segments = await platform.records.segments(consultation_id)
     speakers = {s.speaker for s in segments}
     assert speakers == {Speaker.DOCTOR, Speaker.PATIENT}
@@ -67,18 +71,33 @@ async def test_consultation_end_to_end(platform: Platform, speech_dir: Path) -> 
     assert [line["text"] for line in lines] == [s.text for s in segments]
     assert segments[0].text in protocol.html
 
-    # The patient reads it over HTTP with their own link; someone else's key gets 404.
+    # The doctor reviews the draft and signs it; only then can the patient read it.
     async with aiohttp.ClientSession() as http:
         url = f"{platform.url}api/consultations/{consultation_id}/protocol"
-        async with http.get(url, headers={"Authorization": f"Bearer {token}"}) as response:
+        as_patient = {"Authorization": f"Bearer {token}"}
+        as_doctor = {"Authorization": f"Bearer {doctor.auth['key']}"}
+        async with http.get(url, headers=as_patient) as response:
+            assert response.status == 404, "a draft is not for the patient"
+        async with http.get(url, headers=as_doctor) as response:
             assert response.status == 200
-            body = await response.json()
-            assert body["protocol_id"] == protocol.id
+            draft = await response.json()
+        assert draft["status"] == "draft" and draft["protocol_id"] == protocol.id
+        edited = {**draft["data"], "recommendations": [
+            {"text": "rest and drink fluids", "segments": []}]}
+        async with http.put(url, headers=as_doctor,
+                            json={"based_on_version": 1, "data": edited}) as response:
+            assert response.status == 201, await response.text()
+            signed = await response.json()
+        assert signed["status"] == "signed" and signed["version"] == 2
+        async with http.get(url, headers=as_patient) as response:
+            assert response.status == 200
+            assert (await response.json())["protocol_id"] == signed["protocol_id"]
         _, stranger = await platform.patient("Пётр Сидоров")
         async with http.get(url, headers={"Authorization": f"Bearer {stranger}"}) as response:
             assert response.status == 404
     audit = await platform.records.audit_entries()
-    assert [(a.action, a.outcome) for a in audit if a.action == "protocol.read"] == [
+    assert [(a.action, a.outcome) for a in audit if a.action.startswith("protocol.")] == [
+        ("protocol.read", "refused"), ("protocol.read", "ok"), ("protocol.sign", "ok"),
         ("protocol.read", "ok"), ("protocol.read", "refused")]
 
     recordings = list((platform.settings.recordings_dir / consultation_id).glob("*.wav"))

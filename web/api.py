@@ -2,13 +2,29 @@
 
 from __future__ import annotations
 
+import json
+from typing import Any
+
+import socketio
 from aiohttp import web
 
 from clinic.access import is_party
-from clinic.domain import Principal
-from clinic.records import Records
+from clinic.domain import Principal, Role
+from clinic.records import Conflict, Records
+from clinic.tables import ProtocolRow
+from protocol_writer.outbox import OutboxDispatcher
+from protocol_writer.service import InvalidProtocol, ProtocolService
+from signaling import rooms
 
 RECORDS_KEY = web.AppKey("api_records", Records)
+PROTOCOLS_KEY = web.AppKey("api_protocols", ProtocolService)
+OUTBOX_KEY = web.AppKey("api_outbox", OutboxDispatcher)
+SIO_KEY = web.AppKey("api_sio", socketio.AsyncServer)
+
+
+def _error(status: type[web.HTTPException], code: str, message: str) -> web.HTTPException:
+    return status(text=json.dumps({"error": code, "message": message}),
+                  content_type="application/json")
 
 
 async def caller(request: web.Request) -> Principal | None:
@@ -24,35 +40,91 @@ async def caller(request: web.Request) -> Principal | None:
     return await records.doctor_by_key(secret)
 
 
+async def _authenticated(request: web.Request, action: str) -> Principal:
+    who = await caller(request)
+    if who is None:
+        await request.app[RECORDS_KEY].audit(
+            None, action, object_id=request.match_info.get("consultation_id", "")[:36],
+            source=request.remote, outcome="refused", detail="unauthenticated")
+        raise _error(web.HTTPUnauthorized, "unauthorized", "a valid link or key is needed")
+    return who
+
+
+def _protocol_body(row: ProtocolRow) -> dict[str, Any]:
+    return {"consultation_id": row.consultation_id, "protocol_id": row.id,
+            "version": row.version, "status": row.status, "data": row.data, "html": row.html,
+            "signed_at": row.signed_at.isoformat() if row.signed_at else None,
+            "supersedes_id": row.supersedes_id}
+
+
 async def health(request: web.Request) -> web.Response:
     return web.json_response({"status": "ok"})
 
 
-async def protocol(request: web.Request) -> web.Response:
+async def read_protocol(request: web.Request) -> web.Response:
+    """The doctor gets the latest version, draft or signed; the patient only signed ones."""
     records = request.app[RECORDS_KEY]
     consultation_id = request.match_info["consultation_id"]
-    who = await caller(request)
-    if who is None:
-        await records.audit(None, "protocol.read", object_id=consultation_id[:36],
-                            source=request.remote, outcome="refused", detail="unauthenticated")
-        raise web.HTTPUnauthorized(text='{"error": "unauthorized"}',
-                                   content_type="application/json")
+    who = await _authenticated(request, "protocol.read")
     consultation = await records.consultation(consultation_id)
-    row = await records.latest_protocol(consultation_id) if is_party(who, consultation) else None
+    row = None
+    if consultation is not None and is_party(who, consultation):
+        row = await records.latest_protocol(consultation_id,
+                                            signed_only=who.role is Role.PATIENT)
     if consultation is None or row is None:
         # The same answer for "not yours" and "does not exist": ids are not an oracle.
         await records.audit(who, "protocol.read", object_id=consultation_id[:36],
                             source=request.remote, outcome="refused", detail="not found")
-        raise web.HTTPNotFound(text='{"error": "not_found"}', content_type="application/json")
+        raise _error(web.HTTPNotFound, "not_found", "no such protocol")
     await records.audit(who, "protocol.read", patient_id=consultation.patient_id,
                         object_id=row.id, source=request.remote)
-    return web.json_response({
-        "consultation_id": consultation_id, "protocol_id": row.id, "version": row.version,
-        "status": row.status, "data": row.data, "html": row.html,
-    })
+    return web.json_response(_protocol_body(row))
 
 
-def add_routes(app: web.Application, records: Records) -> None:
+async def sign_protocol(request: web.Request) -> web.Response:
+    """The doctor's reviewed protocol: `{"based_on_version": N, "data": {...}}`."""
+    records = request.app[RECORDS_KEY]
+    consultation_id = request.match_info["consultation_id"]
+    who = await _authenticated(request, "protocol.sign")
+    try:
+        body = await request.json()
+        version, data = int(body["based_on_version"]), body["data"]
+        if not isinstance(data, dict):
+            raise TypeError("'data' must be an object")
+    except (ValueError, KeyError, TypeError) as exc:
+        raise _error(web.HTTPBadRequest, "bad_request",
+                     f"expected {{based_on_version, data}}: {exc}") from exc
+    if who.role is not Role.DOCTOR:
+        raise _error(web.HTTPForbidden, "forbidden", "only the doctor signs a protocol")
+    try:
+        row = await request.app[PROTOCOLS_KEY].sign(consultation_id, who.id, version, data)
+    except LookupError as exc:
+        await records.audit(who, "protocol.sign", object_id=consultation_id[:36],
+                            source=request.remote, outcome="refused", detail="not found")
+        raise _error(web.HTTPNotFound, "not_found", "no such protocol") from exc
+    except InvalidProtocol as exc:
+        raise _error(web.HTTPUnprocessableEntity, "invalid_protocol", str(exc)) from exc
+    except Conflict as exc:
+        raise _error(web.HTTPConflict, "conflict", str(exc)) from exc
+    consultation = await records.consultation(consultation_id)
+    assert consultation is not None
+    await records.audit(who, "protocol.sign", patient_id=consultation.patient_id,
+                        object_id=row.id, source=request.remote)
+    request.app[OUTBOX_KEY].nudge()
+    await request.app[SIO_KEY].emit(
+        "protocol.signed",
+        {"consultation_id": consultation_id, "protocol_id": row.id, "version": row.version},
+        room=[rooms.person(Role.PATIENT, consultation.patient_id),
+              rooms.person(Role.DOCTOR, who.id)])
+    return web.json_response(_protocol_body(row), status=201)
+
+
+def add_routes(app: web.Application, records: Records, protocols: ProtocolService,
+               outbox: OutboxDispatcher, sio: socketio.AsyncServer) -> None:
     app[RECORDS_KEY] = records
+    app[PROTOCOLS_KEY] = protocols
+    app[OUTBOX_KEY] = outbox
+    app[SIO_KEY] = sio
     app.router.add_get("/healthz", health)
-    app.router.add_get("/api/consultations/{consultation_id}/protocol", protocol)
+    app.router.add_get("/api/consultations/{consultation_id}/protocol", read_protocol)
+    app.router.add_put("/api/consultations/{consultation_id}/protocol", sign_protocol)

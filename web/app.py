@@ -11,6 +11,8 @@ from clinic.db import create_engine, upgrade_async
 from clinic.records import Records
 from clinic.settings import Settings
 from media.worker import MediaWorker
+from protocol_writer.emr import BuiltInRecord, FhirRestRecord, MedicalRecord
+from protocol_writer.outbox import OutboxDispatcher
 from protocol_writer.service import ProtocolService
 from signaling.captions import CaptionSink
 from signaling.server import SignalingServer, create_sio
@@ -21,6 +23,7 @@ SETTINGS = web.AppKey("settings", Settings)
 RECORDS = web.AppKey("records", Records)
 MEDIA = web.AppKey("media", MediaWorker)
 SIGNALING = web.AppKey("signaling", SignalingServer)
+OUTBOX = web.AppKey("outbox", OutboxDispatcher)
 
 
 def create_app(settings: Settings, models: ModelPool | None = None) -> web.Application:
@@ -36,19 +39,26 @@ def create_app(settings: Settings, models: ModelPool | None = None) -> web.Appli
     app[SETTINGS] = settings
     app[RECORDS] = records
     app[MEDIA] = media
-    app[SIGNALING] = SignalingServer(sio, settings, records, media, ProtocolService(records),
-                                     captions)
+    targets: dict[str, MedicalRecord] = {"builtin": BuiltInRecord(records)}
+    if settings.fhir_url:
+        targets["fhir"] = FhirRestRecord(settings.fhir_url, settings.fhir_token)
+    protocols = ProtocolService(records, tuple(targets))
+    outbox = OutboxDispatcher(records, targets, retry_base_s=settings.outbox_retry_s)
+    app[OUTBOX] = outbox
+    app[SIGNALING] = SignalingServer(sio, settings, records, media, protocols, captions)
 
     async def lifecycle(app: web.Application) -> AsyncIterator[None]:
         await upgrade_async(settings.database_url)
         # Loaded before the first call, not during it: loading takes seconds.
         for language in LANGUAGES:
             await asyncio.to_thread(models.for_language, language)
+        outbox.start()
         yield
+        await outbox.stop()
         await media.close()
         await engine.dispose()
 
     app.cleanup_ctx.append(lifecycle)
-    api.add_routes(app, records)
+    api.add_routes(app, records, protocols, outbox, sio)
     pages.add_routes(app, settings)
     return app

@@ -53,6 +53,12 @@ def main(argv: list[str] | None = None) -> int:
     invite.add_argument("--reason", choices=[r.value for r in Reason], default="respiratory")
     invite.add_argument("--language")
 
+    protocol = commands.add_parser("protocol", help="a structured protocol from a transcript")
+    protocol.add_argument("file", type=Path,
+                          help="'doctor: ...' lines, `telemed transcribe --json` output, or audio")
+    protocol.add_argument("--lang", choices=["ru", "en"], help="default: from the text")
+    protocol.add_argument("--format", choices=["json", "html", "text", "fhir"], default="text")
+
     sim = commands.add_parser("simulate", help="a scripted consultation through a server")
     sim.add_argument("--url", help="server address (default: TELEMED_PUBLIC_BASE_URL)")
     sim.add_argument("--doctor-audio", type=Path)
@@ -65,7 +71,7 @@ def main(argv: list[str] | None = None) -> int:
     settings = Settings.from_env()
     handler = {
         "serve": _serve, "transcribe": _transcribe, "models": _models, "doctors": _doctors,
-        "invite": _invite, "simulate": _simulate,
+        "invite": _invite, "simulate": _simulate, "protocol": _protocol,
     }[args.command]
     return handler(settings, args)
 
@@ -159,6 +165,46 @@ def _simulate(settings: Settings, args: argparse.Namespace) -> int:
     for line in data["transcript"]:
         print(f"  {line['speaker']:>7} [{line['start']:6.2f}–{line['end']:6.2f}] {line['text']}")
     print("complaints:", ", ".join(c["value"] for c in data["complaints"]) or "none recognised")
+    return 0
+
+
+def _protocol(settings: Settings, args: argparse.Namespace) -> int:
+    from datetime import UTC, datetime
+
+    from clinic.domain import Segment, Speaker
+    from protocol_writer.extract import extract_protocol
+    from protocol_writer.fhir import SignedContext, build_bundle, validate_bundle
+    from protocol_writer.render import render_html, render_text
+    from protocol_writer.transcripts import TranscriptError, read_transcript
+
+    try:
+        segments = read_transcript(args.file)
+    except UnicodeDecodeError:  # not text: a recording, which is the doctor's dictation
+        from media.decode import pcm_chunks
+        from transcription.files import transcribe_pcm
+        from transcription.models import ModelPool
+
+        model = ModelPool(settings).for_language(args.lang or settings.default_language)
+        segments = [Segment(args.file.stem, Speaker.DOCTOR, p.start, p.end, p.text,
+                            p.confidence) for p in transcribe_pcm(model, pcm_chunks(args.file))]
+    except (OSError, TranscriptError, ValueError) as exc:
+        print(f"telemed: cannot read {args.file}: {exc}", file=sys.stderr)
+        return 2
+    text = " ".join(s.text for s in segments).lower()
+    language = args.lang or ("ru" if any("а" <= c <= "я" for c in text) else "en")
+    protocol = extract_protocol(segments, consultation_id=args.file.stem, language=language)
+    if args.format == "json":
+        print(json.dumps(protocol.to_dict(), ensure_ascii=False, indent=2))
+    elif args.format == "html":
+        print(render_html(protocol))
+    elif args.format == "text":
+        print(render_text(protocol))
+    else:
+        moment = datetime.now(UTC)
+        context = SignedContext(args.file.stem, "patient", "", "doctor", "", moment, None, None)
+        bundle = build_bundle(protocol, context)
+        validate_bundle(bundle)
+        print(json.dumps(bundle, ensure_ascii=False, indent=2))
     return 0
 
 

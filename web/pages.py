@@ -22,6 +22,7 @@ TEXT = {
         "protocol": "Протокол консультации", "invalid": "Ссылка недействительна или устарела",
         "mic_denied": "Нет доступа к микрофону: разрешите его в настройках браузера",
         "lost": "Связь потеряна, переподключаемся…", "language": "English",
+        "reviewing": "Консультация завершена. Врач проверяет протокол, он появится здесь",
     },
     "en": {
         "title": "Telemedicine consultation", "audio": "Audio only", "video": "Video",
@@ -31,6 +32,8 @@ TEXT = {
         "protocol": "Consultation protocol", "invalid": "This link is invalid or has expired",
         "mic_denied": "No access to the microphone: allow it in the browser settings",
         "lost": "Connection lost, reconnecting…", "language": "Русский",
+        "reviewing": "The consultation has ended. The doctor is checking the protocol; "
+                     "it will appear here",
     },
 }
 

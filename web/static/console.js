@@ -8,6 +8,9 @@
   const captions = document.getElementById("captions");
   const partial = document.getElementById("partial");
   const protocolSection = document.getElementById("protocol");
+  const review = document.getElementById("review");
+  const signButton = document.getElementById("sign");
+  let draft = null;
   const say = (message) => { status.textContent = message; };
   let socket = null;
   let key = sessionStorage.getItem("telemed.key");
@@ -42,7 +45,7 @@
   }
 
   async function startCall(message, offerPeer) {
-    protocolSection.hidden = true;
+    review.hidden = true;
     captions.replaceChildren();
     callSection.hidden = false;
     say("In call");
@@ -88,10 +91,11 @@
       say("Consultation ended; writing the draft protocol…");
     });
     socket.on("protocol.ready", async (m) => {
-      const protocol = await Telemed.fetchProtocol(m.consultation_id, secret);
-      protocolSection.innerHTML = protocol.html; // rendered and escaped by the server
-      protocolSection.hidden = false;
-      say(`Draft protocol v${protocol.version} ready`);
+      draft = await Telemed.fetchProtocol(m.consultation_id, secret);
+      protocolSection.innerHTML = draft.html; // rendered and escaped by the server
+      review.hidden = false;
+      signButton.hidden = false;
+      say(`Draft protocol v${draft.version} ready: check it, then sign`);
     });
     socket.on("error", (m) => say(`${m.code}: ${m.message}`));
   }
@@ -99,6 +103,20 @@
   document.getElementById("signin").addEventListener("submit", (event) => {
     event.preventDefault();
     signIn(document.getElementById("key").value);
+  });
+  signButton.addEventListener("click", async () => {
+    if (!draft) return;
+    const response = await fetch(`/api/consultations/${encodeURIComponent(draft.consultation_id)}/protocol`, {
+      method: "PUT",
+      headers: { Authorization: `Bearer ${sessionStorage.getItem("telemed.key")}`, "Content-Type": "application/json" },
+      body: JSON.stringify({ based_on_version: draft.version, data: draft.data }),
+    });
+    const body = await response.json();
+    if (!response.ok) { say(`Not signed: ${body.message}`); return; }
+    protocolSection.innerHTML = body.html;
+    signButton.hidden = true;
+    draft = null;
+    say(`Protocol v${body.version} signed and sent to the record`);
   });
   document.getElementById("take-next").addEventListener("click", () => take(null));
   document.getElementById("hangup").addEventListener("click", () => call && call.hangup());

@@ -67,7 +67,8 @@
     callSection.hidden = true;
     say(text.ended);
   });
-  socket.on("protocol.ready", async (m) => {
+  socket.on("protocol.ready", () => say(text.reviewing));
+  socket.on("protocol.signed", async (m) => {
     const protocol = await Telemed.fetchProtocol(m.consultation_id, token);
     protocolSection.innerHTML = protocol.html; // rendered and escaped by the server
     protocolSection.hidden = false;
