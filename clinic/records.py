@@ -185,6 +185,18 @@ class Records:
                 return None
             return await s.get(Consultation, consultation_id)
 
+    async def median_consultation_s(self, recent: int = 50) -> float | None:
+        """The median length of the last ended consultations; None before there are any."""
+        async with self._session() as s:
+            rows = (await s.execute(
+                select(Consultation.started_at, Consultation.ended_at)
+                .where(Consultation.status == ConsultationStatus.ENDED.value)
+                .where(Consultation.started_at.is_not(None))
+                .order_by(Consultation.ended_at.desc()).limit(recent))).all()
+        lengths = sorted((_aware(end) - _aware(start)).total_seconds()
+                         for start, end in rows if start and end)
+        return lengths[len(lengths) // 2] if lengths else None
+
     async def consultation(self, consultation_id: str) -> Consultation | None:
         async with self._session() as s:
             return await s.get(Consultation, consultation_id)
@@ -263,6 +275,28 @@ class Records:
             if signed_only:
                 query = query.where(ProtocolRow.status == "signed")
             return await s.scalar(query.order_by(ProtocolRow.version.desc()).limit(1))
+
+    async def signed_protocols_of_patient(self, patient_id: str) -> list[ProtocolRow]:
+        """The latest signed version of each of the patient's consultations, newest first."""
+        async with self._session() as s:
+            rows = list(await s.scalars(
+                select(ProtocolRow).join(Consultation,
+                                         Consultation.id == ProtocolRow.consultation_id)
+                .where(Consultation.patient_id == patient_id)
+                .where(ProtocolRow.status == "signed")
+                .order_by(ProtocolRow.signed_at.desc())))
+        latest: dict[str, ProtocolRow] = {}
+        for row in rows:
+            latest.setdefault(row.consultation_id, row)
+        return list(latest.values())
+
+    async def has_treated(self, doctor_id: str, patient_id: str) -> bool:
+        """Whether the doctor has or had a consultation with the patient."""
+        async with self._session() as s:
+            found = await s.scalar(
+                select(Consultation.id).where(Consultation.doctor_id == doctor_id)
+                .where(Consultation.patient_id == patient_id).limit(1))
+            return found is not None
 
     async def protocol_versions(self, consultation_id: str) -> list[ProtocolRow]:
         async with self._session() as s:

@@ -75,8 +75,8 @@ class SignalingServer:
         source = environ.get("REMOTE_ADDR")
         if principal is None:
             await self._records.audit(None, "signaling.connect", outcome="refused", source=source)
-            raise socketio.exceptions.ConnectionRefusedError(
-                {"code": "unauthorized", "message": "invalid or expired link or key"})
+            # The message is the code: the pages match on it to say "this link is invalid".
+            raise socketio.exceptions.ConnectionRefusedError("unauthorized")
         await self.sio.save_session(sid, {"principal": principal, "reason": reason})
         await self.sio.enter_room(sid, rooms.person(principal.role, principal.id))
         if principal.role is Role.DOCTOR:
@@ -164,7 +164,21 @@ class SignalingServer:
         waiting = [c.id for c, _ in await self._records.waiting()]
         position = waiting.index(consultation.id) + 1 if consultation.id in waiting else 0
         return {"consultation_id": consultation.id, "position": position,
-                "reason": consultation.reason, "mode": consultation.mode}
+                "reason": consultation.reason, "mode": consultation.mode,
+                "estimated_wait_s": self._estimate(position, await self._median_s())}
+
+    async def _median_s(self) -> float | None:
+        return await self._records.median_consultation_s()
+
+    def _estimate(self, position: int, median_s: float | None) -> int | None:
+        """Position times the median recent consultation, shared among the doctors online.
+
+        None until some consultation has ended: no number is better than an invented one.
+        """
+        if median_s is None or position == 0:
+            return None
+        doctors = len(list(self.sio.manager.get_participants("/", rooms.DOCTORS)))
+        return round(position * median_s / max(1, doctors))
 
     async def _list_queue(self, sid: str, who: Principal, data: Any) -> dict[str, Any]:
         _require(who, Role.DOCTOR)
@@ -181,9 +195,11 @@ class SignalingServer:
 
     async def _broadcast_queue(self) -> None:
         await self.sio.emit("queue.updated", await self._queue_listing(), room=rooms.DOCTORS)
+        median_s = await self._median_s()
         for position, (consultation, _) in enumerate(await self._records.waiting(), start=1):
             await self.sio.emit(
-                "queue.position", {"consultation_id": consultation.id, "position": position},
+                "queue.position", {"consultation_id": consultation.id, "position": position,
+                                   "estimated_wait_s": self._estimate(position, median_s)},
                 room=rooms.person(Role.PATIENT, consultation.patient_id),
             )
 
@@ -207,6 +223,7 @@ class SignalingServer:
     def _started_payload(self, consultation: Consultation) -> dict[str, Any]:
         return {
             "consultation_id": consultation.id,
+            "patient_id": consultation.patient_id,
             "reason": consultation.reason,
             "mode": consultation.mode,
             "ice_servers": list(self._settings.ice_servers),

@@ -1,82 +1,153 @@
-"""The patient page and the doctor console in a real headless Chromium, with fake microphones."""
+"""The patient page and the doctor console in a real headless Chromium, with fake devices."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 import pytest
-from playwright.async_api import Browser, Page, async_playwright
+from aiohttp.test_utils import TestServer
+from playwright.async_api import BrowserContext, Page, async_playwright
 
+from clinic.domain import CallMode, ConsultationStatus, Reason, Segment, Speaker
+from protocol_writer.service import ProtocolService
 from tests.conftest import Platform
+from transcription.models import ModelPool
+from web.app import RECORDS, create_app
 
 CHROMIUM = "/usr/bin/chromium"
 FLAGS = [
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
     "--disable-background-networking", "--disable-component-update", "--disable-sync",
-    "--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream",
+    "--use-fake-device-for-media-stream",
 ]
-
-
-async def launch(playwright, wav: Path, profile: Path) -> Browser:  # type: ignore[no-untyped-def]
-    context = await playwright.chromium.launch_persistent_context(
-        str(profile), executable_path=CHROMIUM, headless=True,
-        args=[*FLAGS, f"--use-file-for-fake-audio-capture={wav}"],
-    )
-    return context  # type: ignore[no-any-return]
+ARTIFACTS = Path(__file__).parent.parent / "artifacts"
 
 
 @pytest.fixture
-async def playwright_instance() -> AsyncIterator[object]:
+async def browser(tmp_path: Path) -> AsyncIterator[Any]:
     async with async_playwright() as playwright:
-        yield playwright
+        contexts: list[BrowserContext] = []
+
+        async def open_context(name: str, wav: Path | None, *, allow_media: bool = True,
+                               viewport: tuple[int, int] = (360, 740)) -> Page:
+            flags = [*FLAGS, "--use-fake-ui-for-media-stream" if allow_media
+                     else "--deny-permission-prompts"]
+            if wav is not None:
+                flags.append(f"--use-file-for-fake-audio-capture={wav}")
+            context = await playwright.chromium.launch_persistent_context(
+                str(tmp_path / f"profile-{name}"), executable_path=CHROMIUM, headless=True,
+                args=flags, viewport={"width": viewport[0], "height": viewport[1]})
+            contexts.append(context)
+            return context.pages[0] if context.pages else await context.new_page()
+
+        yield open_context
+        for context in contexts:
+            await context.close()
+
+
+async def earlier_signed_protocol(platform: Platform, patient_id: str, doctor_id: str) -> None:
+    """A past consultation between the two, signed, for the console's history panel."""
+    records = platform.records
+    past = await records.enqueue(patient_id, Reason.RESPIRATORY, CallMode.AUDIO, "ru")
+    await records.take(doctor_id, past.id)
+    await records.add_segment(Segment(past.id, Speaker.DOCTOR, 0, 1, "это острый фарингит", 1))
+    await records.finish(past.id, ConsultationStatus.ENDED)
+    service = ProtocolService(records)
+    draft = await service.draft(past.id)
+    await service.sign(past.id, doctor_id, draft.version, draft.data)
 
 
 async def test_two_browsers_hold_a_consultation(
-    platform: Platform, speech_dir: Path, tmp_path: Path, playwright_instance: object
+    platform: Platform, speech_dir: Path, browser: Any
 ) -> None:
+    patient_id, token = await platform.patient()
+    doctor_id, key = await platform.doctor()
+    await earlier_signed_protocol(platform, patient_id, doctor_id)
+    ARTIFACTS.mkdir(exist_ok=True)
+
+    patient = await browser("patient", speech_dir / "patient.wav")
+    await patient.goto(f"{platform.url}join/{token}")
+    await patient.get_by_role("button", name="Проверить микрофон").click()
+    await patient.get_by_text("Микрофон работает").wait_for()
+    await patient.get_by_role("button", name="Встать в очередь").click()
+    await patient.get_by_text("Вы в очереди, ваш номер 1").wait_for()
+    await patient.get_by_text("Примерное ожидание, мин: 1").wait_for()  # one past consultation
+    await patient.screenshot(path=ARTIFACTS / "patient-waiting.png")
+
+    doctor = await browser("doctor", speech_dir / "doctor.wav", viewport=(1440, 900))
+    await doctor.goto(f"{platform.url}console")
+    await doctor.get_by_label("Access key").fill(key)
+    await doctor.get_by_label("Access key").press("Enter")  # the keyboard is enough
+    await doctor.get_by_role("cell", name="Анна Иванова").wait_for()
+    await doctor.get_by_role("button", name="Take next patient").click()
+    await patient.get_by_text("Идёт консультация").wait_for()
+    await doctor.get_by_text("J02.9", exact=False).wait_for()  # the earlier protocol
+
+    # Both fake microphones reach the worker: captions of both sides appear.
+    await doctor.locator("#captions li.doctor").first.wait_for(timeout=30_000)
+    await doctor.locator("#captions li.patient").first.wait_for(timeout=30_000)
+    await doctor.screenshot(path=ARTIFACTS / "console-call.png")
+    await doctor.get_by_role("button", name="Hang up").click()
+
+    await patient.get_by_text("Врач проверяет протокол", exact=False).wait_for()
+    await doctor.locator("#protocol .protocol").wait_for(timeout=30_000)
+    await doctor.get_by_label("ICD-10 code").fill("J06.9")
+    await doctor.get_by_label("Diagnosis", exact=True).fill("ОРВИ, лёгкое течение")
+    await doctor.get_by_label("One per line").fill("пить больше жидкости")
+    await doctor.get_by_label("Follow-up").select_option("telemedicine")
+    await doctor.get_by_label("In days").fill("3")
+    await doctor.screenshot(path=ARTIFACTS / "console-editor.png", full_page=True)
+    await doctor.get_by_role("button", name="Sign and send to the record").click()
+    await doctor.get_by_text("signed and sent to the record", exact=False).wait_for()
+
+    await patient.locator("#protocol .protocol .status.signed").wait_for(timeout=30_000)
+    text = await patient.locator("#protocol").inner_text()
+    assert "J06.9" in text and "ОРВИ, лёгкое течение" in text
+    assert "пить больше жидкости" in text and "через 3 дн." in text
+    await patient.screenshot(path=ARTIFACTS / "patient-protocol.png", full_page=True)
+
+
+async def test_an_unknown_link_says_so(platform: Platform, browser: Any) -> None:
+    page = await browser("stranger", None)
+    await page.goto(f"{platform.url}join/no-such-token")
+    await page.get_by_text("Ссылка недействительна или устарела").wait_for()
+    assert await page.get_by_role("button", name="Встать в очередь").is_hidden()
+
+
+async def test_a_denied_microphone_says_so(platform: Platform, browser: Any) -> None:
     _, token = await platform.patient()
-    _, key = await platform.doctor()
-    patient_context = await launch(playwright_instance, speech_dir / "patient.wav",
-                                   tmp_path / "patient-profile")
-    doctor_context = await launch(playwright_instance, speech_dir / "doctor.wav",
-                                  tmp_path / "doctor-profile")
-    artifacts = Path(__file__).parent.parent / "artifacts"
-    artifacts.mkdir(exist_ok=True)
+    page = await browser("denied", None, allow_media=False)
+    await page.goto(f"{platform.url}join/{token}?lang=en")
+    await page.get_by_role("button", name="Join the queue").click()
+    await page.get_by_text("No access to the microphone").wait_for()
+    assert await platform.records.waiting() == []
+
+
+async def test_the_page_keeps_its_place_across_a_server_restart(
+    settings: Any, model_pool: ModelPool, browser: Any
+) -> None:
+    app = create_app(settings, models=model_pool)
+    # A short shutdown: the browser's socket would otherwise hold the close for a minute.
+    server = TestServer(app, host="127.0.0.1", shutdown_timeout=2)
+    await server.start_server()
+    records = app[RECORDS]
+    patient = await records.add_patient("Анна Иванова", "+79990000000")
+    token = await records.invite(patient.id, Reason.RESPIRATORY, 3600)
+    page = await browser("restart", None)
+    await page.goto(f"{server.make_url('/')}join/{token}")
+    await page.get_by_role("button", name="Встать в очередь").click()
+    await page.get_by_text("Вы в очереди, ваш номер 1").wait_for()
+
+    port = server.port
+    await server.close()
+    await page.get_by_text("Связь потеряна", exact=False).wait_for()
+    again = TestServer(create_app(settings, models=model_pool), host="127.0.0.1", port=port,
+                       shutdown_timeout=2)
+    await again.start_server()
     try:
-        patient: Page = await patient_context.new_page()
-        await patient.set_viewport_size({"width": 360, "height": 740})
-        await patient.goto(f"{platform.url}join/{token}")
-        await patient.get_by_role("button", name="Встать в очередь").click()
-        await patient.get_by_text("Вы в очереди, ваш номер 1").wait_for()
-        await patient.screenshot(path=artifacts / "patient-waiting.png")
-
-        doctor: Page = await doctor_context.new_page()
-        await doctor.set_viewport_size({"width": 1440, "height": 900})
-        await doctor.goto(f"{platform.url}console")
-        await doctor.get_by_label("Access key").fill(key)
-        await doctor.get_by_role("button", name="Sign in").click()
-        await doctor.get_by_role("cell", name="Анна Иванова").wait_for()
-        await doctor.get_by_role("button", name="Take next patient").click()
-        await patient.get_by_text("Идёт консультация").wait_for()
-
-        # Both fake microphones reach the worker: captions of both sides appear.
-        await doctor.locator("#captions li.doctor").first.wait_for(timeout=30_000)
-        await doctor.locator("#captions li.patient").first.wait_for(timeout=30_000)
-        await doctor.screenshot(path=artifacts / "console-call.png")
-        await doctor.get_by_role("button", name="Hang up").click()
-
-        await patient.get_by_text("Врач проверяет протокол", exact=False).wait_for()
-        await doctor.locator("#protocol .protocol").wait_for(timeout=30_000)
-        await doctor.get_by_role("button", name="Sign and send to the record").click()
-        await doctor.get_by_text("signed and sent to the record", exact=False).wait_for()
-        await patient.locator("#protocol .protocol").wait_for(timeout=30_000)
-        assert await patient.locator("#protocol .status.signed").count() == 1
-        await patient.screenshot(path=artifacts / "patient-protocol.png", full_page=True)
-        await doctor.screenshot(path=artifacts / "console-protocol.png", full_page=True)
-        text = await patient.locator("#protocol").inner_text()
-        assert re.search(r"Врач:", text) and re.search(r"Пациент:", text)
+        await page.get_by_text("Вы в очереди, ваш номер 1").wait_for(timeout=20_000)
+        assert [c.patient_id for c, _ in await app[RECORDS].waiting()] == [patient.id]
     finally:
-        await patient_context.close()
-        await doctor_context.close()
+        await again.close()

@@ -119,6 +119,24 @@ async def sign_protocol(request: web.Request) -> web.Response:
     return web.json_response(_protocol_body(row), status=201)
 
 
+async def patient_protocols(request: web.Request) -> web.Response:
+    """The patient's signed protocols: for the patient, and for doctors who treat them."""
+    records = request.app[RECORDS_KEY]
+    patient_id = request.match_info["patient_id"][:36]
+    who = await _authenticated(request, "record.read")
+    allowed = (who.role is Role.PATIENT and who.id == patient_id) or (
+        who.role is Role.DOCTOR and await records.has_treated(who.id, patient_id))
+    if not allowed:
+        await records.audit(who, "record.read", object_id=patient_id, source=request.remote,
+                            outcome="refused", detail="not found")
+        raise _error(web.HTTPNotFound, "not_found", "no such patient")
+    rows = await records.signed_protocols_of_patient(patient_id)
+    await records.audit(who, "record.read", patient_id=patient_id, source=request.remote,
+                        detail=f"{len(rows)} protocols")
+    return web.json_response({"patient_id": patient_id, "protocols": [
+        {**_protocol_body(row), "diagnosis": row.data.get("diagnosis")} for row in rows]})
+
+
 def add_routes(app: web.Application, records: Records, protocols: ProtocolService,
                outbox: OutboxDispatcher, sio: socketio.AsyncServer) -> None:
     app[RECORDS_KEY] = records
@@ -128,3 +146,4 @@ def add_routes(app: web.Application, records: Records, protocols: ProtocolServic
     app.router.add_get("/healthz", health)
     app.router.add_get("/api/consultations/{consultation_id}/protocol", read_protocol)
     app.router.add_put("/api/consultations/{consultation_id}/protocol", sign_protocol)
+    app.router.add_get("/api/patients/{patient_id}/protocols", patient_protocols)

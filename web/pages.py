@@ -23,6 +23,9 @@ TEXT = {
         "mic_denied": "Нет доступа к микрофону: разрешите его в настройках браузера",
         "lost": "Связь потеряна, переподключаемся…", "language": "English",
         "reviewing": "Консультация завершена. Врач проверяет протокол, он появится здесь",
+        "check_mic": "Проверить микрофон", "mic_ok": "Микрофон работает: говорите, полоса движется",
+        "estimate": "Примерное ожидание, мин", "estimate_unknown": "Оценить время ожидания пока нельзя",
+        "rejoined": "Связь восстановлена",
     },
     "en": {
         "title": "Telemedicine consultation", "audio": "Audio only", "video": "Video",
@@ -34,6 +37,9 @@ TEXT = {
         "lost": "Connection lost, reconnecting…", "language": "Русский",
         "reviewing": "The consultation has ended. The doctor is checking the protocol; "
                      "it will appear here",
+        "check_mic": "Check the microphone", "mic_ok": "The microphone works: speak and the bar moves",
+        "estimate": "Estimated wait, min", "estimate_unknown": "No estimate of the wait yet",
+        "rejoined": "Connection restored",
     },
 }
 

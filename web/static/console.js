@@ -9,7 +9,9 @@
   const partial = document.getElementById("partial");
   const protocolSection = document.getElementById("protocol");
   const review = document.getElementById("review");
-  const signButton = document.getElementById("sign");
+  const editor = document.getElementById("editor");
+  const historyPanel = document.getElementById("history-panel");
+  const history = document.getElementById("history");
   let draft = null;
   const say = (message) => { status.textContent = message; };
   let socket = null;
@@ -30,7 +32,8 @@
       cell(row, entry.patient_name);
       cell(row, entry.reason);
       cell(row, entry.mode);
-      cell(row, new Date(entry.queued_at).toLocaleTimeString());
+      const minutes = Math.floor((Date.now() - new Date(entry.queued_at)) / 60000);
+      cell(row, `${minutes} min`);
       const button = document.createElement("button");
       button.textContent = "Take";
       button.addEventListener("click", () => take(entry.consultation_id));
@@ -44,8 +47,27 @@
     if (!reply.ok) say(reply.message);
   }
 
+  async function showHistory(patientId) {
+    const response = await fetch(`/api/patients/${encodeURIComponent(patientId)}/protocols`, {
+      headers: { Authorization: `Bearer ${sessionStorage.getItem("telemed.key")}` },
+    });
+    history.replaceChildren();
+    historyPanel.hidden = false;
+    if (!response.ok) return;
+    const body = await response.json();
+    for (const p of body.protocols) {
+      const item = document.createElement("li");
+      const when = (p.signed_at || "").slice(0, 10);
+      const dx = p.diagnosis ? `${p.diagnosis.code} ${p.diagnosis.text}` : "no diagnosis";
+      item.textContent = `${when}: ${dx}`;
+      history.append(item);
+    }
+    if (!body.protocols.length) history.append(Object.assign(document.createElement("li"), { textContent: "none yet" }));
+  }
+
   async function startCall(message, offerPeer) {
     review.hidden = true;
+    showHistory(message.patient_id);
     captions.replaceChildren();
     callSection.hidden = false;
     say("In call");
@@ -93,8 +115,9 @@
     socket.on("protocol.ready", async (m) => {
       draft = await Telemed.fetchProtocol(m.consultation_id, secret);
       protocolSection.innerHTML = draft.html; // rendered and escaped by the server
+      ProtocolEditor.fill(editor, draft.data);
       review.hidden = false;
-      signButton.hidden = false;
+      editor.hidden = false;
       say(`Draft protocol v${draft.version} ready: check it, then sign`);
     });
     socket.on("error", (m) => say(`${m.code}: ${m.message}`));
@@ -104,17 +127,21 @@
     event.preventDefault();
     signIn(document.getElementById("key").value);
   });
-  signButton.addEventListener("click", async () => {
+  document.getElementById("add-medication").addEventListener("click", (event) => {
+    event.target.before(ProtocolEditor.medicationRow());
+  });
+  editor.addEventListener("submit", async (event) => {
+    event.preventDefault();
     if (!draft) return;
     const response = await fetch(`/api/consultations/${encodeURIComponent(draft.consultation_id)}/protocol`, {
       method: "PUT",
       headers: { Authorization: `Bearer ${sessionStorage.getItem("telemed.key")}`, "Content-Type": "application/json" },
-      body: JSON.stringify({ based_on_version: draft.version, data: draft.data }),
+      body: JSON.stringify({ based_on_version: draft.version, data: ProtocolEditor.read(editor, draft.data) }),
     });
     const body = await response.json();
     if (!response.ok) { say(`Not signed: ${body.message}`); return; }
     protocolSection.innerHTML = body.html;
-    signButton.hidden = true;
+    editor.hidden = true;
     draft = null;
     say(`Protocol v${body.version} signed and sent to the record`);
   });

@@ -5,21 +5,62 @@
   const token = main.dataset.token;
   const text = JSON.parse(main.dataset.text);
   const status = document.getElementById("status");
+  const estimate = document.getElementById("estimate");
   const joinForm = document.getElementById("join");
   const callSection = document.getElementById("call");
   const protocolSection = document.getElementById("protocol");
+  const level = document.getElementById("level");
+  const preview = document.getElementById("preview");
   let stream = null;
   let call = null;
   let mode = "audio";
+  let wasLost = false;
 
+  // The socket.io client reconnects by itself; the server then gives back the queue
+  // place or the call, so a dropped phone loses neither.
   const socket = io({ auth: { role: "patient", token }, transports: ["websocket"] });
   const say = (message) => { status.textContent = message; };
 
   async function media() {
-    if (stream) return stream;
-    stream = await navigator.mediaDevices.getUserMedia({ audio: true, video: mode === "video" });
+    const wanted = new FormData(joinForm).get("mode") || mode;
+    if (stream && (wanted !== "video" || stream.getVideoTracks().length)) return stream;
+    stream = await navigator.mediaDevices.getUserMedia({ audio: true, video: wanted === "video" });
     return stream;
   }
+
+  function showLevel(source) {
+    const context = new AudioContext();
+    const analyser = context.createAnalyser();
+    context.createMediaStreamSource(source).connect(analyser);
+    const samples = new Uint8Array(analyser.fftSize);
+    level.hidden = false;
+    const tick = () => {
+      analyser.getByteTimeDomainData(samples);
+      let peak = 0;
+      for (const s of samples) peak = Math.max(peak, Math.abs(s - 128) / 128);
+      level.value = peak;
+      if (!level.hidden) requestAnimationFrame(tick);
+    };
+    tick();
+  }
+
+  function showWait(m) {
+    say(`${text.waiting} ${m.position}`);
+    estimate.textContent = m.estimated_wait_s == null
+      ? text.estimate_unknown
+      : `${text.estimate}: ${Math.max(1, Math.round(m.estimated_wait_s / 60))}`;
+  }
+
+  document.getElementById("check-mic").addEventListener("click", async () => {
+    try {
+      const source = await media();
+      showLevel(source);
+      if (source.getVideoTracks().length) { preview.srcObject = source; preview.hidden = false; }
+      say(text.mic_ok);
+    } catch (error) {
+      say(text.mic_denied);
+    }
+  });
 
   joinForm.addEventListener("submit", async (event) => {
     event.preventDefault();
@@ -37,6 +78,8 @@
   async function startCall(message) {
     mode = message.mode;
     joinForm.hidden = true;
+    estimate.textContent = "";
+    level.hidden = true;
     callSection.hidden = false;
     say(text.in_call);
     try {
@@ -50,13 +93,25 @@
     await call.connectWorker();
   }
 
-  socket.on("connect_error", (error) => {
-    say(error.message === "unauthorized" || (error.data && error.data.code === "unauthorized")
-      ? text.invalid : text.lost);
+  socket.on("connect", () => {
+    // The server may already have sent the queue place or the call back: keep that.
+    if (wasLost && status.textContent === text.lost) say(text.rejoined);
+    wasLost = false;
   });
-  socket.on("disconnect", () => say(text.lost));
-  socket.on("queue.joined", (m) => { joinForm.hidden = true; say(`${text.waiting} ${m.position}`); });
-  socket.on("queue.position", (m) => say(`${text.waiting} ${m.position}`));
+  socket.on("connect_error", (error) => {
+    const refused = error.message === "unauthorized" || (error.data && error.data.code === "unauthorized");
+    if (refused) {
+      socket.disconnect(); // a bad link will not get better by retrying
+      joinForm.hidden = true;
+      say(text.invalid);
+    } else {
+      wasLost = true;
+      say(text.lost);
+    }
+  });
+  socket.on("disconnect", () => { wasLost = true; say(text.lost); });
+  socket.on("queue.joined", (m) => { joinForm.hidden = true; showWait(m); });
+  socket.on("queue.position", showWait);
   socket.on("consultation.started", startCall);
   socket.on("consultation.resumed", startCall);
   socket.on("offer", (m) => call && call.answerPeer(m));

@@ -1,0 +1,115 @@
+// The protocol editor: fills a form from a draft's data and reads the doctor's edits back,
+// keeping each unchanged item's pointers to the transcript.
+"use strict";
+
+const ProtocolEditor = (() => {
+  const VITALS = ["temperature_c", "spo2_percent", "heart_rate_bpm", "respiratory_rate",
+    "systolic_mmhg", "diastolic_mmhg"];
+  const UNITS = { temperature_c: "Cel", spo2_percent: "%", heart_rate_bpm: "/min",
+    respiratory_rate: "/min", systolic_mmhg: "mm[Hg]", diastolic_mmhg: "mm[Hg]" };
+
+  function input(name, value, attrs = {}) {
+    const element = document.createElement("input");
+    element.name = name;
+    element.value = value == null ? "" : value;
+    Object.assign(element, attrs);
+    return element;
+  }
+
+  function labelled(text, control) {
+    const label = document.createElement("label");
+    label.append(text, control);
+    return label;
+  }
+
+  function medicationRow(m = {}) {
+    const row = document.createElement("div");
+    row.className = "medication";
+    row.append(
+      labelled("Medicine ", input("name", m.name)),
+      labelled("Dose ", input("dose", m.dose)),
+      labelled("Frequency ", input("frequency", m.frequency)),
+      labelled("Days ", input("duration_days", m.duration_days, { type: "number", min: 1 })),
+      labelled("Renewal ", input("renewal", "", { type: "checkbox", checked: !!m.renewal })),
+    );
+    row.dataset.segments = JSON.stringify(m.segments || []);
+    row.dataset.oncology = m.oncology ? "1" : "";
+    return row;
+  }
+
+  function fill(form, data) {
+    form.complaints.value = data.complaints.map((c) => c.name).join(", ");
+    const vitals = form.querySelector("#vitals");
+    vitals.querySelectorAll("label").forEach((l) => l.remove());
+    for (const name of VITALS) {
+      const v = data.vitals[name];
+      vitals.append(labelled(`${name} `, input(`vital_${name}`, v ? v.value : "", { type: "number", step: "0.1" })));
+    }
+    const d = data.diagnosis;
+    form.diagnosis_code.value = d ? d.code : "";
+    form.diagnosis_text.value = d ? d.text : "";
+    const suggestions = form.querySelector("#suggestions");
+    suggestions.replaceChildren();
+    for (const s of data.diagnosis_suggestions) {
+      const use = document.createElement("button");
+      use.type = "button";
+      use.textContent = `Use ${s.code} ${s.text}`;
+      use.addEventListener("click", () => { form.diagnosis_code.value = s.code; form.diagnosis_text.value = s.text; });
+      const item = document.createElement("li");
+      item.append(use);
+      suggestions.append(item);
+    }
+    const medications = form.querySelector("#medications");
+    medications.querySelectorAll(".medication").forEach((r) => r.remove());
+    data.medications.forEach((m) => medications.insertBefore(medicationRow(m), medications.lastElementChild));
+    form.recommendations.value = data.recommendations.map((r) => r.text).join("\n");
+    form.sick_leave_action.value = data.sick_leave ? data.sick_leave.action : "";
+    form.sick_leave_days.value = data.sick_leave && data.sick_leave.days ? data.sick_leave.days : "";
+    form.triage.value = data.triage.level;
+    form.follow_up_kind.value = data.follow_up.kind;
+    form.follow_up_days.value = data.follow_up.in_days == null ? "" : data.follow_up.in_days;
+  }
+
+  function number(value) { return value === "" ? null : Number(value); }
+
+  function read(form, data) {
+    const previous = Object.fromEntries(data.complaints.map((c) => [c.name, c]));
+    const complaints = form.complaints.value.split(",").map((s) => s.trim()).filter(Boolean)
+      .map((name) => previous[name] || { name, segments: [], duration_days: null });
+    const vitals = {};
+    for (const name of VITALS) {
+      const value = number(form[`vital_${name}`].value);
+      if (value !== null) {
+        const before = data.vitals[name];
+        vitals[name] = { value, unit: UNITS[name], segments: before && before.value === value ? before.segments : [] };
+      }
+    }
+    const code = form.diagnosis_code.value.trim();
+    const stated = data.diagnosis && data.diagnosis.code === code;
+    const diagnosis = code ? { code, text: form.diagnosis_text.value.trim(),
+      segments: stated ? data.diagnosis.segments : [], stated: true } : null;
+    const medications = [...form.querySelectorAll(".medication")].map((row) => ({
+      name: row.querySelector("[name=name]").value.trim(),
+      dose: row.querySelector("[name=dose]").value.trim() || null,
+      frequency: row.querySelector("[name=frequency]").value.trim() || null,
+      duration_days: number(row.querySelector("[name=duration_days]").value),
+      renewal: row.querySelector("[name=renewal]").checked,
+      oncology: row.dataset.oncology === "1",
+      segments: JSON.parse(row.dataset.segments),
+    })).filter((m) => m.name);
+    const previousRecs = Object.fromEntries(data.recommendations.map((r) => [r.text, r]));
+    const recommendations = form.recommendations.value.split("\n").map((s) => s.trim()).filter(Boolean)
+      .map((text) => previousRecs[text] || { text, segments: [] });
+    const action = form.sick_leave_action.value;
+    const followKind = form.follow_up_kind.value;
+    return {
+      ...data, complaints, vitals, diagnosis, medications, recommendations,
+      sick_leave: action ? { action, days: number(form.sick_leave_days.value), segments: data.sick_leave ? data.sick_leave.segments : [] } : null,
+      triage: { ...data.triage, level: form.triage.value },
+      follow_up: { kind: followKind, in_days: followKind === "none" ? null : number(form.follow_up_days.value),
+        segments: data.follow_up.segments },
+    };
+  }
+
+  return { fill, read, medicationRow };
+})();
