@@ -9,6 +9,7 @@ from dataclasses import asdict
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from clinic.db import sessionmaker
@@ -321,6 +322,15 @@ class Records:
         `based_on_version` is the version the doctor edited: if another version was added
         since, nothing is written and Conflict is raised, so no edit is silently lost.
         """
+        try:
+            return await self._sign(protocol_id, consultation_id, based_on_version, doctor_id,
+                                    signed_at, data, html, pushes)
+        except IntegrityError as exc:  # another signature of the same version won the race
+            raise Conflict("the protocol changed since it was opened") from exc
+
+    async def _sign(self, protocol_id: str, consultation_id: str, based_on_version: int,
+                    doctor_id: str, signed_at: datetime, data: dict[str, object], html: str,
+                    pushes: dict[str, dict[str, object]]) -> ProtocolRow:
         async with self._session() as s, s.begin():
             latest = await s.scalar(
                 select(ProtocolRow).where(ProtocolRow.consultation_id == consultation_id)

@@ -13,6 +13,8 @@ if $test_setup; then
   command -v sox >/dev/null 2>&1 || need+=(sox)
   # The browser tests drive Debian's Chromium (never a downloaded browser build).
   [ -x /usr/bin/chromium ] || need+=(chromium)
+  # A throwaway PostgreSQL server is started by the tests themselves.
+  ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
 fi
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" -eq 0 ]; then SUDO=""; else SUDO="sudo"; fi

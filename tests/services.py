@@ -1,0 +1,64 @@
+"""Throwaway database servers for the tests, started from the installed binaries."""
+
+from __future__ import annotations
+
+import glob
+import os
+import shutil
+import socket
+import subprocess
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _postgres_bin(name: str) -> str:
+    found = shutil.which(name) or next(iter(sorted(glob.glob(
+        f"/usr/lib/postgresql/*/bin/{name}"), reverse=True)), None)
+    if found is None:
+        raise RuntimeError(f"{name} not found: scripts/setup.sh --test installs postgresql")
+    return found
+
+
+@contextmanager
+def postgres() -> Iterator[str]:
+    """A PostgreSQL server on a free loopback port, removed afterwards; yields its URL."""
+    as_user: list[str] = []
+    # Not under pytest's private (0700) temp dir: as root the server runs as "postgres".
+    directory = Path(tempfile.mkdtemp(prefix="telemed-postgres-"))
+    if os.geteuid() == 0:  # PostgreSQL refuses to run as root
+        as_user = ["runuser", "-u", "postgres", "--"]
+        shutil.chown(directory, "postgres", "postgres")
+    data = directory / "data"
+    subprocess.run([*as_user, _postgres_bin("initdb"), "-D", str(data), "-A", "trust",
+                    "-U", "telemed", "--no-sync", "-E", "UTF8"], check=True,
+                   capture_output=True)
+    port = free_port()
+    server = subprocess.Popen(
+        [*as_user, _postgres_bin("postgres"), "-D", str(data), "-p", str(port),
+         "-k", str(directory), "-c", "listen_addresses=127.0.0.1", "-c", "fsync=off",
+         "-c", "synchronous_commit=off", "-c", "full_page_writes=off"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            ready = subprocess.run([_postgres_bin("pg_isready"), "-h", "127.0.0.1", "-p",
+                                    str(port)], capture_output=True)
+            if ready.returncode == 0:
+                break
+            if server.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError("PostgreSQL did not start")
+            time.sleep(0.2)
+        yield f"postgresql+asyncpg://telemed@127.0.0.1:{port}/postgres"
+    finally:
+        server.terminate()
+        server.wait(30)
+        shutil.rmtree(directory, ignore_errors=True)

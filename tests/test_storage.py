@@ -1,0 +1,92 @@
+"""The record store on both engines: SQLite (embedded) and a real PostgreSQL server."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from clinic.db import create_engine, upgrade_async
+from clinic.domain import CallMode, ConsultationStatus, Reason, Segment, Speaker
+from clinic.records import Conflict, Records
+from tests.conftest import make_settings
+from tests.services import postgres
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    with postgres() as url:
+        yield url
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+async def records(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Records]:
+    if request.param == "sqlite":
+        url = f"sqlite+aiosqlite:///{tmp_path / 'telemed.db'}"
+    else:
+        server = request.getfixturevalue("postgres_url")
+        name = f"t_{uuid.uuid4().hex[:12]}"
+        admin = create_async_engine(server, isolation_level="AUTOCOMMIT")
+        async with admin.connect() as connection:
+            await connection.execute(text(f"CREATE DATABASE {name}"))
+        await admin.dispose()
+        url = server.rsplit("/", 1)[0] + f"/{name}"
+    settings = make_settings(tmp_path, TELEMED_DATABASE_URL=url)
+    await upgrade_async(settings.database_url)
+    engine = create_engine(settings)
+    yield Records(engine)
+    await engine.dispose()
+
+
+async def test_two_doctors_never_take_one_patient(records: Records) -> None:
+    patient = await records.add_patient("Анна", "+70000000000")
+    waiting = await records.enqueue(patient.id, Reason.RESPIRATORY, CallMode.AUDIO, "ru")
+    doctors = [(await records.add_doctor(f"Врач {i}", "therapist"))[0] for i in range(8)]
+    taken = await asyncio.gather(*(records.take(d.id, None) for d in doctors))
+    winners = [t for t in taken if t is not None]
+    assert len(winners) == 1 and winners[0].id == waiting.id
+    stored = await records.consultation(waiting.id)
+    assert stored is not None and stored.status == ConsultationStatus.ACTIVE
+    assert stored.doctor_id == winners[0].doctor_id
+
+
+async def test_signing_versions_and_outbox_leases(records: Records) -> None:
+    patient = await records.add_patient("Анна", "+70000000000")
+    doctor, _ = await records.add_doctor("Врач", "therapist")
+    consultation = await records.enqueue(patient.id, Reason.RESPIRATORY, CallMode.AUDIO, "ru")
+    await records.take(doctor.id, consultation.id)
+    await records.add_segment(Segment(consultation.id, Speaker.PATIENT, 0.5, 1.5, "кашель", 0.9))
+    assert await records.finish(consultation.id, ConsultationStatus.ENDED)
+    await records.save_protocol(consultation.id, {"draft": True}, "<p>draft</p>")
+
+    async def sign(based_on: int) -> str:
+        row = await records.sign_protocol(
+            protocol_id=str(uuid.uuid4()), consultation_id=consultation.id,
+            based_on_version=based_on, doctor_id=doctor.id, signed_at=datetime.now(UTC),
+            data={"signed": True}, html="<p>signed</p>",
+            pushes={"builtin": {"n": 1}, "fhir": {"n": 1}})
+        return row.id
+
+    results = await asyncio.gather(sign(1), sign(1), return_exceptions=True)
+    signed = [r for r in results if isinstance(r, str)]
+    assert len(signed) == 1, "two signatures of one version"
+    assert [type(r) for r in results if not isinstance(r, str)] == [Conflict]
+    versions = await records.protocol_versions(consultation.id)
+    assert [(v.version, v.status) for v in versions] == [(1, "draft"), (2, "signed")]
+
+    # Two dispatchers polling at once: each entry goes to exactly one of them.
+    first, second = await asyncio.gather(records.claim_outbox(60), records.claim_outbox(60))
+    claimed = [e.id for e in first + second]
+    assert sorted(claimed) == sorted(e.id for e in await records.outbox("pending"))
+    assert len(claimed) == len(set(claimed)) == 2
+    assert await records.claim_outbox(60) == []  # leased
+    await records.outbox_sent(claimed[0], "ref")
+    assert len(await records.outbox("sent")) == 1
+    segments = await records.segments(consultation.id)
+    assert [s.text for s in segments] == ["кашель"]
