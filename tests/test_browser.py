@@ -109,9 +109,14 @@ async def test_two_browsers_hold_a_consultation(
     await patient.screenshot(path=ARTIFACTS / "patient-protocol.png", full_page=True)
 
 
-async def test_an_unknown_link_says_so(platform: Platform, browser: Any) -> None:
-    page = await browser("stranger", None)
-    await page.goto(f"{platform.url}join/no-such-token")
+@pytest.mark.parametrize("link", ["unknown", "expired"])
+async def test_a_bad_link_says_so(platform: Platform, browser: Any, link: str) -> None:
+    token = "no-such-token"
+    if link == "expired":
+        patient = await platform.records.add_patient("Анна", "+70000000000")
+        token = await platform.records.invite(patient.id, Reason.RESPIRATORY, ttl_s=-1)
+    page = await browser(link, None)
+    await page.goto(f"{platform.url}join/{token}")
     await page.get_by_text("Ссылка недействительна или устарела").wait_for()
     assert await page.get_by_role("button", name="Встать в очередь").is_hidden()
 

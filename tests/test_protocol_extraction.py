@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
 from protocol_writer.extract import extract_protocol
+from protocol_writer.fhir import SignedContext, build_bundle, validate_bundle
 from protocol_writer.numbers import find_numbers, tokenize
 from protocol_writer.transcripts import TranscriptError, parse_transcript, read_transcript
 from tests.protocol_scoring import language_of, score, table
@@ -85,6 +87,26 @@ def test_suggestions_when_the_doctor_names_no_diagnosis() -> None:
     assert 1 <= len(codes) <= 3 and codes[0] in ("U07.1", "U07.2") and "J18.9" in codes
     assert protocol.triage.level == "red"
     assert any("SpO2 92" in reason for reason in protocol.triage.reasons)
+
+
+@pytest.mark.parametrize("case", sorted(p.stem for p in CORPUS.glob("*.txt")))
+def test_every_corpus_protocol_makes_a_valid_fhir_bundle(case: str) -> None:
+    transcript = CORPUS / f"{case}.txt"
+    protocol = extract_protocol(read_transcript(transcript), consultation_id=case,
+                                language=language_of(transcript.read_text()))
+    moment = datetime.now(UTC)
+    bundle = build_bundle(protocol, SignedContext(
+        f"p-{case}", "patient-1", "Анна Иванова", "doctor-1", "Ирина Петровна", moment,
+        moment, moment))
+    validate_bundle(bundle)
+    kinds = [e["resource"]["resourceType"] for e in bundle["entry"]]
+    assert kinds.count("Composition") == kinds.count("Encounter") == 1
+    assert kinds.count("MedicationRequest") == len(protocol.medications)
+    assert ("Condition" in kinds) == (protocol.diagnosis is not None)
+    renewals = [e["resource"] for e in bundle["entry"]
+                if e["resource"]["resourceType"] == "MedicationRequest"
+                and "priorPrescription" in e["resource"]]
+    assert len(renewals) == sum(m.renewal for m in protocol.medications)
 
 
 def test_roundtrip_through_json() -> None:

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import os
+import subprocess
+import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
@@ -77,6 +80,12 @@ async def test_signed_protocol_reaches_both_records_exactly_once(
         stuck = [e for e in await records.outbox("pending") if e.target == "fhir"]
         assert "503" in (stuck[0].last_error or "")
         assert fhir.count("Composition") == 0
+        # The operator sees what is stuck, and why.
+        listing = subprocess.run(
+            [sys.executable, "-m", "web.cli", "outbox"], capture_output=True, text=True,
+            env={**os.environ, "TELEMED_DATA_DIR": str(settings.data_dir)}, timeout=60)
+        assert listing.returncode == 1
+        assert "fhir" in listing.stdout and "503" in listing.stdout
 
         fhir.down = False
 

@@ -59,6 +59,8 @@ def main(argv: list[str] | None = None) -> int:
     protocol.add_argument("--lang", choices=["ru", "en"], help="default: from the text")
     protocol.add_argument("--format", choices=["json", "html", "text", "fhir"], default="text")
 
+    commands.add_parser("outbox", help="record pushes not yet delivered, with their errors")
+
     sim = commands.add_parser("simulate", help="a scripted consultation through a server")
     sim.add_argument("--url", help="server address (default: TELEMED_PUBLIC_BASE_URL)")
     sim.add_argument("--doctor-audio", type=Path)
@@ -72,6 +74,7 @@ def main(argv: list[str] | None = None) -> int:
     handler = {
         "serve": _serve, "transcribe": _transcribe, "models": _models, "doctors": _doctors,
         "invite": _invite, "simulate": _simulate, "protocol": _protocol,
+        "outbox": _outbox,
     }[args.command]
     return handler(settings, args)
 
@@ -206,6 +209,26 @@ def _protocol(settings: Settings, args: argparse.Namespace) -> int:
         validate_bundle(bundle)
         print(json.dumps(bundle, ensure_ascii=False, indent=2))
     return 0
+
+
+def _outbox(settings: Settings, args: argparse.Namespace) -> int:
+    """What an operator checks when the record seems behind: undelivered pushes."""
+    from clinic.db import create_engine, upgrade_async
+    from clinic.records import Records
+
+    async def pending() -> list[str]:
+        engine = create_engine(settings)
+        try:
+            await upgrade_async(settings.database_url)
+            return [f"{e.target:8} protocol {e.protocol_id} attempts {e.attempts} "
+                    f"next {e.next_attempt_at:%Y-%m-%d %H:%M:%S} error {e.last_error or '-'}"
+                    for e in await Records(engine).outbox("pending")]
+        finally:
+            await engine.dispose()
+
+    lines = asyncio.run(pending())
+    print("\n".join(lines) if lines else "outbox empty: every signed protocol was delivered")
+    return 1 if lines else 0
 
 
 def _speak(text: str, path: Path) -> Path:
