@@ -5,6 +5,8 @@ from __future__ import annotations
 import hashlib
 import secrets
 import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import asdict
 from datetime import UTC, datetime, timedelta
 
@@ -12,7 +14,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from clinic.db import sessionmaker
+from clinic.db import create_engine, sessionmaker, upgrade_async
 from clinic.domain import (
     CallMode,
     ConsultationStatus,
@@ -23,6 +25,7 @@ from clinic.domain import (
     Speaker,
     Word,
 )
+from clinic.settings import Settings
 from clinic.tables import (
     AuditEntry,
     Consultation,
@@ -51,6 +54,17 @@ def now() -> datetime:
 def _aware(value: datetime) -> datetime:
     # SQLite hands back naive datetimes even for timezone=True columns.
     return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+@asynccontextmanager
+async def opened_records(settings: Settings) -> AsyncIterator[Records]:
+    """The record store of a migrated database, for commands that run outside the server."""
+    engine = create_engine(settings)
+    try:
+        await upgrade_async(settings.database_url)
+        yield Records(engine)
+    finally:
+        await engine.dispose()
 
 
 class Records:

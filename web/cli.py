@@ -213,18 +213,13 @@ def _protocol(settings: Settings, args: argparse.Namespace) -> int:
 
 def _outbox(settings: Settings, args: argparse.Namespace) -> int:
     """What an operator checks when the record seems behind: undelivered pushes."""
-    from clinic.db import create_engine, upgrade_async
-    from clinic.records import Records
+    from clinic.records import opened_records
 
     async def pending() -> list[str]:
-        engine = create_engine(settings)
-        try:
-            await upgrade_async(settings.database_url)
+        async with opened_records(settings) as records:
             return [f"{e.target:8} protocol {e.protocol_id} attempts {e.attempts} "
                     f"next {e.next_attempt_at:%Y-%m-%d %H:%M:%S} error {e.last_error or '-'}"
-                    for e in await Records(engine).outbox("pending")]
-        finally:
-            await engine.dispose()
+                    for e in await records.outbox("pending")]
 
     lines = asyncio.run(pending())
     print("\n".join(lines) if lines else "outbox empty: every signed protocol was delivered")

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from clinic.db import create_engine, upgrade_async
 from clinic.domain import Reason
-from clinic.records import Records
+from clinic.records import opened_records
 from clinic.settings import Settings
 
 
@@ -24,41 +23,27 @@ def invitation_url(settings: Settings, token: str) -> str:
 async def invite_patient(
     settings: Settings, name: str, phone: str, reason: Reason, language: str | None = None
 ) -> Invitation:
-    engine = create_engine(settings)
-    try:
-        await upgrade_async(settings.database_url)
-        records = Records(engine)
+    async with opened_records(settings) as records:
         patient = await records.add_patient(name, phone, language or settings.default_language)
         token = await records.invite(patient.id, reason, settings.invitation_ttl_s)
         return Invitation(patient.id, token, invitation_url(settings, token))
-    finally:
-        await engine.dispose()
 
 
 async def add_doctor(settings: Settings, name: str, specialty: str) -> tuple[str, str]:
-    engine = create_engine(settings)
-    try:
-        await upgrade_async(settings.database_url)
-        doctor, key = await Records(engine).add_doctor(name, specialty)
+    async with opened_records(settings) as records:
+        doctor, key = await records.add_doctor(name, specialty)
         return doctor.id, key
-    finally:
-        await engine.dispose()
 
 
 async def first_start(settings: Settings) -> list[str]:
     """Creates the demo accounts when there is no doctor yet; returns lines to print."""
-    engine = create_engine(settings)
-    try:
-        await upgrade_async(settings.database_url)
-        records = Records(engine)
+    async with opened_records(settings) as records:
         if await records.count_doctors() > 0:
             return []
         _, key = await records.add_doctor("Демо Врач", "therapist")
         patient = await records.add_patient("Демо Пациент", "+70000000000",
                                             settings.default_language)
         token = await records.invite(patient.id, Reason.RESPIRATORY, settings.invitation_ttl_s)
-    finally:
-        await engine.dispose()
     return [
         "First start: demo accounts created (shown once; keep them).",
         f"  doctor console: {settings.public_base_url}/console   access key: {key}",
