@@ -35,6 +35,8 @@ class Settings:
     fhir_url: str | None = None
     fhir_token: str | None = None
     outbox_retry_s: float = 2.0
+    # How long a stopping server waits for open requests and sockets before closing them.
+    shutdown_timeout_s: float = 10.0
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -69,6 +71,7 @@ class Settings:
             fhir_url=get("FHIR_URL", "") or None,
             fhir_token=get("FHIR_TOKEN", "") or None,
             outbox_retry_s=float(get("OUTBOX_RETRY_S", "2")),
+            shutdown_timeout_s=float(get("SHUTDOWN_TIMEOUT_S", "10")),
         )
 
 

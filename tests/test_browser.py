@@ -134,9 +134,9 @@ async def test_the_page_keeps_its_place_across_a_server_restart(
     settings: Any, model_pool: ModelPool, browser: Any
 ) -> None:
     app = create_app(settings, models=model_pool)
-    # A short shutdown: the browser's socket would otherwise hold the close for a minute.
-    server = TestServer(app, host="127.0.0.1", shutdown_timeout=2)
-    await server.start_server()
+    # A short shutdown: the browser's open websocket would hold the close ~45 s.
+    server = TestServer(app, host="127.0.0.1")
+    await server.start_server(shutdown_timeout=1)
     records = app[RECORDS]
     patient = await records.add_patient("Анна Иванова", "+79990000000")
     token = await records.invite(patient.id, Reason.RESPIRATORY, 3600)
@@ -148,9 +148,8 @@ async def test_the_page_keeps_its_place_across_a_server_restart(
     port = server.port
     await server.close()
     await page.get_by_text("Связь потеряна", exact=False).wait_for()
-    again = TestServer(create_app(settings, models=model_pool), host="127.0.0.1", port=port,
-                       shutdown_timeout=2)
-    await again.start_server()
+    again = TestServer(create_app(settings, models=model_pool), host="127.0.0.1", port=port)
+    await again.start_server(shutdown_timeout=1)
     try:
         await page.get_by_text("Вы в очереди, ваш номер 1").wait_for(timeout=20_000)
         assert [c.patient_id for c, _ in await app[RECORDS].waiting()] == [patient.id]

@@ -58,17 +58,14 @@ def create_app(settings: Settings, models: ModelPool | None = None) -> web.Appli
         await media.close()
         await engine.dispose()
 
-    async def disconnect_clients(app: web.Application) -> None:
-        # At shutdown, before aiohttp waits for open connections: clients reconnect (to this
-        # node when it is back, or to another) instead of holding their sockets open
-        # through the whole shutdown timeout. Closing at the engine.io level reads to the
-        # browsers as a lost transport, which their socket.io client retries by itself.
-        if sio.eio.sockets:  # engine.io's disconnect-all fails when there is nobody
-            await sio.eio.disconnect()
+    async def stop_socketio(app: web.Application) -> None:
+        # python-socketio asks for this before the web server shuts down. Open websockets
+        # still hold the shutdown until engine.io's ping timeout (~45 s) or aiohttp's
+        # shutdown_timeout, whichever comes first.
         await sio.shutdown()
 
     app.cleanup_ctx.append(lifecycle)
-    app.on_shutdown.append(disconnect_clients)
+    app.on_shutdown.append(stop_socketio)
     api.add_routes(app, records, protocols, outbox, sio)
     pages.add_routes(app, settings)
     return app

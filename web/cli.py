@@ -93,7 +93,8 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
     for line in asyncio.run(first_start(settings)):
         print(line, flush=True)
     print(f"telemed serving on http://{host}:{port} (data in {settings.data_dir})", flush=True)
-    web.run_app(create_app(settings), host=host, port=port, print=None)
+    web.run_app(create_app(settings), host=host, port=port, print=None,
+                shutdown_timeout=settings.shutdown_timeout_s)
     return 0
 
 
