@@ -130,6 +130,17 @@ class Records:
             return None
         return Principal(Role.DOCTOR, doctor.id, doctor.full_name)
 
+    async def people_names(self, ids: set[str]) -> dict[str, str]:
+        """Display names of doctors and patients by id, for audit listings."""
+        if not ids:
+            return {}
+        async with self._session() as s:
+            doctors = await s.execute(select(Doctor.id, Doctor.full_name)
+                                      .where(Doctor.id.in_(ids)))
+            patients = await s.execute(select(Patient.id, Patient.full_name)
+                                       .where(Patient.id.in_(ids)))
+            return {i: n for i, n in [*doctors.all(), *patients.all()]}
+
     async def patient(self, patient_id: str) -> Patient | None:
         async with self._session() as s:
             return await s.get(Patient, patient_id)

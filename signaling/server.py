@@ -70,9 +70,14 @@ class SignalingServer:
 
     # --- connection ---------------------------------------------------------
 
-    async def _on_connect(self, sid: str, environ: dict[str, Any], auth: Any) -> None:
+    async def _on_connect(self, sid: str, environ: Any, auth: Any = None) -> None:
+        if (await self.sio.get_session(sid)).get("principal") is not None:
+            # python-socketio dispatches a client's event named "connect" here too:
+            # a connected client must not re-run authentication through it.
+            await self._unknown("connect", sid)
+            return
         principal, reason = await self._authenticate(auth)
-        source = environ.get("REMOTE_ADDR")
+        source = environ.get("REMOTE_ADDR") if isinstance(environ, dict) else None
         if principal is None:
             await self._records.audit(None, "signaling.connect", outcome="refused", source=source)
             # The message is the code: the pages match on it to say "this link is invalid".

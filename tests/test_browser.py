@@ -68,6 +68,9 @@ async def test_two_browsers_hold_a_consultation(
     ARTIFACTS.mkdir(exist_ok=True)
 
     patient = await browser("patient", speech_dir / "patient.wav")
+    blocked: list[str] = []
+    patient.on("console", lambda m: blocked.append(m.text)
+               if "Content Security Policy" in m.text else None)
     await patient.goto(f"{platform.url}join/{token}")
     await patient.get_by_role("button", name="Проверить микрофон").click()
     await patient.get_by_text("Микрофон работает").wait_for()
@@ -77,6 +80,8 @@ async def test_two_browsers_hold_a_consultation(
     await patient.screenshot(path=ARTIFACTS / "patient-waiting.png")
 
     doctor = await browser("doctor", speech_dir / "doctor.wav", viewport=(1440, 900))
+    doctor.on("console", lambda m: blocked.append(m.text)
+              if "Content Security Policy" in m.text else None)
     await doctor.goto(f"{platform.url}console")
     await doctor.get_by_label("Access key").fill(key)
     await doctor.get_by_label("Access key").press("Enter")  # the keyboard is enough
@@ -107,6 +112,7 @@ async def test_two_browsers_hold_a_consultation(
     assert "J06.9" in text and "ОРВИ, лёгкое течение" in text
     assert "пить больше жидкости" in text and "через 3 дн." in text
     await patient.screenshot(path=ARTIFACTS / "patient-protocol.png", full_page=True)
+    assert blocked == [], "the pages break their own Content-Security-Policy"
 
 
 @pytest.mark.parametrize("link", ["unknown", "expired"])

@@ -137,6 +137,24 @@ async def patient_protocols(request: web.Request) -> web.Response:
         {**_protocol_body(row), "diagnosis": row.data.get("diagnosis")} for row in rows]})
 
 
+async def patient_audit(request: web.Request) -> web.Response:
+    """"Who looked at my card": every access to the patient's record, for the patient."""
+    records = request.app[RECORDS_KEY]
+    patient_id = request.match_info["patient_id"][:36]
+    who = await _authenticated(request, "audit.read")
+    if who.role is not Role.PATIENT or who.id != patient_id:
+        await records.audit(who, "audit.read", object_id=patient_id, source=request.remote,
+                            outcome="refused", detail="not found")
+        raise _error(web.HTTPNotFound, "not_found", "no such patient")
+    entries = await records.audit_entries(patient_id)
+    names = await records.people_names({e.actor_id for e in entries if e.actor_id})
+    await records.audit(who, "audit.read", patient_id=patient_id, source=request.remote)
+    return web.json_response({"patient_id": patient_id, "entries": [
+        {"at": e.at.isoformat(), "actor_role": e.actor_role,
+         "actor_name": names.get(e.actor_id or "", ""), "action": e.action,
+         "outcome": e.outcome} for e in entries]})
+
+
 def add_routes(app: web.Application, records: Records, protocols: ProtocolService,
                outbox: OutboxDispatcher, sio: socketio.AsyncServer) -> None:
     app[RECORDS_KEY] = records
@@ -147,3 +165,4 @@ def add_routes(app: web.Application, records: Records, protocols: ProtocolServic
     app.router.add_get("/api/consultations/{consultation_id}/protocol", read_protocol)
     app.router.add_put("/api/consultations/{consultation_id}/protocol", sign_protocol)
     app.router.add_get("/api/patients/{patient_id}/protocols", patient_protocols)
+    app.router.add_get("/api/patients/{patient_id}/audit", patient_audit)

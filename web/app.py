@@ -18,6 +18,7 @@ from signaling.captions import CaptionSink
 from signaling.server import SignalingServer, create_sio
 from transcription.models import LANGUAGES, ModelPool
 from web import api, pages
+from web.security import api_errors, security_headers
 
 SETTINGS = web.AppKey("settings", Settings)
 RECORDS = web.AppKey("records", Records)
@@ -28,7 +29,7 @@ OUTBOX = web.AppKey("outbox", OutboxDispatcher)
 
 def create_app(settings: Settings, models: ModelPool | None = None) -> web.Application:
     """Builds the app; `models` lets a test session share one loaded speech model."""
-    app = web.Application(client_max_size=1024 * 1024)
+    app = web.Application(client_max_size=1024 * 1024, middlewares=[security_headers, api_errors])
     engine = create_engine(settings)
     records = Records(engine)
     sio = create_sio(settings)

@@ -1,0 +1,160 @@
+"""Random and malformed payloads at every socket.io event and HTTP route (hypothesis).
+
+The server must answer each with a clear error (or a valid result), keep serving, and
+write nothing it should not.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import Iterator
+from concurrent.futures import Future
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import pytest
+from aiohttp import web
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from clinic.domain import Reason
+from signaling.client import Party
+from tests.conftest import make_settings
+from tests.services import free_port
+from transcription.models import ModelPool
+from web.app import RECORDS, create_app
+
+EVENTS = ["queue.join", "queue.list", "consultation.take", "offer", "answer", "ice",
+          "hangup", "no.such.event", "connect", "disconnect", "message"]
+ERROR_CODES = {"bad_payload", "too_large", "unknown_event", "forbidden", "not_found",
+               "not_active", "busy", "bad_sdp", "bad_ice"}
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False)
+    | st.text(max_size=50),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=12), inner,
+                                                                max_size=4),
+    max_leaves=12,
+)
+payloads = json_values | st.fixed_dictionaries({}, optional={
+    "consultation_id": st.text(max_size=40) | st.integers(),
+    "target": st.sampled_from(["worker", "peer", "", "other"]) | st.integers(),
+    "sdp": st.text(max_size=300) | st.just("v=0\r\n"),
+    "type": st.sampled_from(["offer", "answer", "rollback"]),
+    "candidate": json_values,
+    "reason": st.text(max_size=20) | st.sampled_from([r.value for r in Reason]),
+    "mode": st.sampled_from(["audio", "video", "smoke"]),
+})
+
+
+class Running:
+    """The platform and two connected parties on an event loop in another thread, so that
+    hypothesis (which runs plain functions) can drive them."""
+
+    def __init__(self, data_dir: Path, pool: ModelPool) -> None:
+        self.loop = asyncio.new_event_loop()
+        self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
+        self.thread.start()
+        self.settings = make_settings(data_dir)
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}/"
+        self.run(self._start(pool))
+
+    def run(self, coroutine: Any, timeout: float = 30) -> Any:
+        future: Future[Any] = asyncio.run_coroutine_threadsafe(coroutine, self.loop)
+        return future.result(timeout)
+
+    async def _start(self, pool: ModelPool) -> None:
+        self.app = create_app(self.settings, models=pool)
+        self.runner = web.AppRunner(self.app, shutdown_timeout=1)
+        await self.runner.setup()
+        await web.TCPSite(self.runner, "127.0.0.1", self.port).start()
+        records = self.app[RECORDS]
+        patient = await records.add_patient("Fuzz", "+70000000000")
+        self.token = await records.invite(patient.id, Reason.RESPIRATORY, 3600)
+        _, self.key = await records.add_doctor("Fuzz Doctor", "therapist")
+        self.patient = Party(self.url, {"role": "patient", "token": self.token})
+        self.doctor = Party(self.url, {"role": "doctor", "key": self.key})
+        await self.patient.connect()
+        await self.doctor.connect()
+
+    async def _stop(self) -> None:
+        await self.patient.close()
+        await self.doctor.close()
+        await self.runner.cleanup()
+
+    def close(self) -> None:
+        self.run(self._stop())
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self.thread.join(10)
+
+
+@pytest.fixture(scope="module")
+def running(tmp_path_factory: pytest.TempPathFactory, model_pool: ModelPool) -> Iterator[Running]:
+    platform = Running(tmp_path_factory.mktemp("fuzz"), model_pool)
+    yield platform
+    platform.close()
+
+
+async def more_events(party: Party, name: str, than: int, timeout: float = 10) -> None:
+    deadline = asyncio.get_running_loop().time() + timeout
+    while len(party.events[name]) <= than:
+        assert asyncio.get_running_loop().time() < deadline, f"no {name} event came"
+        await asyncio.sleep(0.01)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=list(HealthCheck))
+@given(event=st.sampled_from(EVENTS), payload=payloads, as_doctor=st.booleans())
+def test_every_event_answers_bad_input_clearly(running: Running, event: str, payload: Any,
+                                               as_doctor: bool) -> None:
+    party = running.doctor if as_doctor else running.patient
+    if event in ("no.such.event", "connect", "disconnect", "message"):
+        before = len(party.events["error"])
+        running.run(party.sio.emit(event, payload))
+        if event == "no.such.event":
+            running.run(more_events(party, "error", before))
+            assert party.events["error"][-1]["code"] == "unknown_event"
+    else:
+        reply = running.run(party.call(event, payload))
+        assert isinstance(reply, dict) and "ok" in reply, reply
+        if not reply["ok"]:
+            assert reply["code"] in ERROR_CODES and reply["message"]
+    # Whatever came before, the server goes on serving both parties.
+    assert running.run(running.doctor.call("queue.list"))["ok"] is True
+    assert running.patient.sio.connected and running.doctor.sio.connected
+
+
+ROUTES = [("GET", "api/consultations/{x}/protocol"), ("PUT", "api/consultations/{x}/protocol"),
+          ("GET", "api/patients/{x}/protocols"), ("GET", "api/patients/{x}/audit"),
+          ("GET", "join/{x}"), ("GET", "console"), ("GET", "healthz")]
+
+
+@settings(max_examples=120, deadline=None, suppress_health_check=list(HealthCheck))
+@given(route=st.sampled_from(ROUTES), segment=st.text(
+           alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="/?#%"),
+           min_size=1, max_size=40),
+       body=st.binary(max_size=300) | json_values.map(lambda v: str(v).encode()),
+       auth=st.sampled_from(["none", "patient", "doctor", "garbage", "basic"]))
+def test_every_route_answers_bad_input_clearly(running: Running, route: tuple[str, str],
+                                               segment: str, body: bytes, auth: str) -> None:
+    method, path = route
+    headers = {"none": {}, "garbage": {"Authorization": "Bearer " + "x" * 400},
+               "basic": {"Authorization": "Basic dXNlcjpwYXNz"},
+               "patient": {"Authorization": f"Bearer {running.token}"},
+               "doctor": {"Authorization": f"Bearer {running.key}"}}[auth]
+
+    async def send() -> tuple[int, str, dict[str, str]]:
+        async with aiohttp.ClientSession() as http, http.request(
+                method, running.url + path.format(x=segment), data=body,
+                headers=headers) as response:
+            return response.status, await response.text(), dict(response.headers)
+
+    status, text, response_headers = running.run(send())
+    assert status < 500, (status, text)
+    assert "Content-Security-Policy" in response_headers
+    if path.startswith("api/") and status >= 400:
+        assert '"error"' in text
+    if method == "PUT":  # nothing is signed from noise
+        assert status in (400, 401, 403, 404, 409, 422)
