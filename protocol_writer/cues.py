@@ -34,11 +34,10 @@ class Utterance:
     numbers: tuple[SpokenNumber, ...]
 
     @classmethod
-    def of(cls, index: int, segment: Segment, language: str) -> Utterance:
+    def of(cls, index: int, segment: Segment) -> Utterance:
         tokens = tokenize(segment.text)
-        # Cyrillic text is read with Russian number words whatever the consultation's language.
+        # Numbers are read in the language of the words said, whatever the consultation's.
         number_language = "ru" if any("а" <= c <= "я" for c in segment.text.lower()) else "en"
-        del language
         return cls(index, segment.speaker, " " + " ".join(tokens) + " ", tuple(tokens),
                    tuple(find_numbers(tokens, number_language)))
 
@@ -87,5 +86,5 @@ class Utterance:
         return self.has(phrases()["corrections"])
 
 
-def utterances(segments: list[Segment], language: str) -> list[Utterance]:
-    return [Utterance.of(i, s, language) for i, s in enumerate(segments) if s.kind == "speech"]
+def utterances(segments: list[Segment]) -> list[Utterance]:
+    return [Utterance.of(i, s) for i, s in enumerate(segments) if s.kind == "speech"]

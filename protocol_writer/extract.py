@@ -24,7 +24,7 @@ def extract_protocol(
     started_at: str | None = None,
     ended_at: str | None = None,
 ) -> Protocol:
-    items = utterances(segments, language)
+    items = utterances(segments)
     vitals = extract_vitals(items)
     complaints = extract_complaints(items, vitals)
     anamnesis = extract_anamnesis(items)

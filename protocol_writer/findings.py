@@ -22,7 +22,7 @@ def _matches(u: Utterance, stems: list[str]) -> bool:
     return False
 
 
-def _denied_in_answer(question: Utterance, answer: Utterance | None) -> bool:
+def _denied_in_answer(answer: Utterance | None) -> bool:
     """"кашель есть?" / "нет": the patient denies what the doctor asked about."""
     return answer is not None and answer.by_patient and answer.tokens[:1] in (["нет"], ["no"])
 
@@ -38,7 +38,7 @@ def extract_complaints(items: list[Utterance], vitals: dict[str, Vital]) -> tupl
     for position, u in enumerate(items):
         answer = items[position + 1] if position + 1 < len(items) else None
         for name, stems in vocabulary_.items():
-            if u.by_doctor and u.has(stems) and _denied_in_answer(u, answer):
+            if u.by_doctor and u.has(stems) and _denied_in_answer(answer):
                 denied.add(name)
             if u.by_patient and _matches(u, stems):
                 found.setdefault(name, []).append(u.index)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import jinja2
@@ -13,38 +14,9 @@ STATIC = Path(__file__).parent / "static"
 PAGES_SETTINGS = web.AppKey("pages_settings", Settings)
 ENVIRONMENT = web.AppKey("pages_jinja", jinja2.Environment)
 
-TEXT = {
-    "ru": {
-        "title": "Телемедицинская консультация", "audio": "Только звук", "video": "Видео",
-        "join": "Встать в очередь", "waiting": "Вы в очереди, ваш номер",
-        "mode": "Как вы хотите говорить с врачом", "hangup": "Завершить",
-        "in_call": "Идёт консультация", "ended": "Консультация завершена",
-        "protocol": "Протокол консультации", "invalid": "Ссылка недействительна или устарела",
-        "mic_denied": "Нет доступа к микрофону: разрешите его в настройках браузера",
-        "lost": "Связь потеряна, переподключаемся…", "language": "English",
-        "reviewing": "Консультация завершена. Врач проверяет протокол, он появится здесь",
-        "check_mic": "Проверить микрофон",
-        "mic_ok": "Микрофон работает: говорите, полоса движется",
-        "estimate": "Примерное ожидание, мин",
-        "estimate_unknown": "Оценить время ожидания пока нельзя",
-        "rejoined": "Связь восстановлена",
-    },
-    "en": {
-        "title": "Telemedicine consultation", "audio": "Audio only", "video": "Video",
-        "join": "Join the queue", "waiting": "You are in the queue, number",
-        "mode": "How do you want to talk to the doctor", "hangup": "Hang up",
-        "in_call": "Consultation in progress", "ended": "The consultation has ended",
-        "protocol": "Consultation protocol", "invalid": "This link is invalid or has expired",
-        "mic_denied": "No access to the microphone: allow it in the browser settings",
-        "lost": "Connection lost, reconnecting…", "language": "Русский",
-        "reviewing": "The consultation has ended. The doctor is checking the protocol; "
-                     "it will appear here",
-        "check_mic": "Check the microphone",
-        "mic_ok": "The microphone works: speak and the bar moves",
-        "estimate": "Estimated wait, min", "estimate_unknown": "No estimate of the wait yet",
-        "rejoined": "Connection restored",
-    },
-}
+# The pages' words in each language: data, so translators need not touch code.
+TEXT: dict[str, dict[str, str]] = json.loads(
+    (Path(__file__).parent / "text.json").read_text(encoding="utf-8"))
 
 
 async def join_page(request: web.Request) -> web.Response:

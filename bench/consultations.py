@@ -1,0 +1,162 @@
+"""Consultations through a real `telemed serve`: CPU per audio second against plain Vosk,
+hang-up-to-protocol latency, and memory over many consultations.
+
+Starts `telemed serve` in a fresh data directory and holds N consultations through it with
+two scripted aiortc parties (espeak-ng speech, real RTP). The server's CPU time and resident
+memory come from /proc; plain Vosk over the same audio, in this process, is the natural
+limit the CPU figure is compared with in the same run.
+
+    python -m bench.consultations [--runs N] [--quick]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+import wave
+from pathlib import Path
+from typing import Any
+
+import vosk
+
+from clinic.domain import Reason
+from clinic.settings import Settings
+from signaling.client import Party
+from tests.services import free_port
+from transcription.models import bundled_model_dir
+from web.cli import DEMO_PHRASES
+from web.demo import add_doctor, invite_patient
+
+TELEMED = [sys.executable, "-m", "web.cli"]
+
+
+def cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def rss_mib(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    raise RuntimeError("no VmRSS")
+
+
+def speak16k(text: str, path: Path) -> float:
+    raw = path.with_suffix(".raw.wav")
+    subprocess.run(["espeak-ng", "-v", "ko", "-s", "140", "-w", str(raw), text], check=True)
+    subprocess.run(["sox", str(raw), "-c", "1", "-b", "16", str(path), "pad", "0.3", "1",
+                    "rate", "16000"], check=True)
+    with wave.open(str(path)) as w:
+        return w.getnframes() / w.getframerate()
+
+
+def plain_vosk_cpu(paths: list[Path]) -> float:
+    vosk.SetLogLevel(-1)
+    model = vosk.Model(str(bundled_model_dir()))
+    start = time.process_time()
+    for path in paths:
+        recognizer = vosk.KaldiRecognizer(model, 16000)
+        recognizer.SetWords(True)
+        with wave.open(str(path)) as w:
+            while data := w.readframes(4000):
+                recognizer.AcceptWaveform(data)
+        recognizer.FinalResult()
+    return time.process_time() - start
+
+
+async def one_consultation(url: str, settings: Settings, doctor_wav: Path,
+                           patient_wav: Path) -> float:
+    """Holds one consultation; returns seconds from hang-up to the stored draft protocol."""
+    _, key = await add_doctor(settings, "Bench Doctor", "therapist")
+    invitation = await invite_patient(settings, "Bench Patient", "+70000000000",
+                                      Reason.RESPIRATORY)
+    patient = Party(url, {"role": "patient", "token": invitation.token})
+    doctor = Party(url, {"role": "doctor", "key": key})
+    try:
+        await patient.connect()
+        joined = await patient.call("queue.join", {"mode": "audio"})
+        await doctor.connect()
+        await doctor.call("consultation.take", {"consultation_id": joined["consultation_id"]})
+        await doctor.send_audio(joined["consultation_id"], doctor_wav)
+        await patient.send_audio(joined["consultation_id"], patient_wav)
+        await asyncio.gather(doctor.played_out(), patient.played_out())
+        await asyncio.sleep(0.5)
+        started = time.perf_counter()
+        await doctor.call("hangup", {"consultation_id": joined["consultation_id"]})
+        await doctor.next("protocol.ready", timeout=60)
+        return time.perf_counter() - started
+    finally:
+        await patient.close()
+        await doctor.close()
+
+
+def run(runs: int) -> dict[str, Any]:
+    with tempfile.TemporaryDirectory() as tmp:
+        tmpdir = Path(tmp)
+        doctor_wav, patient_wav = tmpdir / "doctor.wav", tmpdir / "patient.wav"
+        audio_s = speak16k(DEMO_PHRASES["doctor"], doctor_wav) + speak16k(
+            DEMO_PHRASES["patient"], patient_wav)
+        port = free_port()
+        env = {**os.environ, "TELEMED_DATA_DIR": str(tmpdir / "data"),
+               "TELEMED_PORT": str(port)}
+        settings = Settings.from_env(env)
+        server = subprocess.Popen([*TELEMED, "serve"], env=env, stdout=subprocess.DEVNULL,
+                                  stderr=subprocess.DEVNULL)
+        url = f"http://127.0.0.1:{port}"
+        try:
+            for _ in range(600):
+                try:
+                    urllib.request.urlopen(f"{url}/healthz").close()
+                    break
+                except OSError:
+                    time.sleep(0.1)
+            rss_idle = rss_mib(server.pid)
+            cpu_before = cpu_seconds(server.pid)
+            latencies, rss_after = [], []
+            for _ in range(runs):
+                latencies.append(asyncio.run(
+                    one_consultation(url, settings, doctor_wav, patient_wav)))
+                rss_after.append(rss_mib(server.pid))
+            server_cpu = cpu_seconds(server.pid) - cpu_before
+        finally:
+            server.terminate()
+            server.wait(30)
+        vosk_cpu = plain_vosk_cpu([doctor_wav, patient_wav] * runs)
+    total_audio = audio_s * runs
+    half = max(1, runs // 2)
+    return {
+        "consultations": runs,
+        "audio_seconds": round(total_audio, 1),
+        "server_cpu_per_audio_s": round(server_cpu / total_audio, 3),
+        "plain_vosk_cpu_per_audio_s": round(vosk_cpu / total_audio, 3),
+        "ratio_to_plain_vosk": round(server_cpu / vosk_cpu, 2),
+        "hangup_to_protocol_s_median": round(statistics.median(latencies), 3),
+        "hangup_to_protocol_s_p95": round(sorted(latencies)[int(0.95 * (runs - 1))], 3),
+        "rss_idle_mib": round(rss_idle, 1),
+        "rss_after_first_mib": round(rss_after[0], 1),
+        "rss_after_last_mib": round(rss_after[-1], 1),
+        # Growth per consultation over the second half, after allocator warm-up.
+        "rss_growth_per_consultation_mib": round(
+            (rss_after[-1] - rss_after[-half]) / max(1, half - 1), 2) if runs > 2 else None,
+    }
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--runs", type=int, default=10)
+    parser.add_argument("--quick", action="store_true", help="one consultation, for CI")
+    args = parser.parse_args(argv)
+    print(json.dumps(run(1 if args.quick else args.runs), indent=2))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,19 @@
+"""The benchmark scripts keep working (their figures are read by people, not asserted)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_consultation_bench_runs_quick() -> None:
+    result = subprocess.run([sys.executable, "-m", "bench.consultations", "--quick"],
+                            cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    figures = json.loads(result.stdout)
+    assert figures["consultations"] == 1 and figures["audio_seconds"] > 0
+    assert {"ratio_to_plain_vosk", "hangup_to_protocol_s_median", "rss_idle_mib"} <= set(figures)
