@@ -223,6 +223,12 @@ class Records:
                          for start, end in rows if start and end)
         return lengths[len(lengths) // 2] if lengths else None
 
+    async def count_active_consultations(self) -> int:
+        async with self._session() as s:
+            return int(await s.scalar(
+                select(func.count()).select_from(Consultation)
+                .where(Consultation.status == ConsultationStatus.ACTIVE.value)) or 0)
+
     async def consultation(self, consultation_id: str) -> Consultation | None:
         async with self._session() as s:
             return await s.get(Consultation, consultation_id)

@@ -37,6 +37,8 @@ class Settings:
     outbox_retry_s: float = 2.0
     # How long a stopping server waits for open requests and sockets before closing them.
     shutdown_timeout_s: float = 10.0
+    # On SIGTERM, how long running consultations get to end before the process stops.
+    drain_timeout_s: float = 600.0
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -72,6 +74,7 @@ class Settings:
             fhir_token=get("FHIR_TOKEN", "") or None,
             outbox_retry_s=float(get("OUTBOX_RETRY_S", "2")),
             shutdown_timeout_s=float(get("SHUTDOWN_TIMEOUT_S", "10")),
+            drain_timeout_s=float(get("DRAIN_TIMEOUT_S", "600")),
         )
 
 

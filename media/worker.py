@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -54,7 +54,9 @@ class MediaWorker:
         sink: TranscriptSink,
         recordings_dir: Path,
         ice_servers: Sequence[Mapping[str, object]] = (),
+        on_lag: Callable[[float], None] | None = None,
     ) -> None:
+        self._on_lag = on_lag
         self._models = models
         self._sink = sink
         self._recordings_dir = recordings_dir
@@ -136,7 +138,8 @@ class MediaWorker:
         model = self._models.for_language(leg.language)
         offset = max(0.0, time.time() - leg.started_at)
         name = f"{leg.consultation_id}/{leg.speaker.value}-{int(time.time() * 1000)}.wav"
-        transcriber = SideTranscriber(model, leg.consultation_id, leg.speaker, offset, self._sink)
+        transcriber = SideTranscriber(model, leg.consultation_id, leg.speaker, offset, self._sink,
+                                      self._on_lag)
         leg.recorders.append(
             SideRecorder(track, transcriber, WavRecording(self._recordings_dir / name))
         )

@@ -53,6 +53,7 @@ class SignalingServer:
         self._media = media
         self._protocols = protocols
         self._captions = captions
+        self.draining = False
         sio.on("connect", self._on_connect)
         sio.on("disconnect", self._on_disconnect)
         handlers: dict[str, Handler] = {
@@ -213,6 +214,10 @@ class SignalingServer:
     async def _take(self, sid: str, who: Principal, data: Any) -> dict[str, Any]:
         _require(who, Role.DOCTOR)
         message = Take.parse(data)
+        if self.draining:
+            # This process is stopping: the patient stays in the shared queue for a doctor
+            # connected to another node, or to this one once it is back.
+            raise BadMessage("draining", "this server is restarting; try again in a moment")
         if await self._records.active_consultation_of_doctor(who.id) is not None:
             raise BadMessage("busy", "finish the current consultation first")
         consultation = await self._records.take(who.id, message.consultation_id)

@@ -93,6 +93,7 @@ def test_serve_and_simulate_produce_a_protocol_from_speech(tmp_path: Path) -> No
         server.terminate()
         output, _ = server.communicate(timeout=30)
     assert server.returncode == 0, output
+    assert "telemed draining: no new consultations" in output and "telemed stopped" in output
     assert "First start: demo accounts created" in output
     assert "/console   access key: " in output and "/join/" in output
     assert "speech model for 'ru': none installed; falling back to the bundled Korean" in output

@@ -100,6 +100,12 @@ async def _check_transcript_and_protocol(platform: Platform, consultation_id: st
         ("protocol.read", "refused"), ("protocol.read", "ok"), ("protocol.sign", "ok"),
         ("protocol.read", "ok"), ("protocol.read", "refused")]
 
+    async with aiohttp.ClientSession() as http, http.get(f"{platform.url}metrics") as response:
+        exposition = await response.text()
+    lag_count = next(line for line in exposition.splitlines()
+                     if line.startswith("telemed_transcription_lag_seconds_count"))
+    assert float(lag_count.split()[-1]) > 10, "the worker reported no transcription lag"
+
     recordings = list((platform.settings.recordings_dir / consultation_id).glob("*.wav"))
     assert sorted(p.name.split("-")[0] for p in recordings) == ["doctor", "patient"]
     assert all(p.stat().st_size > 16000 for p in recordings)

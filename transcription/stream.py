@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from dataclasses import replace
 from typing import Protocol
 
@@ -32,19 +33,21 @@ class SideTranscriber:
         speaker: Speaker,
         offset_s: float,
         sink: TranscriptSink,
+        on_lag: Callable[[float], None] | None = None,
     ) -> None:
         self._recognizer = StreamingRecognizer(model)
+        self._on_lag = on_lag
         self._consultation_id = consultation_id
         self._speaker = speaker
         self._offset = offset_s
         self._sink = sink
-        # None marks the end of the stream.
-        self._chunks: asyncio.Queue[bytes | None] = asyncio.Queue()
+        # (arrival time, PCM); None marks the end of the stream.
+        self._chunks: asyncio.Queue[tuple[float, bytes] | None] = asyncio.Queue()
         self._task = asyncio.create_task(self._run())
 
     def feed(self, pcm: bytes) -> None:
         if pcm:
-            self._chunks.put_nowait(pcm)
+            self._chunks.put_nowait((asyncio.get_running_loop().time(), pcm))
 
     async def close(self) -> None:
         """Decodes what is queued, flushes the phrase in progress, and waits for the sink."""
@@ -52,14 +55,18 @@ class SideTranscriber:
         await self._task
 
     async def _run(self) -> None:
+        loop = asyncio.get_running_loop()
         while True:
-            chunk = await self._chunks.get()
-            if chunk is None:
+            item = await self._chunks.get()
+            if item is None:
                 phrase = await asyncio.to_thread(self._recognizer.finish)
                 if phrase is not None:
                     await self._sink.segment(self._segment(phrase))
                 return
+            arrived, chunk = item
             result = await asyncio.to_thread(self._recognizer.accept, chunk)
+            if self._on_lag is not None:
+                self._on_lag(loop.time() - arrived)
             if isinstance(result, Phrase):
                 await self._sink.segment(self._segment(result))
             elif result:

@@ -57,10 +57,6 @@ def _protocol_body(row: ProtocolRow) -> dict[str, Any]:
             "supersedes_id": row.supersedes_id}
 
 
-async def health(request: web.Request) -> web.Response:
-    return web.json_response({"status": "ok"})
-
-
 async def read_protocol(request: web.Request) -> web.Response:
     """The doctor gets the latest version, draft or signed; the patient only signed ones."""
     records = request.app[RECORDS_KEY]
@@ -161,7 +157,6 @@ def add_routes(app: web.Application, records: Records, protocols: ProtocolServic
     app[PROTOCOLS_KEY] = protocols
     app[OUTBOX_KEY] = outbox
     app[SIO_KEY] = sio
-    app.router.add_get("/healthz", health)
     app.router.add_get("/api/consultations/{consultation_id}/protocol", read_protocol)
     app.router.add_put("/api/consultations/{consultation_id}/protocol", sign_protocol)
     app.router.add_get("/api/patients/{patient_id}/protocols", patient_protocols)

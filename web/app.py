@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator
 from aiohttp import web
 
 from clinic.db import create_engine, upgrade_async
+from clinic.metrics import Metrics
 from clinic.records import Records
 from clinic.settings import Settings
 from media.worker import MediaWorker
@@ -17,7 +18,7 @@ from protocol_writer.service import ProtocolService
 from signaling.captions import CaptionSink
 from signaling.server import SignalingServer, create_sio
 from transcription.models import LANGUAGES, ModelPool
-from web import api, pages
+from web import api, operations, pages
 from web.security import api_errors, security_headers
 
 SETTINGS = web.AppKey("settings", Settings)
@@ -25,18 +26,21 @@ RECORDS = web.AppKey("records", Records)
 MEDIA = web.AppKey("media", MediaWorker)
 SIGNALING = web.AppKey("signaling", SignalingServer)
 OUTBOX = web.AppKey("outbox", OutboxDispatcher)
+METRICS = web.AppKey("metrics", Metrics)
 
 
 def create_app(settings: Settings, models: ModelPool | None = None) -> web.Application:
     """Builds the app; `models` lets a test session share one loaded speech model."""
     app = web.Application(client_max_size=1024 * 1024, middlewares=[security_headers, api_errors])
+    metrics = Metrics()
     engine = create_engine(settings)
     records = Records(engine)
     sio = create_sio(settings)
     sio.attach(app)
     captions = CaptionSink(records, sio)
     models = models or ModelPool(settings)
-    media = MediaWorker(models, captions, settings.recordings_dir, settings.ice_servers)
+    media = MediaWorker(models, captions, settings.recordings_dir, settings.ice_servers,
+                        on_lag=metrics.transcription_lag.observe)
     app[SETTINGS] = settings
     app[RECORDS] = records
     app[MEDIA] = media
@@ -47,6 +51,7 @@ def create_app(settings: Settings, models: ModelPool | None = None) -> web.Appli
     outbox = OutboxDispatcher(records, targets, retry_base_s=settings.outbox_retry_s)
     app[OUTBOX] = outbox
     app[SIGNALING] = SignalingServer(sio, settings, records, media, protocols, captions)
+    app[METRICS] = metrics
 
     async def lifecycle(app: web.Application) -> AsyncIterator[None]:
         await upgrade_async(settings.database_url)
@@ -68,5 +73,16 @@ def create_app(settings: Settings, models: ModelPool | None = None) -> web.Appli
     app.cleanup_ctx.append(lifecycle)
     app.on_shutdown.append(stop_socketio)
     api.add_routes(app, records, protocols, outbox, sio)
+    operations.add_routes(app, records, media, app[SIGNALING], metrics)
     pages.add_routes(app, settings)
     return app
+
+
+async def drain(app: web.Application, timeout_s: float) -> None:
+    """Takes no new consultations and waits (up to timeout_s) for the running ones to end."""
+    app[SIGNALING].draining = True
+    app[METRICS].draining.set(1)
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout_s
+    while app[MEDIA].active_legs and loop.time() < deadline:
+        await asyncio.sleep(0.5)

@@ -80,10 +80,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _serve(settings: Settings, args: argparse.Namespace) -> int:
-    from aiohttp import web
-
     from transcription.models import describe_models
-    from web.app import create_app
     from web.demo import first_start
 
     host = args.host or settings.host
@@ -92,10 +89,33 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
         print(line, flush=True)
     for line in asyncio.run(first_start(settings)):
         print(line, flush=True)
-    print(f"telemed serving on http://{host}:{port} (data in {settings.data_dir})", flush=True)
-    web.run_app(create_app(settings), host=host, port=port, print=None,
-                shutdown_timeout=settings.shutdown_timeout_s)
+    asyncio.run(_run_server(settings, host, port))
     return 0
+
+
+async def _run_server(settings: Settings, host: str, port: int) -> None:
+    """Serves until SIGTERM or SIGINT, then drains: no new consultations, the running ones
+    get TELEMED_DRAIN_TIMEOUT_S to finish, then open sockets are closed."""
+    import signal
+
+    from aiohttp import web
+
+    from web.app import create_app, drain
+
+    app = create_app(settings)
+    runner = web.AppRunner(app, shutdown_timeout=settings.shutdown_timeout_s)
+    await runner.setup()
+    await web.TCPSite(runner, host, port).start()
+    print(f"telemed serving on http://{host}:{port} (data in {settings.data_dir})", flush=True)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, stop.set)
+    await stop.wait()
+    print("telemed draining: no new consultations", flush=True)
+    await drain(app, settings.drain_timeout_s)
+    await runner.cleanup()
+    print("telemed stopped", flush=True)
 
 
 def _transcribe(settings: Settings, args: argparse.Namespace) -> int:

@@ -1,0 +1,32 @@
+"""Prometheus metrics of one process, in a registry of its own (several apps can share a
+process in tests without clashing)."""
+
+from __future__ import annotations
+
+from prometheus_client import CollectorRegistry, Gauge, Histogram, generate_latest
+
+
+class Metrics:
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry()
+        r = self.registry
+        self.consultations_active = Gauge(
+            "telemed_consultations_active", "Consultations in progress", registry=r)
+        self.queue_length = Gauge(
+            "telemed_queue_length", "Patients waiting", ["reason"], registry=r)
+        self.queue_oldest_wait = Gauge(
+            "telemed_queue_oldest_wait_seconds", "Wait of the longest-waiting patient",
+            registry=r)
+        self.worker_sides = Gauge(
+            "telemed_worker_sides", "Consultation sides the media worker receives", registry=r)
+        self.outbox_backlog = Gauge(
+            "telemed_outbox_backlog", "Record pushes not yet delivered", ["target"], registry=r)
+        self.transcription_lag = Histogram(
+            "telemed_transcription_lag_seconds",
+            "From audio reaching the worker to its recognition", registry=r,
+            buckets=(0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10))
+        self.draining = Gauge(
+            "telemed_draining", "1 while the process takes no new consultations", registry=r)
+
+    def exposition(self) -> bytes:
+        return generate_latest(self.registry)
