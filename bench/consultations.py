@@ -33,7 +33,7 @@ from signaling.client import Party
 from tests.services import free_port
 from transcription.models import bundled_model_dir
 from web.cli import DEMO_PHRASES
-from web.demo import add_doctor, invite_patient
+from web.demo import add_doctor, signed_in_patient
 
 TELEMED = [sys.executable, "-m", "web.cli"]
 
@@ -77,9 +77,9 @@ async def one_consultation(url: str, settings: Settings, doctor_wav: Path,
                            patient_wav: Path) -> float:
     """Holds one consultation; returns seconds from hang-up to the stored draft protocol."""
     _, key = await add_doctor(settings, "Bench Doctor", "therapist")
-    invitation = await invite_patient(settings, "Bench Patient", "+70000000000",
+    session = await signed_in_patient(settings, "Bench Patient", "+70000000000",
                                       Reason.RESPIRATORY)
-    patient = Party(url, {"role": "patient", "token": invitation.token})
+    patient = Party(url, {"session": session})
     doctor = Party(url, {"role": "doctor", "key": key})
     try:
         await patient.connect()

@@ -8,7 +8,7 @@ import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import asdict
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
@@ -37,6 +37,8 @@ from clinic.tables import (
     RecordDocument,
     TranscriptSegmentRow,
 )
+from clinic.time import aware as _aware
+from clinic.time import now
 
 
 class Conflict(Exception):
@@ -45,15 +47,6 @@ class Conflict(Exception):
 
 def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
-
-
-def now() -> datetime:
-    return datetime.now(UTC)
-
-
-def _aware(value: datetime) -> datetime:
-    # SQLite hands back naive datetimes even for timezone=True columns.
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 @asynccontextmanager
@@ -69,6 +62,7 @@ async def opened_records(settings: Settings) -> AsyncIterator[Records]:
 
 class Records:
     def __init__(self, engine: AsyncEngine) -> None:
+        self.engine = engine
         self._session = sessionmaker(engine)
 
     # --- people -------------------------------------------------------------
@@ -109,19 +103,13 @@ class Records:
             ))
         return token
 
-    async def patient_by_token(self, token: str) -> tuple[Principal, Reason] | None:
+    async def invitation_reason(self, patient_id: str) -> Reason:
+        """Why the patient was last invited: the default reason of their queue place."""
         async with self._session() as s:
-            row = (await s.execute(
-                select(Invitation, Patient)
-                .join(Patient, Patient.id == Invitation.patient_id)
-                .where(Invitation.token_hash == token_hash(token))
-            )).first()
-        if row is None:
-            return None
-        invitation, patient = row
-        if _aware(invitation.expires_at) <= now():
-            return None
-        return Principal(Role.PATIENT, patient.id, patient.full_name), Reason(invitation.reason)
+            reason = await s.scalar(
+                select(Invitation.reason).where(Invitation.patient_id == patient_id)
+                .order_by(Invitation.created_at.desc()).limit(1))
+        return Reason(reason) if reason else Reason.RESPIRATORY
 
     async def doctor_by_key(self, key: str) -> Principal | None:
         async with self._session() as s:

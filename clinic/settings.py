@@ -37,6 +37,10 @@ class Settings:
     outbox_retry_s: float = 2.0
     # How long a stopping server waits for open requests and sockets before closing them.
     shutdown_timeout_s: float = 10.0
+    # An SMS operator's HTTP endpoint; None: messages are only recorded (development).
+    sms_url: str | None = None
+    sms_token: str | None = None
+    session_ttl_s: int = 12 * 3600
     # On SIGTERM, how long running consultations get to end before the process stops.
     drain_timeout_s: float = 600.0
 
@@ -75,6 +79,9 @@ class Settings:
             outbox_retry_s=float(get("OUTBOX_RETRY_S", "2")),
             shutdown_timeout_s=float(get("SHUTDOWN_TIMEOUT_S", "10")),
             drain_timeout_s=float(get("DRAIN_TIMEOUT_S", "600")),
+            sms_url=get("SMS_URL", "") or None,
+            sms_token=get("SMS_TOKEN", "") or None,
+            session_ttl_s=int(get("SESSION_TTL_S", str(12 * 3600))),
         )
 
 

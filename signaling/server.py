@@ -5,14 +5,16 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Awaitable, Callable
+from http.cookies import CookieError, SimpleCookie
 from typing import Any
 
 import socketio
 
 from clinic.access import is_party
-from clinic.domain import ConsultationStatus, Principal, Reason, Role, Speaker
+from clinic.domain import ConsultationStatus, Principal, Role, Speaker
 from clinic.records import Records
 from clinic.settings import Settings
+from clinic.sign_in import SignIn
 from clinic.tables import Consultation
 from signaling import rooms
 from signaling.captions import CaptionSink
@@ -46,8 +48,10 @@ class SignalingServer:
         media: MediaGateway,
         protocols: ProtocolDrafter,
         captions: CaptionSink,
+        sign_in: SignIn,
     ) -> None:
         self.sio = sio
+        self._sign_in = sign_in
         self._settings = settings
         self._records = records
         self._media = media
@@ -77,31 +81,29 @@ class SignalingServer:
             # a connected client must not re-run authentication through it.
             await self._unknown("connect", sid)
             return
-        principal, reason = await self._authenticate(auth)
+        principal = await self._authenticate(auth, environ)
         source = environ.get("REMOTE_ADDR") if isinstance(environ, dict) else None
         if principal is None:
             await self._records.audit(None, "signaling.connect", outcome="refused", source=source)
             # The message is the code: the pages match on it to say "this link is invalid".
             raise socketio.exceptions.ConnectionRefusedError("unauthorized")
-        await self.sio.save_session(sid, {"principal": principal, "reason": reason})
+        await self.sio.save_session(sid, {"principal": principal})
         await self.sio.enter_room(sid, rooms.person(principal.role, principal.id))
         if principal.role is Role.DOCTOR:
             await self.sio.enter_room(sid, rooms.DOCTORS)
         log.info("connected role=%s", principal.role.value)
         await self._resume(sid, principal)
 
-    async def _authenticate(self, auth: Any) -> tuple[Principal | None, Reason | None]:
-        if not isinstance(auth, dict):
-            return None, None
-        role, secret = auth.get("role"), auth.get("token") or auth.get("key")
-        if not isinstance(secret, str) or len(secret) > 200:
-            return None, None
-        if role == Role.PATIENT.value:
-            found = await self._records.patient_by_token(secret)
-            return found if found else (None, None)
-        if role == Role.DOCTOR.value:
-            return await self._records.doctor_by_key(secret), None
-        return None, None
+    async def _authenticate(self, auth: Any, environ: Any) -> Principal | None:
+        """The browser's session cookie, a session token, or a doctor's access key."""
+        auth = auth if isinstance(auth, dict) else {}
+        session = auth.get("session") or _cookie(environ, SESSION_COOKIE)
+        if isinstance(session, str) and session:
+            return await self._sign_in.principal(session)
+        key = auth.get("key")
+        if isinstance(key, str) and 0 < len(key) <= 200:
+            return await self._records.doctor_by_key(key)
+        return None
 
     async def _resume(self, sid: str, principal: Principal) -> None:
         """A reconnecting party finds their queue place or their call where they left it."""
@@ -151,8 +153,7 @@ class SignalingServer:
     async def _join_queue(self, sid: str, who: Principal, data: Any) -> dict[str, Any]:
         _require(who, Role.PATIENT)
         message = JoinQueue.parse(data)
-        session = await self.sio.get_session(sid)
-        reason = message.reason or session["reason"] or Reason.RESPIRATORY
+        reason = message.reason or await self._records.invitation_reason(who.id)
         patient = await self._records.patient(who.id)
         language = patient.language if patient else self._settings.default_language
         consultation = await self._records.enqueue(who.id, reason, message.mode, language)
@@ -327,6 +328,21 @@ class SignalingServer:
             "version": protocol.version, "status": protocol.status,
         }, room=room)
         return {"ok": True}
+
+
+SESSION_COOKIE = "telemed_session"
+
+
+def _cookie(environ: Any, name: str) -> str | None:
+    if not isinstance(environ, dict):
+        return None
+    jar = SimpleCookie()
+    try:
+        jar.load(environ.get("HTTP_COOKIE", ""))
+    except CookieError:
+        return None
+    morsel = jar.get(name)
+    return morsel.value if morsel else None
 
 
 def _parties(consultation: Consultation) -> list[str]:

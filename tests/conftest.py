@@ -7,12 +7,14 @@ from pathlib import Path
 import pytest
 from aiohttp.test_utils import TestServer
 
-from clinic.domain import Reason
+from clinic.domain import Reason, Role
 from clinic.records import Records
 from clinic.settings import Settings
+from clinic.sign_in import SignIn
 from tests.speech import PHRASES, speak
 from transcription.models import ModelPool
 from web.app import RECORDS, create_app
+from web.sessions import SIGN_IN
 
 
 @pytest.fixture(scope="session")
@@ -51,11 +53,21 @@ class Platform:
         return str(self.server.make_url("/"))
 
     async def patient(self, name: str = "Анна Иванова") -> tuple[str, str]:
-        """A patient and their invitation token."""
+        """An invited patient who has signed in: their id and session token."""
+        patient = await self.records.add_patient(name, "+79990000000")
+        await self.records.invite(patient.id, Reason.RESPIRATORY, self.settings.invitation_ttl_s)
+        return patient.id, await self.sign_in.open_session(Role.PATIENT, patient.id)
+
+    async def invited(self, name: str = "Анна Иванова") -> tuple[str, str]:
+        """An invited patient who has not signed in yet: their id and link token."""
         patient = await self.records.add_patient(name, "+79990000000")
         token = await self.records.invite(patient.id, Reason.RESPIRATORY,
                                           self.settings.invitation_ttl_s)
         return patient.id, token
+
+    @property
+    def sign_in(self) -> SignIn:
+        return self.server.app[SIGN_IN]
 
     async def doctor(self, name: str = "Ирина Петровна") -> tuple[str, str]:
         doctor, key = await self.records.add_doctor(name, "therapist")

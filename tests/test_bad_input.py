@@ -12,7 +12,7 @@ from tests.test_consultation import start_call
 
 
 async def test_unauthenticated_connection_is_refused(platform: Platform) -> None:
-    stranger = Party(platform.url, {"role": "patient", "token": "not-a-real-token"})
+    stranger = Party(platform.url, {"session": "not-a-real-token"})
     with pytest.raises(socketio.exceptions.ConnectionError):
         await stranger.connect()
     audit = await platform.records.audit_entries()

@@ -15,7 +15,7 @@ from tests.conftest import Platform
 async def start_call(platform: Platform) -> tuple[Party, Party, str, str]:
     _, token = await platform.patient()
     _, key = await platform.doctor()
-    patient = Party(platform.url, {"role": "patient", "token": token})
+    patient = Party(platform.url, {"session": token})
     doctor = Party(platform.url, {"role": "doctor", "key": key})
     await patient.connect()
     joined = await patient.call("queue.join", {"reason": "respiratory", "mode": "audio"})

@@ -19,12 +19,13 @@ from aiohttp import web
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from clinic.domain import Reason
+from clinic.domain import Reason, Role
 from signaling.client import Party
 from tests.conftest import make_settings
 from tests.services import free_port
 from transcription.models import ModelPool
 from web.app import RECORDS, create_app
+from web.sessions import SIGN_IN
 
 EVENTS = ["queue.join", "queue.list", "consultation.take", "offer", "answer", "ice",
           "hangup", "no.such.event", "connect", "disconnect", "message"]
@@ -73,9 +74,10 @@ class Running:
         await web.TCPSite(self.runner, "127.0.0.1", self.port).start()
         records = self.app[RECORDS]
         patient = await records.add_patient("Fuzz", "+70000000000")
-        self.token = await records.invite(patient.id, Reason.RESPIRATORY, 3600)
+        await records.invite(patient.id, Reason.RESPIRATORY, 3600)
+        self.token = await self.app[SIGN_IN].open_session(Role.PATIENT, patient.id)
         _, self.key = await records.add_doctor("Fuzz Doctor", "therapist")
-        self.patient = Party(self.url, {"role": "patient", "token": self.token})
+        self.patient = Party(self.url, {"session": self.token})
         self.doctor = Party(self.url, {"role": "doctor", "key": self.key})
         await self.patient.connect()
         await self.doctor.connect()

@@ -19,7 +19,7 @@ async def test_metrics_readiness_and_drain(platform: Platform) -> None:
     assert (await get(f"{platform.url}readyz"))[0] == 200
     _, token = await platform.patient()
     _, key = await platform.doctor()
-    patient = Party(platform.url, {"role": "patient", "token": token})
+    patient = Party(platform.url, {"session": token})
     doctor = Party(platform.url, {"role": "doctor", "key": key})
     try:
         await patient.connect()

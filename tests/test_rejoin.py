@@ -15,7 +15,7 @@ async def test_patient_rejoins_and_no_segment_is_lost_or_doubled(
     platform: Platform, speech_dir: Path
 ) -> None:
     patient, doctor, consultation_id, token = await start_call(platform)
-    again = Party(platform.url, {"role": "patient", "token": token})
+    again = Party(platform.url, {"session": token})
     try:
         await patient.send_audio(consultation_id, speech_dir / "patient.wav")
         await patient.played_out()

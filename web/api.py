@@ -15,6 +15,7 @@ from clinic.tables import ProtocolRow
 from protocol_writer.outbox import OutboxDispatcher
 from protocol_writer.service import InvalidProtocol, ProtocolService
 from signaling import rooms
+from web.sessions import SIGN_IN, session_principal
 
 RECORDS_KEY = web.AppKey("api_records", Records)
 PROTOCOLS_KEY = web.AppKey("api_protocols", ProtocolService)
@@ -28,16 +29,16 @@ def _error(status: type[web.HTTPException], code: str, message: str) -> web.HTTP
 
 
 async def caller(request: web.Request) -> Principal | None:
-    """A patient's invitation token or a doctor's key, as `Authorization: Bearer ...`."""
+    """The session cookie; or, for programs, `Authorization: Bearer <session or doctor key>`."""
+    who = await session_principal(request)
+    if who is not None:
+        return who
     header = request.headers.get("Authorization", "")
     if not header.startswith("Bearer ") or len(header) > 300:
         return None
     secret = header[len("Bearer "):].strip()
-    records = request.app[RECORDS_KEY]
-    found = await records.patient_by_token(secret)
-    if found is not None:
-        return found[0]
-    return await records.doctor_by_key(secret)
+    return await request.app[SIGN_IN].principal(secret) or \
+        await request.app[RECORDS_KEY].doctor_by_key(secret)
 
 
 async def _authenticated(request: web.Request, action: str) -> Principal:

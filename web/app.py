@@ -11,6 +11,8 @@ from clinic.db import create_engine, upgrade_async
 from clinic.metrics import Metrics
 from clinic.records import Records
 from clinic.settings import Settings
+from clinic.sign_in import SignIn
+from clinic.sms import DevelopmentSms, HttpSms, SmsGateway
 from media.worker import MediaWorker
 from protocol_writer.emr import BuiltInRecord, FhirRestRecord, MedicalRecord
 from protocol_writer.outbox import OutboxDispatcher
@@ -18,7 +20,7 @@ from protocol_writer.service import ProtocolService
 from signaling.captions import CaptionSink
 from signaling.server import SignalingServer, create_sio
 from transcription.models import LANGUAGES, ModelPool
-from web import api, operations, pages
+from web import api, operations, pages, sessions
 from web.security import api_errors, security_headers
 
 SETTINGS = web.AppKey("settings", Settings)
@@ -50,7 +52,11 @@ def create_app(settings: Settings, models: ModelPool | None = None) -> web.Appli
     protocols = ProtocolService(records, tuple(targets))
     outbox = OutboxDispatcher(records, targets, retry_base_s=settings.outbox_retry_s)
     app[OUTBOX] = outbox
-    app[SIGNALING] = SignalingServer(sio, settings, records, media, protocols, captions)
+    sign_in = SignIn(engine, settings.session_ttl_s)
+    sms: SmsGateway = HttpSms(engine, settings.sms_url, settings.sms_token) \
+        if settings.sms_url else DevelopmentSms(engine)
+    app[SIGNALING] = SignalingServer(sio, settings, records, media, protocols, captions,
+                                     sign_in)
     app[METRICS] = metrics
 
     async def lifecycle(app: web.Application) -> AsyncIterator[None]:
@@ -72,6 +78,7 @@ def create_app(settings: Settings, models: ModelPool | None = None) -> web.Appli
 
     app.cleanup_ctx.append(lifecycle)
     app.on_shutdown.append(stop_socketio)
+    sessions.add_routes(app, records, sign_in, sms)
     api.add_routes(app, records, protocols, outbox, sio)
     operations.add_routes(app, records, media, app[SIGNALING], metrics)
     pages.add_routes(app, settings)

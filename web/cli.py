@@ -172,7 +172,7 @@ def _invite(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _simulate(settings: Settings, args: argparse.Namespace) -> int:
-    from web.demo import add_doctor, invite_patient
+    from web.demo import add_doctor, signed_in_patient
     from web.simulate import simulate
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -180,10 +180,10 @@ def _simulate(settings: Settings, args: argparse.Namespace) -> int:
         patient_audio = args.patient_audio or _speak(DEMO_PHRASES["patient"], Path(tmp) / "p.wav")
         # The scripted parties are real accounts in the server's database.
         _, key = asyncio.run(add_doctor(settings, "Симуляция Врач", "therapist"))
-        invitation = asyncio.run(invite_patient(settings, "Симуляция Пациент", "+70000000001",
+        session = asyncio.run(signed_in_patient(settings, "Симуляция Пациент", "+70000000001",
                                                 Reason.RESPIRATORY))
         protocol = asyncio.run(simulate(args.url or settings.public_base_url, key,
-                                        invitation.token, doctor_audio, patient_audio))
+                                        session, doctor_audio, patient_audio))
     data = protocol["data"]
     print(f"protocol {protocol['protocol_id']} v{protocol['version']} ({protocol['status']})")
     for line in data["transcript"]:

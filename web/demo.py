@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from clinic.domain import Reason
+from clinic.domain import Reason, Role
 from clinic.records import opened_records
 from clinic.settings import Settings
+from clinic.sign_in import SignIn
 
 
 @dataclass(frozen=True)
@@ -27,6 +28,14 @@ async def invite_patient(
         patient = await records.add_patient(name, phone, language or settings.default_language)
         token = await records.invite(patient.id, reason, settings.invitation_ttl_s)
         return Invitation(patient.id, token, invitation_url(settings, token))
+
+
+async def signed_in_patient(settings: Settings, name: str, phone: str, reason: Reason) -> str:
+    """An invited patient with an open session, for scripted parties: the session token."""
+    invitation = await invite_patient(settings, name, phone, reason)
+    async with opened_records(settings) as records:
+        return await SignIn(records.engine, settings.session_ttl_s).open_session(
+            Role.PATIENT, invitation.patient_id)
 
 
 async def add_doctor(settings: Settings, name: str, specialty: str) -> tuple[str, str]:

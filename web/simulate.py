@@ -10,12 +10,12 @@ from signaling.client import Party
 
 
 async def simulate(
-    url: str, doctor_key: str, patient_token: str, doctor_audio: Path, patient_audio: Path
+    url: str, doctor_key: str, patient_session: str, doctor_audio: Path, patient_audio: Path
 ) -> dict[str, Any]:
     """Runs one consultation and returns the stored draft protocol as the server gives it."""
     import aiohttp
 
-    patient = Party(url, {"role": "patient", "token": patient_token})
+    patient = Party(url, {"session": patient_session})
     doctor = Party(url, {"role": "doctor", "key": doctor_key})
     try:
         await patient.connect()

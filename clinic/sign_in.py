@@ -1,0 +1,143 @@
+"""Signing in: one-time passwords for invitation links, and browser sessions.
+
+Every secret here (link token, password, session token) is random and stored only as a
+SHA-256 hash; a database dump opens nothing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import uuid
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy import func, select, update
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from clinic.db import sessionmaker
+from clinic.domain import Principal, Role
+from clinic.tables import Doctor, Invitation, OtpChallenge, Patient, SessionRow
+from clinic.time import aware
+from clinic.time import now as clock
+
+OTP_TTL = timedelta(minutes=5)
+OTP_ATTEMPTS = 5  # then the challenge is locked and a new code must be asked for
+OTP_PER_WINDOW = 3  # codes one link may ask for ...
+OTP_WINDOW = timedelta(minutes=15)  # ... in this window
+
+
+class SignInRefused(Exception):
+    """Why signing in did not work, as a code the pages translate and a message."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+@dataclass(frozen=True)
+class OtpSent:
+    challenge_id: str
+    code: str  # to be sent by SMS, never logged or returned to the browser
+    phone: str
+    language: str
+    patient_id: str
+
+
+def _hash(value: str) -> str:
+    return hashlib.sha256(value.encode()).hexdigest()
+
+
+class SignIn:
+    def __init__(self, engine: AsyncEngine, session_ttl_s: int = 12 * 3600) -> None:
+        self._session = sessionmaker(engine)
+        self.session_ttl = timedelta(seconds=session_ttl_s)
+
+    async def start_otp(self, link_token: str) -> OtpSent:
+        """A new one-time password for a valid, unused link (rate-limited per link)."""
+        now = clock()
+        async with self._session() as s, s.begin():
+            row = (await s.execute(
+                select(Invitation, Patient).join(Patient, Patient.id == Invitation.patient_id)
+                .where(Invitation.token_hash == _hash(link_token)))).first()
+            if row is None or row[0].used_at is not None or aware(row[0].expires_at) <= now:
+                raise SignInRefused("invalid_link", "the link is invalid, used or expired")
+            invitation, patient = row
+            recent = await s.scalar(
+                select(func.count()).select_from(OtpChallenge)
+                .where(OtpChallenge.invitation_id == invitation.id)
+                .where(OtpChallenge.created_at > now - OTP_WINDOW))
+            if (recent or 0) >= OTP_PER_WINDOW:
+                raise SignInRefused("too_many_codes", "too many codes asked for; wait a while")
+            challenge_id = str(uuid.uuid4())
+            code = f"{secrets.randbelow(10**6):06d}"
+            s.add(OtpChallenge(id=challenge_id, invitation_id=invitation.id,
+                               code_hash=_hash(challenge_id + code), attempts=0,
+                               created_at=now, expires_at=now + OTP_TTL))
+        return OtpSent(challenge_id, code, patient.phone, patient.language, patient.id)
+
+    async def verify_otp(self, link_token: str, challenge_id: str, code: str) -> str:
+        """Checks the code; on success uses up the link and returns a new session token."""
+        now = clock()
+        async with self._session() as s, s.begin():
+            row = (await s.execute(
+                select(OtpChallenge, Invitation)
+                .join(Invitation, Invitation.id == OtpChallenge.invitation_id)
+                .where(OtpChallenge.id == challenge_id)
+                .where(Invitation.token_hash == _hash(link_token)))).first()
+            if row is None:
+                raise SignInRefused("invalid_link", "the link is invalid, used or expired")
+            challenge, invitation = row
+            if invitation.used_at is not None or challenge.used_at is not None:
+                raise SignInRefused("invalid_link", "the link is invalid, used or expired")
+            if challenge.attempts >= OTP_ATTEMPTS:
+                raise SignInRefused("locked", "too many wrong codes; ask for a new one")
+            if aware(challenge.expires_at) <= now:
+                raise SignInRefused("expired_code", "the code has expired; ask for a new one")
+            if not secrets.compare_digest(challenge.code_hash, _hash(challenge_id + code)):
+                await s.execute(update(OtpChallenge).where(OtpChallenge.id == challenge_id)
+                                .values(attempts=OtpChallenge.attempts + 1))
+                left = OTP_ATTEMPTS - challenge.attempts - 1
+                raise SignInRefused("wrong_code" if left else "locked",
+                                    f"wrong code; {left} attempts left" if left
+                                    else "too many wrong codes; ask for a new one")
+            used = await s.execute(update(Invitation).where(Invitation.id == invitation.id)
+                                   .where(Invitation.used_at.is_(None)).values(used_at=now))
+            if used.rowcount != 1:  # type: ignore[attr-defined]
+                raise SignInRefused("invalid_link", "the link is invalid, used or expired")
+            await s.execute(update(OtpChallenge).where(OtpChallenge.id == challenge_id)
+                            .values(used_at=now))
+            token = secrets.token_urlsafe(32)
+            s.add(SessionRow(token_hash=_hash(token), role=Role.PATIENT.value,
+                             principal_id=invitation.patient_id, created_at=now,
+                             expires_at=now + self.session_ttl))
+        return token
+
+    async def open_session(self, role: Role, principal_id: str) -> str:
+        """A session for someone already proven (the doctor's key, an operator's tool)."""
+        token, now = secrets.token_urlsafe(32), clock()
+        async with self._session() as s, s.begin():
+            s.add(SessionRow(token_hash=_hash(token), role=role.value,
+                             principal_id=principal_id, created_at=now,
+                             expires_at=now + self.session_ttl))
+        return token
+
+    async def principal(self, token: str) -> Principal | None:
+        """Who a live session belongs to; None for unknown, expired or signed-out ones."""
+        if not token or len(token) > 200:
+            return None
+        async with self._session() as s:
+            row = await s.get(SessionRow, _hash(token))
+            if row is None or row.revoked_at is not None or aware(row.expires_at) <= clock():
+                return None
+            kind = Patient if row.role == Role.PATIENT.value else Doctor
+            person = await s.get(kind, row.principal_id)
+        if person is None:
+            return None
+        return Principal(Role(row.role), row.principal_id, person.full_name)
+
+    async def sign_out(self, token: str) -> None:
+        async with self._session() as s, s.begin():
+            await s.execute(update(SessionRow).where(SessionRow.token_hash == _hash(token))
+                            .values(revoked_at=clock()))

@@ -1,0 +1,131 @@
+"""Signing in from a link: a one-time password by SMS, then a session cookie.
+
+Form posts are JSON only (`Content-Type: application/json`) and the cookie is SameSite=Strict,
+so another site can neither submit these forms nor ride the session.
+"""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from clinic.domain import Principal
+from clinic.records import Records
+from clinic.sign_in import SignIn, SignInRefused
+from clinic.sms import SmsFailed, SmsGateway
+from signaling.server import SESSION_COOKIE
+from web.pages import TEXT
+from web.ratelimit import RateLimit
+
+COOKIE = SESSION_COOKIE
+SIGN_IN = web.AppKey("sign_in", SignIn)
+SMS = web.AppKey("sms", SmsGateway)
+LIMIT = web.AppKey("sign_in_limit", RateLimit)
+RECORDS = web.AppKey("sessions_records", Records)
+
+
+def _json_error(status: int, code: str, message: str) -> web.Response:
+    return web.json_response({"error": code, "message": message}, status=status)
+
+
+async def _body(request: web.Request) -> dict[str, object]:
+    if request.content_type != "application/json":
+        raise web.HTTPUnsupportedMediaType(text='{"error": "json_only"}',
+                                           content_type="application/json")
+    try:
+        body = await request.json()
+    except ValueError as exc:
+        raise web.HTTPBadRequest(text='{"error": "bad_request"}',
+                                 content_type="application/json") from exc
+    if not isinstance(body, dict):
+        raise web.HTTPBadRequest(text='{"error": "bad_request"}', content_type="application/json")
+    return body
+
+
+def _limited(request: web.Request) -> web.Response | None:
+    if not request.app[LIMIT].allow(request.remote or "unknown"):
+        return _json_error(429, "rate_limited", "too many attempts; wait a minute")
+    return None
+
+
+async def send_code(request: web.Request) -> web.Response:
+    """`POST /api/join/{token}/otp`: sends a one-time password to the patient's phone."""
+    if (limited := _limited(request)) is not None:
+        return limited
+    await _body(request)
+    records = request.app[RECORDS]
+    try:
+        sent = await request.app[SIGN_IN].start_otp(request.match_info["token"])
+    except SignInRefused as exc:
+        await records.audit(None, "sign_in.code", source=request.remote, outcome="refused",
+                            detail=exc.code)
+        return _json_error(403 if exc.code == "invalid_link" else 429, exc.code, exc.message)
+    text = TEXT.get(sent.language, TEXT["en"])["otp_sms"].format(code=sent.code)
+    try:
+        await request.app[SMS].send(sent.phone, text, "otp")
+    except SmsFailed as exc:
+        return _json_error(502, "sms_failed", str(exc))
+    await records.audit(None, "sign_in.code", patient_id=sent.patient_id, source=request.remote)
+    return web.json_response({"challenge_id": sent.challenge_id,
+                              "phone_ending": sent.phone[-2:]})
+
+
+async def verify_code(request: web.Request) -> web.Response:
+    """`POST /api/join/{token}/session` with `{challenge_id, code}`: sets the session cookie."""
+    if (limited := _limited(request)) is not None:
+        return limited
+    body = await _body(request)
+    challenge_id, code = body.get("challenge_id"), body.get("code")
+    if not isinstance(challenge_id, str) or not isinstance(code, str) or len(code) > 12 \
+            or len(challenge_id) > 36:
+        return _json_error(400, "bad_request", "expected {challenge_id, code}")
+    sign_in = request.app[SIGN_IN]
+    try:
+        token = await sign_in.verify_otp(request.match_info["token"], challenge_id, code)
+    except SignInRefused as exc:
+        await request.app[RECORDS].audit(None, "sign_in", source=request.remote,
+                                         outcome="refused", detail=exc.code)
+        return _json_error(403, exc.code, exc.message)
+    who = await sign_in.principal(token)
+    assert who is not None
+    await request.app[RECORDS].audit(who, "sign_in", patient_id=who.id, source=request.remote)
+    response = web.json_response({"role": who.role.value, "name": who.display_name})
+    response.set_cookie(COOKIE, token, httponly=True, samesite="Strict", path="/",
+                        secure=request.secure, max_age=sign_in_ttl(request))
+    return response
+
+
+def sign_in_ttl(request: web.Request) -> int:
+    return int(request.app[SIGN_IN].session_ttl.total_seconds())
+
+
+async def who_am_i(request: web.Request) -> web.Response:
+    who = await session_principal(request)
+    if who is None:
+        return _json_error(401, "unauthorized", "not signed in")
+    return web.json_response({"role": who.role.value, "id": who.id, "name": who.display_name})
+
+
+async def sign_out(request: web.Request) -> web.Response:
+    await _body(request)
+    token = request.cookies.get(COOKIE, "")
+    if token:
+        await request.app[SIGN_IN].sign_out(token)
+    response = web.json_response({"signed_out": True})
+    response.del_cookie(COOKIE, path="/")
+    return response
+
+
+async def session_principal(request: web.Request) -> Principal | None:
+    return await request.app[SIGN_IN].principal(request.cookies.get(COOKIE, ""))
+
+
+def add_routes(app: web.Application, records: Records, sign_in: SignIn,
+               sms: SmsGateway) -> None:
+    app[RECORDS] = records
+    app[SIGN_IN] = sign_in
+    app[SMS] = sms
+    app[LIMIT] = RateLimit(per_window=20, window_s=60)
+    app.router.add_post("/api/join/{token}/otp", send_code)
+    app.router.add_post("/api/join/{token}/session", verify_code)
+    app.router.add_get("/api/me", who_am_i)
+    app.router.add_post("/api/sign-out", sign_out)
