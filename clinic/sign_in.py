@@ -91,17 +91,27 @@ class SignIn:
             challenge, invitation = row
             if invitation.used_at is not None or challenge.used_at is not None:
                 raise SignInRefused("invalid_link", "the link is invalid, used or expired")
-            if challenge.attempts >= OTP_ATTEMPTS:
-                raise SignInRefused("locked", "too many wrong codes; ask for a new one")
             if aware(challenge.expires_at) <= now:
                 raise SignInRefused("expired_code", "the code has expired; ask for a new one")
-            if not secrets.compare_digest(challenge.code_hash, _hash(challenge_id + code)):
-                await s.execute(update(OtpChallenge).where(OtpChallenge.id == challenge_id)
-                                .values(attempts=OtpChallenge.attempts + 1))
-                left = OTP_ATTEMPTS - challenge.attempts - 1
-                raise SignInRefused("wrong_code" if left else "locked",
-                                    f"wrong code; {left} attempts left" if left
-                                    else "too many wrong codes; ask for a new one")
+            # Every attempt is counted before the code is compared, atomically: parallel
+            # guesses cannot get past the limit.
+            before = challenge.attempts  # the UPDATE below also refreshes the loaded row
+            counted = await s.execute(
+                update(OtpChallenge).where(OtpChallenge.id == challenge_id)
+                .where(OtpChallenge.attempts < OTP_ATTEMPTS)
+                .values(attempts=OtpChallenge.attempts + 1))
+            if counted.rowcount != 1:  # type: ignore[attr-defined]
+                wrong_left: int | None = 0
+            elif secrets.compare_digest(challenge.code_hash, _hash(challenge_id + code)):
+                wrong_left = None
+            else:
+                wrong_left = OTP_ATTEMPTS - before - 1
+        if wrong_left is not None:
+            # Raised after the commit: the failed attempt must count.
+            raise SignInRefused("wrong_code" if wrong_left else "locked",
+                                f"wrong code; {wrong_left} attempts left" if wrong_left
+                                else "too many wrong codes; ask for a new one")
+        async with self._session() as s, s.begin():
             used = await s.execute(update(Invitation).where(Invitation.id == invitation.id)
                                    .where(Invitation.used_at.is_(None)).values(used_at=now))
             if used.rowcount != 1:  # type: ignore[attr-defined]

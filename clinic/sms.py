@@ -3,6 +3,7 @@ development one that only records the message. Every message is recorded either 
 
 from __future__ import annotations
 
+import logging
 import uuid
 from typing import Protocol
 
@@ -12,6 +13,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from clinic.db import sessionmaker
 from clinic.tables import SmsMessage
 from clinic.time import now
+
+log = logging.getLogger(__name__)
 
 
 class SmsGateway(Protocol):
@@ -37,9 +40,12 @@ class _Recorder:
 
 
 class DevelopmentSms(_Recorder):
-    """Sends nothing: the message waits in `sms_messages` for a developer or a test."""
+    """Sends nothing: the message waits in `sms_messages`, and the server's log shows it so
+    that whoever runs the embedded platform can type the code. Never for production."""
 
     async def send(self, phone: str, text: str, purpose: str) -> str:
+        log.warning("development_sms to=%s text=%r (set TELEMED_SMS_URL to send real SMS)",
+                    phone, text)
         return await self.record(phone, text, purpose, "development")
 
 

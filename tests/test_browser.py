@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -9,8 +10,11 @@ from typing import Any
 import pytest
 from aiohttp.test_utils import TestServer
 from playwright.async_api import BrowserContext, Page, async_playwright
+from sqlalchemy import select
 
+from clinic.db import sessionmaker
 from clinic.domain import CallMode, ConsultationStatus, Reason, Segment, Speaker
+from clinic.tables import SmsMessage
 from protocol_writer.service import ProtocolService
 from tests.conftest import Platform
 from transcription.models import ModelPool
@@ -47,6 +51,25 @@ async def browser(tmp_path: Path) -> AsyncIterator[Any]:
             await context.close()
 
 
+async def last_sms(platform: Platform) -> str:
+    async with sessionmaker(platform.records.engine)() as session:
+        text = await session.scalar(select(SmsMessage.text)
+                                    .order_by(SmsMessage.created_at.desc()).limit(1))
+    assert text is not None, "no SMS was sent"
+    return text
+
+
+async def sign_in(page: Page, platform: Platform, url: str) -> None:
+    """Opens the SMS link and types the one-time password from the (development) SMS."""
+    await page.goto(url)
+    await page.get_by_label("Код из SMS").wait_for()
+    code = re.search(r"\d{6}", await last_sms(platform))
+    assert code is not None
+    await page.get_by_label("Код из SMS").fill(code.group())
+    await page.get_by_role("button", name="Войти").click()
+    await page.get_by_role("button", name="Встать в очередь").wait_for()
+
+
 async def earlier_signed_protocol(platform: Platform, patient_id: str, doctor_id: str) -> None:
     """A past consultation between the two, signed, for the console's history panel."""
     records = platform.records
@@ -62,7 +85,7 @@ async def earlier_signed_protocol(platform: Platform, patient_id: str, doctor_id
 async def test_two_browsers_hold_a_consultation(
     platform: Platform, speech_dir: Path, browser: Any
 ) -> None:
-    patient_id, token = await platform.patient()
+    patient_id, token = await platform.invited()
     doctor_id, key = await platform.doctor()
     await earlier_signed_protocol(platform, patient_id, doctor_id)
     ARTIFACTS.mkdir(exist_ok=True)
@@ -71,7 +94,8 @@ async def test_two_browsers_hold_a_consultation(
     blocked: list[str] = []
     patient.on("console", lambda m: blocked.append(m.text)
                if "Content Security Policy" in m.text else None)
-    await patient.goto(f"{platform.url}join/{token}")
+    await sign_in(patient, platform, f"{platform.url}join/{token}")
+    await patient.screenshot(path=ARTIFACTS / "patient-signed-in.png")
     await patient.get_by_role("button", name="Проверить микрофон").click()
     await patient.get_by_text("Микрофон работает").wait_for()
     await patient.get_by_role("button", name="Встать в очередь").click()
@@ -128,9 +152,10 @@ async def test_a_bad_link_says_so(platform: Platform, browser: Any, link: str) -
 
 
 async def test_a_denied_microphone_says_so(platform: Platform, browser: Any) -> None:
-    _, token = await platform.patient()
+    _, token = await platform.invited()
     page = await browser("denied", None, allow_media=False)
-    await page.goto(f"{platform.url}join/{token}?lang=en")
+    await sign_in(page, platform, f"{platform.url}join/{token}")
+    await page.get_by_role("link", name="English").click()
     await page.get_by_role("button", name="Join the queue").click()
     await page.get_by_text("No access to the microphone").wait_for()
     assert await platform.records.waiting() == []
@@ -147,7 +172,7 @@ async def test_the_page_keeps_its_place_across_a_server_restart(
     patient = await records.add_patient("Анна Иванова", "+79990000000")
     token = await records.invite(patient.id, Reason.RESPIRATORY, 3600)
     page = await browser("restart", None)
-    await page.goto(f"{server.make_url('/')}join/{token}")
+    await sign_in(page, Platform(server, records, settings), f"{server.make_url('/')}join/{token}")
     await page.get_by_role("button", name="Встать в очередь").click()
     await page.get_by_text("Вы в очереди, ваш номер 1").wait_for()
 

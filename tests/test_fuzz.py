@@ -130,6 +130,8 @@ def test_every_event_answers_bad_input_clearly(running: Running, event: str, pay
 
 ROUTES = [("GET", "api/consultations/{x}/protocol"), ("PUT", "api/consultations/{x}/protocol"),
           ("GET", "api/patients/{x}/protocols"), ("GET", "api/patients/{x}/audit"),
+          ("POST", "api/join/{x}/otp"), ("POST", "api/join/{x}/session"),
+          ("GET", "api/me"), ("POST", "api/sign-out"), ("GET", "readyz"), ("GET", "metrics"),
           ("GET", "join/{x}"), ("GET", "console"), ("GET", "healthz")]
 
 
@@ -160,3 +162,5 @@ def test_every_route_answers_bad_input_clearly(running: Running, route: tuple[st
         assert '"error"' in text
     if method == "PUT":  # nothing is signed from noise
         assert status in (400, 401, 403, 404, 409, 422)
+    if path.endswith("/session"):  # nor does noise open a session
+        assert status != 200

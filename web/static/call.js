@@ -87,10 +87,10 @@ const Telemed = (() => {
     }
   }
 
+  // Without a secret the session cookie speaks for the caller.
   async function fetchProtocol(consultationId, secret) {
-    const response = await fetch(`/api/consultations/${encodeURIComponent(consultationId)}/protocol`, {
-      headers: { Authorization: `Bearer ${secret}` },
-    });
+    const headers = secret ? { Authorization: `Bearer ${secret}` } : {};
+    const response = await fetch(`/api/consultations/${encodeURIComponent(consultationId)}/protocol`, { headers });
     if (!response.ok) throw new Error(`protocol: HTTP ${response.status}`);
     return response.json();
   }
