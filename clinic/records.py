@@ -10,6 +10,7 @@ from contextlib import asynccontextmanager
 from dataclasses import asdict
 from datetime import datetime, timedelta
 
+from argon2 import PasswordHasher
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -76,12 +77,18 @@ class Records:
             s.add(patient)
         return patient
 
-    async def add_doctor(self, full_name: str, specialty: str) -> tuple[Doctor, str]:
-        """The doctor and their access key; the key is not stored and cannot be shown again."""
+    async def add_doctor(self, full_name: str, specialty: str, login: str | None = None,
+                         password: str | None = None) -> tuple[Doctor, str]:
+        """The doctor and their access key; the key is not stored and cannot be shown again.
+
+        With a login and password the doctor can also sign in to the console; the password
+        is kept only as an argon2 hash.
+        """
         key = secrets.token_urlsafe(24)
         doctor = Doctor(
             id=str(uuid.uuid4()), full_name=full_name, specialty=specialty,
-            access_key_hash=token_hash(key), created_at=now(),
+            access_key_hash=token_hash(key), created_at=now(), login=login,
+            password_hash=PasswordHasher().hash(password) if password else None,
         )
         async with self._session() as s, s.begin():
             s.add(doctor)

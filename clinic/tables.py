@@ -36,9 +36,14 @@ class Doctor(Base):
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     full_name: Mapped[str] = mapped_column(String(200))
     specialty: Mapped[str] = mapped_column(String(64))
-    # SHA-256 of a high-entropy access key; the key itself is shown once and never stored.
+    # SHA-256 of a high-entropy access key for programs; shown once, never stored.
     access_key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    # People sign in to the console with a login and an argon2-hashed password.
+    login: Mapped[str | None] = mapped_column(String(64))
+    password_hash: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+    __table_args__ = (UniqueConstraint("login", name="uq_doctors_login"),)
 
 
 class Invitation(Base):

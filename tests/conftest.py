@@ -69,8 +69,10 @@ class Platform:
     def sign_in(self) -> SignIn:
         return self.server.app[SIGN_IN]
 
-    async def doctor(self, name: str = "Ирина Петровна") -> tuple[str, str]:
-        doctor, key = await self.records.add_doctor(name, "therapist")
+    async def doctor(self, name: str = "Ирина Петровна", login: str | None = None,
+                     password: str | None = None) -> tuple[str, str]:
+        """A doctor: their id and access key (and a console login when given)."""
+        doctor, key = await self.records.add_doctor(name, "therapist", login, password)
         return doctor.id, key
 
 

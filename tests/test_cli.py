@@ -95,7 +95,7 @@ def test_serve_and_simulate_produce_a_protocol_from_speech(tmp_path: Path) -> No
     assert server.returncode == 0, output
     assert "telemed draining: no new consultations" in output and "telemed stopped" in output
     assert "First start: demo accounts created" in output
-    assert "/console   access key: " in output and "/join/" in output
+    assert "/console   login: demo   password: " in output and "/join/" in output
     assert "speech model for 'ru': none installed; falling back to the bundled Korean" in output
 
 
@@ -121,3 +121,16 @@ def test_protocol_command_rejects_a_bad_transcript(tmp_path: Path) -> None:
     bad.write_text("doctor: hello\nsomeone else: hi\n")
     result = run(["protocol", str(bad)], tmp_path / "data")
     assert result.returncode == 2 and "line 2" in result.stderr
+
+
+def test_doctors_add_with_a_console_login(tmp_path: Path) -> None:
+    env = {**os.environ, "TELEMED_DATA_DIR": str(tmp_path / "data")}
+    short = subprocess.run([*TELEMED, "doctors", "add", "Ирина", "--login", "irina"],
+                           env={**env, "TELEMED_NEW_PASSWORD": "short"}, capture_output=True,
+                           text=True, timeout=120)
+    assert short.returncode == 2 and "at least 10" in short.stderr
+    added = subprocess.run([*TELEMED, "doctors", "add", "Ирина", "--login", "irina"],
+                           env={**env, "TELEMED_NEW_PASSWORD": "correct horse battery"},
+                           capture_output=True, text=True, timeout=120)
+    assert added.returncode == 0, added.stderr
+    assert "access key for programs (shown once): " in added.stdout

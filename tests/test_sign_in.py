@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from clinic.db import sessionmaker
 from clinic.domain import Reason
-from clinic.tables import SmsMessage
+from clinic.tables import Doctor, SmsMessage
 from signaling.client import Party
 from tests.conftest import Platform, make_settings
 from transcription.models import ModelPool
@@ -143,3 +143,25 @@ async def test_the_code_leaves_through_an_sms_operator_over_http(
     async with aiohttp.ClientSession() as http:
         status, body = await post(http, f"{server.make_url('/')}api/join/{token}/otp")
     assert (status, body["error"]) == (502, "sms_failed")
+
+
+async def test_doctors_sign_in_with_an_argon2_checked_password(platform: Platform) -> None:
+    doctor_id, _ = await platform.doctor(login="irina", password="correct horse battery")
+    url = f"{platform.url}api/sessions/doctor"
+    async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as http:
+        for login, password in (("irina", "wrong password"), ("nobody", "correct horse battery")):
+            status, body = await post(http, url, {"login": login, "password": password})
+            assert (status, body["error"]) == (403, "wrong_password")
+        async with http.get(f"{platform.url}api/me") as response:
+            assert response.status == 401
+        status, body = await post(http, url, {"login": "irina",
+                                              "password": "correct horse battery"})
+        assert status == 200 and body["role"] == "doctor"
+        async with http.get(f"{platform.url}api/me") as response:
+            assert (await response.json())["id"] == doctor_id
+    async with sessionmaker(platform.records.engine)() as session:
+        stored = await session.scalar(select(Doctor.password_hash).where(Doctor.id == doctor_id))
+    assert stored is not None and stored.startswith("$argon2") and "horse" not in stored
+    refused = [a for a in await platform.records.audit_entries()
+               if a.action == "sign_in.doctor" and a.outcome == "refused"]
+    assert len(refused) == 2

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import getpass
 import json
 import logging
+import os
 import subprocess
 import sys
 import tempfile
@@ -46,6 +48,8 @@ def main(argv: list[str] | None = None) -> int:
     add = doctors_commands.add_parser("add", help="add a doctor and print their access key")
     add.add_argument("name")
     add.add_argument("--specialty", default="therapist")
+    add.add_argument("--login", help="console sign-in; the password is read from "
+                                     "TELEMED_NEW_PASSWORD or asked for")
 
     invite = commands.add_parser("invite", help="create a patient and print their link")
     invite.add_argument("name")
@@ -157,8 +161,15 @@ def _models(settings: Settings, args: argparse.Namespace) -> int:
 def _doctors(settings: Settings, args: argparse.Namespace) -> int:
     from web.demo import add_doctor
 
-    doctor_id, key = asyncio.run(add_doctor(settings, args.name, args.specialty))
-    print(f"doctor {doctor_id}\naccess key (shown once): {key}")
+    password = None
+    if args.login:
+        password = os.environ.get("TELEMED_NEW_PASSWORD") or getpass.getpass("Password: ")
+        if len(password) < 10:
+            print("telemed: a password needs at least 10 characters", file=sys.stderr)
+            return 2
+    doctor_id, key = asyncio.run(add_doctor(settings, args.name, args.specialty, args.login,
+                                            password))
+    print(f"doctor {doctor_id}\naccess key for programs (shown once): {key}")
     return 0
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass
 
 from clinic.domain import Reason, Role
@@ -38,9 +39,10 @@ async def signed_in_patient(settings: Settings, name: str, phone: str, reason: R
             Role.PATIENT, invitation.patient_id)
 
 
-async def add_doctor(settings: Settings, name: str, specialty: str) -> tuple[str, str]:
+async def add_doctor(settings: Settings, name: str, specialty: str, login: str | None = None,
+                     password: str | None = None) -> tuple[str, str]:
     async with opened_records(settings) as records:
-        doctor, key = await records.add_doctor(name, specialty)
+        doctor, key = await records.add_doctor(name, specialty, login, password)
         return doctor.id, key
 
 
@@ -49,13 +51,16 @@ async def first_start(settings: Settings) -> list[str]:
     async with opened_records(settings) as records:
         if await records.count_doctors() > 0:
             return []
-        _, key = await records.add_doctor("Демо Врач", "therapist")
+        password = secrets.token_urlsafe(9)
+        _, key = await records.add_doctor("Демо Врач", "therapist", "demo", password)
         patient = await records.add_patient("Демо Пациент", "+70000000000",
                                             settings.default_language)
         token = await records.invite(patient.id, Reason.RESPIRATORY, settings.invitation_ttl_s)
     return [
         "First start: demo accounts created (shown once; keep them).",
-        f"  doctor console: {settings.public_base_url}/console   access key: {key}",
+        f"  doctor console: {settings.public_base_url}/console   login: demo   "
+        f"password: {password}",
+        f"  doctor's access key for programs (telemed simulate, integrations): {key}",
         f"  patient link:   {invitation_url(settings, token)}",
-        "  More: telemed doctors add NAME, telemed invite NAME PHONE",
+        "  More: telemed doctors add NAME --login LOGIN, telemed invite NAME PHONE",
     ]

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from clinic.domain import Principal
+from clinic.domain import Principal, Role
 from clinic.records import Records
 from clinic.sign_in import SignIn, SignInRefused
 from clinic.sms import SmsFailed, SmsGateway
@@ -85,17 +85,41 @@ async def verify_code(request: web.Request) -> web.Response:
         await request.app[RECORDS].audit(None, "sign_in", source=request.remote,
                                          outcome="refused", detail=exc.code)
         return _json_error(403, exc.code, exc.message)
+    return await _signed_in(request, token, "sign_in")
+
+
+async def _signed_in(request: web.Request, token: str, action: str) -> web.Response:
+    """Audits the sign-in and hands the browser its session cookie."""
+    sign_in = request.app[SIGN_IN]
     who = await sign_in.principal(token)
     assert who is not None
-    await request.app[RECORDS].audit(who, "sign_in", patient_id=who.id, source=request.remote)
+    await request.app[RECORDS].audit(
+        who, action, patient_id=who.id if who.role is Role.PATIENT else None,
+        source=request.remote)
     response = web.json_response({"role": who.role.value, "name": who.display_name})
     response.set_cookie(COOKIE, token, httponly=True, samesite="Strict", path="/",
-                        secure=request.secure, max_age=sign_in_ttl(request))
+                        secure=request.secure,
+                        max_age=int(sign_in.session_ttl.total_seconds()))
     return response
 
 
-def sign_in_ttl(request: web.Request) -> int:
-    return int(request.app[SIGN_IN].session_ttl.total_seconds())
+async def doctor_sign_in(request: web.Request) -> web.Response:
+    """`POST /api/sessions/doctor` with `{login, password}`: sets the session cookie."""
+    if (limited := _limited(request)) is not None:
+        return limited
+    body = await _body(request)
+    login, password = body.get("login"), body.get("password")
+    if not isinstance(login, str) or not isinstance(password, str) or len(login) > 64 \
+            or len(password) > 200:
+        return _json_error(400, "bad_request", "expected {login, password}")
+    sign_in = request.app[SIGN_IN]
+    try:
+        token = await sign_in.doctor_password(login, password)
+    except SignInRefused as exc:
+        await request.app[RECORDS].audit(None, "sign_in.doctor", source=request.remote,
+                                         outcome="refused", detail=exc.code)
+        return _json_error(403, exc.code, exc.message)
+    return await _signed_in(request, token, "sign_in.doctor")
 
 
 async def who_am_i(request: web.Request) -> web.Response:
@@ -127,5 +151,6 @@ def add_routes(app: web.Application, records: Records, sign_in: SignIn,
     app[LIMIT] = RateLimit(per_window=20, window_s=60)
     app.router.add_post("/api/join/{token}/otp", send_code)
     app.router.add_post("/api/join/{token}/session", verify_code)
+    app.router.add_post("/api/sessions/doctor", doctor_sign_in)
     app.router.add_get("/api/me", who_am_i)
     app.router.add_post("/api/sign-out", sign_out)

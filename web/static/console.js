@@ -15,7 +15,6 @@
   let draft = null;
   const say = (message) => { status.textContent = message; };
   let socket = null;
-  let key = sessionStorage.getItem("telemed.key");
   let call = null;
 
   function cell(row, value) {
@@ -48,9 +47,7 @@
   }
 
   async function showHistory(patientId) {
-    const response = await fetch(`/api/patients/${encodeURIComponent(patientId)}/protocols`, {
-      headers: { Authorization: `Bearer ${sessionStorage.getItem("telemed.key")}` },
-    });
+    const response = await fetch(`/api/patients/${encodeURIComponent(patientId)}/protocols`);
     history.replaceChildren();
     historyPanel.hidden = false;
     if (!response.ok) return;
@@ -90,16 +87,24 @@
     captions.scrollTop = captions.scrollHeight;
   }
 
-  function signIn(secret) {
-    socket = io({ auth: { role: "doctor", key: secret }, transports: ["websocket"] });
+  // The session lives in an HttpOnly cookie: the page never holds a secret itself.
+  function connect() {
+    socket = io({ transports: ["websocket"] });
     socket.on("connect", () => {
-      sessionStorage.setItem("telemed.key", secret);
       document.getElementById("signin").hidden = true;
       desk.hidden = false;
       say("Signed in");
       socket.emit("queue.list", {});
     });
-    socket.on("connect_error", () => say("Sign-in failed: check the access key"));
+    socket.on("connect_error", (error) => {
+      if (error.message === "unauthorized") {
+        socket.disconnect();
+        document.getElementById("signin").hidden = false;
+        say("Your session has ended: sign in again");
+      } else {
+        say("Connection lost, reconnecting…");
+      }
+    });
     socket.on("queue.updated", showQueue);
     socket.on("consultation.started", (m) => startCall(m, true));
     socket.on("consultation.resumed", (m) => startCall(m, true));
@@ -113,7 +118,7 @@
       say("Consultation ended; writing the draft protocol…");
     });
     socket.on("protocol.ready", async (m) => {
-      draft = await Telemed.fetchProtocol(m.consultation_id, secret);
+      draft = await Telemed.fetchProtocol(m.consultation_id);
       protocolSection.innerHTML = draft.html; // rendered and escaped by the server
       ProtocolEditor.fill(editor, draft.data);
       review.hidden = false;
@@ -123,9 +128,16 @@
     socket.on("error", (m) => say(`${m.code}: ${m.message}`));
   }
 
-  document.getElementById("signin").addEventListener("submit", (event) => {
+  document.getElementById("signin").addEventListener("submit", async (event) => {
     event.preventDefault();
-    signIn(document.getElementById("key").value);
+    const response = await fetch("/api/sessions/doctor", {
+      method: "POST", headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ login: document.getElementById("login").value,
+        password: document.getElementById("password").value }),
+    });
+    document.getElementById("password").value = "";
+    if (!response.ok) { say("Sign-in failed: check the login and password"); return; }
+    connect();
   });
   document.getElementById("add-medication").addEventListener("click", (event) => {
     event.target.before(ProtocolEditor.medicationRow());
@@ -135,7 +147,7 @@
     if (!draft) return;
     const response = await fetch(`/api/consultations/${encodeURIComponent(draft.consultation_id)}/protocol`, {
       method: "PUT",
-      headers: { Authorization: `Bearer ${sessionStorage.getItem("telemed.key")}`, "Content-Type": "application/json" },
+      headers: { "Content-Type": "application/json" },
       body: JSON.stringify({ based_on_version: draft.version, data: ProtocolEditor.read(editor, draft.data) }),
     });
     const body = await response.json();
@@ -154,5 +166,7 @@
     event.target.setAttribute("aria-pressed", String(!track.enabled));
     event.target.textContent = track.enabled ? "Mute" : "Unmute";
   });
-  if (key) signIn(key);
+  fetch("/api/me").then(async (response) => {
+    if (response.ok && (await response.json()).role === "doctor") connect();
+  });
 })();
