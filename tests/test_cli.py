@@ -83,6 +83,10 @@ def test_serve_and_simulate_produce_a_protocol_from_speech(tmp_path: Path) -> No
                 if server.poll() is not None or time.monotonic() > deadline:
                     pytest.fail(f"telemed serve did not come up: {server.stdout.read()}")  # type: ignore[union-attr]
                 time.sleep(0.3)
+        invite = run(["invite", "Анна", "+79990000000"], data)
+        opened_token = invite.stdout.strip().rsplit("/join/", 1)[1]
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/join/{opened_token}") as page:
+            assert page.status == 200
         result = run(["simulate", "--url", f"http://127.0.0.1:{port}"], data)
         assert result.returncode == 0, result.stderr
         lines = result.stdout.splitlines()
@@ -96,6 +100,8 @@ def test_serve_and_simulate_produce_a_protocol_from_speech(tmp_path: Path) -> No
     assert "telemed draining: no new consultations" in output and "telemed stopped" in output
     assert "First start: demo accounts created" in output
     assert "/console   login: demo   password: " in output and "/join/" in output
+    assert opened_token not in output, "a link's secret reached the log"
+    assert "path=/join/<link> status=200" in output
     assert "speech model for 'ru': none installed; falling back to the bundled Korean" in output
 
 

@@ -104,10 +104,12 @@ async def _run_server(settings: Settings, host: str, port: int) -> None:
 
     from aiohttp import web
 
+    from web.access_log import RedactingAccessLogger
     from web.app import create_app, drain
 
     app = create_app(settings)
-    runner = web.AppRunner(app, shutdown_timeout=settings.shutdown_timeout_s)
+    runner = web.AppRunner(app, shutdown_timeout=settings.shutdown_timeout_s,
+                           access_log_class=RedactingAccessLogger)
     await runner.setup()
     await web.TCPSite(runner, host, port).start()
     print(f"telemed serving on http://{host}:{port} (data in {settings.data_dir})", flush=True)
