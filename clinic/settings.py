@@ -41,6 +41,10 @@ class Settings:
     sms_url: str | None = None
     sms_token: str | None = None
     session_ttl_s: int = 12 * 3600
+    # coturn with use-auth-secret: browsers get credentials that expire after turn_ttl_s.
+    turn_urls: tuple[str, ...] = ()
+    turn_secret: str | None = None
+    turn_ttl_s: int = 6 * 3600
     # On SIGTERM, how long running consultations get to end before the process stops.
     drain_timeout_s: float = 600.0
 
@@ -82,6 +86,9 @@ class Settings:
             sms_url=get("SMS_URL", "") or None,
             sms_token=get("SMS_TOKEN", "") or None,
             session_ttl_s=int(get("SESSION_TTL_S", str(12 * 3600))),
+            turn_urls=tuple(u.strip() for u in get("TURN_URLS", "").split(",") if u.strip()),
+            turn_secret=get("TURN_SECRET", "") or None,
+            turn_ttl_s=int(get("TURN_TTL_S", str(6 * 3600))),
         )
 
 

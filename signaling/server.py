@@ -20,6 +20,7 @@ from signaling import rooms
 from signaling.captions import CaptionSink
 from signaling.messages import BadMessage, Description, Hangup, Ice, JoinQueue, Take
 from signaling.ports import MediaGateway, ProtocolDrafter
+from signaling.turn import turn_credentials
 
 log = logging.getLogger(__name__)
 
@@ -116,7 +117,8 @@ class SignalingServer:
         if consultation.status == ConsultationStatus.WAITING.value:
             await self.sio.emit("queue.joined", await self._queue_place(consultation), to=sid)
             return
-        await self.sio.emit("consultation.resumed", self._started_payload(consultation), to=sid)
+        await self.sio.emit("consultation.resumed",
+                            self._started_payload(consultation, principal), to=sid)
         # The other browser must renegotiate the call between the two of them.
         await self.sio.emit("peer.rejoined",
                             {"consultation_id": consultation.id, "role": principal.role.value},
@@ -226,18 +228,26 @@ class SignalingServer:
             raise BadMessage("not_found", "no such patient waiting")
         await self._records.audit(who, "consultation.take", patient_id=consultation.patient_id,
                                   object_id=consultation.id)
-        await self.sio.emit("consultation.started", self._started_payload(consultation),
-                            room=_parties(consultation))
+        patient = Principal(Role.PATIENT, consultation.patient_id, "")
+        for party in (who, patient):  # each party gets TURN credentials of their own
+            await self.sio.emit("consultation.started",
+                                self._started_payload(consultation, party),
+                                room=rooms.person(party.role, party.id))
         await self._broadcast_queue()
         return {"ok": True, "consultation_id": consultation.id}
 
-    def _started_payload(self, consultation: Consultation) -> dict[str, Any]:
+    def _started_payload(self, consultation: Consultation, who: Principal) -> dict[str, Any]:
+        ice_servers = list(self._settings.ice_servers)
+        if self._settings.turn_urls and self._settings.turn_secret:
+            ice_servers.append(turn_credentials(
+                self._settings.turn_urls, self._settings.turn_secret,
+                f"{who.role.value}-{who.id}", self._settings.turn_ttl_s))
         return {
             "consultation_id": consultation.id,
             "patient_id": consultation.patient_id,
             "reason": consultation.reason,
             "mode": consultation.mode,
-            "ice_servers": list(self._settings.ice_servers),
+            "ice_servers": ice_servers,
         }
 
     async def _party(self, who: Principal, consultation_id: str) -> Consultation:

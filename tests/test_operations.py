@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
+import time
+
 import aiohttp
 
 from signaling.client import Party
-from tests.conftest import Platform
-from web.app import drain
+from tests.conftest import Platform, make_settings
+from web.app import RECORDS, create_app, drain
+from web.sessions import SIGN_IN
 
 
 async def get(url: str) -> tuple[int, str]:
@@ -42,3 +48,35 @@ async def test_metrics_readiness_and_drain(platform: Platform) -> None:
     finally:
         await patient.close()
         await doctor.close()
+
+
+async def test_each_party_gets_turn_credentials_that_expire(
+    aiohttp_server, tmp_path, model_pool  # type: ignore[no-untyped-def]
+) -> None:
+    settings = make_settings(tmp_path / "data", TELEMED_TURN_URLS="turn:turn.example:3478",
+                             TELEMED_TURN_SECRET="shared-with-coturn", TELEMED_TURN_TTL_S="600")
+    app = create_app(settings, models=model_pool)
+    server = await aiohttp_server(app, host="127.0.0.1")
+    platform = Platform(server, app[RECORDS], settings)
+    assert platform.sign_in is app[SIGN_IN]
+    _, session = await platform.patient()
+    _, key = await platform.doctor()
+    patient = Party(platform.url, {"session": session})
+    doctor = Party(platform.url, {"key": key})
+    try:
+        await patient.connect()
+        await patient.call("queue.join", {})
+        await doctor.connect()
+        await doctor.call("consultation.take", {})
+        turns = [(await party.next("consultation.started"))["ice_servers"][-1]
+                 for party in (patient, doctor)]
+    finally:
+        await patient.close()
+        await doctor.close()
+    assert turns[0]["username"] != turns[1]["username"]
+    for turn in turns:
+        expiry = int(turn["username"].split(":")[0])
+        assert 590 <= expiry - time.time() <= 600
+        expected = base64.b64encode(hmac.new(b"shared-with-coturn", turn["username"].encode(),
+                                             hashlib.sha1).digest()).decode()
+        assert turn["credential"] == expected and turn["urls"] == ["turn:turn.example:3478"]

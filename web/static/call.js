@@ -3,7 +3,7 @@
 "use strict";
 
 const Telemed = (() => {
-  const iceServers = JSON.parse(document.getElementById("ice-servers").textContent);
+  const pageIceServers = JSON.parse(document.getElementById("ice-servers").textContent);
 
   // Offers are sent once ICE gathering is complete (no trickle): one message each way,
   // and the worker never receives a candidate before it has the offer.
@@ -18,7 +18,10 @@ const Telemed = (() => {
   }
 
   class Call {
-    constructor(socket, consultationId, stream, remoteMedia) {
+    // iceServers: those the server sent for this consultation (with TURN credentials that
+    // expire), else the page's.
+    constructor(socket, consultationId, stream, remoteMedia, iceServers) {
+      this.iceServers = iceServers || pageIceServers;
       this.socket = socket;
       this.consultationId = consultationId;
       this.stream = stream;
@@ -29,7 +32,7 @@ const Telemed = (() => {
 
     async connectWorker() {
       if (this.worker) this.worker.close();
-      const pc = new RTCPeerConnection({ iceServers });
+      const pc = new RTCPeerConnection({ iceServers: this.iceServers });
       this.worker = pc;
       pc.addTransceiver(this.stream.getAudioTracks()[0], { direction: "sendonly" });
       await pc.setLocalDescription(await pc.createOffer());
@@ -43,7 +46,7 @@ const Telemed = (() => {
 
     newPeer() {
       if (this.peer) this.peer.close();
-      const pc = new RTCPeerConnection({ iceServers });
+      const pc = new RTCPeerConnection({ iceServers: this.iceServers });
       this.peer = pc;
       this.stream.getTracks().forEach((track) => pc.addTrack(track, this.stream));
       pc.ontrack = (event) => { this.remoteMedia.srcObject = event.streams[0]; };

@@ -70,7 +70,8 @@
     say("In call");
     const stream = await navigator.mediaDevices.getUserMedia({ audio: true, video: message.mode === "video" });
     if (call) call.close();
-    call = new Telemed.Call(socket, message.consultation_id, stream, document.getElementById("remote"));
+    call = new Telemed.Call(socket, message.consultation_id, stream, document.getElementById("remote"),
+      message.ice_servers);
     await call.connectWorker();
     if (offerPeer) await call.offerPeer();
   }

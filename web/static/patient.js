@@ -127,7 +127,8 @@
       return;
     }
     if (call) call.close();
-    call = new Telemed.Call(socket, message.consultation_id, stream, document.getElementById("remote"));
+    call = new Telemed.Call(socket, message.consultation_id, stream, document.getElementById("remote"),
+      message.ice_servers);
     await call.connectWorker();
   }
 
