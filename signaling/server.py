@@ -225,6 +225,10 @@ class SignalingServer:
             raise BadMessage("busy", "finish the current consultation first")
         consultation = await self._records.take(who.id, message.consultation_id)
         if consultation is None:
+            if message.consultation_id is not None:
+                await self._records.audit(who, "consultation.take", outcome="refused",
+                                          object_id=message.consultation_id,
+                                          detail="not waiting")
             raise BadMessage("not_found", "no such patient waiting")
         await self._records.audit(who, "consultation.take", patient_id=consultation.patient_id,
                                   object_id=consultation.id)
