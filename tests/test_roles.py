@@ -96,7 +96,7 @@ async def test_events(platform: Platform, world: dict[str, Any], event: str,
                            else {"session": secret})
                for role, secret in world["secrets"].items()}
     try:
-        for role, party in parties.items():
+        for party in parties.values():
             await party.connect()
         for role, party in parties.items():
             if role not in expected:
