@@ -78,7 +78,8 @@ class Records:
         return patient
 
     async def add_doctor(self, full_name: str, specialty: str, login: str | None = None,
-                         password: str | None = None) -> tuple[Doctor, str]:
+                         password: str | None = None,
+                         totp_secret: str | None = None) -> tuple[Doctor, str]:
         """The doctor and their access key; the key is not stored and cannot be shown again.
 
         With a login and password the doctor can also sign in to the console; the password
@@ -89,6 +90,7 @@ class Records:
             id=str(uuid.uuid4()), full_name=full_name, specialty=specialty,
             access_key_hash=token_hash(key), created_at=now(), login=login,
             password_hash=PasswordHasher().hash(password) if password else None,
+            totp_secret=totp_secret,
         )
         async with self._session() as s, s.begin():
             s.add(doctor)

@@ -12,6 +12,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import timedelta
 
+import pyotp
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from sqlalchemy import func, select, update
@@ -129,8 +130,9 @@ class SignIn:
                              expires_at=now + self.session_ttl))
         return token
 
-    async def doctor_password(self, login: str, password: str) -> str:
-        """A console session for a doctor's login and password; argon2 checks the password."""
+    async def doctor_password(self, login: str, password: str, code: str | None = None) -> str:
+        """A console session for a doctor's login and password (argon2-checked), plus the
+        authenticator's code for doctors who turned the second factor on."""
         async with self._session() as s:
             doctor = await s.scalar(select(Doctor).where(Doctor.login == login))
         try:
@@ -141,6 +143,11 @@ class SignIn:
             raise SignInRefused("wrong_password", "wrong login or password") from exc
         if doctor is None:
             raise SignInRefused("wrong_password", "wrong login or password")
+        if doctor.totp_secret:
+            if not code:
+                raise SignInRefused("code_required", "enter the code from your authenticator")
+            if not pyotp.TOTP(doctor.totp_secret).verify(code, valid_window=1):
+                raise SignInRefused("wrong_code", "wrong authenticator code")
         return await self.open_session(Role.DOCTOR, doctor.id)
 
     async def open_session(self, role: Role, principal_id: str) -> str:

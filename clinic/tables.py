@@ -41,6 +41,8 @@ class Doctor(Base):
     # People sign in to the console with a login and an argon2-hashed password.
     login: Mapped[str | None] = mapped_column(String(64))
     password_hash: Mapped[str | None] = mapped_column(String(200))
+    # An optional second factor: the base32 secret of a TOTP authenticator app.
+    totp_secret: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
     __table_args__ = (UniqueConstraint("login", name="uq_doctors_login"),)

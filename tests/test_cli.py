@@ -140,3 +140,8 @@ def test_doctors_add_with_a_console_login(tmp_path: Path) -> None:
                            capture_output=True, text=True, timeout=120)
     assert added.returncode == 0, added.stderr
     assert "access key for programs (shown once): " in added.stdout
+    second = subprocess.run([*TELEMED, "doctors", "add", "Олег", "--login", "oleg", "--totp"],
+                            env={**env, "TELEMED_NEW_PASSWORD": "correct horse battery"},
+                            capture_output=True, text=True, timeout=120)
+    assert second.returncode == 0, second.stderr
+    assert "otpauth://totp/telemed:oleg?secret=" in second.stdout

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp
+import pyotp
 import pytest
 import socketio
 from aiohttp import web
@@ -165,3 +166,16 @@ async def test_doctors_sign_in_with_an_argon2_checked_password(platform: Platfor
     refused = [a for a in await platform.records.audit_entries()
                if a.action == "sign_in.doctor" and a.outcome == "refused"]
     assert len(refused) == 2
+
+
+async def test_a_doctor_with_an_authenticator_needs_its_code(platform: Platform) -> None:
+    secret = pyotp.random_base32()
+    await platform.doctor(login="oleg", password="correct horse battery", totp_secret=secret)
+    url = f"{platform.url}api/sessions/doctor"
+    credentials = {"login": "oleg", "password": "correct horse battery"}
+    async with aiohttp.ClientSession() as http:
+        assert (await post(http, url, credentials))[1]["error"] == "code_required"
+        wrong = f"{(int(pyotp.TOTP(secret).now()) + 500_000) % 10**6:06d}"
+        assert (await post(http, url, {**credentials, "code": wrong}))[1]["error"] == "wrong_code"
+        status, body = await post(http, url, {**credentials, "code": pyotp.TOTP(secret).now()})
+        assert status == 200 and body["role"] == "doctor"

@@ -50,6 +50,8 @@ def main(argv: list[str] | None = None) -> int:
     add.add_argument("--specialty", default="therapist")
     add.add_argument("--login", help="console sign-in; the password is read from "
                                      "TELEMED_NEW_PASSWORD or asked for")
+    add.add_argument("--totp", action="store_true",
+                     help="require an authenticator code too; prints the setup URI once")
 
     invite = commands.add_parser("invite", help="create a patient and print their link")
     invite.add_argument("name")
@@ -161,6 +163,8 @@ def _models(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _doctors(settings: Settings, args: argparse.Namespace) -> int:
+    import pyotp
+
     from web.demo import add_doctor
 
     password = None
@@ -169,9 +173,13 @@ def _doctors(settings: Settings, args: argparse.Namespace) -> int:
         if len(password) < 10:
             print("telemed: a password needs at least 10 characters", file=sys.stderr)
             return 2
+    totp_secret = pyotp.random_base32() if args.totp and args.login else None
     doctor_id, key = asyncio.run(add_doctor(settings, args.name, args.specialty, args.login,
-                                            password))
+                                            password, totp_secret))
     print(f"doctor {doctor_id}\naccess key for programs (shown once): {key}")
+    if totp_secret:
+        uri = pyotp.TOTP(totp_secret).provisioning_uri(name=args.login, issuer_name="telemed")
+        print(f"authenticator setup (shown once; scan as a QR code or type it): {uri}")
     return 0
 
 

@@ -104,17 +104,17 @@ async def _signed_in(request: web.Request, token: str, action: str) -> web.Respo
 
 
 async def doctor_sign_in(request: web.Request) -> web.Response:
-    """`POST /api/sessions/doctor` with `{login, password}`: sets the session cookie."""
+    """`POST /api/sessions/doctor` with `{login, password, code?}`: sets the session cookie."""
     if (limited := _limited(request)) is not None:
         return limited
     body = await _body(request)
-    login, password = body.get("login"), body.get("password")
+    login, password, code = body.get("login"), body.get("password"), body.get("code")
     if not isinstance(login, str) or not isinstance(password, str) or len(login) > 64 \
-            or len(password) > 200:
-        return _json_error(400, "bad_request", "expected {login, password}")
+            or len(password) > 200 or not (code is None or isinstance(code, str)):
+        return _json_error(400, "bad_request", "expected {login, password, code?}")
     sign_in = request.app[SIGN_IN]
     try:
-        token = await sign_in.doctor_password(login, password)
+        token = await sign_in.doctor_password(login, password, (code or "")[:12] or None)
     except SignInRefused as exc:
         await request.app[RECORDS].audit(None, "sign_in.doctor", source=request.remote,
                                          outcome="refused", detail=exc.code)

@@ -134,10 +134,12 @@
     const response = await fetch("/api/sessions/doctor", {
       method: "POST", headers: { "Content-Type": "application/json" },
       body: JSON.stringify({ login: document.getElementById("login").value,
-        password: document.getElementById("password").value }),
+        password: document.getElementById("password").value,
+        code: document.getElementById("code").value || null }),
     });
     document.getElementById("password").value = "";
-    if (!response.ok) { say("Sign-in failed: check the login and password"); return; }
+    document.getElementById("code").value = "";
+    if (!response.ok) { say(`Sign-in failed: ${(await response.json()).message}`); return; }
     connect();
   });
   document.getElementById("add-medication").addEventListener("click", (event) => {
