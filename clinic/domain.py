@@ -34,6 +34,7 @@ class ConsultationStatus(StrEnum):
 class Role(StrEnum):
     PATIENT = "patient"
     DOCTOR = "doctor"
+    OPERATOR = "operator"
 
 
 @dataclass(frozen=True)

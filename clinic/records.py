@@ -78,8 +78,8 @@ class Records:
         return patient
 
     async def add_doctor(self, full_name: str, specialty: str, login: str | None = None,
-                         password: str | None = None,
-                         totp_secret: str | None = None) -> tuple[Doctor, str]:
+                         password: str | None = None, totp_secret: str | None = None,
+                         role: Role = Role.DOCTOR) -> tuple[Doctor, str]:
         """The doctor and their access key; the key is not stored and cannot be shown again.
 
         With a login and password the doctor can also sign in to the console; the password
@@ -90,7 +90,7 @@ class Records:
             id=str(uuid.uuid4()), full_name=full_name, specialty=specialty,
             access_key_hash=token_hash(key), created_at=now(), login=login,
             password_hash=PasswordHasher().hash(password) if password else None,
-            totp_secret=totp_secret,
+            totp_secret=totp_secret, role=role.value,
         )
         async with self._session() as s, s.begin():
             s.add(doctor)
@@ -125,7 +125,7 @@ class Records:
             doctor = await s.scalar(select(Doctor).where(Doctor.access_key_hash == token_hash(key)))
         if doctor is None:
             return None
-        return Principal(Role.DOCTOR, doctor.id, doctor.full_name)
+        return Principal(Role(doctor.role), doctor.id, doctor.full_name)
 
     async def people_names(self, ids: set[str]) -> dict[str, str]:
         """Display names of doctors and patients by id, for audit listings."""

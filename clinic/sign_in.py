@@ -148,7 +148,7 @@ class SignIn:
                 raise SignInRefused("code_required", "enter the code from your authenticator")
             if not pyotp.TOTP(doctor.totp_secret).verify(code, valid_window=1):
                 raise SignInRefused("wrong_code", "wrong authenticator code")
-        return await self.open_session(Role.DOCTOR, doctor.id)
+        return await self.open_session(Role(doctor.role), doctor.id)
 
     async def open_session(self, role: Role, principal_id: str) -> str:
         """A session for someone already proven (the doctor's key, an operator's tool)."""

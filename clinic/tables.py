@@ -36,6 +36,9 @@ class Doctor(Base):
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     full_name: Mapped[str] = mapped_column(String(200))
     specialty: Mapped[str] = mapped_column(String(64))
+    # "doctor" or "operator": staff accounts share this table; an operator runs the service
+    # (audit trail, record pushes) and reads no medical record.
+    role: Mapped[str] = mapped_column(String(16), default="doctor", server_default="doctor")
     # SHA-256 of a high-entropy access key for programs; shown once, never stored.
     access_key_hash: Mapped[str] = mapped_column(String(64), unique=True)
     # People sign in to the console with a login and an argon2-hashed password.

@@ -70,11 +70,11 @@ class Platform:
         return self.server.app[SIGN_IN]
 
     async def doctor(self, name: str = "Ирина Петровна", login: str | None = None,
-                     password: str | None = None,
-                     totp_secret: str | None = None) -> tuple[str, str]:
-        """A doctor: their id and access key (and a console login when given)."""
+                     password: str | None = None, totp_secret: str | None = None,
+                     role: Role = Role.DOCTOR) -> tuple[str, str]:
+        """A staff account (a doctor unless told): id and access key, and a console login."""
         doctor, key = await self.records.add_doctor(name, "therapist", login, password,
-                                                    totp_secret)
+                                                    totp_secret, role)
         return doctor.id, key
 
 

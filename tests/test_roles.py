@@ -8,48 +8,56 @@ from typing import Any
 import aiohttp
 import pytest
 
-from clinic.domain import CallMode, ConsultationStatus, Reason
+from clinic.domain import CallMode, ConsultationStatus, Reason, Role
 from protocol_writer.service import ProtocolService
 from signaling.client import Party
 from tests.conftest import Platform
 
-ROLES = ("anonymous", "patient", "other_patient", "doctor", "other_doctor")
+ROLES = ("anonymous", "patient", "other_patient", "doctor", "other_doctor", "operator")
 
 # (method, path, {role: expected status})
 HTTP = [
     ("GET", "api/consultations/{c}/protocol",
      {"anonymous": 401, "patient": 200, "other_patient": 404, "doctor": 200,
-      "other_doctor": 404}),
+      "other_doctor": 404, "operator": 404}),
     ("PUT", "api/consultations/{c}/protocol",  # a stale version: 409 proves access passed
      {"anonymous": 401, "patient": 403, "other_patient": 403, "doctor": 409,
-      "other_doctor": 404}),
+      "other_doctor": 404, "operator": 403}),
     ("GET", "api/patients/{p}/protocols",
      {"anonymous": 401, "patient": 200, "other_patient": 404, "doctor": 200,
-      "other_doctor": 404}),
+      "other_doctor": 404, "operator": 404}),
     ("GET", "api/patients/{p}/audit",
      {"anonymous": 401, "patient": 200, "other_patient": 404, "doctor": 404,
-      "other_doctor": 404}),
+      "other_doctor": 404, "operator": 404}),
+    ("GET", "api/audit",
+     {"anonymous": 401, "patient": 403, "other_patient": 403, "doctor": 403,
+      "other_doctor": 403, "operator": 200}),
+    ("GET", "api/outbox",
+     {"anonymous": 401, "patient": 403, "other_patient": 403, "doctor": 403,
+      "other_doctor": 403, "operator": 200}),
     ("GET", "api/me",
      {"anonymous": 401, "patient": 200, "other_patient": 200, "doctor": 401,
-      "other_doctor": 401}),  # doctors' programs use keys, not sessions
+      "other_doctor": 401, "operator": 401}),  # staff programs use keys, not sessions
 ]
 
 # (event, payload, {role: expected ack code or "ok"})
 EVENTS = [
     ("queue.list", {}, {"patient": "forbidden", "other_patient": "forbidden", "doctor": "ok",
-                        "other_doctor": "ok"}),
-    ("queue.join", {}, {"doctor": "forbidden", "other_doctor": "forbidden"}),
+                        "other_doctor": "ok", "operator": "forbidden"}),
+    ("queue.join", {}, {"doctor": "forbidden", "other_doctor": "forbidden",
+                        "operator": "forbidden"}),
     ("consultation.take", {"consultation_id": "{live}"},
-     {"patient": "forbidden", "other_patient": "forbidden", "other_doctor": "not_found"}),
+     {"patient": "forbidden", "other_patient": "forbidden", "other_doctor": "not_found",
+      "operator": "forbidden"}),
     ("offer", {"consultation_id": "{live}", "target": "peer", "sdp": "v=0", "type": "offer"},
      {"patient": "ok", "other_patient": "not_found", "doctor": "ok",
-      "other_doctor": "not_found"}),
+      "other_doctor": "not_found", "operator": "not_found"}),
     ("ice", {"consultation_id": "{live}", "target": "peer", "candidate": {"candidate": ""}},
      {"patient": "ok", "other_patient": "not_found", "doctor": "ok",
-      "other_doctor": "not_found"}),
+      "other_doctor": "not_found", "operator": "not_found"}),
     ("hangup", {"consultation_id": "{done}"},
      {"patient": "not_active", "other_patient": "not_found", "doctor": "not_active",
-      "other_doctor": "not_found"}),
+      "other_doctor": "not_found", "operator": "not_found"}),
 ]
 
 
@@ -60,6 +68,7 @@ async def world(platform: Platform) -> dict[str, Any]:
     _, other_session = await platform.patient("Пётр")
     doctor_id, doctor_key = await platform.doctor("Ирина")
     _, other_key = await platform.doctor("Олег")
+    _, operator_key = await platform.doctor("Оператор", role=Role.OPERATOR)
     done = await records.enqueue(patient_id, Reason.RESPIRATORY, CallMode.AUDIO, "ru")
     await records.take(doctor_id, done.id)
     await records.finish(done.id, ConsultationStatus.ENDED)
@@ -70,7 +79,8 @@ async def world(platform: Platform) -> dict[str, Any]:
     await records.take(doctor_id, live.id)
     return {"patient_id": patient_id, "done": done.id, "live": live.id, "draft": draft.data,
             "secrets": {"patient": patient_session, "other_patient": other_session,
-                        "doctor": doctor_key, "other_doctor": other_key}}
+                        "doctor": doctor_key, "other_doctor": other_key,
+                        "operator": operator_key}}
 
 
 @pytest.mark.parametrize(("method", "path", "expected"), HTTP,
@@ -92,8 +102,8 @@ async def test_routes(platform: Platform, world: dict[str, Any], method: str, pa
 @pytest.mark.parametrize(("event", "payload", "expected"), EVENTS, ids=[e for e, _, _ in EVENTS])
 async def test_events(platform: Platform, world: dict[str, Any], event: str,
                       payload: dict[str, Any], expected: dict[str, str]) -> None:
-    parties = {role: Party(platform.url, {"key": secret} if "doctor" in role
-                           else {"session": secret})
+    parties = {role: Party(platform.url, {"session": secret} if "patient" in role
+                           else {"key": secret})
                for role, secret in world["secrets"].items()}
     try:
         for party in parties.values():

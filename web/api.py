@@ -152,6 +152,36 @@ async def patient_audit(request: web.Request) -> web.Response:
          "outcome": e.outcome} for e in entries]})
 
 
+async def operator_audit(request: web.Request) -> web.Response:
+    """The audit trail for operators: every access, or one patient's (`?patient_id=`)."""
+    records = request.app[RECORDS_KEY]
+    who = await _authenticated(request, "audit.read")
+    if who.role is not Role.OPERATOR:
+        await records.audit(who, "audit.read", source=request.remote, outcome="refused",
+                            detail="not an operator")
+        raise _error(web.HTTPForbidden, "forbidden", "operators only")
+    patient_id = request.query.get("patient_id", "")[:36] or None
+    entries = await records.audit_entries(patient_id)
+    await records.audit(who, "audit.read", patient_id=patient_id, source=request.remote,
+                        detail=f"{len(entries)} entries")
+    return web.json_response({"entries": [
+        {"at": e.at.isoformat(), "actor_role": e.actor_role, "actor_id": e.actor_id,
+         "action": e.action, "patient_id": e.patient_id, "object_id": e.object_id,
+         "source": e.source, "outcome": e.outcome, "detail": e.detail} for e in entries]})
+
+
+async def operator_outbox(request: web.Request) -> web.Response:
+    """Record pushes not yet delivered, with their errors: what is stuck, and why."""
+    records = request.app[RECORDS_KEY]
+    who = await _authenticated(request, "outbox.read")
+    if who.role is not Role.OPERATOR:
+        raise _error(web.HTTPForbidden, "forbidden", "operators only")
+    return web.json_response({"pending": [
+        {"target": e.target, "protocol_id": e.protocol_id, "attempts": e.attempts,
+         "next_attempt_at": e.next_attempt_at.isoformat(), "last_error": e.last_error}
+        for e in await records.outbox("pending")]})
+
+
 def add_routes(app: web.Application, records: Records, protocols: ProtocolService,
                outbox: OutboxDispatcher, sio: socketio.AsyncServer) -> None:
     app[RECORDS_KEY] = records
@@ -162,3 +192,5 @@ def add_routes(app: web.Application, records: Records, protocols: ProtocolServic
     app.router.add_put("/api/consultations/{consultation_id}/protocol", sign_protocol)
     app.router.add_get("/api/patients/{patient_id}/protocols", patient_protocols)
     app.router.add_get("/api/patients/{patient_id}/audit", patient_audit)
+    app.router.add_get("/api/audit", operator_audit)
+    app.router.add_get("/api/outbox", operator_outbox)

@@ -13,7 +13,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from clinic.domain import Reason
+from clinic.domain import Reason, Role
 from clinic.settings import Settings
 
 DEMO_PHRASES = {
@@ -43,9 +43,10 @@ def main(argv: list[str] | None = None) -> int:
     install.add_argument("source")
     install.add_argument("--language")
 
-    doctors = commands.add_parser("doctors", help="manage doctors")
-    doctors_commands = doctors.add_subparsers(dest="doctors_command", required=True)
-    add = doctors_commands.add_parser("add", help="add a doctor and print their access key")
+    users = commands.add_parser("users", aliases=["doctors"], help="staff accounts")
+    users_commands = users.add_subparsers(dest="users_command", required=True)
+    add = users_commands.add_parser("add", help="add a doctor or an operator")
+    add.add_argument("--role", choices=["doctor", "operator"], default="doctor")
     add.add_argument("name")
     add.add_argument("--specialty", default="therapist")
     add.add_argument("--login", help="console sign-in; the password is read from "
@@ -78,7 +79,8 @@ def main(argv: list[str] | None = None) -> int:
         logging.getLogger(chatty).setLevel(logging.WARNING)
     settings = Settings.from_env()
     handler = {
-        "serve": _serve, "transcribe": _transcribe, "models": _models, "doctors": _doctors,
+        "serve": _serve, "transcribe": _transcribe, "models": _models, "users": _users,
+        "doctors": _users,
         "invite": _invite, "simulate": _simulate, "protocol": _protocol,
         "outbox": _outbox,
     }[args.command]
@@ -162,7 +164,7 @@ def _models(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
-def _doctors(settings: Settings, args: argparse.Namespace) -> int:
+def _users(settings: Settings, args: argparse.Namespace) -> int:
     import pyotp
 
     from web.demo import add_doctor
@@ -175,8 +177,8 @@ def _doctors(settings: Settings, args: argparse.Namespace) -> int:
             return 2
     totp_secret = pyotp.random_base32() if args.totp and args.login else None
     doctor_id, key = asyncio.run(add_doctor(settings, args.name, args.specialty, args.login,
-                                            password, totp_secret))
-    print(f"doctor {doctor_id}\naccess key for programs (shown once): {key}")
+                                            password, totp_secret, Role(args.role)))
+    print(f"{args.role} {doctor_id}\naccess key for programs (shown once): {key}")
     if totp_secret:
         uri = pyotp.TOTP(totp_secret).provisioning_uri(name=args.login, issuer_name="telemed")
         print(f"authenticator setup (shown once; scan as a QR code or type it): {uri}")

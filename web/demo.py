@@ -40,10 +40,11 @@ async def signed_in_patient(settings: Settings, name: str, phone: str, reason: R
 
 
 async def add_doctor(settings: Settings, name: str, specialty: str, login: str | None = None,
-                     password: str | None = None,
-                     totp_secret: str | None = None) -> tuple[str, str]:
+                     password: str | None = None, totp_secret: str | None = None,
+                     role: Role = Role.DOCTOR) -> tuple[str, str]:
     async with opened_records(settings) as records:
-        doctor, key = await records.add_doctor(name, specialty, login, password, totp_secret)
+        doctor, key = await records.add_doctor(name, specialty, login, password, totp_secret,
+                                               role)
         return doctor.id, key
 
 
