@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import logging
 from collections.abc import Callable
 from dataclasses import replace
 from typing import Protocol
@@ -11,6 +13,9 @@ import vosk
 
 from clinic.domain import Segment, Speaker, Word
 from transcription.recognizer import Phrase, StreamingRecognizer
+
+log = logging.getLogger(__name__)
+STORE_RETRIES = (0.5, 1.0, 2.0, 4.0)
 
 
 class TranscriptSink(Protocol):
@@ -61,16 +66,34 @@ class SideTranscriber:
             if item is None:
                 phrase = await asyncio.to_thread(self._recognizer.finish)
                 if phrase is not None:
-                    await self._sink.segment(self._segment(phrase))
+                    await self._store(self._segment(phrase))
                 return
             arrived, chunk = item
             result = await asyncio.to_thread(self._recognizer.accept, chunk)
             if self._on_lag is not None:
                 self._on_lag(loop.time() - arrived)
             if isinstance(result, Phrase):
-                await self._sink.segment(self._segment(result))
+                await self._store(self._segment(result))
             elif result:
-                await self._sink.partial(self._consultation_id, self._speaker, result)
+                with contextlib.suppress(Exception):  # a lost caption is only a caption
+                    await self._sink.partial(self._consultation_id, self._speaker, result)
+
+    async def _store(self, segment: Segment) -> None:
+        """Hands a segment to the sink, retrying a failing store (a database restarting)
+        rather than ending this side's transcription; the audio stays in the recording."""
+        for delay in STORE_RETRIES:
+            try:
+                await self._sink.segment(segment)
+                return
+            except Exception:
+                log.warning("segment_store_failed consultation=%s speaker=%s retry_in_s=%.1f",
+                            self._consultation_id, self._speaker.value, delay)
+                await asyncio.sleep(delay)
+        try:
+            await self._sink.segment(segment)
+        except Exception:
+            log.exception("segment_lost consultation=%s speaker=%s start=%.2f",
+                          self._consultation_id, self._speaker.value, segment.start)
 
     def _segment(self, phrase: Phrase) -> Segment:
         shift = self._offset

@@ -1,0 +1,46 @@
+"""One side's transcriber keeps going when storing a segment fails for a while."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from clinic.domain import Segment, Speaker
+from media.decode import pcm_chunks
+from tests.speech import PHRASES, speak
+from transcription import stream
+from transcription.models import ModelPool
+from transcription.stream import SideTranscriber
+
+
+class FlakyStore:
+    """A sink whose database refuses the first writes, as one restarting would."""
+
+    def __init__(self, failures: int) -> None:
+        self.failures = failures
+        self.stored: list[Segment] = []
+
+    async def partial(self, consultation_id: str, speaker: Speaker, text: str) -> None:
+        raise ConnectionError("captions channel down")
+
+    async def segment(self, segment: Segment) -> None:
+        if self.failures:
+            self.failures -= 1
+            raise ConnectionError("database restarting")
+        self.stored.append(segment)
+
+
+async def test_segments_survive_a_store_that_fails_for_a_while(
+    model_pool: ModelPool, tmp_path: Path, monkeypatch  # type: ignore[no-untyped-def]
+) -> None:
+    monkeypatch.setattr(stream, "STORE_RETRIES", (0.01, 0.01, 0.01))
+    audio = speak(PHRASES["patient"] + " " + PHRASES["doctor"], tmp_path / "a.wav",
+                  rate_hz=16000)
+    store = FlakyStore(failures=2)
+    transcriber = SideTranscriber(model_pool.for_language("ru"), "c1", Speaker.PATIENT, 10.0,
+                                  store)
+    for chunk in pcm_chunks(audio):
+        transcriber.feed(chunk)
+    await transcriber.close()
+    assert store.stored, "every segment was lost"
+    assert store.failures == 0
+    assert all(s.start >= 10.0 and s.speaker is Speaker.PATIENT for s in store.stored)
