@@ -5,6 +5,9 @@
 const ProtocolEditor = (() => {
   const VITALS = ["temperature_c", "spo2_percent", "heart_rate_bpm", "respiratory_rate",
     "systolic_mmhg", "diastolic_mmhg"];
+  const LABELS = { temperature_c: "Temperature, °C", spo2_percent: "SpO2, %",
+    heart_rate_bpm: "Heart rate, /min", respiratory_rate: "Respiratory rate, /min",
+    systolic_mmhg: "Systolic BP, mmHg", diastolic_mmhg: "Diastolic BP, mmHg" };
   const UNITS = { temperature_c: "Cel", spo2_percent: "%", heart_rate_bpm: "/min",
     respiratory_rate: "/min", systolic_mmhg: "mm[Hg]", diastolic_mmhg: "mm[Hg]" };
 
@@ -43,7 +46,7 @@ const ProtocolEditor = (() => {
     vitals.querySelectorAll("label").forEach((l) => l.remove());
     for (const name of VITALS) {
       const v = data.vitals[name];
-      vitals.append(labelled(`${name} `, input(`vital_${name}`, v ? v.value : "", { type: "number", step: "0.1" })));
+      vitals.append(labelled(`${LABELS[name]} `, input(`vital_${name}`, v ? v.value : "", { type: "number", step: "0.1" })));
     }
     const d = data.diagnosis;
     form.diagnosis_code.value = d ? d.code : "";
