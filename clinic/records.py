@@ -208,6 +208,11 @@ class Records:
                 return None
             return await s.get(Consultation, consultation_id)
 
+    async def ping(self) -> None:
+        """Raises if the database does not answer."""
+        async with self._session() as s:
+            await s.execute(select(1))
+
     async def median_consultation_s(self, recent: int = 50) -> float | None:
         """The median length of the last ended consultations; None before there are any."""
         async with self._session() as s:

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from html import escape
 from typing import Any
 
+from clinic.time import aware
 from protocol_writer.protocol import Protocol
 from protocol_writer.render import labels
 
@@ -97,10 +98,8 @@ class _Builder:
 
 
 def _when(value: datetime | None) -> str | None:
-    if value is None:
-        return None
     # FHIR dateTimes with a time need a zone; stored times are UTC (SQLite drops the zone).
-    return (value if value.tzinfo else value.replace(tzinfo=UTC)).isoformat()
+    return aware(value).isoformat() if value is not None else None
 
 
 def _div(lines: list[str]) -> dict[str, str]:

@@ -174,10 +174,8 @@ class SignalingServer:
         position = waiting.index(consultation.id) + 1 if consultation.id in waiting else 0
         return {"consultation_id": consultation.id, "position": position,
                 "reason": consultation.reason, "mode": consultation.mode,
-                "estimated_wait_s": self._estimate(position, await self._median_s())}
-
-    async def _median_s(self) -> float | None:
-        return await self._records.median_consultation_s()
+                "estimated_wait_s": self._estimate(
+                    position, await self._records.median_consultation_s())}
 
     def _estimate(self, position: int, median_s: float | None) -> int | None:
         """Position times the median recent consultation, shared among the doctors online.
@@ -204,7 +202,7 @@ class SignalingServer:
 
     async def _broadcast_queue(self) -> None:
         await self.sio.emit("queue.updated", await self._queue_listing(), room=rooms.DOCTORS)
-        median_s = await self._median_s()
+        median_s = await self._records.median_consultation_s()
         for position, (consultation, _) in enumerate(await self._records.waiting(), start=1):
             await self.sio.emit(
                 "queue.position", {"consultation_id": consultation.id, "position": position,

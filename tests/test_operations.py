@@ -11,6 +11,7 @@ import aiohttp
 
 from signaling.client import Party
 from tests.conftest import Platform, make_settings
+from tests.services import postgres
 from web.app import RECORDS, create_app, drain
 from web.sessions import SIGN_IN
 
@@ -80,3 +81,16 @@ async def test_each_party_gets_turn_credentials_that_expire(
         expected = base64.b64encode(hmac.new(b"shared-with-coturn", turn["username"].encode(),
                                              hashlib.sha1).digest()).decode()
         assert turn["credential"] == expected and turn["urls"] == ["turn:turn.example:3478"]
+
+
+async def test_readiness_reports_a_database_that_went_away(
+    aiohttp_server, tmp_path, model_pool  # type: ignore[no-untyped-def]
+) -> None:
+    with postgres() as url:
+        settings = make_settings(tmp_path / "data", TELEMED_DATABASE_URL=url)
+        server = await aiohttp_server(create_app(settings, models=model_pool), host="127.0.0.1")
+        assert (await get(f"{server.make_url('/')}readyz"))[0] == 200
+    # The server process is gone now: the node must say it is not ready, not crash.
+    status, text = await get(f"{server.make_url('/')}readyz")
+    assert status == 503 and "database unavailable" in text
+    assert (await get(f"{server.make_url('/')}healthz"))[0] == 200

@@ -152,14 +152,20 @@ async def patient_audit(request: web.Request) -> web.Response:
          "outcome": e.outcome} for e in entries]})
 
 
+async def _operator(request: web.Request, action: str) -> Principal:
+    """The caller if they are an operator; anyone else is refused, and audited."""
+    who = await _authenticated(request, action)
+    if who.role is not Role.OPERATOR:
+        await request.app[RECORDS_KEY].audit(who, action, source=request.remote,
+                                             outcome="refused", detail="not an operator")
+        raise _error(web.HTTPForbidden, "forbidden", "operators only")
+    return who
+
+
 async def operator_audit(request: web.Request) -> web.Response:
     """The audit trail for operators: every access, or one patient's (`?patient_id=`)."""
     records = request.app[RECORDS_KEY]
-    who = await _authenticated(request, "audit.read")
-    if who.role is not Role.OPERATOR:
-        await records.audit(who, "audit.read", source=request.remote, outcome="refused",
-                            detail="not an operator")
-        raise _error(web.HTTPForbidden, "forbidden", "operators only")
+    who = await _operator(request, "audit.read")
     patient_id = request.query.get("patient_id", "")[:36] or None
     entries = await records.audit_entries(patient_id)
     await records.audit(who, "audit.read", patient_id=patient_id, source=request.remote,
@@ -173,9 +179,7 @@ async def operator_audit(request: web.Request) -> web.Response:
 async def operator_outbox(request: web.Request) -> web.Response:
     """Record pushes not yet delivered, with their errors: what is stuck, and why."""
     records = request.app[RECORDS_KEY]
-    who = await _authenticated(request, "outbox.read")
-    if who.role is not Role.OPERATOR:
-        raise _error(web.HTTPForbidden, "forbidden", "operators only")
+    await _operator(request, "outbox.read")
     return web.json_response({"pending": [
         {"target": e.target, "protocol_id": e.protocol_id, "attempts": e.attempts,
          "next_attempt_at": e.next_attempt_at.isoformat(), "last_error": e.last_error}

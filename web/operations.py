@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 from aiohttp import web
 from sqlalchemy.exc import SQLAlchemyError
 
 from clinic.metrics import Metrics
 from clinic.records import Records
+from clinic.time import aware
+from clinic.time import now as clock
 from media.worker import MediaWorker
 from signaling.server import SignalingServer
 
@@ -26,7 +26,7 @@ async def ready(request: web.Request) -> web.Response:
     if signaling.draining:
         return web.json_response({"status": "draining"}, status=503)
     try:
-        await records.median_consultation_s(recent=1)
+        await records.ping()
     except (SQLAlchemyError, OSError) as exc:
         return web.json_response({"status": "database unavailable",
                                   "error": exc.__class__.__name__}, status=503)
@@ -39,9 +39,9 @@ async def metrics(request: web.Request) -> web.Response:
     m.queue_length.clear()
     for consultation, _ in waiting:
         m.queue_length.labels(consultation.reason).inc()
-    now = datetime.now(UTC)
+    now = clock()
     m.queue_oldest_wait.set(max(
-        ((now - _aware(c.queued_at)).total_seconds() for c, _ in waiting), default=0))
+        ((now - aware(c.queued_at)).total_seconds() for c, _ in waiting), default=0))
     m.consultations_active.set(await records.count_active_consultations())
     m.worker_sides.set(media.active_legs)
     m.outbox_backlog.clear()
@@ -50,10 +50,6 @@ async def metrics(request: web.Request) -> web.Response:
     return web.Response(body=m.exposition(),
                         content_type="text/plain", charset="utf-8",
                         headers={"X-Content-Type-Options": "nosniff"})
-
-
-def _aware(value: datetime) -> datetime:
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 def add_routes(app: web.Application, records: Records, media: MediaWorker,
