@@ -1,0 +1,1 @@
+"""The record store, one module per concern; `clinic.records.Records` joins them."""

@@ -1,0 +1,72 @@
+"""The outbox of record pushes, and the built-in medical record they land in."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import timedelta
+
+from sqlalchemy import select, update
+
+from clinic.store.base import Store
+from clinic.tables import OutboxEntry, RecordDocument
+from clinic.time import now
+
+
+class RecordPushStore(Store):
+    async def claim_outbox(self, lease_s: float, limit: int = 10) -> list[OutboxEntry]:
+        """Due pending entries, each leased to this caller by moving its next attempt on."""
+        moment = now()
+        claimed = []
+        async with self._session() as s, s.begin():
+            due = list(await s.scalars(
+                select(OutboxEntry).where(OutboxEntry.status == "pending")
+                .where(OutboxEntry.next_attempt_at <= moment)
+                .order_by(OutboxEntry.next_attempt_at).limit(limit)))
+            for entry in due:
+                result = await s.execute(
+                    update(OutboxEntry).where(OutboxEntry.id == entry.id)
+                    .where(OutboxEntry.next_attempt_at == entry.next_attempt_at)
+                    .values(next_attempt_at=moment + timedelta(seconds=lease_s)))
+                if result.rowcount == 1:  # type: ignore[attr-defined]
+                    claimed.append(entry)
+        return claimed
+
+    async def outbox_sent(self, entry_id: str, remote_ref: str) -> None:
+        async with self._session() as s, s.begin():
+            await s.execute(update(OutboxEntry).where(OutboxEntry.id == entry_id).values(
+                status="sent", sent_at=now(), remote_ref=remote_ref[:200], last_error=None,
+                attempts=OutboxEntry.attempts + 1))
+
+    async def outbox_failed(self, entry_id: str, error: str, retry_in_s: float) -> None:
+        async with self._session() as s, s.begin():
+            await s.execute(update(OutboxEntry).where(OutboxEntry.id == entry_id).values(
+                last_error=error[:2000], attempts=OutboxEntry.attempts + 1,
+                next_attempt_at=now() + timedelta(seconds=retry_in_s)))
+
+    async def outbox(self, status: str | None = None) -> list[OutboxEntry]:
+        async with self._session() as s:
+            query = select(OutboxEntry).order_by(OutboxEntry.created_at)
+            if status is not None:
+                query = query.where(OutboxEntry.status == status)
+            return list(await s.scalars(query))
+
+    async def store_record_document(
+        self, idempotency_key: str, patient_id: str, protocol_id: str, bundle: dict[str, object]
+    ) -> str:
+        """Stores a Bundle in the built-in record once; a repeat returns the first copy's id."""
+        async with self._session() as s, s.begin():
+            existing = await s.scalar(select(RecordDocument.id).where(
+                RecordDocument.idempotency_key == idempotency_key))
+            if existing is not None:
+                return existing
+            document = RecordDocument(
+                id=str(uuid.uuid4()), idempotency_key=idempotency_key, patient_id=patient_id,
+                protocol_id=protocol_id, bundle=bundle, stored_at=now())
+            s.add(document)
+            return document.id
+
+    async def record_documents(self, patient_id: str) -> list[RecordDocument]:
+        async with self._session() as s:
+            return list(await s.scalars(
+                select(RecordDocument).where(RecordDocument.patient_id == patient_id)
+                .order_by(RecordDocument.stored_at)))
