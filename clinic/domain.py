@@ -34,6 +34,7 @@ class ConsultationStatus(StrEnum):
 class Role(StrEnum):
     PATIENT = "patient"
     DOCTOR = "doctor"
+    STAFF = "staff"  # oncology-centre staff: their centre's patients, consilium decisions
     OPERATOR = "operator"
 
 

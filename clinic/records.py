@@ -9,17 +9,21 @@ from clinic.db import create_engine, upgrade_async
 from clinic.settings import Settings
 from clinic.store.audit import AuditStore
 from clinic.store.base import Conflict, token_hash
+from clinic.store.consilium import ConsiliumStore
 from clinic.store.people import PeopleStore
+from clinic.store.prescriptions import PrescriptionStore
 from clinic.store.protocols import ProtocolStore
 from clinic.store.queue import QueueStore
 from clinic.store.record_push import RecordPushStore
+from clinic.store.schedule import ScheduleStore
+from clinic.store.sms import SmsStore
 from clinic.store.transcript import TranscriptStore
 
 __all__ = ["Conflict", "Records", "opened_records", "token_hash"]
 
 
 class Records(PeopleStore, QueueStore, TranscriptStore, ProtocolStore, RecordPushStore,
-              AuditStore):
+              AuditStore, SmsStore, PrescriptionStore, ScheduleStore, ConsiliumStore):
     """One object for the server's handlers; each concern lives in its own module."""
 
 

@@ -40,6 +40,11 @@ class Settings:
     # An SMS operator's HTTP endpoint; None: messages are only recorded (development).
     sms_url: str | None = None
     sms_token: str | None = None
+    # The operator's delivery reports are accepted only with this bearer token.
+    sms_webhook_token: str | None = None
+    sms_retry_s: float = 5.0
+    # Times in messages to patients (appointment SMS) are in the city's time zone.
+    timezone: str = "Europe/Moscow"
     session_ttl_s: int = 12 * 3600
     # coturn with use-auth-secret: browsers get credentials that expire after turn_ttl_s.
     turn_urls: tuple[str, ...] = ()
@@ -85,6 +90,9 @@ class Settings:
             drain_timeout_s=float(get("DRAIN_TIMEOUT_S", "600")),
             sms_url=get("SMS_URL", "") or None,
             sms_token=get("SMS_TOKEN", "") or None,
+            sms_webhook_token=get("SMS_WEBHOOK_TOKEN", "") or None,
+            sms_retry_s=float(get("SMS_RETRY_S", "5")),
+            timezone=get("TIMEZONE", "Europe/Moscow"),
             session_ttl_s=int(get("SESSION_TTL_S", str(12 * 3600))),
             turn_urls=tuple(u.strip() for u in get("TURN_URLS", "").split(",") if u.strip()),
             turn_secret=get("TURN_SECRET", "") or None,

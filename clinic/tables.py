@@ -6,6 +6,7 @@ from datetime import datetime
 
 from sqlalchemy import (
     JSON,
+    Boolean,
     DateTime,
     Float,
     ForeignKey,
@@ -22,12 +23,39 @@ class Base(DeclarativeBase):
     pass
 
 
+class Organisation(Base):
+    """A polyclinic (where in-person visits happen) or an oncology centre."""
+
+    __tablename__ = "organisations"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))  # polyclinic, oncology_centre
+    name: Mapped[str] = mapped_column(String(200))
+    address: Mapped[str] = mapped_column(String(300), default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
 class Patient(Base):
     __tablename__ = "patients"
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     full_name: Mapped[str] = mapped_column(String(200))
     phone: Mapped[str] = mapped_column(String(32))
     language: Mapped[str] = mapped_column(String(8), default="ru")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    # The polyclinic the patient is attached to, and the oncology centre following them.
+    polyclinic_id: Mapped[str | None] = mapped_column(
+        ForeignKey("organisations.id", name="fk_patients_polyclinic"))
+    oncology_centre_id: Mapped[str | None] = mapped_column(
+        ForeignKey("organisations.id", name="fk_patients_oncology_centre"), index=True)
+
+
+class Guardianship(Base):
+    """A parent who may read and act for a child's record (the seeds: children under 15)."""
+
+    __tablename__ = "guardianships"
+    guardian_id: Mapped[str] = mapped_column(
+        ForeignKey("patients.id", name="fk_guardianships_guardian"), primary_key=True)
+    child_id: Mapped[str] = mapped_column(
+        ForeignKey("patients.id", name="fk_guardianships_child"), primary_key=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
@@ -47,6 +75,9 @@ class Doctor(Base):
     # An optional second factor: the base32 secret of a TOTP authenticator app.
     totp_secret: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    # Where they work: oncology-centre staff see that centre's patients.
+    organisation_id: Mapped[str | None] = mapped_column(
+        ForeignKey("organisations.id", name="fk_doctors_organisation"))
 
     __table_args__ = (UniqueConstraint("login", name="uq_doctors_login"),)
 
@@ -91,15 +122,31 @@ class SessionRow(Base):
 
 
 class SmsMessage(Base):
-    """Every SMS the platform sent (the development gateway's outbox, and the audit trail)."""
+    """Every SMS the platform sends: the outbox the dispatcher delivers from, and the log.
+
+    status: pending (waiting for delivery), sent (the operator took it), delivered (the
+    operator's delivery report), failed (the operator gave up), development (not sent).
+    """
 
     __tablename__ = "sms_messages"
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     phone: Mapped[str] = mapped_column(String(32), index=True)
     text: Mapped[str] = mapped_column(Text)
     purpose: Mapped[str] = mapped_column(String(32))
-    status: Mapped[str] = mapped_column(String(16))
+    status: Mapped[str] = mapped_column(String(16), index=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    patient_id: Mapped[str | None] = mapped_column(String(36), index=True)
+    # One message per event (e.g. "renewal:<prescription id>"): a retried action sends none.
+    idempotency_key: Mapped[str | None] = mapped_column(String(120))
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # Also a lease, as in the record outbox.
+    next_attempt_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    last_error: Mapped[str | None] = mapped_column(Text)
+    operator_ref: Mapped[str | None] = mapped_column(String(120), index=True)
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    delivered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    __table_args__ = (UniqueConstraint("idempotency_key", name="uq_sms_idempotency_key"),)
 
 
 class Consultation(Base):
@@ -200,3 +247,73 @@ class AuditEntry(Base):
     source: Mapped[str | None] = mapped_column(String(64))
     outcome: Mapped[str] = mapped_column(String(16))
     detail: Mapped[str | None] = mapped_column(Text)
+
+
+class Prescription(Base):
+    """An electronic prescription; a renewal is a new row naming the one it renews."""
+
+    __tablename__ = "prescriptions"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    patient_id: Mapped[str] = mapped_column(ForeignKey("patients.id"), index=True)
+    medicine: Mapped[str] = mapped_column(String(200))
+    # The medicine's name folded for comparison: a renewal matches an earlier one by it.
+    medicine_key: Mapped[str] = mapped_column(String(200))
+    dose: Mapped[str | None] = mapped_column(String(100))
+    oncology: Mapped[bool] = mapped_column(Boolean, default=False)
+    prescriber_id: Mapped[str | None] = mapped_column(
+        ForeignKey("doctors.id", name="fk_prescriptions_prescriber"))
+    organisation_id: Mapped[str | None] = mapped_column(
+        ForeignKey("organisations.id", name="fk_prescriptions_organisation"))
+    valid_from: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    valid_until: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    prior_id: Mapped[str | None] = mapped_column(String(36))
+    # The consultation that renewed it: one renewal per medicine per consultation, so a
+    # retried or corrected signature never prescribes twice.
+    consultation_id: Mapped[str | None] = mapped_column(String(36))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+    __table_args__ = (
+        UniqueConstraint("consultation_id", "medicine_key", name="uq_prescriptions_renewal"),
+        Index("ix_prescriptions_patient_medicine", "patient_id", "medicine_key"),
+    )
+
+
+class Slot(Base):
+    """A published in-person appointment slot; booked by setting its patient atomically."""
+
+    __tablename__ = "slots"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    organisation_id: Mapped[str] = mapped_column(ForeignKey("organisations.id"))
+    doctor_name: Mapped[str] = mapped_column(String(200))
+    specialty: Mapped[str] = mapped_column(String(64))
+    starts_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    ends_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    room: Mapped[str] = mapped_column(String(100), default="")
+    patient_id: Mapped[str | None] = mapped_column(
+        ForeignKey("patients.id", name="fk_slots_patient"), index=True)
+    consultation_id: Mapped[str | None] = mapped_column(String(36))
+    booked_by: Mapped[str | None] = mapped_column(String(36))
+    booked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    __table_args__ = (Index("ix_slots_organisation_start", "organisation_id", "starts_at"),)
+
+
+class ConsiliumDecision(Base):
+    """A tumour board's decision about a patient, entered or imported by centre staff."""
+
+    __tablename__ = "consilium_decisions"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    patient_id: Mapped[str] = mapped_column(ForeignKey("patients.id"), index=True)
+    organisation_id: Mapped[str | None] = mapped_column(
+        ForeignKey("organisations.id", name="fk_consilium_organisation"))
+    decided_on: Mapped[str] = mapped_column(String(10))  # ISO date of the board
+    decision: Mapped[str] = mapped_column(Text)
+    entered_by: Mapped[str] = mapped_column(String(36))
+    # The invitation to talk it over with an oncologist, sent with the notice.
+    invitation_id: Mapped[str | None] = mapped_column(String(36))
+    # Lets an import be repeated: the same board decision is stored once.
+    external_id: Mapped[str | None] = mapped_column(String(100))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+    __table_args__ = (UniqueConstraint("organisation_id", "external_id",
+                                       name="uq_consilium_external"),)

@@ -7,7 +7,8 @@ Every resource carries an identifier derived from the protocol version and is cr
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from html import escape
 from typing import Any
@@ -60,6 +61,8 @@ class SignedContext:
     signed_at: datetime
     started_at: datetime | None
     ended_at: datetime | None
+    # Renewed medicines by name: (the new prescription's id, the renewed one's id).
+    renewals: Mapping[str, tuple[str, str]] = field(default_factory=dict)
 
 
 class _Builder:
@@ -176,13 +179,18 @@ def build_bundle(protocol: Protocol, ctx: SignedContext) -> dict[str, Any]:
         if m.duration_days:
             resource["dispenseRequest"] = {"expectedSupplyDuration": {
                 "value": m.duration_days, "unit": "d", "system": UCUM, "code": "d"}}
-        if m.renewal:
-            # Linked to the actual earlier MedicationRequest once prescriptions are records.
-            resource["priorPrescription"] = {"display": f"earlier prescription of {m.name}"}
+        renewal = ctx.renewals.get(m.name) if m.renewal else None
+        if renewal is not None:
+            # The prescription records share identifiers with their MedicationRequests, so
+            # the renewal points at the very request it continues.
+            resource["priorPrescription"] = {
+                "identifier": {"system": f"{ID_SYSTEM}medicationrequest", "value": renewal[1]},
+                "display": f"earlier prescription of {m.name}"}
             resource["courseOfTherapyType"] = {"coding": [{
                 "system": "http://terminology.hl7.org/CodeSystem/medicationrequest-course-of-therapy",
                 "code": "continuous"}]}
-        requests.append(b.add(resource, "MedicationRequest", f"medication-{index}"))
+        requests.append(b.add(resource, "MedicationRequest", f"medication-{index}",
+                              identifier_value=renewal[0] if renewal else None))
 
     plan_refs = []
     if protocol.follow_up.kind == "in_person":

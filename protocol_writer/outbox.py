@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
 from collections.abc import Mapping
+from datetime import datetime
 
+from clinic.dispatcher import Dispatcher
 from clinic.records import Records
 from protocol_writer.emr import MedicalRecord
 
 log = logging.getLogger(__name__)
 
 
-class OutboxDispatcher:
+class OutboxDispatcher(Dispatcher):
     def __init__(self, records: Records, targets: Mapping[str, MedicalRecord],
                  retry_base_s: float = 2.0, retry_max_s: float = 300.0,
                  poll_s: float = 5.0) -> None:
@@ -21,32 +21,10 @@ class OutboxDispatcher:
         self._targets = targets
         self._retry_base = retry_base_s
         self._retry_max = retry_max_s
-        self._poll = poll_s
-        self._wake = asyncio.Event()
-        self._task: asyncio.Task[None] | None = None
+        super().__init__(poll_s)
 
-    def start(self) -> None:
-        self._task = asyncio.create_task(self._run())
-
-    async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-
-    def nudge(self) -> None:
-        """Something was signed: deliver now rather than at the next poll."""
-        self._wake.set()
-
-    async def _run(self) -> None:
-        while True:
-            try:
-                await self.deliver_due()
-            except Exception:  # a database hiccup must not end delivery for good
-                log.exception("outbox_delivery_failed")
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), self._poll)
-            self._wake.clear()
+    async def next_due(self) -> datetime | None:
+        return await self._records.next_outbox_due()
 
     async def deliver_due(self) -> int:
         """One pass over due entries; returns how many were delivered."""

@@ -6,6 +6,12 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
+from actions.renewal import (
+    RenewalDecision,
+    RenewalRefused,
+    decide_renewals,
+    renewal_notice,
+)
 from clinic.records import Records
 from clinic.tables import ProtocolRow
 from protocol_writer.extract import extract_protocol
@@ -43,32 +49,60 @@ class ProtocolService:
             consultation_id, protocol.to_dict(), render_html(protocol)
         )
 
-    async def sign(self, consultation_id: str, doctor_id: str, based_on_version: int,
-                   data: dict[str, Any]) -> ProtocolRow:
-        """Signs the doctor's version; raises InvalidProtocol, LookupError or Conflict."""
+    async def renewals(self, consultation_id: str, doctor_id: str,
+                       data: dict[str, Any]) -> list[RenewalDecision]:
+        """What signing this version would do to prescriptions, for the console to show."""
         consultation = await self._records.consultation(consultation_id)
         if consultation is None or consultation.doctor_id != doctor_id:
             raise LookupError(consultation_id)
-        try:
-            protocol = Protocol.from_dict({**data, "consultation_id": consultation_id})
-        except (KeyError, TypeError, ValueError, AttributeError) as exc:
-            raise InvalidProtocol(f"not a protocol: {exc}") from exc
+        protocol = _parse(data, consultation_id)
+        return await decide_renewals(self._records, protocol, consultation=consultation,
+                                     doctor=await self._records.doctor(doctor_id),
+                                     at=datetime.now(UTC))
+
+    async def sign(self, consultation_id: str, doctor_id: str, based_on_version: int,
+                   data: dict[str, Any]) -> ProtocolRow:
+        """Signs the doctor's version and writes the renewals it makes.
+
+        Raises InvalidProtocol, LookupError, Conflict, or RenewalRefused (nothing signed: a
+        protocol never claims a renewal that did not happen).
+        """
+        consultation = await self._records.consultation(consultation_id)
+        if consultation is None or consultation.doctor_id != doctor_id:
+            raise LookupError(consultation_id)
+        protocol = _parse(data, consultation_id)
         patient = await self._records.patient(consultation.patient_id)
         doctor = await self._records.doctor(doctor_id)
         protocol_id, signed_at = str(uuid.uuid4()), datetime.now(UTC)
+        renewals = await decide_renewals(self._records, protocol, consultation=consultation,
+                                         doctor=doctor, at=signed_at)
+        if refused := [d for d in renewals if not d.allowed]:
+            raise RenewalRefused(refused)
         bundle = build_bundle(protocol, SignedContext(
             protocol_id=protocol_id, patient_id=consultation.patient_id,
             patient_name=patient.full_name if patient else "", doctor_id=doctor_id,
             doctor_name=doctor.full_name if doctor else "", signed_at=signed_at,
             started_at=consultation.started_at, ended_at=consultation.ended_at,
+            renewals={d.medicine: (d.prescription_id or "", d.prior_id or "")
+                      for d in renewals},
         ))
         try:
             validate_bundle(bundle)
         except ValueError as exc:
             raise InvalidProtocol(f"the protocol does not make valid FHIR: {exc}") from exc
+        new = [d.prescription for d in renewals if d.prescription is not None]
         return await self._records.sign_protocol(
             protocol_id=protocol_id, consultation_id=consultation_id,
             based_on_version=based_on_version, doctor_id=doctor_id, signed_at=signed_at,
             data=protocol.to_dict(), html=render_html(protocol, "signed"),
             pushes={target: bundle for target in self._targets},
+            prescriptions=new,
+            notices=[renewal_notice(patient, p) for p in new] if patient else [],
         )
+
+
+def _parse(data: dict[str, Any], consultation_id: str) -> Protocol:
+    try:
+        return Protocol.from_dict({**data, "consultation_id": consultation_id})
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        raise InvalidProtocol(f"not a protocol: {exc}") from exc

@@ -52,9 +52,9 @@ class Platform:
     def url(self) -> str:
         return str(self.server.make_url("/"))
 
-    async def patient(self, name: str = "Анна Иванова") -> tuple[str, str]:
+    async def patient(self, name: str = "Анна Иванова", **attached: str) -> tuple[str, str]:
         """An invited patient who has signed in: their id and session token."""
-        patient = await self.records.add_patient(name, "+79990000000")
+        patient = await self.records.add_patient(name, "+79990000000", **attached)
         await self.records.invite(patient.id, Reason.RESPIRATORY, self.settings.invitation_ttl_s)
         return patient.id, await self.sign_in.open_session(Role.PATIENT, patient.id)
 
@@ -71,10 +71,11 @@ class Platform:
 
     async def doctor(self, name: str = "Ирина Петровна", login: str | None = None,
                      password: str | None = None, totp_secret: str | None = None,
-                     role: Role = Role.DOCTOR) -> tuple[str, str]:
+                     role: Role = Role.DOCTOR, specialty: str = "therapist",
+                     organisation_id: str | None = None) -> tuple[str, str]:
         """A staff account (a doctor unless told): id and access key, and a console login."""
-        doctor, key = await self.records.add_doctor(name, "therapist", login, password,
-                                                    totp_secret, role)
+        doctor, key = await self.records.add_doctor(name, specialty, login, password,
+                                                    totp_secret, role, organisation_id)
         return doctor.id, key
 
 

@@ -8,9 +8,11 @@ from typing import Any
 import socketio
 from aiohttp import web
 
+from actions.renewal import RenewalRefused
 from clinic.access import is_party
 from clinic.domain import Principal, Role
 from clinic.records import Conflict, Records
+from clinic.sms import Messenger
 from clinic.tables import ProtocolRow
 from protocol_writer.outbox import OutboxDispatcher
 from protocol_writer.service import InvalidProtocol, ProtocolService
@@ -21,9 +23,10 @@ RECORDS_KEY = web.AppKey("api_records", Records)
 PROTOCOLS_KEY = web.AppKey("api_protocols", ProtocolService)
 OUTBOX_KEY = web.AppKey("api_outbox", OutboxDispatcher)
 SIO_KEY = web.AppKey("api_sio", socketio.AsyncServer)
+MESSENGER_KEY = web.AppKey("api_messenger", Messenger)
 
 
-def _error(status: type[web.HTTPException], code: str, message: str) -> web.HTTPException:
+def json_error(status: type[web.HTTPException], code: str, message: str) -> web.HTTPException:
     return status(text=json.dumps({"error": code, "message": message}),
                   content_type="application/json")
 
@@ -41,13 +44,13 @@ async def caller(request: web.Request) -> Principal | None:
         await request.app[RECORDS_KEY].doctor_by_key(secret)
 
 
-async def _authenticated(request: web.Request, action: str) -> Principal:
+async def authenticated(request: web.Request, action: str) -> Principal:
     who = await caller(request)
     if who is None:
         await request.app[RECORDS_KEY].audit(
             None, action, object_id=request.match_info.get("consultation_id", "")[:36],
             source=request.remote, outcome="refused", detail="unauthenticated")
-        raise _error(web.HTTPUnauthorized, "unauthorized", "a valid link or key is needed")
+        raise json_error(web.HTTPUnauthorized, "unauthorized", "a valid link or key is needed")
     return who
 
 
@@ -62,17 +65,20 @@ async def read_protocol(request: web.Request) -> web.Response:
     """The doctor gets the latest version, draft or signed; the patient only signed ones."""
     records = request.app[RECORDS_KEY]
     consultation_id = request.match_info["consultation_id"]
-    who = await _authenticated(request, "protocol.read")
+    who = await authenticated(request, "protocol.read")
     consultation = await records.consultation(consultation_id)
     row = None
-    if consultation is not None and is_party(who, consultation):
+    if consultation is not None and (is_party(who, consultation) or (
+            who.role in (Role.PATIENT, Role.STAFF)
+            and await records.may_read_patient(who, consultation.patient_id))):
+        # Drafts are the treating doctor's working copy; everyone else reads signed ones.
         row = await records.latest_protocol(consultation_id,
-                                            signed_only=who.role is Role.PATIENT)
+                                            signed_only=who.role is not Role.DOCTOR)
     if consultation is None or row is None:
         # The same answer for "not yours" and "does not exist": ids are not an oracle.
         await records.audit(who, "protocol.read", object_id=consultation_id[:36],
                             source=request.remote, outcome="refused", detail="not found")
-        raise _error(web.HTTPNotFound, "not_found", "no such protocol")
+        raise json_error(web.HTTPNotFound, "not_found", "no such protocol")
     await records.audit(who, "protocol.read", patient_id=consultation.patient_id,
                         object_id=row.id, source=request.remote)
     return web.json_response(_protocol_body(row))
@@ -82,32 +88,40 @@ async def sign_protocol(request: web.Request) -> web.Response:
     """The doctor's reviewed protocol: `{"based_on_version": N, "data": {...}}`."""
     records = request.app[RECORDS_KEY]
     consultation_id = request.match_info["consultation_id"]
-    who = await _authenticated(request, "protocol.sign")
+    who = await authenticated(request, "protocol.sign")
     try:
         body = await request.json()
         version, data = int(body["based_on_version"]), body["data"]
         if not isinstance(data, dict):
             raise TypeError("'data' must be an object")
     except (ValueError, KeyError, TypeError) as exc:
-        raise _error(web.HTTPBadRequest, "bad_request",
+        raise json_error(web.HTTPBadRequest, "bad_request",
                      f"expected {{based_on_version, data}}: {exc}") from exc
     if who.role is not Role.DOCTOR:
-        raise _error(web.HTTPForbidden, "forbidden", "only the doctor signs a protocol")
+        raise json_error(web.HTTPForbidden, "forbidden", "only the doctor signs a protocol")
     try:
         row = await request.app[PROTOCOLS_KEY].sign(consultation_id, who.id, version, data)
     except LookupError as exc:
         await records.audit(who, "protocol.sign", object_id=consultation_id[:36],
                             source=request.remote, outcome="refused", detail="not found")
-        raise _error(web.HTTPNotFound, "not_found", "no such protocol") from exc
+        raise json_error(web.HTTPNotFound, "not_found", "no such protocol") from exc
     except InvalidProtocol as exc:
-        raise _error(web.HTTPUnprocessableEntity, "invalid_protocol", str(exc)) from exc
+        raise json_error(web.HTTPUnprocessableEntity, "invalid_protocol", str(exc)) from exc
     except Conflict as exc:
-        raise _error(web.HTTPConflict, "conflict", str(exc)) from exc
+        raise json_error(web.HTTPConflict, "conflict", str(exc)) from exc
+    except RenewalRefused as exc:
+        await records.audit(who, "protocol.sign", object_id=consultation_id[:36],
+                            source=request.remote, outcome="refused", detail=str(exc)[:500])
+        raise web.HTTPUnprocessableEntity(text=json.dumps({
+            "error": "renewal_refused", "message": str(exc),
+            "refusals": [d.to_dict() for d in exc.refusals]}, ensure_ascii=False),
+            content_type="application/json") from exc
     consultation = await records.consultation(consultation_id)
     assert consultation is not None
     await records.audit(who, "protocol.sign", patient_id=consultation.patient_id,
                         object_id=row.id, source=request.remote)
     request.app[OUTBOX_KEY].nudge()
+    request.app[MESSENGER_KEY].nudge()
     await request.app[SIO_KEY].emit(
         "protocol.signed",
         {"consultation_id": consultation_id, "protocol_id": row.id, "version": row.version},
@@ -120,13 +134,11 @@ async def patient_protocols(request: web.Request) -> web.Response:
     """The patient's signed protocols: for the patient, and for doctors who treat them."""
     records = request.app[RECORDS_KEY]
     patient_id = request.match_info["patient_id"][:36]
-    who = await _authenticated(request, "record.read")
-    allowed = (who.role is Role.PATIENT and who.id == patient_id) or (
-        who.role is Role.DOCTOR and await records.has_treated(who.id, patient_id))
-    if not allowed:
+    who = await authenticated(request, "record.read")
+    if not await records.may_read_patient(who, patient_id):
         await records.audit(who, "record.read", object_id=patient_id, source=request.remote,
                             outcome="refused", detail="not found")
-        raise _error(web.HTTPNotFound, "not_found", "no such patient")
+        raise json_error(web.HTTPNotFound, "not_found", "no such patient")
     rows = await records.signed_protocols_of_patient(patient_id)
     await records.audit(who, "record.read", patient_id=patient_id, source=request.remote,
                         detail=f"{len(rows)} protocols")
@@ -138,11 +150,11 @@ async def patient_audit(request: web.Request) -> web.Response:
     """"Who looked at my card": every access to the patient's record, for the patient."""
     records = request.app[RECORDS_KEY]
     patient_id = request.match_info["patient_id"][:36]
-    who = await _authenticated(request, "audit.read")
-    if who.role is not Role.PATIENT or who.id != patient_id:
+    who = await authenticated(request, "audit.read")
+    if who.role is not Role.PATIENT or not await records.may_read_patient(who, patient_id):
         await records.audit(who, "audit.read", object_id=patient_id, source=request.remote,
                             outcome="refused", detail="not found")
-        raise _error(web.HTTPNotFound, "not_found", "no such patient")
+        raise json_error(web.HTTPNotFound, "not_found", "no such patient")
     entries = await records.audit_entries(patient_id)
     names = await records.people_names({e.actor_id for e in entries if e.actor_id})
     await records.audit(who, "audit.read", patient_id=patient_id, source=request.remote)
@@ -152,20 +164,20 @@ async def patient_audit(request: web.Request) -> web.Response:
          "outcome": e.outcome} for e in entries]})
 
 
-async def _operator(request: web.Request, action: str) -> Principal:
+async def operator(request: web.Request, action: str) -> Principal:
     """The caller if they are an operator; anyone else is refused, and audited."""
-    who = await _authenticated(request, action)
+    who = await authenticated(request, action)
     if who.role is not Role.OPERATOR:
         await request.app[RECORDS_KEY].audit(who, action, source=request.remote,
                                              outcome="refused", detail="not an operator")
-        raise _error(web.HTTPForbidden, "forbidden", "operators only")
+        raise json_error(web.HTTPForbidden, "forbidden", "operators only")
     return who
 
 
 async def operator_audit(request: web.Request) -> web.Response:
     """The audit trail for operators: every access, or one patient's (`?patient_id=`)."""
     records = request.app[RECORDS_KEY]
-    who = await _operator(request, "audit.read")
+    who = await operator(request, "audit.read")
     patient_id = request.query.get("patient_id", "")[:36] or None
     entries = await records.audit_entries(patient_id)
     await records.audit(who, "audit.read", patient_id=patient_id, source=request.remote,
@@ -179,7 +191,7 @@ async def operator_audit(request: web.Request) -> web.Response:
 async def operator_outbox(request: web.Request) -> web.Response:
     """Record pushes not yet delivered, with their errors: what is stuck, and why."""
     records = request.app[RECORDS_KEY]
-    await _operator(request, "outbox.read")
+    await operator(request, "outbox.read")
     return web.json_response({"pending": [
         {"target": e.target, "protocol_id": e.protocol_id, "attempts": e.attempts,
          "next_attempt_at": e.next_attempt_at.isoformat(), "last_error": e.last_error}
@@ -187,7 +199,9 @@ async def operator_outbox(request: web.Request) -> web.Response:
 
 
 def add_routes(app: web.Application, records: Records, protocols: ProtocolService,
-               outbox: OutboxDispatcher, sio: socketio.AsyncServer) -> None:
+               outbox: OutboxDispatcher, sio: socketio.AsyncServer,
+               messenger: Messenger) -> None:
+    app[MESSENGER_KEY] = messenger
     app[RECORDS_KEY] = records
     app[PROTOCOLS_KEY] = protocols
     app[OUTBOX_KEY] = outbox

@@ -7,12 +7,13 @@ from collections.abc import AsyncIterator
 
 from aiohttp import web
 
+from actions.booking import Bookings
 from clinic.db import create_engine, upgrade_async
 from clinic.metrics import Metrics
 from clinic.records import Records
 from clinic.settings import Settings
 from clinic.sign_in import SignIn
-from clinic.sms import DevelopmentSms, HttpSms, SmsGateway
+from clinic.sms import DevelopmentSms, HttpSms, Messenger, SmsTransport
 from media.worker import MediaWorker
 from protocol_writer.emr import BuiltInRecord, FhirRestRecord, MedicalRecord
 from protocol_writer.outbox import OutboxDispatcher
@@ -20,7 +21,7 @@ from protocol_writer.service import ProtocolService
 from signaling.captions import CaptionSink
 from signaling.server import SignalingServer, create_sio
 from transcription.models import LANGUAGES, ModelPool
-from web import api, operations, pages, sessions
+from web import actions_api, api, operations, pages, sessions
 from web.security import api_errors, security_headers
 
 SETTINGS = web.AppKey("settings", Settings)
@@ -28,6 +29,7 @@ RECORDS = web.AppKey("records", Records)
 MEDIA = web.AppKey("media", MediaWorker)
 SIGNALING = web.AppKey("signaling", SignalingServer)
 OUTBOX = web.AppKey("outbox", OutboxDispatcher)
+MESSENGER = web.AppKey("messenger", Messenger)
 METRICS = web.AppKey("metrics", Metrics)
 
 
@@ -53,8 +55,12 @@ def create_app(settings: Settings, models: ModelPool | None = None) -> web.Appli
     outbox = OutboxDispatcher(records, targets, retry_base_s=settings.outbox_retry_s)
     app[OUTBOX] = outbox
     sign_in = SignIn(engine, settings.session_ttl_s)
-    sms: SmsGateway = HttpSms(engine, settings.sms_url, settings.sms_token) \
-        if settings.sms_url else DevelopmentSms(engine)
+    transport: SmsTransport = HttpSms(
+        settings.sms_url, settings.sms_token,
+        f"{settings.public_base_url}/api/sms/delivery-reports") \
+        if settings.sms_url else DevelopmentSms()
+    messenger = Messenger(records, transport, retry_base_s=settings.sms_retry_s)
+    app[MESSENGER] = messenger
     app[SIGNALING] = SignalingServer(sio, settings, records, media, protocols, captions,
                                      sign_in)
     app[METRICS] = metrics
@@ -65,7 +71,9 @@ def create_app(settings: Settings, models: ModelPool | None = None) -> web.Appli
         for language in LANGUAGES:
             await asyncio.to_thread(models.for_language, language)
         outbox.start()
+        messenger.start()
         yield
+        await messenger.stop()
         await outbox.stop()
         await media.close()
         await engine.dispose()
@@ -78,8 +86,10 @@ def create_app(settings: Settings, models: ModelPool | None = None) -> web.Appli
 
     app.cleanup_ctx.append(lifecycle)
     app.on_shutdown.append(stop_socketio)
-    sessions.add_routes(app, records, sign_in, sms)
-    api.add_routes(app, records, protocols, outbox, sio)
+    sessions.add_routes(app, records, sign_in, messenger)
+    api.add_routes(app, records, protocols, outbox, sio, messenger)
+    actions_api.add_routes(app, records, settings, protocols, Bookings(records, settings),
+                           messenger)
     operations.add_routes(app, records, media, app[SIGNALING], metrics)
     pages.add_routes(app, settings)
     return app

@@ -11,14 +11,13 @@ from aiohttp import web
 from clinic.domain import Principal, Role
 from clinic.records import Records
 from clinic.sign_in import SignIn, SignInRefused
-from clinic.sms import SmsFailed, SmsGateway
+from clinic.sms import Messenger, SmsFailed, render_sms
 from signaling.server import SESSION_COOKIE
-from web.pages import TEXT
 from web.ratelimit import RateLimit
 
 COOKIE = SESSION_COOKIE
 SIGN_IN = web.AppKey("sign_in", SignIn)
-SMS = web.AppKey("sms", SmsGateway)
+SMS = web.AppKey("sms", Messenger)
 LIMIT = web.AppKey("sign_in_limit", RateLimit)
 RECORDS = web.AppKey("sessions_records", Records)
 
@@ -59,9 +58,10 @@ async def send_code(request: web.Request) -> web.Response:
         await records.audit(None, "sign_in.code", source=request.remote, outcome="refused",
                             detail=exc.code)
         return _json_error(403 if exc.code == "invalid_link" else 429, exc.code, exc.message)
-    text = TEXT.get(sent.language, TEXT["en"])["otp_sms"].format(code=sent.code)
+    text = render_sms("otp", sent.language, code=sent.code)
     try:
-        await request.app[SMS].send(sent.phone, text, "otp")
+        await request.app[SMS].send_now(sent.phone, text, "otp", sent.patient_id,
+                                        f"otp:{sent.challenge_id}")
     except SmsFailed as exc:
         return _json_error(502, "sms_failed", str(exc))
     await records.audit(None, "sign_in.code", patient_id=sent.patient_id, source=request.remote)
@@ -144,7 +144,7 @@ async def session_principal(request: web.Request) -> Principal | None:
 
 
 def add_routes(app: web.Application, records: Records, sign_in: SignIn,
-               sms: SmsGateway) -> None:
+               sms: Messenger) -> None:
     app[RECORDS] = records
     app[SIGN_IN] = sign_in
     app[SMS] = sms

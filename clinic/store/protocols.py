@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from clinic.store.base import Conflict, Store
+from clinic.store.prescriptions import NewPrescription
+from clinic.store.sms import SmsNotice, queue_notice
 from clinic.tables import Consultation, OutboxEntry, ProtocolRow
 from clinic.time import now
 
@@ -53,14 +56,6 @@ class ProtocolStore(Store):
             latest.setdefault(row.consultation_id, row)
         return list(latest.values())
 
-    async def has_treated(self, doctor_id: str, patient_id: str) -> bool:
-        """Whether the doctor has or had a consultation with the patient."""
-        async with self._session() as s:
-            found = await s.scalar(
-                select(Consultation.id).where(Consultation.doctor_id == doctor_id)
-                .where(Consultation.patient_id == patient_id).limit(1))
-            return found is not None
-
     async def protocol_versions(self, consultation_id: str) -> list[ProtocolRow]:
         async with self._session() as s:
             return list(await s.scalars(
@@ -78,21 +73,27 @@ class ProtocolStore(Store):
         data: dict[str, object],
         html: str,
         pushes: dict[str, dict[str, object]],
+        prescriptions: Sequence[NewPrescription] = (),
+        notices: Sequence[SmsNotice] = (),
     ) -> ProtocolRow:
         """Stores a new signed version and its record pushes in one transaction.
 
         `based_on_version` is the version the doctor edited: if another version was added
-        since, nothing is written and Conflict is raised, so no edit is silently lost.
+        since, nothing is written and Conflict is raised, so no edit is silently lost. The
+        prescriptions the protocol renews and the SMS that tell the patient are written in
+        the same transaction: a signature without its renewal, or the reverse, cannot exist.
         """
         try:
             return await self._sign(protocol_id, consultation_id, based_on_version, doctor_id,
-                                    signed_at, data, html, pushes)
+                                    signed_at, data, html, pushes, prescriptions, notices)
         except IntegrityError as exc:  # another signature of the same version won the race
             raise Conflict("the protocol changed since it was opened") from exc
 
     async def _sign(self, protocol_id: str, consultation_id: str, based_on_version: int,
                     doctor_id: str, signed_at: datetime, data: dict[str, object], html: str,
-                    pushes: dict[str, dict[str, object]]) -> ProtocolRow:
+                    pushes: dict[str, dict[str, object]],
+                    prescriptions: Sequence[NewPrescription],
+                    notices: Sequence[SmsNotice]) -> ProtocolRow:
         async with self._session() as s, s.begin():
             latest = await s.scalar(
                 select(ProtocolRow).where(ProtocolRow.consultation_id == consultation_id)
@@ -117,4 +118,8 @@ class ProtocolStore(Store):
                     status="pending", attempts=0, next_attempt_at=signed_at,
                     created_at=signed_at,
                 ))
+            s.add_all(p.row() for p in prescriptions)
+            await s.flush()
+            for notice in notices:
+                await queue_notice(s, notice)
         return row

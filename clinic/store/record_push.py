@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
 from clinic.store.base import Store
 from clinic.tables import OutboxEntry, RecordDocument
@@ -30,6 +30,11 @@ class RecordPushStore(Store):
                 if result.rowcount == 1:  # type: ignore[attr-defined]
                     claimed.append(entry)
         return claimed
+
+    async def next_outbox_due(self) -> datetime | None:
+        async with self._session() as s:
+            return await s.scalar(select(func.min(OutboxEntry.next_attempt_at))
+                                  .where(OutboxEntry.status == "pending"))
 
     async def outbox_sent(self, entry_id: str, remote_ref: str) -> None:
         async with self._session() as s, s.begin():

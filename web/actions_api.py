@@ -1,0 +1,324 @@
+"""HTTP routes for what protocols and centres set off: renewals, visits, consilium
+decisions, and the SMS log and delivery reports. Every read and write is authorised against
+the caller's relation to the patient and audited; a stranger gets 404, as for records."""
+
+from __future__ import annotations
+
+import hmac
+from datetime import datetime, timedelta
+from typing import Any
+
+from aiohttp import web
+
+from actions.booking import Bookings, Outcome, slot_body, visit_needed
+from actions.consilium import BadDecision, decision_body, parse_decision, record_decision
+from clinic.domain import Principal, Role
+from clinic.records import Records
+from clinic.settings import Settings
+from clinic.sms import Messenger
+from clinic.tables import Consultation, Patient, Prescription
+from clinic.time import aware, now
+from protocol_writer.service import ProtocolService
+from web.api import authenticated, json_error, operator
+
+RECORDS = web.AppKey("actions_records", Records)
+BOOKINGS = web.AppKey("actions_bookings", Bookings)
+MESSENGER = web.AppKey("actions_messenger", Messenger)
+PROTOCOLS = web.AppKey("actions_protocols", ProtocolService)
+SETTINGS = web.AppKey("actions_settings", Settings)
+
+
+async def _json(request: web.Request) -> dict[str, Any]:
+    try:
+        body = await request.json()
+    except ValueError as exc:
+        raise json_error(web.HTTPBadRequest, "bad_request", "expected a JSON object") from exc
+    if not isinstance(body, dict):
+        raise json_error(web.HTTPBadRequest, "bad_request", "expected a JSON object")
+    return body
+
+
+async def _patient_for(request: web.Request, action: str, *,
+                       acting: bool = False) -> tuple[Principal, Patient]:
+    """The caller and the patient of the route, if the caller may read (or, `acting`,
+    act for: the patient or a linked parent) that patient's record."""
+    records = request.app[RECORDS]
+    who = await authenticated(request, action)
+    patient_id = request.match_info["patient_id"][:36]
+    allowed = await records.may_read_patient(who, patient_id)
+    if acting:
+        allowed = allowed and who.role is Role.PATIENT
+    patient = await records.patient(patient_id) if allowed else None
+    if patient is None:
+        await records.audit(who, action, object_id=patient_id, source=request.remote,
+                            outcome="refused", detail="not found")
+        raise json_error(web.HTTPNotFound, "not_found", "no such patient")
+    return who, patient
+
+
+async def _consultation_doctor(request: web.Request, action: str
+                               ) -> tuple[Principal, Consultation, Patient]:
+    """The caller, if they are the doctor of the route's consultation, with its patient."""
+    records = request.app[RECORDS]
+    who = await authenticated(request, action)
+    consultation_id = request.match_info["consultation_id"][:36]
+    consultation = await records.consultation(consultation_id)
+    if consultation is None or who.role is not Role.DOCTOR \
+            or consultation.doctor_id != who.id:
+        await records.audit(who, action, object_id=consultation_id, source=request.remote,
+                            outcome="refused", detail="not found")
+        raise json_error(web.HTTPNotFound, "not_found", "no such consultation")
+    patient = await records.patient(consultation.patient_id)
+    assert patient is not None
+    return who, consultation, patient
+
+
+# --- the doctor's view of a consultation's actions ----------------------------------------
+
+async def consultation_actions(request: web.Request) -> web.Response:
+    """What signing the latest version does: renewals (allowed or why not) and the visit."""
+    records = request.app[RECORDS]
+    who, consultation, patient = await _consultation_doctor(request, "actions.read")
+    latest = await records.latest_protocol(consultation.id)
+    renewals = await request.app[PROTOCOLS].renewals(consultation.id, who.id, latest.data) \
+        if latest else []
+    needed, in_days = visit_needed(latest.data) if latest else (False, 0)
+    booked = await records.appointment_from(consultation.id)
+    proposal = None if booked or not needed else \
+        await request.app[BOOKINGS].proposal(patient, in_days)
+    await records.audit(who, "actions.read", patient_id=patient.id, object_id=consultation.id,
+                        source=request.remote)
+    return web.json_response({
+        "renewals": [d.to_dict() for d in renewals],
+        "visit": {"needed": needed, "in_days": in_days,
+                  "has_polyclinic": patient.polyclinic_id is not None,
+                  "proposal": await _slot(records, proposal),
+                  "booked": await _slot(records, booked)}})
+
+
+async def book_visit(request: web.Request) -> web.Response:
+    """The doctor confirms a visit: `{"slot_id": ...}` (the proposal when omitted)."""
+    records = request.app[RECORDS]
+    who, consultation, patient = await _consultation_doctor(request, "appointment.book")
+    body = await _json(request) if request.can_read_body else {}
+    slot_id = body.get("slot_id")
+    if slot_id is None:
+        latest = await records.latest_protocol(consultation.id)
+        _, in_days = visit_needed(latest.data) if latest else (False, 0)
+        proposal = await request.app[BOOKINGS].proposal(patient, in_days)
+        slot_id = proposal.id if proposal else None
+    if not isinstance(slot_id, str):
+        raise json_error(web.HTTPConflict, "no_free_slot",
+                         "no free slot at the patient's polyclinic")
+    if await records.appointment_from(consultation.id) is not None:
+        raise json_error(web.HTTPConflict, "already_booked",
+                         "this consultation has booked a visit already")
+    outcome = await request.app[BOOKINGS].book(who, patient, slot_id[:36], consultation.id)
+    return await _booking_answer(request, who, patient, outcome, "appointment.book", 201)
+
+
+async def _booking_answer(request: web.Request, who: Principal, patient: Patient,
+                          outcome: Outcome, action: str, status: int = 200) -> web.Response:
+    records = request.app[RECORDS]
+    await records.audit(who, action, patient_id=patient.id,
+                        object_id=outcome.slot.id if outcome.slot else None,
+                        source=request.remote, outcome="ok" if outcome.ok else "refused",
+                        detail=outcome.error)
+    if not outcome.ok:
+        if outcome.error == "slot_taken":
+            raise json_error(web.HTTPConflict, "slot_taken",
+                             "someone else took this slot; choose another")
+        raise json_error(web.HTTPNotFound, outcome.error or "not_found", "no such slot")
+    request.app[MESSENGER].nudge()
+    return web.json_response({"appointment": await _slot(records, outcome.slot)},
+                             status=status)
+
+
+async def _slot(records: Records, slot: Any) -> dict[str, object] | None:
+    if slot is None:
+        return None
+    return slot_body(slot, await records.organisation(slot.organisation_id))
+
+
+# --- the patient's (or parent's) page --------------------------------------------------------
+
+def _prescription_body(p: Prescription) -> dict[str, object]:
+    return {"id": p.id, "medicine": p.medicine, "dose": p.dose,
+            "valid_from": aware(p.valid_from).date().isoformat(),
+            "valid_until": aware(p.valid_until).date().isoformat(),
+            "renews": p.prior_id, "oncology": p.oncology}
+
+
+async def prescriptions(request: web.Request) -> web.Response:
+    who, patient = await _patient_for(request, "prescriptions.read")
+    rows = await request.app[RECORDS].prescriptions_of(patient.id)
+    await request.app[RECORDS].audit(who, "prescriptions.read", patient_id=patient.id,
+                                     source=request.remote, detail=f"{len(rows)} prescriptions")
+    return web.json_response({"prescriptions": [_prescription_body(p) for p in rows]})
+
+
+async def appointments(request: web.Request) -> web.Response:
+    """Upcoming visits, and the free slots a visit could move to."""
+    records = request.app[RECORDS]
+    who, patient = await _patient_for(request, "appointments.read")
+    moment = now()
+    booked = await records.appointments_of(patient.id, moment)
+    free = await records.free_slots(patient.polyclinic_id, moment) \
+        if patient.polyclinic_id else []
+    await records.audit(who, "appointments.read", patient_id=patient.id,
+                        source=request.remote)
+    return web.json_response({
+        "appointments": [await _slot(records, s) for s in booked],
+        "free_slots": [await _slot(records, s) for s in free]})
+
+
+async def cancel_appointment(request: web.Request) -> web.Response:
+    who, patient = await _patient_for(request, "appointment.cancel", acting=True)
+    outcome = await request.app[BOOKINGS].cancel(patient, request.match_info["slot_id"][:36])
+    return await _booking_answer(request, who, patient, outcome, "appointment.cancel")
+
+
+async def move_appointment(request: web.Request) -> web.Response:
+    who, patient = await _patient_for(request, "appointment.move", acting=True)
+    to_slot = (await _json(request)).get("to_slot_id")
+    if not isinstance(to_slot, str):
+        raise json_error(web.HTTPBadRequest, "bad_request", "expected {to_slot_id}")
+    outcome = await request.app[BOOKINGS].move(who, patient, request.match_info["slot_id"][:36],
+                                               to_slot[:36])
+    return await _booking_answer(request, who, patient, outcome, "appointment.move")
+
+
+async def consilium_decisions(request: web.Request) -> web.Response:
+    who, patient = await _patient_for(request, "consilium.read")
+    rows = await request.app[RECORDS].consilium_decisions_of(patient.id)
+    await request.app[RECORDS].audit(who, "consilium.read", patient_id=patient.id,
+                                     source=request.remote)
+    return web.json_response({"decisions": [decision_body(r) for r in rows]})
+
+
+# --- oncology-centre staff -----------------------------------------------------------------
+
+async def add_consilium_decision(request: web.Request) -> web.Response:
+    """Staff of the patient's oncology centre: `{decided_on, decision, external_id?}`."""
+    records = request.app[RECORDS]
+    who, patient = await _patient_for(request, "consilium.write")
+    if who.role is not Role.STAFF or patient.oncology_centre_id is None:
+        await records.audit(who, "consilium.write", patient_id=patient.id,
+                            source=request.remote, outcome="refused", detail="not staff")
+        raise json_error(web.HTTPForbidden, "forbidden", "oncology-centre staff only")
+    try:
+        decided_on, decision, external_id = parse_decision(await _json(request))
+    except BadDecision as exc:
+        raise json_error(web.HTTPBadRequest, "bad_request", str(exc)) from exc
+    row, created = await record_decision(records, request.app[SETTINGS], who,
+                                         patient.oncology_centre_id, patient, decided_on,
+                                         decision, external_id)
+    await records.audit(who, "consilium.write", patient_id=patient.id, object_id=row.id,
+                        source=request.remote, detail=None if created else "repeated import")
+    request.app[MESSENGER].nudge()
+    return web.json_response(decision_body(row), status=201 if created else 200)
+
+
+# --- operators -----------------------------------------------------------------------------
+
+async def sms_log(request: web.Request) -> web.Response:
+    """Every SMS with its status; for operators (phones and texts are patient data: audited)."""
+    records = request.app[RECORDS]
+    who = await operator(request, "sms.read")
+    rows = await records.sms_log(limit=200)
+    await records.audit(who, "sms.read", source=request.remote, detail=f"{len(rows)} messages")
+    return web.json_response({"messages": [
+        {"id": m.id, "created_at": aware(m.created_at).isoformat(), "phone": m.phone,
+         "purpose": m.purpose, "text": m.text, "status": m.status, "attempts": m.attempts,
+         "last_error": m.last_error} for m in rows]})
+
+
+async def organisations(request: web.Request) -> web.Response:
+    await operator(request, "organisations.read")
+    return web.json_response({"organisations": [
+        {"id": o.id, "kind": o.kind, "name": o.name, "address": o.address}
+        for o in await request.app[RECORDS].organisations()]})
+
+
+async def schedule(request: web.Request) -> web.Response:
+    records = request.app[RECORDS]
+    await operator(request, "schedule.read")
+    organisation = await records.organisation(request.match_info["organisation_id"][:36])
+    if organisation is None:
+        raise json_error(web.HTTPNotFound, "not_found", "no such organisation")
+    rows = await records.slots_of(organisation.id, now() - timedelta(hours=1))
+    return web.json_response({"slots": [
+        {**slot_body(s, organisation), "booked": s.patient_id is not None} for s in rows]})
+
+
+async def publish_slots(request: web.Request) -> web.Response:
+    """`{doctor, specialty, starts: [ISO times], minutes, room}` for a polyclinic."""
+    records = request.app[RECORDS]
+    who = await operator(request, "schedule.write")
+    organisation = await records.organisation(request.match_info["organisation_id"][:36])
+    if organisation is None or organisation.kind != "polyclinic":
+        raise json_error(web.HTTPNotFound, "not_found", "no such polyclinic")
+    body = await _json(request)
+    try:
+        doctor, specialty = str(body["doctor"])[:200], str(body.get("specialty", ""))[:64]
+        minutes = int(body.get("minutes", 20))
+        starts = [aware(datetime.fromisoformat(str(s))) for s in body["starts"]]
+        if not doctor.strip() or not 5 <= minutes <= 240 or not 0 < len(starts) <= 500:
+            raise ValueError("a doctor, 5-240 minutes and 1-500 start times are needed")
+    except (KeyError, TypeError, ValueError) as exc:
+        raise json_error(web.HTTPBadRequest, "bad_request",
+                         f"expected {{doctor, specialty, starts, minutes, room}}: {exc}"
+                         ) from exc
+    slots = await records.publish_slots(organisation.id, doctor, specialty, starts, minutes,
+                                        str(body.get("room", ""))[:100])
+    await records.audit(who, "schedule.write", object_id=organisation.id,
+                        source=request.remote, detail=f"{len(slots)} slots")
+    return web.json_response({"published": len(slots)}, status=201)
+
+
+# --- the SMS operator's delivery reports ----------------------------------------------------
+
+async def delivery_report(request: web.Request) -> web.Response:
+    """`POST {"id": <our message id>, "status": "delivered"|"failed", "error"?}` with the
+    bearer token in TELEMED_SMS_WEBHOOK_TOKEN."""
+    expected = request.app[SETTINGS].sms_webhook_token
+    given = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
+    if not expected or not hmac.compare_digest(given.encode(), expected.encode()):
+        raise json_error(web.HTTPUnauthorized, "unauthorized", "a valid webhook token is needed")
+    body = await _json(request)
+    message_id, status = body.get("id"), body.get("status")
+    if not isinstance(message_id, str) or status not in ("delivered", "failed"):
+        raise json_error(web.HTTPBadRequest, "bad_request",
+                         "expected {id, status: delivered|failed}")
+    error = body.get("error")
+    message = await request.app[RECORDS].sms_delivery_report(
+        message_id[:36], status == "delivered", str(error)[:500] if error else None)
+    if message is None:
+        raise json_error(web.HTTPNotFound, "not_found", "no such sent message")
+    await request.app[RECORDS].audit(None, "sms.delivery_report", patient_id=message.patient_id,
+                                     object_id=message.id, source=request.remote,
+                                     detail=status)
+    return web.json_response({"id": message.id, "status": message.status})
+
+
+def add_routes(app: web.Application, records: Records, settings: Settings,
+               protocols: ProtocolService, bookings: Bookings, messenger: Messenger) -> None:
+    app[RECORDS] = records
+    app[SETTINGS] = settings
+    app[PROTOCOLS] = protocols
+    app[BOOKINGS] = bookings
+    app[MESSENGER] = messenger
+    r = app.router
+    r.add_get("/api/consultations/{consultation_id}/actions", consultation_actions)
+    r.add_post("/api/consultations/{consultation_id}/appointment", book_visit)
+    r.add_get("/api/patients/{patient_id}/prescriptions", prescriptions)
+    r.add_get("/api/patients/{patient_id}/appointments", appointments)
+    r.add_delete("/api/patients/{patient_id}/appointments/{slot_id}", cancel_appointment)
+    r.add_post("/api/patients/{patient_id}/appointments/{slot_id}/move", move_appointment)
+    r.add_get("/api/patients/{patient_id}/consilium", consilium_decisions)
+    r.add_post("/api/patients/{patient_id}/consilium", add_consilium_decision)
+    r.add_get("/api/sms", sms_log)
+    r.add_get("/api/organisations", organisations)
+    r.add_get("/api/organisations/{organisation_id}/slots", schedule)
+    r.add_post("/api/organisations/{organisation_id}/slots", publish_slots)
+    r.add_post("/api/sms/delivery-reports", delivery_report)
