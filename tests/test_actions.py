@@ -182,25 +182,6 @@ async def test_a_worse_patient_gets_the_earliest_visit_and_can_move_or_cancel_it
     assert "/join/" in booked_sms.text  # a link to the page where it can be moved
 
 
-async def test_two_doctors_never_book_one_slot(platform: Platform) -> None:
-    records = platform.records
-    polyclinic = await records.add_organisation("polyclinic", "Поликлиника №7")
-    (slot,) = await records.publish_slots(polyclinic.id, "Иванов И.И.", "therapist",
-                                          [tomorrow_at(11)])
-    patients = [await records.add_patient(f"Пациент {i}", "+7999", polyclinic_id=polyclinic.id)
-                for i in range(8)]
-    results = await asyncio.gather(*(records.book_slot(slot.id, p.id, consultation_id=None,
-                                                       booked_by=f"doctor-{i}")
-                                     for i, p in enumerate(patients)))
-    assert sorted(results) == [False] * 7 + [True]
-    winner = patients[results.index(True)]
-    assert (await records.slot(slot.id)).patient_id == winner.id  # type: ignore[union-attr]
-    # Cancelled, it can be booked again by someone else.
-    assert await records.cancel_booking(slot.id, winner.id)
-    assert await records.book_slot(slot.id, patients[0].id, consultation_id=None,
-                                   booked_by="doctor-x")
-
-
 async def test_a_consilium_decision_reaches_the_patient_and_queues_a_talk(
         aiohttp_server, tmp_path: Path, model_pool: ModelPool  # type: ignore[no-untyped-def]
 ) -> None:

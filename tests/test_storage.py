@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections.abc import AsyncIterator, Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from clinic.db import create_engine, upgrade_async
 from clinic.domain import CallMode, ConsultationStatus, Reason, Segment, Speaker
 from clinic.records import Conflict, Records
+from clinic.store.sms import SmsNotice
 from tests.conftest import make_settings
 from tests.services import postgres
 
@@ -90,3 +91,39 @@ async def test_signing_versions_and_outbox_leases(records: Records) -> None:
     assert len(await records.outbox("sent")) == 1
     segments = await records.segments(consultation.id)
     assert [s.text for s in segments] == ["кашель"]
+
+
+async def test_two_doctors_never_book_one_slot(records: Records) -> None:
+    polyclinic = await records.add_organisation("polyclinic", "Поликлиника №7")
+    start = datetime.now(UTC) + timedelta(days=1)
+    slot, spare = await records.publish_slots(polyclinic.id, "Иванов И.И.", "therapist",
+                                              [start, start + timedelta(hours=1)])
+    patients = [await records.add_patient(f"Пациент {i}", "+7999",
+                                          polyclinic_id=polyclinic.id) for i in range(8)]
+    notices = [SmsNotice("+7999", "booked", "appointment_booked", p.id, f"book:{p.id}")
+               for p in patients]
+    results = await asyncio.gather(*(
+        records.book_slot(slot.id, p.id, consultation_id=None, booked_by=f"doctor-{i}",
+                          notice=notices[i]) for i, p in enumerate(patients)))
+    assert sorted(results) == [False] * 7 + [True]
+    winner = patients[results.index(True)]
+    stored = await records.slot(slot.id)
+    assert stored is not None and stored.patient_id == winner.id
+    # Only the winner's SMS was queued: a lost booking tells nobody it succeeded.
+    assert [m.patient_id for m in await records.sms_log()] == [winner.id]
+
+    # Two patients moving onto one free slot at once: one moves, the other keeps theirs.
+    assert await records.cancel_booking(slot.id, winner.id)
+    first, second = patients[:2]
+    assert await records.book_slot(slot.id, first.id, consultation_id=None, booked_by="d")
+    (third_slot,) = await records.publish_slots(polyclinic.id, "Иванов И.И.", "therapist",
+                                                [start + timedelta(hours=2)])
+    assert await records.book_slot(third_slot.id, second.id, consultation_id=None,
+                                   booked_by="d")
+    moved = await asyncio.gather(
+        records.move_booking(slot.id, spare.id, first.id, booked_by="p1"),
+        records.move_booking(third_slot.id, spare.id, second.id, booked_by="p2"))
+    assert sorted(moved) == [False, True]
+    holders = {s.id: s.patient_id for s in await records.slots_of(polyclinic.id, start)}
+    assert holders[spare.id] in (first.id, second.id)
+    assert sorted(p for p in holders.values() if p) == sorted([first.id, second.id])

@@ -104,7 +104,10 @@ async def book_visit(request: web.Request) -> web.Response:
     slot_id = body.get("slot_id")
     if slot_id is None:
         latest = await records.latest_protocol(consultation.id)
-        _, in_days = visit_needed(latest.data) if latest else (False, 0)
+        needed, in_days = visit_needed(latest.data) if latest else (False, 0)
+        if not needed:
+            raise json_error(web.HTTPConflict, "no_visit_needed",
+                             "the protocol asks for no visit; name a slot_id to book one")
         proposal = await request.app[BOOKINGS].proposal(patient, in_days)
         slot_id = proposal.id if proposal else None
     if not isinstance(slot_id, str):
