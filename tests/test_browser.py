@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import AsyncIterator
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -12,10 +13,13 @@ from aiohttp.test_utils import TestServer
 from playwright.async_api import BrowserContext, Page, async_playwright
 from sqlalchemy import select
 
+from actions.consilium import record_decision
 from clinic.db import sessionmaker
-from clinic.domain import CallMode, ConsultationStatus, Reason, Segment, Speaker
+from clinic.domain import CallMode, ConsultationStatus, Principal, Reason, Role, Segment, Speaker
 from clinic.tables import SmsMessage
+from clinic.time import now
 from protocol_writer.service import ProtocolService
+from tests.actions_world import tomorrow_at
 from tests.conftest import Platform
 from transcription.models import ModelPool
 from web.app import RECORDS, create_app
@@ -187,3 +191,48 @@ async def test_the_page_keeps_its_place_across_a_server_restart(
         assert [c.patient_id for c, _ in await app[RECORDS].waiting()] == [patient.id]
     finally:
         await again.close()
+
+
+async def test_the_patient_reads_decisions_and_moves_and_cancels_a_visit(
+    platform: Platform, browser: Any
+) -> None:
+    records = platform.records
+    polyclinic = await records.add_organisation("polyclinic", "Поликлиника №5", "ул. Ленина, 1")
+    centre = await records.add_organisation("oncology_centre", "Онкоцентр №1")
+    patient = await records.add_patient("Мария Соколова", "+79990000000",
+                                        polyclinic_id=polyclinic.id,
+                                        oncology_centre_id=centre.id)
+    first, second = await records.publish_slots(
+        polyclinic.id, "Смирнова А.А.", "therapist", [tomorrow_at(9), tomorrow_at(11)])
+    assert await records.book_slot(first.id, patient.id, consultation_id=None, booked_by="d")
+    await records.add_prescription(patient.id, "Tamoxifen", dose="20 mg", valid_from=now(),
+                                   valid_until=now() + timedelta(days=90), oncology=True)
+    staff, _ = await records.add_doctor("Секретарь", "coordinator", role=Role.STAFF,
+                                        organisation_id=centre.id)
+    await record_decision(records, platform.settings,
+                          Principal(Role.STAFF, staff.id, staff.full_name), centre.id, patient,
+                          "2026-11-20", "Продолжить гормонотерапию", None)
+    token = await records.invite(patient.id, Reason.CONSILIUM, 3600)
+
+    page = await browser("record", None)
+    blocked: list[str] = []
+    page.on("console", lambda m: blocked.append(m.text)
+            if "Content Security Policy" in m.text else None)
+    await sign_in(page, platform, f"{platform.url}join/{token}")
+    await page.get_by_text("2026-11-20: Продолжить гормонотерапию").wait_for()
+    await page.get_by_text("Tamoxifen, 20 mg").wait_for()
+    visits = page.locator("#appointments li")
+    await visits.filter(has_text="Поликлиника №5").wait_for()
+    ARTIFACTS.mkdir(exist_ok=True)
+    await page.screenshot(path=ARTIFACTS / "patient-record.png", full_page=True)
+
+    await page.get_by_label("Перенести на").select_option(second.id)
+    await page.get_by_role("button", name="Перенести").click()
+    await page.get_by_text("Приём перенесён").wait_for()
+    moved = await records.slot(second.id)
+    assert moved is not None and moved.patient_id == patient.id
+    await page.get_by_role("button", name="Отменить").click()
+    await page.get_by_text("Запись отменена").wait_for()
+    await page.locator("#appointments li", has_text="Нет").wait_for()
+    assert await records.appointments_of(patient.id, now()) == []
+    assert blocked == []

@@ -124,10 +124,55 @@
       ProtocolEditor.fill(editor, draft.data);
       review.hidden = false;
       editor.hidden = false;
+      document.getElementById("visit").hidden = true;
       say(`Draft protocol v${draft.version} ready: check it, then sign`);
+      showActions(m.consultation_id);
     });
     socket.on("error", (m) => say(`${m.code}: ${m.message}`));
   }
+
+  // What signing will do: each renewal allowed or refused (and why), and a visit to book.
+  function showRenewals(items) {
+    const list = document.getElementById("renewals");
+    list.replaceChildren(...items.map((r) => Object.assign(document.createElement("li"), {
+      className: r.allowed ? "ok" : "refused",
+      textContent: r.allowed ? `Renewal of ${r.medicine}: allowed` + (r.valid_until ? ` (until ${r.valid_until.slice(0, 10)})` : "")
+        : `Renewal of ${r.medicine} refused: ${r.message}`,
+    })));
+  }
+
+  async function showActions(consultationId) {
+    const response = await fetch(`/api/consultations/${encodeURIComponent(consultationId)}/actions`);
+    if (!response.ok) return;
+    const actions = await response.json();
+    showRenewals(actions.renewals);
+    const visit = actions.visit;
+    const text = document.getElementById("visit-text");
+    const book = document.getElementById("book-visit");
+    book.hidden = true;
+    document.getElementById("visit").hidden = !visit.needed && !visit.booked;
+    if (visit.booked) {
+      text.textContent = `Booked: ${visit.booked.starts_at.slice(0, 16).replace("T", " ")}, ${visit.booked.place}, ${visit.booked.doctor}`;
+    } else if (visit.proposal) {
+      text.textContent = `Earliest free slot: ${visit.proposal.starts_at.slice(0, 16).replace("T", " ")}, ${visit.proposal.place}, ${visit.proposal.doctor}`;
+      book.hidden = false;
+      book.dataset.consultation = consultationId;
+      book.dataset.slot = visit.proposal.slot_id;
+    } else if (visit.needed) {
+      text.textContent = visit.has_polyclinic ? "No free slot at the patient's polyclinic: call the registry"
+        : "The patient has no polyclinic on record: call the registry";
+    }
+  }
+
+  document.getElementById("book-visit").addEventListener("click", async (event) => {
+    const { consultation, slot } = event.target.dataset;
+    const response = await fetch(`/api/consultations/${encodeURIComponent(consultation)}/appointment`, {
+      method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ slot_id: slot }),
+    });
+    const body = await response.json();
+    say(response.ok ? "Visit booked; the patient gets an SMS" : `Not booked: ${body.message}`);
+    showActions(consultation);
+  });
 
   document.getElementById("signin").addEventListener("submit", async (event) => {
     event.preventDefault();
@@ -154,11 +199,17 @@
       body: JSON.stringify({ based_on_version: draft.version, data: ProtocolEditor.read(editor, draft.data) }),
     });
     const body = await response.json();
-    if (!response.ok) { say(`Not signed: ${body.message}`); return; }
+    if (!response.ok) {
+      if (body.refusals) showRenewals(body.refusals);
+      say(`Not signed: ${body.message}`);
+      return;
+    }
     protocolSection.innerHTML = body.html;
     editor.hidden = true;
+    const consultationId = draft.consultation_id;
     draft = null;
     say(`Protocol v${body.version} signed and sent to the record`);
+    showActions(consultationId);
   });
   document.getElementById("take-next").addEventListener("click", () => take(null));
   document.getElementById("hangup").addEventListener("click", () => call && call.hangup());

@@ -55,7 +55,7 @@
     }
     otpForm.hidden = true;
     say("");
-    connect();
+    signedIn();
   });
   document.getElementById("resend").addEventListener("click", requestCode);
 
@@ -175,5 +175,58 @@
 
   document.getElementById("hangup").addEventListener("click", () => call && call.hangup());
 
-  fetch("/api/me").then((response) => (response.ok ? connect() : requestCode()));
+  // The patient's record beside the queue: consilium decisions, visits (to cancel or move)
+  // and prescriptions. Built with textContent only: nothing from the server becomes markup.
+  const item = (...parts) => {
+    const li = document.createElement("li");
+    li.append(...parts);
+    return li;
+  };
+  const when = (iso) => new Date(iso).toLocaleString(document.documentElement.lang, { dateStyle: "medium", timeStyle: "short" });
+
+  async function showRecord(patientId) {
+    const base = `/api/patients/${encodeURIComponent(patientId)}`;
+    const get = async (path) => (await fetch(base + path)).json();
+    const [decisions, visits, prescriptions] = await Promise.all([
+      get("/consilium"), get("/appointments"), get("/prescriptions")]);
+    const fill = (id, items) => {
+      const list = document.getElementById(id);
+      list.replaceChildren(...(items.length ? items : [item(text.nothing)]));
+    };
+    fill("decisions", decisions.decisions.map((d) => item(`${d.decided_on}: ${d.decision}`)));
+    fill("prescriptions", prescriptions.prescriptions.map((p) =>
+      item(`${p.medicine}${p.dose ? ", " + p.dose : ""} — ${text.valid_until} ${p.valid_until}`)));
+    fill("appointments", visits.appointments.map((a) => {
+      const cancel = Object.assign(document.createElement("button"), { type: "button", textContent: text.cancel });
+      cancel.addEventListener("click", async () => {
+        const response = await fetch(`${base}/appointments/${encodeURIComponent(a.slot_id)}`, { method: "DELETE" });
+        const message = response.ok ? text.cancelled : (await response.json()).message;
+        await showRecord(patientId); // the list is current before the message says so
+        say(message);
+      });
+      const choice = document.createElement("select");
+      choice.setAttribute("aria-label", text.move_to);
+      for (const s of visits.free_slots) choice.append(new Option(`${when(s.starts_at)}, ${s.doctor}`, s.slot_id));
+      const move = Object.assign(document.createElement("button"), { type: "button", textContent: text.move });
+      move.disabled = !visits.free_slots.length;
+      move.addEventListener("click", async () => {
+        const response = await fetch(`${base}/appointments/${encodeURIComponent(a.slot_id)}/move`, {
+          method: "POST", headers: json, body: JSON.stringify({ to_slot_id: choice.value }) });
+        await showRecord(patientId);
+        say(response.ok ? text.moved : text.slot_taken);
+      });
+      return item(`${when(a.starts_at)}, ${a.place}, ${a.doctor} `, cancel, " ", choice, move);
+    }));
+    document.getElementById("record").hidden = false;
+  }
+
+  async function signedIn() {
+    const me = await (await fetch("/api/me")).json();
+    connect();
+    if (me.role !== "patient") return;
+    showRecord(me.id);
+    socket.on("protocol.signed", () => showRecord(me.id)); // a renewal shows at once
+  }
+
+  fetch("/api/me").then((response) => (response.ok ? signedIn() : requestCode()));
 })();
