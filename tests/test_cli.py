@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import socket
@@ -13,7 +14,12 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 
+from clinic.db import sessionmaker
+from clinic.records import Records, opened_records
+from clinic.tables import Patient
+from tests.conftest import make_settings
 from tests.speech import PHRASES, speak
 from transcription.models import bundled_model_dir
 
@@ -145,3 +151,38 @@ def test_doctors_add_with_a_console_login(tmp_path: Path) -> None:
                             capture_output=True, text=True, timeout=120)
     assert second.returncode == 0, second.stderr
     assert "otpauth://totp/telemed:oleg?secret=" in second.stdout
+
+
+def test_an_operator_sets_up_a_polyclinic_a_centre_and_their_people(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    polyclinic = run(["organisations", "add", "polyclinic", "Поликлиника №5",
+                      "--address", "ул. Ленина, 1"], data).stdout.strip()
+    centre = run(["organisations", "add", "oncology_centre", "Онкоцентр №1"],
+                 data).stdout.strip()
+    listed = run(["organisations", "list"], data).stdout
+    assert polyclinic in listed and centre in listed and "Онкоцентр №1" in listed
+    published = run(["slots", polyclinic, "Смирнова А.А.", "--from", "2030-12-01T09:00+03:00",
+                     "--count", "3"], data)
+    assert published.stdout.strip() == "published 3 slots at Поликлиника №5"
+    assert run(["slots", polyclinic, "X", "--from", "2030-12-01T09:00"], data).returncode == 2
+    refused = run(["users", "add", "--role", "staff", "Секретарь"], data)
+    assert refused.returncode == 2 and "--organisation" in refused.stderr
+    staff = run(["users", "add", "--role", "staff", "--organisation", centre, "Секретарь"], data)
+    assert staff.returncode == 0 and staff.stdout.startswith("staff ")
+    link = run(["invite", "Мария", "+79990000000", "--polyclinic", polyclinic,
+                "--oncology-centre", centre], data)
+    assert link.returncode == 0 and "/join/" in link.stdout
+
+    async def attached() -> tuple[str | None, str | None]:
+        async with opened_records(make_settings(data)) as records:
+            (patient_id,) = await _ids(records)
+            patient = await records.patient(patient_id)
+            assert patient is not None
+            return patient.polyclinic_id, patient.oncology_centre_id
+
+    assert asyncio.run(attached()) == (polyclinic, centre)
+
+
+async def _ids(records: Records) -> list[str]:
+    async with sessionmaker(records.engine)() as s:
+        return list(await s.scalars(select(Patient.id)))

@@ -46,11 +46,13 @@ def main(argv: list[str] | None = None) -> int:
     users = commands.add_parser("users", aliases=["doctors"], help="staff accounts")
     users_commands = users.add_subparsers(dest="users_command", required=True)
     add = users_commands.add_parser("add", help="add a doctor or an operator")
-    add.add_argument("--role", choices=["doctor", "operator"], default="doctor")
+    add.add_argument("--role", choices=["doctor", "staff", "operator"], default="doctor",
+                     help="staff: oncology-centre staff (give --organisation)")
     add.add_argument("name")
     add.add_argument("--specialty", default="therapist")
     add.add_argument("--login", help="console sign-in; the password is read from "
                                      "TELEMED_NEW_PASSWORD or asked for")
+    add.add_argument("--organisation", help="the id of the organisation they work at")
     add.add_argument("--totp", action="store_true",
                      help="require an authenticator code too; prints the setup URI once")
 
@@ -59,6 +61,28 @@ def main(argv: list[str] | None = None) -> int:
     invite.add_argument("phone")
     invite.add_argument("--reason", choices=[r.value for r in Reason], default="respiratory")
     invite.add_argument("--language")
+    invite.add_argument("--polyclinic", help="id of the polyclinic the patient is attached to")
+    invite.add_argument("--oncology-centre", help="id of the oncology centre following them")
+    invite.add_argument("--guardian", help="patient id of a parent who may act for them")
+
+    organisations = commands.add_parser("organisations", help="polyclinics and oncology centres")
+    organisation_commands = organisations.add_subparsers(dest="organisations_command",
+                                                         required=True)
+    organisation_commands.add_parser("list")
+    organisation_add = organisation_commands.add_parser("add")
+    organisation_add.add_argument("kind", choices=["polyclinic", "oncology_centre"])
+    organisation_add.add_argument("name")
+    organisation_add.add_argument("--address", default="")
+
+    slots = commands.add_parser("slots", help="publish a polyclinic doctor's visit slots")
+    slots.add_argument("organisation")
+    slots.add_argument("doctor")
+    slots.add_argument("--specialty", default="therapist")
+    slots.add_argument("--from", dest="start", required=True,
+                       help="first slot, ISO time with offset, e.g. 2026-12-01T09:00+03:00")
+    slots.add_argument("--count", type=int, default=12)
+    slots.add_argument("--minutes", type=int, default=20)
+    slots.add_argument("--room", default="")
 
     protocol = commands.add_parser("protocol", help="a structured protocol from a transcript")
     protocol.add_argument("file", type=Path,
@@ -82,7 +106,7 @@ def main(argv: list[str] | None = None) -> int:
         "serve": _serve, "transcribe": _transcribe, "models": _models, "users": _users,
         "doctors": _users,
         "invite": _invite, "simulate": _simulate, "protocol": _protocol,
-        "outbox": _outbox,
+        "outbox": _outbox, "organisations": _organisations, "slots": _slots,
     }[args.command]
     return handler(settings, args)
 
@@ -176,8 +200,12 @@ def _users(settings: Settings, args: argparse.Namespace) -> int:
             print("telemed: a password needs at least 10 characters", file=sys.stderr)
             return 2
     totp_secret = pyotp.random_base32() if args.totp and args.login else None
+    if args.role == "staff" and not args.organisation:
+        print("telemed: staff work at an organisation: give --organisation", file=sys.stderr)
+        return 2
     doctor_id, key = asyncio.run(add_doctor(settings, args.name, args.specialty, args.login,
-                                            password, totp_secret, Role(args.role)))
+                                            password, totp_secret, Role(args.role),
+                                            args.organisation))
     print(f"{args.role} {doctor_id}\naccess key for programs (shown once): {key}")
     if totp_secret:
         uri = pyotp.TOTP(totp_secret).provisioning_uri(name=args.login, issuer_name="telemed")
@@ -188,10 +216,52 @@ def _users(settings: Settings, args: argparse.Namespace) -> int:
 def _invite(settings: Settings, args: argparse.Namespace) -> int:
     from web.demo import invite_patient
 
-    invitation = asyncio.run(invite_patient(settings, args.name, args.phone,
-                                            Reason(args.reason), args.language))
+    invitation = asyncio.run(invite_patient(
+        settings, args.name, args.phone, Reason(args.reason), args.language,
+        polyclinic_id=args.polyclinic, oncology_centre_id=args.oncology_centre,
+        guardian_id=args.guardian))
     print(invitation.url)
     return 0
+
+
+def _organisations(settings: Settings, args: argparse.Namespace) -> int:
+    from clinic.records import opened_records
+
+    async def run() -> list[str]:
+        async with opened_records(settings) as records:
+            if args.organisations_command == "add":
+                added = await records.add_organisation(args.kind, args.name, args.address)
+                return [added.id]
+            return [f"{o.id} {o.kind:15} {o.name}" for o in await records.organisations()]
+
+    print("\n".join(asyncio.run(run())))
+    return 0
+
+
+def _slots(settings: Settings, args: argparse.Namespace) -> int:
+    from datetime import datetime, timedelta
+
+    from clinic.records import opened_records
+
+    start = datetime.fromisoformat(args.start)
+    if start.tzinfo is None:
+        print("telemed: give the time zone, e.g. 2026-12-01T09:00+03:00", file=sys.stderr)
+        return 2
+    starts = [start + timedelta(minutes=args.minutes * i) for i in range(args.count)]
+
+    async def run() -> int:
+        async with opened_records(settings) as records:
+            organisation = await records.organisation(args.organisation)
+            if organisation is None or organisation.kind != "polyclinic":
+                print("telemed: no such polyclinic", file=sys.stderr)
+                return 2
+            published = await records.publish_slots(organisation.id, args.doctor,
+                                                    args.specialty, starts, args.minutes,
+                                                    args.room)
+            print(f"published {len(published)} slots at {organisation.name}")
+            return 0
+
+    return asyncio.run(run())
 
 
 def _simulate(settings: Settings, args: argparse.Namespace) -> int:

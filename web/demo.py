@@ -23,10 +23,16 @@ def invitation_url(settings: Settings, token: str) -> str:
 
 
 async def invite_patient(
-    settings: Settings, name: str, phone: str, reason: Reason, language: str | None = None
+    settings: Settings, name: str, phone: str, reason: Reason, language: str | None = None,
+    *, polyclinic_id: str | None = None, oncology_centre_id: str | None = None,
+    guardian_id: str | None = None,
 ) -> Invitation:
     async with opened_records(settings) as records:
-        patient = await records.add_patient(name, phone, language or settings.default_language)
+        patient = await records.add_patient(name, phone, language or settings.default_language,
+                                            polyclinic_id=polyclinic_id,
+                                            oncology_centre_id=oncology_centre_id)
+        if guardian_id:
+            await records.link_guardian(guardian_id, patient.id)
         token = await records.invite(patient.id, reason, settings.invitation_ttl_s)
         return Invitation(patient.id, token, invitation_url(settings, token))
 
@@ -41,10 +47,11 @@ async def signed_in_patient(settings: Settings, name: str, phone: str, reason: R
 
 async def add_doctor(settings: Settings, name: str, specialty: str, login: str | None = None,
                      password: str | None = None, totp_secret: str | None = None,
-                     role: Role = Role.DOCTOR) -> tuple[str, str]:
+                     role: Role = Role.DOCTOR,
+                     organisation_id: str | None = None) -> tuple[str, str]:
     async with opened_records(settings) as records:
         doctor, key = await records.add_doctor(name, specialty, login, password, totp_secret,
-                                               role)
+                                               role, organisation_id)
         return doctor.id, key
 
 
