@@ -155,6 +155,7 @@ def test_doctors_add_with_a_console_login(tmp_path: Path) -> None:
 
 def test_an_operator_sets_up_a_polyclinic_a_centre_and_their_people(tmp_path: Path) -> None:
     data = tmp_path / "data"
+    assert run(["db", "upgrade"], data).stdout.strip() == "database at the latest schema"
     polyclinic = run(["organisations", "add", "polyclinic", "Поликлиника №5",
                       "--address", "ул. Ленина, 1"], data).stdout.strip()
     centre = run(["organisations", "add", "oncology_centre", "Онкоцентр №1"],

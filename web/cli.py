@@ -91,6 +91,8 @@ def main(argv: list[str] | None = None) -> int:
     protocol.add_argument("--format", choices=["json", "html", "text", "fhir"], default="text")
 
     commands.add_parser("outbox", help="record pushes not yet delivered, with their errors")
+    db = commands.add_parser("db", help="the database schema")
+    db.add_argument("db_command", choices=["upgrade"], help="apply Alembic migrations")
 
     sim = commands.add_parser("simulate", help="a scripted consultation through a server")
     sim.add_argument("--url", help="server address (default: TELEMED_PUBLIC_BASE_URL)")
@@ -106,7 +108,7 @@ def main(argv: list[str] | None = None) -> int:
         "serve": _serve, "transcribe": _transcribe, "models": _models, "users": _users,
         "doctors": _users,
         "invite": _invite, "simulate": _simulate, "protocol": _protocol,
-        "outbox": _outbox, "organisations": _organisations, "slots": _slots,
+        "outbox": _outbox, "organisations": _organisations, "slots": _slots, "db": _db,
     }[args.command]
     return handler(settings, args)
 
@@ -221,6 +223,15 @@ def _invite(settings: Settings, args: argparse.Namespace) -> int:
         polyclinic_id=args.polyclinic, oncology_centre_id=args.oncology_centre,
         guardian_id=args.guardian))
     print(invitation.url)
+    return 0
+
+
+def _db(settings: Settings, args: argparse.Namespace) -> int:
+    """Migrates the database once before the nodes start (they also check at start)."""
+    from clinic.db import upgrade
+
+    upgrade(settings.database_url)
+    print("database at the latest schema")
     return 0
 
 
