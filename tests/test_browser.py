@@ -236,3 +236,52 @@ async def test_the_patient_reads_decisions_and_moves_and_cancels_a_visit(
     await page.locator("#appointments li", has_text="Нет").wait_for()
     assert await records.appointments_of(patient.id, now()) == []
     assert blocked == []
+
+
+async def test_the_office_publishes_a_schedule_and_enters_a_decision(
+    platform: Platform, browser: Any
+) -> None:
+    records = platform.records
+    polyclinic = await records.add_organisation("polyclinic", "Поликлиника №5")
+    centre = await records.add_organisation("oncology_centre", "Онкоцентр №1")
+    patient = await records.add_patient("Мария Соколова", "+79990000000",
+                                        oncology_centre_id=centre.id)
+    await platform.doctor("Оператор", login="operator", password="operator password",
+                          role=Role.OPERATOR)
+    await platform.doctor("Секретарь", login="secretary", password="secretary password",
+                          role=Role.STAFF, organisation_id=centre.id)
+    blocked: list[str] = []
+
+    async def office(name: str, login: str, password: str) -> Page:
+        page = await browser(name, None, viewport=(1280, 900))
+        page.on("console", lambda m: blocked.append(m.text)
+                if "Content Security Policy" in m.text else None)
+        await page.goto(f"{platform.url}office")
+        await page.get_by_label("Login").fill(login)
+        await page.get_by_label("Password").fill(password)
+        await page.get_by_role("button", name="Sign in").click()
+        return page
+
+    staff = await office("staff", "secretary", "secretary password")
+    await staff.get_by_label("Patient").select_option(patient.id)
+    await staff.get_by_label("Board date").fill("2026-11-20")
+    await staff.get_by_role("textbox", name="Decision").fill("Продолжить гормонотерапию")
+    await staff.get_by_role("button", name="Save and tell the patient").click()
+    await staff.get_by_text("2026-11-20, Мария Соколова: Продолжить гормонотерапию").wait_for()
+    (decision,) = await records.consilium_decisions_of(patient.id)
+    assert decision.decision == "Продолжить гормонотерапию"
+
+    operator = await office("operator", "operator", "operator password")
+    await operator.get_by_label("Doctor").fill("Смирнова А.А.")
+    await operator.get_by_label("First slot").fill("2030-12-01T09:00")
+    await operator.get_by_label("Slots", exact=True).fill("3")
+    await operator.get_by_role("button", name="Publish").click()
+    await operator.get_by_text("Published 3 slots").wait_for()
+    await operator.locator("#slots tr", has_text="Смирнова А.А.").nth(2).wait_for()
+    assert len(await records.free_slots(polyclinic.id, now())) == 3
+    message = operator.locator("#sms tr", has_text="consilium_decision")
+    await message.wait_for()
+    assert "/join/…" in await message.inner_text()  # the link's secret is not shown
+    ARTIFACTS.mkdir(exist_ok=True)
+    await operator.screenshot(path=ARTIFACTS / "office-operator.png", full_page=True)
+    assert blocked == []

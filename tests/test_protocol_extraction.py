@@ -95,9 +95,12 @@ def test_every_corpus_protocol_makes_a_valid_fhir_bundle(case: str) -> None:
     protocol = extract_protocol(read_transcript(transcript), consultation_id=case,
                                 language=language_of(transcript.read_text()))
     moment = datetime.now(UTC)
+    # At signing, each renewal is matched to the prescription it renews.
+    renewed = {m.name: (f"rx-{i}", f"prior-{i}")
+               for i, m in enumerate(protocol.medications) if m.renewal}
     bundle = build_bundle(protocol, SignedContext(
         f"p-{case}", "patient-1", "Анна Иванова", "doctor-1", "Ирина Петровна", moment,
-        moment, moment))
+        moment, moment, renewed))
     validate_bundle(bundle)
     kinds = [e["resource"]["resourceType"] for e in bundle["entry"]]
     assert kinds.count("Composition") == kinds.count("Encounter") == 1
@@ -107,6 +110,8 @@ def test_every_corpus_protocol_makes_a_valid_fhir_bundle(case: str) -> None:
                 if e["resource"]["resourceType"] == "MedicationRequest"
                 and "priorPrescription" in e["resource"]]
     assert len(renewals) == sum(m.renewal for m in protocol.medications)
+    assert {r["priorPrescription"]["identifier"]["value"] for r in renewals} == {
+        prior for _, prior in renewed.values()}
 
 
 def test_roundtrip_through_json() -> None:

@@ -57,6 +57,8 @@ HTTP: list[tuple[str, str, Any, dict[str, int | str]]] = [
     ("POST", "api/patients/{p}/consilium", {"decided_on": "soon"},
      table(401, 403, 404, 403, 403, 404, "400 bad_request", 404, 404)),
     ("GET", "api/patients/{p}/audit", None, table(401, 200, 404, 200, 404, 404, 404, 404, 404)),
+    ("GET", "api/centre/patients", None, table(401, 403, 403, 403, 403, 403, 200, 200, 403)),
+    ("GET", "api/centre/consilium", None, table(401, 403, 403, 403, 403, 403, 200, 200, 403)),
     ("GET", "api/audit", None, OPERATORS),
     ("GET", "api/outbox", None, OPERATORS),
     ("GET", "api/sms", None, OPERATORS),

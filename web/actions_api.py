@@ -5,6 +5,7 @@ the caller's relation to the patient and audited; a stranger gets 404, as for re
 from __future__ import annotations
 
 import hmac
+import re
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -222,17 +223,58 @@ async def add_consilium_decision(request: web.Request) -> web.Response:
     return web.json_response(decision_body(row), status=201 if created else 200)
 
 
+async def _staff_centre(request: web.Request, action: str) -> tuple[Principal, str]:
+    records = request.app[RECORDS]
+    who = await authenticated(request, action)
+    staff = await records.doctor(who.id) if who.role is Role.STAFF else None
+    if staff is None or staff.organisation_id is None:
+        await records.audit(who, action, source=request.remote, outcome="refused",
+                            detail="not centre staff")
+        raise json_error(web.HTTPForbidden, "forbidden", "oncology-centre staff only")
+    return who, staff.organisation_id
+
+
+async def centre_patients(request: web.Request) -> web.Response:
+    """The patients the caller's oncology centre follows: whom decisions can be entered for."""
+    records = request.app[RECORDS]
+    who, centre = await _staff_centre(request, "centre.patients.read")
+    patients = await records.patients_of_centre(centre)
+    await records.audit(who, "centre.patients.read", object_id=centre, source=request.remote,
+                        detail=f"{len(patients)} patients")
+    return web.json_response({"patients": [{"id": p.id, "name": p.full_name}
+                                           for p in patients]})
+
+
+async def centre_decisions(request: web.Request) -> web.Response:
+    records = request.app[RECORDS]
+    who, centre = await _staff_centre(request, "consilium.read")
+    rows = await records.consilium_decisions_of_centre(centre)
+    names = await records.people_names({r.patient_id for r in rows})
+    await records.audit(who, "consilium.read", object_id=centre, source=request.remote,
+                        detail=f"{len(rows)} decisions")
+    return web.json_response({"decisions": [
+        {**decision_body(r), "patient": names.get(r.patient_id, "")} for r in rows]})
+
+
 # --- operators -----------------------------------------------------------------------------
 
+def _redacted(text: str) -> str:
+    """What an operator may read of a message: no sign-in link, no code. With both, an
+    operator could sign in as the patient."""
+    return re.sub(r"\b\d{6}\b", "••••••", re.sub(r"/join/[\w-]+", "/join/…", text))
+
+
 async def sms_log(request: web.Request) -> web.Response:
-    """Every SMS with its status; for operators (phones and texts are patient data: audited)."""
+    """Every SMS with its status; for operators (phones and texts are patient data: audited;
+    links and codes are masked)."""
     records = request.app[RECORDS]
     who = await operator(request, "sms.read")
     rows = await records.sms_log(limit=200)
     await records.audit(who, "sms.read", source=request.remote, detail=f"{len(rows)} messages")
     return web.json_response({"messages": [
         {"id": m.id, "created_at": aware(m.created_at).isoformat(), "phone": m.phone,
-         "purpose": m.purpose, "text": m.text, "status": m.status, "attempts": m.attempts,
+         "purpose": m.purpose, "text": _redacted(m.text), "status": m.status,
+         "attempts": m.attempts,
          "last_error": m.last_error} for m in rows]})
 
 
@@ -320,6 +362,8 @@ def add_routes(app: web.Application, records: Records, settings: Settings,
     r.add_post("/api/patients/{patient_id}/appointments/{slot_id}/move", move_appointment)
     r.add_get("/api/patients/{patient_id}/consilium", consilium_decisions)
     r.add_post("/api/patients/{patient_id}/consilium", add_consilium_decision)
+    r.add_get("/api/centre/patients", centre_patients)
+    r.add_get("/api/centre/consilium", centre_decisions)
     r.add_get("/api/sms", sms_log)
     r.add_get("/api/organisations", organisations)
     r.add_get("/api/organisations/{organisation_id}/slots", schedule)

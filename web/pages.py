@@ -31,6 +31,11 @@ async def console_page(request: web.Request) -> web.Response:
     return _render(request, "console.html.j2", language="en", t=TEXT["en"])
 
 
+async def office_page(request: web.Request) -> web.Response:
+    """Operators (SMS log, schedules) and oncology-centre staff (consilium decisions)."""
+    return _render(request, "office.html.j2", language="en", t=TEXT["en"])
+
+
 def _render(request: web.Request, template: str, **context: object) -> web.Response:
     settings = request.app[PAGES_SETTINGS]
     html = request.app[ENVIRONMENT].get_template(template).render(
@@ -46,4 +51,5 @@ def add_routes(app: web.Application, settings: Settings) -> None:
         loader=jinja2.PackageLoader("web", "templates"), autoescape=True)
     app.router.add_get("/join/{token}", join_page)
     app.router.add_get("/console", console_page)
+    app.router.add_get("/office", office_page)
     app.router.add_static("/static", STATIC)

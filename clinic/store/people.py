@@ -129,6 +129,12 @@ class PeopleStore(Store):
         async with self._session() as s:
             return await s.get(Doctor, doctor_id)
 
+    async def patients_of_centre(self, organisation_id: str) -> list[Patient]:
+        async with self._session() as s:
+            return list(await s.scalars(
+                select(Patient).where(Patient.oncology_centre_id == organisation_id)
+                .order_by(Patient.full_name)))
+
     async def link_guardian(self, guardian_id: str, child_id: str) -> None:
         """Lets a parent read and act for a child's record; linking twice changes nothing."""
         if guardian_id == child_id:
