@@ -132,10 +132,18 @@ ROUTES = [("GET", "api/consultations/{x}/protocol"), ("PUT", "api/consultations/
           ("GET", "api/patients/{x}/protocols"), ("GET", "api/patients/{x}/audit"),
           ("POST", "api/join/{x}/otp"), ("POST", "api/join/{x}/session"),
           ("GET", "api/me"), ("POST", "api/sign-out"), ("GET", "readyz"), ("GET", "metrics"),
-          ("GET", "join/{x}"), ("GET", "console"), ("GET", "healthz")]
+          ("GET", "join/{x}"), ("GET", "console"), ("GET", "healthz"), ("GET", "office"),
+          ("GET", "api/consultations/{x}/actions"), ("POST", "api/consultations/{x}/appointment"),
+          ("GET", "api/patients/{x}/prescriptions"), ("GET", "api/patients/{x}/appointments"),
+          ("DELETE", "api/patients/{x}/appointments/{x}"),
+          ("POST", "api/patients/{x}/appointments/{x}/move"),
+          ("GET", "api/patients/{x}/consilium"), ("POST", "api/patients/{x}/consilium"),
+          ("GET", "api/centre/patients"), ("GET", "api/centre/consilium"), ("GET", "api/sms"),
+          ("GET", "api/organisations"), ("GET", "api/organisations/{x}/slots"),
+          ("POST", "api/organisations/{x}/slots"), ("POST", "api/sms/delivery-reports")]
 
 
-@settings(max_examples=120, deadline=None, suppress_health_check=list(HealthCheck))
+@settings(max_examples=200, deadline=None, suppress_health_check=list(HealthCheck))
 @given(route=st.sampled_from(ROUTES), segment=st.text(
            alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="/?#%"),
            min_size=1, max_size=40),
