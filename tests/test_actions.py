@@ -240,6 +240,12 @@ async def test_a_consilium_decision_reaches_the_patient_and_queues_a_talk(
         status, body = await call(http, "POST", report, "hook", {"id": message.id,
                                                                  "status": "delivered"})
         assert (status, body["status"]) == (200, "delivered")
+        status, body = await call(http, "POST", report, "hook", {"id": "no-such-message",
+                                                                 "status": "delivered"})
+        assert (status, body["error"]) == (404, "not_found")
+        status, body = await call(http, "POST", report, "hook", {"id": message.id,
+                                                                 "status": "read"})
+        assert (status, body["error"]) == (400, "bad_request")
 
     # The link in the SMS signs the patient in; the page shows the decision, and joining
     # queues a consultation with an oncologist about it.

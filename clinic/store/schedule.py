@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from clinic.store.base import Store
 from clinic.store.sms import SmsNotice, queue_notice
@@ -59,19 +60,9 @@ class ScheduleStore(Store):
 
     async def book_slot(self, slot_id: str, patient_id: str, *, consultation_id: str | None,
                         booked_by: str, notice: SmsNotice | None = None) -> bool:
-        """Books a free future slot; False when someone else got it first.
-
-        One conditional UPDATE decides: of two concurrent bookings exactly one matches
-        `patient_id IS NULL`, on SQLite and on PostgreSQL alike.
-        """
+        """Books a free future slot; False when someone else got it first."""
         async with self._session() as s, s.begin():
-            moment = now()
-            result = await s.execute(
-                update(Slot).where(Slot.id == slot_id).where(Slot.patient_id.is_(None))
-                .where(Slot.starts_at > moment)
-                .values(patient_id=patient_id, consultation_id=consultation_id,
-                        booked_by=booked_by, booked_at=moment))
-            if result.rowcount != 1:  # type: ignore[attr-defined]
+            if not await _take(s, slot_id, patient_id, consultation_id, booked_by):
                 return False
             await queue_notice(s, notice)
             return True
@@ -96,17 +87,23 @@ class ScheduleStore(Store):
             old = await s.get(Slot, from_slot_id)
             if old is None or old.patient_id != patient_id:
                 return False
-            consultation_id = old.consultation_id
-            moment = now()
-            taken = await s.execute(
-                update(Slot).where(Slot.id == to_slot_id).where(Slot.patient_id.is_(None))
-                .where(Slot.starts_at > moment)
-                .values(patient_id=patient_id, consultation_id=consultation_id,
-                        booked_by=booked_by, booked_at=moment))
-            if taken.rowcount != 1:  # type: ignore[attr-defined]
+            if not await _take(s, to_slot_id, patient_id, old.consultation_id, booked_by):
                 await s.rollback()
                 return False
             await s.execute(update(Slot).where(Slot.id == from_slot_id).values(
                 patient_id=None, consultation_id=None, booked_by=None, booked_at=None))
             await queue_notice(s, notice)
             return True
+
+
+async def _take(s: AsyncSession, slot_id: str, patient_id: str, consultation_id: str | None,
+                booked_by: str) -> bool:
+    """The one conditional UPDATE every booking goes through: of any number of concurrent
+    takers exactly one matches `patient_id IS NULL`, on SQLite and PostgreSQL alike."""
+    moment = now()
+    result = await s.execute(
+        update(Slot).where(Slot.id == slot_id).where(Slot.patient_id.is_(None))
+        .where(Slot.starts_at > moment)
+        .values(patient_id=patient_id, consultation_id=consultation_id,
+                booked_by=booked_by, booked_at=moment))
+    return bool(result.rowcount == 1)  # type: ignore[attr-defined]
