@@ -17,6 +17,7 @@ class Reason(StrEnum):
     RESPIRATORY = "respiratory"  # acute respiratory infection or COVID-19, treated at home
     ONCOLOGY_RENEWAL = "oncology_renewal"  # renewal of an oncology/haematology prescription
     CONSILIUM = "consilium"  # explaining a tumour board's decision
+    CHEMO_CHECKIN = "chemo_checkin"  # a high-risk answer to a chemotherapy check-in
 
 
 class CallMode(StrEnum):

@@ -25,6 +25,9 @@ class Metrics:
             "telemed_transcription_lag_seconds",
             "From audio reaching the worker to its recognition", registry=r,
             buckets=(0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10))
+        self.checkin_reviews_overdue = Gauge(
+            "telemed_checkin_reviews_overdue",
+            "High-risk chemotherapy check-ins past their review deadline", registry=r)
         self.draining = Gauge(
             "telemed_draining", "1 while the process takes no new consultations", registry=r)
 

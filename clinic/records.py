@@ -9,6 +9,7 @@ from clinic.db import create_engine, upgrade_async
 from clinic.settings import Settings
 from clinic.store.audit import AuditStore
 from clinic.store.base import Conflict, token_hash
+from clinic.store.checkins import CheckInStore
 from clinic.store.consilium import ConsiliumStore
 from clinic.store.people import PeopleStore
 from clinic.store.prescriptions import PrescriptionStore
@@ -23,7 +24,8 @@ __all__ = ["Conflict", "Records", "opened_records", "token_hash"]
 
 
 class Records(PeopleStore, QueueStore, TranscriptStore, ProtocolStore, RecordPushStore,
-              AuditStore, SmsStore, PrescriptionStore, ScheduleStore, ConsiliumStore):
+              AuditStore, SmsStore, PrescriptionStore, ScheduleStore, ConsiliumStore,
+              CheckInStore):
     """One object for the server's handlers; each concern lives in its own module."""
 
 

@@ -45,6 +45,8 @@ class Settings:
     sms_retry_s: float = 5.0
     # Times in messages to patients (appointment SMS) are in the city's time zone.
     timezone: str = "Europe/Moscow"
+    # How often a patient under chemotherapy is asked to check in.
+    checkin_interval_h: float = 24.0
     session_ttl_s: int = 12 * 3600
     # coturn with use-auth-secret: browsers get credentials that expire after turn_ttl_s.
     turn_urls: tuple[str, ...] = ()
@@ -93,6 +95,7 @@ class Settings:
             sms_webhook_token=get("SMS_WEBHOOK_TOKEN", "") or None,
             sms_retry_s=float(get("SMS_RETRY_S", "5")),
             timezone=get("TIMEZONE", "Europe/Moscow"),
+            checkin_interval_h=float(get("CHECKIN_INTERVAL_H", "24")),
             session_ttl_s=int(get("SESSION_TTL_S", str(12 * 3600))),
             turn_urls=tuple(u.strip() for u in get("TURN_URLS", "").split(",") if u.strip()),
             turn_secret=get("TURN_SECRET", "") or None,

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import (
     JSON,
@@ -14,9 +15,32 @@ from sqlalchemy import (
     Integer,
     String,
     Text,
+    TypeDecorator,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """A moment, stored and read back in UTC on every engine.
+
+    SQLite keeps no offset: a 09:00+03:00 stored as it is would come back as 09:00 UTC and
+    compare as text against UTC moments. Converting on the way in keeps one meaning everywhere.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: Any, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+    def process_result_value(self, value: Any, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 class Base(DeclarativeBase):
@@ -31,7 +55,7 @@ class Organisation(Base):
     kind: Mapped[str] = mapped_column(String(16))  # polyclinic, oncology_centre
     name: Mapped[str] = mapped_column(String(200))
     address: Mapped[str] = mapped_column(String(300), default="")
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
 
 class Patient(Base):
@@ -40,12 +64,15 @@ class Patient(Base):
     full_name: Mapped[str] = mapped_column(String(200))
     phone: Mapped[str] = mapped_column(String(32))
     language: Mapped[str] = mapped_column(String(8), default="ru")
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
     # The polyclinic the patient is attached to, and the oncology centre following them.
     polyclinic_id: Mapped[str | None] = mapped_column(
         ForeignKey("organisations.id", name="fk_patients_polyclinic"))
     oncology_centre_id: Mapped[str | None] = mapped_column(
         ForeignKey("organisations.id", name="fk_patients_oncology_centre"), index=True)
+    # Set by the centre while a course runs: the patient's page asks for check-ins.
+    under_chemotherapy: Mapped[bool] = mapped_column(Boolean, default=False,
+                                                     server_default=false())
 
 
 class Guardianship(Base):
@@ -56,7 +83,7 @@ class Guardianship(Base):
         ForeignKey("patients.id", name="fk_guardianships_guardian"), primary_key=True)
     child_id: Mapped[str] = mapped_column(
         ForeignKey("patients.id", name="fk_guardianships_child"), primary_key=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
 
 class Doctor(Base):
@@ -74,7 +101,7 @@ class Doctor(Base):
     password_hash: Mapped[str | None] = mapped_column(String(200))
     # An optional second factor: the base32 secret of a TOTP authenticator app.
     totp_secret: Mapped[str | None] = mapped_column(String(64))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
     # Where they work: oncology-centre staff see that centre's patients.
     organisation_id: Mapped[str | None] = mapped_column(
         ForeignKey("organisations.id", name="fk_doctors_organisation"))
@@ -90,10 +117,10 @@ class Invitation(Base):
     patient_id: Mapped[str] = mapped_column(ForeignKey("patients.id"), index=True)
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     reason: Mapped[str] = mapped_column(String(32))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime())
     # Set when a one-time password opened it: a link works once.
-    used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    used_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
 
 
 class OtpChallenge(Base):
@@ -104,9 +131,9 @@ class OtpChallenge(Base):
     invitation_id: Mapped[str] = mapped_column(ForeignKey("invitations.id"), index=True)
     code_hash: Mapped[str] = mapped_column(String(64))
     attempts: Mapped[int] = mapped_column(Integer, default=0)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    used_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
 
 
 class SessionRow(Base):
@@ -116,9 +143,9 @@ class SessionRow(Base):
     token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
     role: Mapped[str] = mapped_column(String(16))
     principal_id: Mapped[str] = mapped_column(String(36), index=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
 
 
 class SmsMessage(Base):
@@ -134,17 +161,17 @@ class SmsMessage(Base):
     text: Mapped[str] = mapped_column(Text)
     purpose: Mapped[str] = mapped_column(String(32))
     status: Mapped[str] = mapped_column(String(16), index=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
     patient_id: Mapped[str | None] = mapped_column(String(36), index=True)
     # One message per event (e.g. "renewal:<prescription id>"): a retried action sends none.
     idempotency_key: Mapped[str | None] = mapped_column(String(120))
     attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     # Also a lease, as in the record outbox.
-    next_attempt_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     last_error: Mapped[str | None] = mapped_column(Text)
     operator_ref: Mapped[str | None] = mapped_column(String(120), index=True)
-    sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    delivered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    delivered_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
 
     __table_args__ = (UniqueConstraint("idempotency_key", name="uq_sms_idempotency_key"),)
 
@@ -160,9 +187,11 @@ class Consultation(Base):
     mode: Mapped[str] = mapped_column(String(8))
     language: Mapped[str] = mapped_column(String(8))
     status: Mapped[str] = mapped_column(String(16), index=True)
-    queued_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    queued_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    started_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    ended_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    # Urgent places (a high-risk chemotherapy check-in) are taken before routine ones.
+    priority: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class TranscriptSegmentRow(Base):
@@ -177,7 +206,7 @@ class TranscriptSegmentRow(Base):
     text: Mapped[str] = mapped_column(Text)
     confidence: Mapped[float] = mapped_column(Float)
     words: Mapped[list[dict[str, object]]] = mapped_column(JSON)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
     __table_args__ = (Index("ix_segments_consultation_start", "consultation_id", "start_s"),)
 
@@ -190,12 +219,12 @@ class ProtocolRow(Base):
     status: Mapped[str] = mapped_column(String(16))
     data: Mapped[dict[str, object]] = mapped_column(JSON)
     html: Mapped[str] = mapped_column(Text)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
     # A signed version is never changed; a correction is a new version naming the one
     # it supersedes.
     signed_by: Mapped[str | None] = mapped_column(
         ForeignKey("doctors.id", name="fk_protocols_signed_by"))
-    signed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    signed_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     supersedes_id: Mapped[str | None] = mapped_column(String(36))
 
     __table_args__ = (UniqueConstraint("consultation_id", "version",
@@ -214,11 +243,11 @@ class OutboxEntry(Base):
     status: Mapped[str] = mapped_column(String(16), index=True)  # pending, sent
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     # Also a lease: a dispatcher that claims an entry moves this forward first.
-    next_attempt_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    next_attempt_at: Mapped[datetime] = mapped_column(UtcDateTime(), index=True)
     last_error: Mapped[str | None] = mapped_column(Text)
     remote_ref: Mapped[str | None] = mapped_column(String(200))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
 
 
 class RecordDocument(Base):
@@ -230,7 +259,7 @@ class RecordDocument(Base):
     patient_id: Mapped[str] = mapped_column(ForeignKey("patients.id"), index=True)
     protocol_id: Mapped[str] = mapped_column(ForeignKey("protocols.id"))
     bundle: Mapped[dict[str, object]] = mapped_column(JSON)
-    stored_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    stored_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
 
 class AuditEntry(Base):
@@ -238,7 +267,7 @@ class AuditEntry(Base):
 
     __tablename__ = "audit_entries"
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    at: Mapped[datetime] = mapped_column(UtcDateTime(), index=True)
     actor_role: Mapped[str] = mapped_column(String(16))
     actor_id: Mapped[str | None] = mapped_column(String(36))
     action: Mapped[str] = mapped_column(String(64))
@@ -264,13 +293,13 @@ class Prescription(Base):
         ForeignKey("doctors.id", name="fk_prescriptions_prescriber"))
     organisation_id: Mapped[str | None] = mapped_column(
         ForeignKey("organisations.id", name="fk_prescriptions_organisation"))
-    valid_from: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    valid_until: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    valid_from: Mapped[datetime] = mapped_column(UtcDateTime())
+    valid_until: Mapped[datetime] = mapped_column(UtcDateTime())
     prior_id: Mapped[str | None] = mapped_column(String(36))
     # The consultation that renewed it: one renewal per medicine per consultation, so a
     # retried or corrected signature never prescribes twice.
     consultation_id: Mapped[str | None] = mapped_column(String(36))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
     __table_args__ = (
         UniqueConstraint("consultation_id", "medicine_key", name="uq_prescriptions_renewal"),
@@ -286,14 +315,14 @@ class Slot(Base):
     organisation_id: Mapped[str] = mapped_column(ForeignKey("organisations.id"))
     doctor_name: Mapped[str] = mapped_column(String(200))
     specialty: Mapped[str] = mapped_column(String(64))
-    starts_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    ends_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    starts_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    ends_at: Mapped[datetime] = mapped_column(UtcDateTime())
     room: Mapped[str] = mapped_column(String(100), default="")
     patient_id: Mapped[str | None] = mapped_column(
         ForeignKey("patients.id", name="fk_slots_patient"), index=True)
     consultation_id: Mapped[str | None] = mapped_column(String(36))
     booked_by: Mapped[str | None] = mapped_column(String(36))
-    booked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    booked_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
 
     __table_args__ = (Index("ix_slots_organisation_start", "organisation_id", "starts_at"),)
 
@@ -313,7 +342,28 @@ class ConsiliumDecision(Base):
     invitation_id: Mapped[str | None] = mapped_column(String(36))
     # Lets an import be repeated: the same board decision is stored once.
     external_id: Mapped[str | None] = mapped_column(String(100))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
     __table_args__ = (UniqueConstraint("organisation_id", "external_id",
                                        name="uq_consilium_external"),)
+
+
+class CheckIn(Base):
+    """A chemotherapy patient's answers to the periodic questionnaire, and their review.
+
+    A high-risk answer sets `review_due_at`; a doctor of the centre must review it by then.
+    """
+
+    __tablename__ = "checkins"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    patient_id: Mapped[str] = mapped_column(ForeignKey("patients.id"), index=True)
+    submitted_by: Mapped[str] = mapped_column(String(36))  # the patient or a parent
+    submitted_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    answers: Mapped[dict[str, object]] = mapped_column(JSON)
+    level: Mapped[str] = mapped_column(String(8))  # red, amber, green
+    flags: Mapped[list[str]] = mapped_column(JSON)
+    review_due_at: Mapped[datetime | None] = mapped_column(UtcDateTime(),
+                                                           index=True)
+    reviewed_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    reviewed_by: Mapped[str | None] = mapped_column(String(36))
+    review_note: Mapped[str | None] = mapped_column(Text)

@@ -11,7 +11,7 @@ from typing import Any
 import socketio
 
 from clinic.access import is_party
-from clinic.domain import ConsultationStatus, Principal, Role, Speaker
+from clinic.domain import ConsultationStatus, Principal, Reason, Role, Speaker
 from clinic.records import Records
 from clinic.settings import Settings
 from clinic.sign_in import SignIn
@@ -155,10 +155,16 @@ class SignalingServer:
     async def _join_queue(self, sid: str, who: Principal, data: Any) -> dict[str, Any]:
         _require(who, Role.PATIENT)
         message = JoinQueue.parse(data)
-        reason = message.reason or await self._records.invitation_reason(who.id)
+        # Urgency is the platform's judgement, never the caller's: a high-risk check-in no
+        # doctor has reviewed yet puts the patient ahead of routine places.
+        urgent = await self._records.unreviewed_high_risk(who.id) is not None
+        reason = Reason.CHEMO_CHECKIN if urgent else message.reason
+        if reason is None or (reason is Reason.CHEMO_CHECKIN and not urgent):
+            reason = await self._records.invitation_reason(who.id)
         patient = await self._records.patient(who.id)
         language = patient.language if patient else self._settings.default_language
-        consultation = await self._records.enqueue(who.id, reason, message.mode, language)
+        consultation = await self._records.enqueue(who.id, reason, message.mode, language,
+                                                   urgent=urgent)
         await self._records.audit(who, "queue.join", patient_id=who.id,
                                   object_id=consultation.id)
         if consultation.status == ConsultationStatus.ACTIVE.value:
@@ -196,6 +202,7 @@ class SignalingServer:
     async def _queue_listing(self) -> dict[str, Any]:
         return {"waiting": [
             {"consultation_id": c.id, "patient_name": p.full_name, "reason": c.reason,
+             "urgent": c.priority > 0,
              "mode": c.mode, "queued_at": c.queued_at.isoformat()}
             for c, p in await self._records.waiting()
         ]}

@@ -74,6 +74,19 @@ async def sign_in(page: Page, platform: Platform, url: str) -> None:
     await page.get_by_role("button", name="Встать в очередь").wait_for()
 
 
+async def staff_page(browser: Any, url: str, login: str, password: str,
+                     blocked: list[str]) -> Page:
+    """The console or office at `url`, signed in; CSP complaints are collected in `blocked`."""
+    page = await browser(login, None, viewport=(1280, 900))
+    page.on("console", lambda m: blocked.append(m.text)
+            if "Content Security Policy" in m.text else None)
+    await page.goto(url)
+    await page.get_by_label("Login").fill(login)
+    await page.get_by_label("Password").fill(password)
+    await page.get_by_role("button", name="Sign in").click()
+    return page
+
+
 async def earlier_signed_protocol(platform: Platform, patient_id: str, doctor_id: str) -> None:
     """A past consultation between the two, signed, for the console's history panel."""
     records = platform.records
@@ -251,18 +264,8 @@ async def test_the_office_publishes_a_schedule_and_enters_a_decision(
     await platform.doctor("Секретарь", login="secretary", password="secretary password",
                           role=Role.STAFF, organisation_id=centre.id)
     blocked: list[str] = []
-
-    async def office(name: str, login: str, password: str) -> Page:
-        page = await browser(name, None, viewport=(1280, 900))
-        page.on("console", lambda m: blocked.append(m.text)
-                if "Content Security Policy" in m.text else None)
-        await page.goto(f"{platform.url}office")
-        await page.get_by_label("Login").fill(login)
-        await page.get_by_label("Password").fill(password)
-        await page.get_by_role("button", name="Sign in").click()
-        return page
-
-    staff = await office("staff", "secretary", "secretary password")
+    staff = await staff_page(browser, f"{platform.url}office", "secretary",
+                             "secretary password", blocked)
     await staff.get_by_label("Patient").select_option(patient.id)
     await staff.get_by_label("Board date").fill("2026-11-20")
     await staff.get_by_role("textbox", name="Decision").fill("Продолжить гормонотерапию")
@@ -271,7 +274,8 @@ async def test_the_office_publishes_a_schedule_and_enters_a_decision(
     (decision,) = await records.consilium_decisions_of(patient.id)
     assert decision.decision == "Продолжить гормонотерапию"
 
-    operator = await office("operator", "operator", "operator password")
+    operator = await staff_page(browser, f"{platform.url}office", "operator",
+                                "operator password", blocked)
     await operator.get_by_label("Doctor").fill("Смирнова А.А.")
     await operator.get_by_label("First slot").fill("2030-12-01T09:00")
     await operator.get_by_label("Slots", exact=True).fill("3")
@@ -284,4 +288,52 @@ async def test_the_office_publishes_a_schedule_and_enters_a_decision(
     assert "/join/…" in await message.inner_text()  # the link's secret is not shown
     ARTIFACTS.mkdir(exist_ok=True)
     await operator.screenshot(path=ARTIFACTS / "office-operator.png", full_page=True)
+    assert blocked == []
+
+
+async def test_a_parent_answers_a_check_in_for_a_child_and_a_doctor_reviews_it(
+    platform: Platform, browser: Any
+) -> None:
+    records = platform.records
+    centre = await records.add_organisation("oncology_centre", "Онкоцентр №1")
+    parent = await records.add_patient("Ольга Соколова", "+79990000000")
+    child = await records.add_patient("Миша Соколов", "+79990000001",
+                                      oncology_centre_id=centre.id)
+    await records.link_guardian(parent.id, child.id)
+    await records.set_chemotherapy(child.id, True)
+    await platform.doctor("Олег Онкологов", login="oleg", password="oncologist password",
+                          specialty="oncologist", organisation_id=centre.id)
+    token = await records.invite(parent.id, Reason.RESPIRATORY, 3600)
+    blocked: list[str] = []
+
+    page = await browser("parent", None)
+    page.on("console", lambda m: blocked.append(m.text)
+            if "Content Security Policy" in m.text else None)
+    await sign_in(page, platform, f"{platform.url}join/{token}")
+    assert await page.locator("#checkin").is_hidden()  # the parent has no course of their own
+    await page.get_by_label("Чья карта").select_option(child.id)
+    await page.get_by_label("Температура тела сейчас, °C").fill("38.3")
+    for legend, answer in (("Озноб", "Да"), ("Кровотечение", "Нет"), ("Одышка", "Нет"),
+                           ("Вы можете пить", "Да")):
+        await page.locator("fieldset", has_text=legend).get_by_label(answer).check()
+    await page.get_by_label("Сколько раз была рвота").fill("0")
+    await page.get_by_label("Сколько раз был жидкий стул").fill("1")
+    await page.get_by_label("Боль от 0").fill("2")
+    await page.get_by_role("button", name="Отправить ответы").click()
+    await page.get_by_text("врач онкоцентра посмотрит их в течение рабочего дня").wait_for()
+    await page.locator("#checkins li", has_text="температура 37,5 °C и выше").wait_for()
+    ARTIFACTS.mkdir(exist_ok=True)
+    await page.screenshot(path=ARTIFACTS / "patient-checkin.png", full_page=True)
+    (checkin,) = await records.checkins_of(child.id)
+    assert (checkin.level, checkin.submitted_by) == ("red", parent.id)
+
+    doctor = await staff_page(browser, f"{platform.url}console", "oleg", "oncologist password",
+                              blocked)
+    row = doctor.locator("#reviews tr", has_text="Миша Соколов")
+    await row.get_by_text("temperature 37.5 °C or above, shivering").wait_for()
+    await doctor.get_by_label("Review note for Миша Соколов").fill("Позвонил, ОАК сегодня")
+    await row.get_by_role("button", name="Reviewed").click()
+    await doctor.get_by_text("Nothing to review").wait_for()
+    reviewed = await records.checkin(checkin.id)
+    assert reviewed is not None and reviewed.review_note == "Позвонил, ОАК сегодня"
     assert blocked == []

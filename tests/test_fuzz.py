@@ -140,7 +140,10 @@ ROUTES = [("GET", "api/consultations/{x}/protocol"), ("PUT", "api/consultations/
           ("GET", "api/patients/{x}/consilium"), ("POST", "api/patients/{x}/consilium"),
           ("GET", "api/centre/patients"), ("GET", "api/centre/consilium"), ("GET", "api/sms"),
           ("GET", "api/organisations"), ("GET", "api/organisations/{x}/slots"),
-          ("POST", "api/organisations/{x}/slots"), ("POST", "api/sms/delivery-reports")]
+          ("POST", "api/organisations/{x}/slots"), ("POST", "api/sms/delivery-reports"),
+          ("GET", "api/patients/{x}/checkins"), ("POST", "api/patients/{x}/checkins"),
+          ("PUT", "api/patients/{x}/chemotherapy"), ("GET", "api/checkins/reviews"),
+          ("POST", "api/checkins/{x}/review")]
 
 
 @settings(max_examples=200, deadline=None, suppress_health_check=list(HealthCheck))

@@ -32,7 +32,7 @@ READ_RECORD = table(401, 200, 404, 200, 200, 404, 200, 404, 404)
 OPERATORS = table(401, 403, 403, 403, 403, 403, 403, 403, 200)
 
 # (method, path, body, expected); {c} an ended consultation, {p} its patient, {o} the
-# patient's polyclinic, {s} a free slot there.
+# patient's polyclinic, {s} a free slot there, {k} a high-risk check-in of the patient.
 HTTP: list[tuple[str, str, Any, dict[str, int | str]]] = [
     ("GET", "api/consultations/{c}/protocol", None, READ_RECORD),
     # A stale version: 409 proves access passed.
@@ -56,6 +56,17 @@ HTTP: list[tuple[str, str, Any, dict[str, int | str]]] = [
     # Only staff of the patient's centre enter decisions; a bad body proves access passed.
     ("POST", "api/patients/{p}/consilium", {"decided_on": "soon"},
      table(401, 403, 404, 403, 403, 404, "400 bad_request", 404, 404)),
+    # Check-ins: the patient or a parent answers (this patient is not under chemotherapy,
+    # which proves access passed); the patient's centre starts a course; doctors review.
+    ("GET", "api/patients/{p}/checkins", None, READ_RECORD),
+    ("POST", "api/patients/{p}/checkins", {},
+     table(401, "409 not_under_chemotherapy", 404, "409 not_under_chemotherapy", 404, 404,
+           404, 404, 404)),
+    ("PUT", "api/patients/{p}/chemotherapy", {"active": "yes"},
+     table(401, 403, 404, 403, 403, 404, "400 bad_request", 404, 404)),
+    ("GET", "api/checkins/reviews", None, table(401, 403, 403, 403, 403, 403, 200, 200, 403)),
+    ("POST", "api/checkins/{k}/review", {"note": 5},
+     table(401, 404, 404, 404, "400 bad_request", 404, 404, 404, 404)),
     ("GET", "api/patients/{p}/audit", None, table(401, 200, 404, 200, 404, 404, 404, 404, 404)),
     ("GET", "api/centre/patients", None, table(401, 403, 403, 403, 403, 403, 200, 200, 403)),
     ("GET", "api/centre/consilium", None, table(401, 403, 403, 403, 403, 403, 200, 200, 403)),
@@ -127,10 +138,13 @@ async def world(platform: Platform) -> dict[str, Any]:
     service = ProtocolService(records)
     draft = await service.draft(done.id)
     await service.sign(done.id, doctor_id, draft.version, draft.data)
+    checkin = await records.add_checkin(patient_id=patient_id, submitted_by=patient_id,
+                                        answers={}, level="red", flags=["fever"],
+                                        review_due_at=now() + timedelta(days=1))
     live = await records.enqueue(patient_id, Reason.RESPIRATORY, CallMode.AUDIO, "ru")
     await records.take(doctor_id, live.id)
     return {"patient_id": patient_id, "done": done.id, "live": live.id, "draft": draft.data,
-            "polyclinic": polyclinic.id, "slot": slot.id,
+            "polyclinic": polyclinic.id, "slot": slot.id, "checkin": checkin.id,
             "secrets": {"patient": patient_session, "other_patient": other_session,
                         "guardian": guardian_session, "doctor": doctor_key,
                         "other_doctor": other_key, "staff": staff_key,
@@ -145,7 +159,8 @@ SESSION_ROLES = ("patient", "other_patient", "guardian")
 async def test_routes(platform: Platform, world: dict[str, Any], method: str, path: str,
                       body: Any, expected: dict[str, int | str]) -> None:
     url = platform.url + path.format(c=world["done"], p=world["patient_id"],
-                                     o=world["polyclinic"], s=world["slot"])
+                                     o=world["polyclinic"], s=world["slot"],
+                                     k=world["checkin"])
     if body == "stale":
         body = {"based_on_version": 1, "data": world["draft"]}
     async with aiohttp.ClientSession() as http:
@@ -171,6 +186,7 @@ def test_every_route_is_in_the_role_table(platform: Platform) -> None:
               and r.method != "HEAD"}
     tabled = {f"{m} /{p}".replace("{c}", "{consultation_id}").replace("{p}", "{patient_id}")
               .replace("{o}", "{organisation_id}").replace("{s}", "{slot_id}")
+              .replace("{k}", "{checkin_id}")
               for m, p, _, _ in HTTP}
     assert routes - tabled - NOT_ROLE_ROUTES == set()
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections.abc import AsyncIterator, Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
@@ -127,3 +127,19 @@ async def test_two_doctors_never_book_one_slot(records: Records) -> None:
     holders = {s.id: s.patient_id for s in await records.slots_of(polyclinic.id, start)}
     assert holders[spare.id] in (first.id, second.id)
     assert sorted(p for p in holders.values() if p) == sorted([first.id, second.id])
+
+
+async def test_moments_keep_their_meaning_whatever_offset_they_came_with(
+        records: Records) -> None:
+    polyclinic = await records.add_organisation("polyclinic", "Поликлиника №8")
+    moscow = timezone(timedelta(hours=3))
+    nine_in_moscow = datetime(2030, 12, 1, 9, 0, tzinfo=moscow)
+    slot, later = await records.publish_slots(
+        polyclinic.id, "Иванов И.И.", "therapist",
+        [nine_in_moscow, datetime(2030, 12, 1, 7, 0, tzinfo=UTC)])
+    stored = await records.slot(slot.id)
+    assert stored is not None and stored.starts_at == nine_in_moscow
+    assert stored.starts_at.utcoffset() == timedelta(0)
+    # Compared as moments, not as text: 09:00 in Moscow is 06:00 UTC, before 07:00 UTC.
+    free = await records.free_slots(polyclinic.id, datetime(2030, 12, 1, 9, 30, tzinfo=moscow))
+    assert [s.id for s in free] == [later.id]

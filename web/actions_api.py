@@ -29,7 +29,7 @@ PROTOCOLS = web.AppKey("actions_protocols", ProtocolService)
 SETTINGS = web.AppKey("actions_settings", Settings)
 
 
-async def _json(request: web.Request) -> dict[str, Any]:
+async def read_json(request: web.Request) -> dict[str, Any]:
     try:
         body = await request.json()
     except ValueError as exc:
@@ -39,7 +39,7 @@ async def _json(request: web.Request) -> dict[str, Any]:
     return body
 
 
-async def _patient_for(request: web.Request, action: str, *,
+async def patient_for(request: web.Request, action: str, *,
                        acting: bool = False) -> tuple[Principal, Patient]:
     """The caller and the patient of the route, if the caller may read (or, `acting`,
     act for: the patient or a linked parent) that patient's record."""
@@ -101,7 +101,7 @@ async def book_visit(request: web.Request) -> web.Response:
     """The doctor confirms a visit: `{"slot_id": ...}` (the proposal when omitted)."""
     records = request.app[RECORDS]
     who, consultation, patient = await _consultation_doctor(request, "appointment.book")
-    body = await _json(request) if request.can_read_body else {}
+    body = await read_json(request) if request.can_read_body else {}
     slot_id = body.get("slot_id")
     if slot_id is None:
         latest = await records.latest_protocol(consultation.id)
@@ -154,7 +154,7 @@ def _prescription_body(p: Prescription) -> dict[str, object]:
 
 
 async def prescriptions(request: web.Request) -> web.Response:
-    who, patient = await _patient_for(request, "prescriptions.read")
+    who, patient = await patient_for(request, "prescriptions.read")
     rows = await request.app[RECORDS].prescriptions_of(patient.id)
     await request.app[RECORDS].audit(who, "prescriptions.read", patient_id=patient.id,
                                      source=request.remote, detail=f"{len(rows)} prescriptions")
@@ -164,7 +164,7 @@ async def prescriptions(request: web.Request) -> web.Response:
 async def appointments(request: web.Request) -> web.Response:
     """Upcoming visits, and the free slots a visit could move to."""
     records = request.app[RECORDS]
-    who, patient = await _patient_for(request, "appointments.read")
+    who, patient = await patient_for(request, "appointments.read")
     moment = now()
     booked = await records.appointments_of(patient.id, moment)
     free = await records.free_slots(patient.polyclinic_id, moment) \
@@ -177,14 +177,14 @@ async def appointments(request: web.Request) -> web.Response:
 
 
 async def cancel_appointment(request: web.Request) -> web.Response:
-    who, patient = await _patient_for(request, "appointment.cancel", acting=True)
+    who, patient = await patient_for(request, "appointment.cancel", acting=True)
     outcome = await request.app[BOOKINGS].cancel(patient, request.match_info["slot_id"][:36])
     return await _booking_answer(request, who, patient, outcome, "appointment.cancel")
 
 
 async def move_appointment(request: web.Request) -> web.Response:
-    who, patient = await _patient_for(request, "appointment.move", acting=True)
-    to_slot = (await _json(request)).get("to_slot_id")
+    who, patient = await patient_for(request, "appointment.move", acting=True)
+    to_slot = (await read_json(request)).get("to_slot_id")
     if not isinstance(to_slot, str):
         raise json_error(web.HTTPBadRequest, "bad_request", "expected {to_slot_id}")
     outcome = await request.app[BOOKINGS].move(who, patient, request.match_info["slot_id"][:36],
@@ -193,7 +193,7 @@ async def move_appointment(request: web.Request) -> web.Response:
 
 
 async def consilium_decisions(request: web.Request) -> web.Response:
-    who, patient = await _patient_for(request, "consilium.read")
+    who, patient = await patient_for(request, "consilium.read")
     rows = await request.app[RECORDS].consilium_decisions_of(patient.id)
     await request.app[RECORDS].audit(who, "consilium.read", patient_id=patient.id,
                                      source=request.remote)
@@ -205,13 +205,13 @@ async def consilium_decisions(request: web.Request) -> web.Response:
 async def add_consilium_decision(request: web.Request) -> web.Response:
     """Staff of the patient's oncology centre: `{decided_on, decision, external_id?}`."""
     records = request.app[RECORDS]
-    who, patient = await _patient_for(request, "consilium.write")
+    who, patient = await patient_for(request, "consilium.write")
     if who.role is not Role.STAFF or patient.oncology_centre_id is None:
         await records.audit(who, "consilium.write", patient_id=patient.id,
                             source=request.remote, outcome="refused", detail="not staff")
         raise json_error(web.HTTPForbidden, "forbidden", "oncology-centre staff only")
     try:
-        decided_on, decision, external_id = parse_decision(await _json(request))
+        decided_on, decision, external_id = parse_decision(await read_json(request))
     except BadDecision as exc:
         raise json_error(web.HTTPBadRequest, "bad_request", str(exc)) from exc
     row, created = await record_decision(records, request.app[SETTINGS], who,
@@ -303,7 +303,7 @@ async def publish_slots(request: web.Request) -> web.Response:
     organisation = await records.organisation(request.match_info["organisation_id"][:36])
     if organisation is None or organisation.kind != "polyclinic":
         raise json_error(web.HTTPNotFound, "not_found", "no such polyclinic")
-    body = await _json(request)
+    body = await read_json(request)
     try:
         doctor, specialty = str(body["doctor"])[:200], str(body.get("specialty", ""))[:64]
         minutes = int(body.get("minutes", 20))
@@ -330,7 +330,7 @@ async def delivery_report(request: web.Request) -> web.Response:
     given = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
     if not expected or not hmac.compare_digest(given.encode(), expected.encode()):
         raise json_error(web.HTTPUnauthorized, "unauthorized", "a valid webhook token is needed")
-    body = await _json(request)
+    body = await read_json(request)
     message_id, status = body.get("id"), body.get("status")
     if not isinstance(message_id, str) or status not in ("delivered", "failed"):
         raise json_error(web.HTTPBadRequest, "bad_request",

@@ -21,7 +21,7 @@ from protocol_writer.service import ProtocolService
 from signaling.captions import CaptionSink
 from signaling.server import SignalingServer, create_sio
 from transcription.models import LANGUAGES, ModelPool
-from web import actions_api, api, operations, pages, sessions
+from web import actions_api, api, checkins_api, operations, pages, sessions
 from web.security import api_errors, security_headers
 
 SETTINGS = web.AppKey("settings", Settings)
@@ -90,6 +90,7 @@ def create_app(settings: Settings, models: ModelPool | None = None) -> web.Appli
     api.add_routes(app, records, protocols, outbox, sio, messenger)
     actions_api.add_routes(app, records, settings, protocols, Bookings(records, settings),
                            messenger)
+    checkins_api.add_routes(app, records)
     operations.add_routes(app, records, media, app[SIGNALING], metrics)
     pages.add_routes(app, settings)
     return app

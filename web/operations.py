@@ -44,6 +44,7 @@ async def metrics(request: web.Request) -> web.Response:
         ((now - aware(c.queued_at)).total_seconds() for c, _ in waiting), default=0))
     m.consultations_active.set(await records.count_active_consultations())
     m.worker_sides.set(media.active_legs)
+    m.checkin_reviews_overdue.set(await records.count_reviews_overdue())
     m.outbox_backlog.clear()
     for entry in await records.outbox("pending"):
         m.outbox_backlog.labels(entry.target).inc()

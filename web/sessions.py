@@ -126,7 +126,12 @@ async def who_am_i(request: web.Request) -> web.Response:
     who = await session_principal(request)
     if who is None:
         return _json_error(401, "unauthorized", "not signed in")
-    return web.json_response({"role": who.role.value, "id": who.id, "name": who.display_name})
+    # A parent's page lets them switch to the records of the children linked to them.
+    children = await request.app[RECORDS].children_of(who.id) \
+        if who.role is Role.PATIENT else []
+    return web.json_response({"role": who.role.value, "id": who.id, "name": who.display_name,
+                              "children": [{"id": c.id, "name": c.full_name}
+                                           for c in children]})
 
 
 async def sign_out(request: web.Request) -> web.Response:

@@ -152,16 +152,16 @@ class PeopleStore(Store):
 
     async def may_read_patient(self, who: Principal, patient_id: str) -> bool:
         """The relation that opens a record: the patient, a linked parent, a doctor who
-        treats or treated them, or staff of the oncology centre that follows them."""
+        treats or treated them, or a doctor or staff of the oncology centre following them."""
         async with self._session() as s:
             if who.role is Role.PATIENT:
                 return who.id == patient_id or await s.get(
                     Guardianship, (who.id, patient_id)) is not None
-            if who.role is Role.DOCTOR:
-                return await s.scalar(
+            if who.role is Role.DOCTOR and await s.scalar(
                     select(Consultation.id).where(Consultation.doctor_id == who.id)
-                    .where(Consultation.patient_id == patient_id).limit(1)) is not None
-            if who.role is Role.STAFF:
+                    .where(Consultation.patient_id == patient_id).limit(1)) is not None:
+                return True
+            if who.role in (Role.DOCTOR, Role.STAFF):
                 centre = await s.scalar(select(Doctor.organisation_id)
                                         .where(Doctor.id == who.id))
                 return centre is not None and await s.scalar(

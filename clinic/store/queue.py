@@ -27,15 +27,24 @@ class QueueStore(Store):
             )
 
     async def enqueue(
-        self, patient_id: str, reason: Reason, mode: CallMode, language: str
+        self, patient_id: str, reason: Reason, mode: CallMode, language: str,
+        urgent: bool = False,
     ) -> Consultation:
         existing = await self.open_consultation_of(patient_id)
         if existing is not None:
+            if urgent and existing.status == ConsultationStatus.WAITING.value \
+                    and existing.priority == 0:
+                # A high-risk check-in while already waiting moves the place forward.
+                async with self._session() as s, s.begin():
+                    await s.execute(update(Consultation)
+                                    .where(Consultation.id == existing.id)
+                                    .values(priority=1, reason=reason.value))
+                existing.priority, existing.reason = 1, reason.value
             return existing
         consultation = Consultation(
             id=str(uuid.uuid4()), patient_id=patient_id, doctor_id=None, reason=reason.value,
             mode=mode.value, language=language, status=ConsultationStatus.WAITING.value,
-            queued_at=now(), started_at=None, ended_at=None,
+            queued_at=now(), started_at=None, ended_at=None, priority=1 if urgent else 0,
         )
         async with self._session() as s, s.begin():
             s.add(consultation)
@@ -47,7 +56,7 @@ class QueueStore(Store):
                 select(Consultation, Patient)
                 .join(Patient, Patient.id == Consultation.patient_id)
                 .where(Consultation.status == ConsultationStatus.WAITING.value)
-                .order_by(Consultation.queued_at)
+                .order_by(Consultation.priority.desc(), Consultation.queued_at)
             )
             return [(c, p) for c, p in rows.all()]
 
@@ -58,7 +67,7 @@ class QueueStore(Store):
                 consultation_id = await s.scalar(
                     select(Consultation.id)
                     .where(Consultation.status == ConsultationStatus.WAITING.value)
-                    .order_by(Consultation.queued_at)
+                    .order_by(Consultation.priority.desc(), Consultation.queued_at)
                     .limit(1)
                 )
                 if consultation_id is None:

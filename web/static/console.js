@@ -28,8 +28,9 @@
     queueBody.replaceChildren();
     for (const entry of listing.waiting) {
       const row = document.createElement("tr");
+      if (entry.urgent) row.className = "urgent";
       cell(row, entry.patient_name);
-      cell(row, entry.reason);
+      cell(row, entry.urgent ? `URGENT: ${entry.reason}` : entry.reason);
       cell(row, entry.mode);
       const minutes = Math.floor((Date.now() - new Date(entry.queued_at)) / 60000);
       cell(row, `${minutes} min`);
@@ -39,6 +40,41 @@
       cell(row, "").appendChild(button);
       queueBody.appendChild(row);
     }
+  }
+
+  // High-risk chemotherapy check-ins of the doctor's centre, soonest deadline first. Doctors
+  // of no oncology centre get 403 and never see the panel.
+  const reviewsBody = document.getElementById("reviews");
+  const local = (iso) => new Date(iso).toLocaleString();
+  async function showReviews() {
+    const response = await fetch("/api/checkins/reviews?lang=en");
+    const panel = document.getElementById("reviews-panel");
+    panel.hidden = !response.ok;
+    if (!response.ok) return;
+    const body = await response.json();
+    reviewsBody.replaceChildren();
+    for (const c of body.checkins) {
+      const row = document.createElement("tr");
+      if (c.overdue) row.className = "overdue";
+      cell(row, c.patient_name);
+      cell(row, local(c.submitted_at));
+      cell(row, c.flag_texts.join(", "));
+      cell(row, `${c.overdue ? "OVERDUE " : ""}${local(c.review_due_at)}`);
+      const note = Object.assign(document.createElement("input"), { maxLength: 4000 });
+      note.setAttribute("aria-label", `Review note for ${c.patient_name}`);
+      cell(row, "").appendChild(note);
+      const button = Object.assign(document.createElement("button"), { type: "button", textContent: "Reviewed" });
+      button.addEventListener("click", async () => {
+        const sent = await fetch(`/api/checkins/${encodeURIComponent(c.id)}/review`, {
+          method: "POST", headers: { "Content-Type": "application/json" },
+          body: JSON.stringify({ note: note.value }) });
+        say(sent.ok ? `Check-in of ${c.patient_name} reviewed` : (await sent.json()).message);
+        showReviews();
+      });
+      cell(row, "").appendChild(button);
+      reviewsBody.appendChild(row);
+    }
+    if (!body.checkins.length) cell(reviewsBody.insertRow(), "Nothing to review");
   }
 
   async function take(consultationId) {
@@ -106,7 +142,8 @@
         say("Connection lost, reconnecting…");
       }
     });
-    socket.on("queue.updated", showQueue);
+    socket.on("queue.updated", (listing) => { showQueue(listing); showReviews(); });
+    setInterval(showReviews, 60000); // a check-in comes with no queue change
     socket.on("consultation.started", (m) => startCall(m, true));
     socket.on("consultation.resumed", (m) => startCall(m, true));
     socket.on("peer.rejoined", () => call && call.offerPeer());

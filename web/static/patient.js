@@ -220,12 +220,96 @@
     document.getElementById("record").hidden = false;
   }
 
+  // Chemotherapy check-ins: the questions come from the server in the page's language; the
+  // server triages the answers, so a high-risk one gets the same answer on every device.
+  const checkinSection = document.getElementById("checkin");
+  const checkinForm = document.getElementById("checkin-form");
+  const checkinResult = document.getElementById("checkin-result");
+  const levels = Object.fromEntries(text.levels.split(",").map((pair) => pair.split(":")));
+
+  function question(q) {
+    if (q.kind === "yesno") {
+      const set = document.createElement("fieldset");
+      set.append(Object.assign(document.createElement("legend"), { textContent: q.text }));
+      for (const [value, label] of [["true", text.yes], ["false", text.no]]) {
+        const input = Object.assign(document.createElement("input"), { type: "radio", name: q.key, value, required: true });
+        const wrap = document.createElement("label");
+        wrap.append(input, ` ${label}`);
+        set.append(wrap);
+      }
+      return set;
+    }
+    const label = document.createElement("label");
+    const input = Object.assign(document.createElement("input"), {
+      type: "number", name: q.key, min: q.low, max: q.high, required: true,
+      step: q.kind === "number" ? "0.1" : "1", inputMode: q.kind === "number" ? "decimal" : "numeric" });
+    label.append(`${q.text} `, input);
+    return label;
+  }
+
+  function checkinLine(c) {
+    const flags = c.flag_texts.length ? `: ${c.flag_texts.join(", ")}` : "";
+    const review = c.reviewed_at
+      ? ` (${text.checkin_reviewed}${c.review_note ? ": " + c.review_note : ""})`
+      : c.review_due_at ? ` (${text.checkin_waiting_review} ${when(c.review_due_at)})` : "";
+    return item(`${when(c.submitted_at)} — ${levels[c.level]}${flags}${review}`);
+  }
+
+  function offerUrgent(forSelf) {
+    checkinResult.textContent = forSelf ? text.checkin_red : text.checkin_red_child;
+    if (forSelf && !joinForm.hidden) joinForm.querySelector("button[type=submit]").focus();
+  }
+
+  async function showCheckins(patientId, forSelf) {
+    const base = `/api/patients/${encodeURIComponent(patientId)}/checkins`;
+    const response = await fetch(`${base}?lang=${document.documentElement.lang}`);
+    const body = response.ok ? await response.json() : null;
+    checkinSection.hidden = !body || (!body.under_chemotherapy && !body.checkins.length);
+    if (checkinSection.hidden) return;
+    document.getElementById("checkin-next").textContent = !body.next_due_at ? ""
+      : new Date(body.next_due_at) <= new Date() ? text.checkin_now
+        : `${text.checkin_next}: ${when(body.next_due_at)}`;
+    document.getElementById("checkins").replaceChildren(...body.checkins.map(checkinLine));
+    checkinResult.textContent = "";
+    if (body.urgent_offer) offerUrgent(forSelf);
+    checkinForm.hidden = !body.under_chemotherapy;
+    const send = Object.assign(document.createElement("button"), { type: "submit", className: "big", textContent: text.checkin_send });
+    checkinForm.replaceChildren(...body.questions.map(question), send);
+    checkinForm.onsubmit = async (event) => {
+      event.preventDefault();
+      const answers = {};
+      for (const q of body.questions) {
+        const value = new FormData(checkinForm).get(q.key);
+        answers[q.key] = q.kind === "yesno" ? value === "true" : Number(value);
+      }
+      const sent = await fetch(`${base}?lang=${document.documentElement.lang}`, {
+        method: "POST", headers: json, body: JSON.stringify(answers) });
+      const reply = await sent.json();
+      if (!sent.ok) { checkinResult.textContent = reply.message; return; }
+      await showCheckins(patientId, forSelf);
+      checkinResult.textContent = text[`checkin_${reply.checkin.level}`];
+      if (reply.urgent_offer) offerUrgent(forSelf);
+    };
+  }
+
+  function showPerson(me, patientId) {
+    showRecord(patientId);
+    showCheckins(patientId, patientId === me.id);
+  }
+
   async function signedIn() {
     const me = await (await fetch("/api/me")).json();
     connect();
     if (me.role !== "patient") return;
-    showRecord(me.id);
-    socket.on("protocol.signed", () => showRecord(me.id)); // a renewal shows at once
+    const person = document.getElementById("person");
+    if (me.children.length) {
+      person.replaceChildren(new Option(me.name, me.id),
+        ...me.children.map((c) => new Option(c.name, c.id)));
+      person.addEventListener("change", () => showPerson(me, person.value));
+      document.getElementById("whose").hidden = false;
+    }
+    showPerson(me, me.id);
+    socket.on("protocol.signed", () => showRecord(person.value || me.id)); // renewals at once
   }
 
   fetch("/api/me").then((response) => (response.ok ? signedIn() : requestCode()));
