@@ -47,8 +47,12 @@ class Dispatcher:
             except Exception:  # a database hiccup must not end delivery for good
                 log.exception("%s_delivery_failed", type(self).__name__.lower())
             timeout = await self._until_due()
+            # asyncio.timeout, not wait_for: 3.11's wait_for runs the wait as a task of its
+            # own, and a stop() landing as that task finished could leave stop() waiting on
+            # a cancellation that never completed (seen as a rare hang at shutdown).
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), timeout)
+                async with asyncio.timeout(timeout):
+                    await self._wake.wait()
             self._wake.clear()
 
     async def _until_due(self) -> float:
