@@ -1,9 +1,11 @@
 """In-person visits: a protocol that asks for one (or a red triage) proposes the earliest
 suitable free slot at the patient's polyclinic; the doctor confirms, the patient can cancel
-or move it, and every change reaches the patient by SMS."""
+or move it, and every change reaches the patient by SMS and the medical record as FHIR
+Slot and Appointment resources."""
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -13,9 +15,11 @@ from clinic.records import Records
 from clinic.settings import Settings
 from clinic.sms import render_sms
 from clinic.store.people import new_invitation
+from clinic.store.record_push import RecordPush
 from clinic.store.sms import SmsNotice
 from clinic.tables import Organisation, Patient, Slot
 from clinic.time import aware, now
+from protocol_writer.fhir_visit import visit_bundle
 
 
 def visit_needed(data: dict[str, object]) -> tuple[bool, int]:
@@ -51,10 +55,20 @@ class Outcome:
 
 
 class Bookings:
-    def __init__(self, records: Records, settings: Settings) -> None:
+    def __init__(self, records: Records, settings: Settings,
+                 targets: tuple[str, ...] = ("builtin",)) -> None:
         self._records = records
         self._settings = settings
         self._zone = ZoneInfo(settings.timezone)
+        self._targets = targets  # the medical records each change of a visit is pushed to
+
+    async def _pushes(self, slot: Slot, patient: Patient, booked: bool) -> list[RecordPush]:
+        """The visit's Slot and Appointment as they are after this change, for each record."""
+        event_id = str(uuid.uuid4())
+        bundle = visit_bundle(event_id, slot, await self._records.organisation(
+            slot.organisation_id), patient, booked)
+        return [RecordPush(target, f"{target}:visit:{event_id}", bundle)
+                for target in self._targets]
 
     async def proposal(self, patient: Patient, in_days: int,
                        at: datetime | None = None) -> Slot | None:
@@ -74,7 +88,8 @@ class Bookings:
         notice = await self._notice(patient, slot, "appointment_booked")
         if not await self._records.book_slot(slot_id, patient.id,
                                              consultation_id=consultation_id,
-                                             booked_by=who.id, notice=notice):
+                                             booked_by=who.id, notice=notice,
+                                             pushes=await self._pushes(slot, patient, True)):
             return Outcome(False, error="slot_taken")
         return Outcome(True, await self._records.slot(slot_id))
 
@@ -85,22 +100,26 @@ class Bookings:
         text = render_sms("appointment_cancelled", patient.language, when=self._when(slot))
         notice = SmsNotice(patient.phone, text, "appointment_cancelled", patient.id,
                            f"cancel:{slot.id}:{aware(slot.booked_at or now()).isoformat()}")
-        if not await self._records.cancel_booking(slot_id, patient.id, notice):
+        if not await self._records.cancel_booking(
+                slot_id, patient.id, notice, await self._pushes(slot, patient, False)):
             return Outcome(False, error="no_such_appointment")
         return Outcome(True, slot)
 
     async def move(self, who: Principal, patient: Patient, slot_id: str,
                    to_slot_id: str) -> Outcome:
-        target = await self._records.slot(to_slot_id)
-        if target is None or target.organisation_id != patient.polyclinic_id:
+        target, current = await self._records.slot(to_slot_id), await self._records.slot(slot_id)
+        if target is None or target.organisation_id != patient.polyclinic_id \
+                or current is None:
             return Outcome(False, error="no_such_slot")
         organisation = await self._records.organisation(target.organisation_id)
         text = render_sms("appointment_moved", patient.language, when=self._when(target),
                           place=_place(organisation, target), doctor=target.doctor_name)
         notice = SmsNotice(patient.phone, text, "appointment_moved", patient.id,
                            f"move:{slot_id}:{to_slot_id}:{now().isoformat()}")
+        pushes = [*await self._pushes(current, patient, False),
+                  *await self._pushes(target, patient, True)]
         if not await self._records.move_booking(slot_id, to_slot_id, patient.id,
-                                                booked_by=who.id, notice=notice):
+                                                booked_by=who.id, notice=notice, pushes=pushes):
             return Outcome(False, error="slot_taken")
         return Outcome(True, await self._records.slot(to_slot_id))
 

@@ -232,11 +232,12 @@ class ProtocolRow(Base):
 
 
 class OutboxEntry(Base):
-    """A push to a medical record, written in the transaction that signed the protocol."""
+    """A push to a medical record, written in the transaction that made it: a signed
+    protocol, or a visit booked, moved or cancelled (no protocol)."""
 
     __tablename__ = "outbox"
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
-    protocol_id: Mapped[str] = mapped_column(ForeignKey("protocols.id"), index=True)
+    protocol_id: Mapped[str | None] = mapped_column(ForeignKey("protocols.id"), index=True)
     target: Mapped[str] = mapped_column(String(16))
     idempotency_key: Mapped[str] = mapped_column(String(80), unique=True)
     payload: Mapped[dict[str, object]] = mapped_column(JSON)
@@ -251,13 +252,14 @@ class OutboxEntry(Base):
 
 
 class RecordDocument(Base):
-    """The built-in medical record: each signed protocol's FHIR Bundle, stored once."""
+    """The built-in medical record: each pushed FHIR Bundle (a signed protocol's, or a
+    visit's), stored once."""
 
     __tablename__ = "record_documents"
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     idempotency_key: Mapped[str] = mapped_column(String(80), unique=True)
     patient_id: Mapped[str] = mapped_column(ForeignKey("patients.id"), index=True)
-    protocol_id: Mapped[str] = mapped_column(ForeignKey("protocols.id"))
+    protocol_id: Mapped[str | None] = mapped_column(ForeignKey("protocols.id"))
     bundle: Mapped[dict[str, object]] = mapped_column(JSON)
     stored_at: Mapped[datetime] = mapped_column(UtcDateTime())
 

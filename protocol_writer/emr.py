@@ -7,6 +7,7 @@ from typing import Any, Protocol
 import aiohttp
 
 from clinic.records import Records
+from protocol_writer.fhir import PROTOCOL_BUNDLE
 
 
 class RecordUnavailable(Exception):
@@ -29,7 +30,9 @@ class BuiltInRecord:
         patient = next(e["resource"] for e in bundle["entry"]
                        if e["resource"]["resourceType"] == "Patient")
         patient_id = patient["identifier"][0]["value"]
-        protocol_id = bundle["identifier"]["value"]
+        # A visit's Bundle records no protocol; a protocol's is identified by its version.
+        identifier = bundle["identifier"]
+        protocol_id = identifier["value"] if identifier["system"] == PROTOCOL_BUNDLE else None
         return await self._records.store_record_document(key, patient_id, protocol_id, bundle)
 
 

@@ -26,6 +26,7 @@ CONDITION_CLINICAL = "http://terminology.hl7.org/CodeSystem/condition-clinical"
 CONDITION_VERIFICATION = "http://terminology.hl7.org/CodeSystem/condition-ver-status"
 PROVENANCE_AGENT = "http://terminology.hl7.org/CodeSystem/provenance-participant-type"
 ID_SYSTEM = "urn:telemed:"
+PROTOCOL_BUNDLE = f"{ID_SYSTEM}bundle"
 
 CONSULT_NOTE = ("11488-4", "Consult note")
 SECTION_COMPLAINTS = ("10154-3", "Chief complaint Narrative")
@@ -243,7 +244,7 @@ def build_bundle(protocol: Protocol, ctx: SignedContext) -> dict[str, Any]:
         ],
     }, "Provenance", "provenance")
     return {"resourceType": "Bundle", "type": "transaction",
-            "identifier": {"system": f"{ID_SYSTEM}bundle", "value": ctx.protocol_id},
+            "identifier": {"system": PROTOCOL_BUNDLE, "value": ctx.protocol_id},
             "entry": b.entries}
 
 

@@ -15,6 +15,8 @@ if $test_setup; then
   [ -x /usr/bin/chromium ] || need+=(chromium)
   # A throwaway PostgreSQL server is started by the tests themselves.
   ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
+  # ... and a throwaway Redis, for the tests of several nodes.
+  [ -x /usr/bin/redis-server ] || need+=(redis-server)
 fi
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" -eq 0 ]; then SUDO=""; else SUDO="sudo"; fi

@@ -31,7 +31,12 @@ class FhirServer:
         for entry in bundle["entry"]:
             resource, how = entry["resource"], entry["request"]
             kind = resource["resourceType"]
-            if how["method"] == "PUT":
+            if how["method"] == "PUT" and "?" in how["url"]:  # a conditional update
+                condition = how["url"].split("?", 1)[1]
+                resource_id = self.by_identifier.setdefault(f"{kind}?{condition}",
+                                                            str(uuid.uuid4()))
+                status = "200 OK" if resource_id in self.resources[kind] else "201 Created"
+            elif how["method"] == "PUT":
                 resource_id = how["url"].split("/", 1)[1]
                 status = "200 OK" if resource_id in self.resources[kind] else "201 Created"
             else:

@@ -62,3 +62,38 @@ def postgres() -> Iterator[str]:
         server.terminate()
         server.wait(30)
         shutil.rmtree(directory, ignore_errors=True)
+
+
+@contextmanager
+def redis_server(port: int | None = None) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """A redis-server on a loopback port with no persistence; yields its URL and process
+    (a test may kill it and start another on the same port)."""
+    found = shutil.which("redis-server") or "/usr/bin/redis-server"
+    if not Path(found).exists():
+        raise RuntimeError("redis-server not found: scripts/setup.sh --test installs it")
+    port = port or free_port()
+    server = start_redis(port)
+    try:
+        yield f"redis://127.0.0.1:{port}/0", server
+    finally:
+        server.terminate()
+        server.wait(30)
+
+
+def start_redis(port: int) -> subprocess.Popen[bytes]:
+    server = subprocess.Popen(
+        [shutil.which("redis-server") or "/usr/bin/redis-server", "--port", str(port),
+         "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--protected-mode", "no"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 15
+    while True:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1) as s:
+                s.sendall(b"PING\r\n")
+                if s.recv(16).startswith(b"+PONG"):
+                    return server
+        except OSError:
+            pass
+        if server.poll() is not None or time.monotonic() > deadline:
+            raise RuntimeError("redis-server did not start")
+        time.sleep(0.1)

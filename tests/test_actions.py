@@ -15,10 +15,13 @@ from clinic.db import sessionmaker
 from clinic.domain import Reason, Role
 from clinic.tables import OutboxEntry, SmsMessage
 from clinic.time import aware, now
+from protocol_writer.emr import FhirRestRecord
+from protocol_writer.fhir import validate_bundle
 from tests.actions_world import consultation_from_corpus, tomorrow_at
 from tests.conftest import Platform, make_settings
+from tests.fhir_server import FhirServer
 from transcription.models import ModelPool
-from web.app import MESSENGER, RECORDS, create_app
+from web.app import MESSENGER, OUTBOX, RECORDS, create_app
 
 
 async def call(http: aiohttp.ClientSession, method: str, url: str, secret: str,
@@ -139,7 +142,7 @@ async def test_renewals_are_refused_with_a_reason_and_nothing_is_signed(
 
 
 async def test_a_worse_patient_gets_the_earliest_visit_and_can_move_or_cancel_it(
-        platform: Platform) -> None:
+        platform: Platform, aiohttp_server) -> None:  # type: ignore[no-untyped-def]
     records = platform.records
     polyclinic = await records.add_organisation("polyclinic", "Поликлиника №5",
                                                 "ул. Ленина, 1")
@@ -180,6 +183,34 @@ async def test_a_worse_patient_gets_the_earliest_visit_and_can_move_or_cancel_it
     booked_sms = next(m for m in messages if m.purpose == "appointment_booked")
     assert "Поликлиника №5" in booked_sms.text and "каб. 12" in booked_sms.text
     assert "/join/" in booked_sms.text  # a link to the page where it can be moved
+
+    # Each change reached the record as valid FHIR: booked, then moved (the first visit
+    # cancelled, the second booked), then cancelled.
+    platform.server.app[OUTBOX].nudge()
+    for _ in range(100):
+        if not await records.outbox("pending"):
+            break
+        await asyncio.sleep(0.05)
+    visits = [d.bundle for d in await records.record_documents(patient_id)
+              if d.protocol_id is None]
+    states = []
+    for bundle in visits:
+        validate_bundle(bundle)
+        appointment = next(e["resource"] for e in bundle["entry"]
+                           if e["resource"]["resourceType"] == "Appointment")
+        states.append((appointment["slot"][0]["reference"], appointment["status"]))
+    assert [status for _, status in states] == ["booked", "cancelled", "booked", "cancelled"]
+    assert states[0][0] == states[1][0] != states[2][0] == states[3][0]
+
+    # A FHIR server applies them as updates of one Appointment and one Slot per visit.
+    fhir = FhirServer()
+    fhir_server = await aiohttp_server(fhir.app(), host="127.0.0.1")
+    record = FhirRestRecord(str(fhir_server.make_url("/fhir")))
+    for index, bundle in enumerate(visits):
+        await record.push(bundle, f"visit-{index}")
+    assert (fhir.count("Appointment"), fhir.count("Slot"), fhir.count("Patient")) == (2, 2, 1)
+    assert {a["status"] for a in fhir.resources["Appointment"].values()} == {"cancelled"}
+    assert {s["status"] for s in fhir.resources["Slot"].values()} == {"free"}
 
 
 async def test_a_consilium_decision_reaches_the_patient_and_queues_a_talk(

@@ -88,8 +88,8 @@ def create_app(settings: Settings, models: ModelPool | None = None) -> web.Appli
     app.on_shutdown.append(stop_socketio)
     sessions.add_routes(app, records, sign_in, messenger)
     api.add_routes(app, records, protocols, outbox, sio, messenger)
-    actions_api.add_routes(app, records, settings, protocols, Bookings(records, settings),
-                           messenger)
+    actions_api.add_routes(app, records, settings, protocols,
+                           Bookings(records, settings, tuple(targets)), messenger)
     checkins_api.add_routes(app, records)
     operations.add_routes(app, records, media, app[SIGNALING], metrics)
     pages.add_routes(app, settings)

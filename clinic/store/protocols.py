@@ -11,8 +11,9 @@ from sqlalchemy.exc import IntegrityError
 
 from clinic.store.base import Conflict, Store
 from clinic.store.prescriptions import NewPrescription
+from clinic.store.record_push import RecordPush, queue_pushes
 from clinic.store.sms import SmsNotice, queue_notice
-from clinic.tables import Consultation, OutboxEntry, ProtocolRow
+from clinic.tables import Consultation, ProtocolRow
 from clinic.time import now
 
 
@@ -111,13 +112,8 @@ class ProtocolStore(Store):
             )
             s.add(row)
             await s.flush()
-            for target, payload in pushes.items():
-                s.add(OutboxEntry(
-                    id=str(uuid.uuid4()), protocol_id=protocol_id, target=target,
-                    idempotency_key=f"{target}:{protocol_id}", payload=payload,
-                    status="pending", attempts=0, next_attempt_at=signed_at,
-                    created_at=signed_at,
-                ))
+            queue_pushes(s, (RecordPush(target, f"{target}:{protocol_id}", payload, protocol_id)
+                             for target, payload in pushes.items()))
             s.add_all(p.row() for p in prescriptions)
             await s.flush()
             for notice in notices:

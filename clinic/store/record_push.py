@@ -3,13 +3,35 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from clinic.store.base import Store
 from clinic.tables import OutboxEntry, RecordDocument
 from clinic.time import now
+
+
+@dataclass(frozen=True)
+class RecordPush:
+    """A Bundle for one medical record, queued in the transaction of the change it records."""
+
+    target: str
+    key: str  # one push per key
+    payload: dict[str, object]
+    protocol_id: str | None = None
+
+
+def queue_pushes(session: AsyncSession, pushes: Iterable[RecordPush]) -> None:
+    moment = now()
+    for push in pushes:
+        session.add(OutboxEntry(
+            id=str(uuid.uuid4()), protocol_id=push.protocol_id, target=push.target,
+            idempotency_key=push.key, payload=push.payload, status="pending", attempts=0,
+            next_attempt_at=moment, created_at=moment))
 
 
 class RecordPushStore(Store):
@@ -56,7 +78,8 @@ class RecordPushStore(Store):
             return list(await s.scalars(query))
 
     async def store_record_document(
-        self, idempotency_key: str, patient_id: str, protocol_id: str, bundle: dict[str, object]
+        self, idempotency_key: str, patient_id: str, protocol_id: str | None,
+        bundle: dict[str, object]
     ) -> str:
         """Stores a Bundle in the built-in record once; a repeat returns the first copy's id."""
         async with self._session() as s, s.begin():

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from clinic.store.base import Store
+from clinic.store.record_push import RecordPush, queue_pushes
 from clinic.store.sms import SmsNotice, queue_notice
 from clinic.tables import Slot
 from clinic.time import now
@@ -59,16 +60,20 @@ class ScheduleStore(Store):
                                   .where(Slot.patient_id.is_not(None)).limit(1))
 
     async def book_slot(self, slot_id: str, patient_id: str, *, consultation_id: str | None,
-                        booked_by: str, notice: SmsNotice | None = None) -> bool:
-        """Books a free future slot; False when someone else got it first."""
+                        booked_by: str, notice: SmsNotice | None = None,
+                        pushes: Sequence[RecordPush] = ()) -> bool:
+        """Books a free future slot; False when someone else got it first. The SMS and the
+        record pushes are queued only with a booking that happened."""
         async with self._session() as s, s.begin():
             if not await _take(s, slot_id, patient_id, consultation_id, booked_by):
                 return False
             await queue_notice(s, notice)
+            queue_pushes(s, pushes)
             return True
 
     async def cancel_booking(self, slot_id: str, patient_id: str,
-                             notice: SmsNotice | None = None) -> bool:
+                             notice: SmsNotice | None = None,
+                             pushes: Sequence[RecordPush] = ()) -> bool:
         async with self._session() as s, s.begin():
             result = await s.execute(
                 update(Slot).where(Slot.id == slot_id).where(Slot.patient_id == patient_id)
@@ -77,10 +82,12 @@ class ScheduleStore(Store):
             if result.rowcount != 1:  # type: ignore[attr-defined]
                 return False
             await queue_notice(s, notice)
+            queue_pushes(s, pushes)
             return True
 
     async def move_booking(self, from_slot_id: str, to_slot_id: str, patient_id: str, *,
-                           booked_by: str, notice: SmsNotice | None = None) -> bool:
+                           booked_by: str, notice: SmsNotice | None = None,
+                           pushes: Sequence[RecordPush] = ()) -> bool:
         """Takes the new slot and frees the old one in one transaction: the patient never
         ends up with two visits or none. False (nothing changed) if either step fails."""
         async with self._session() as s, s.begin():
@@ -93,6 +100,7 @@ class ScheduleStore(Store):
             await s.execute(update(Slot).where(Slot.id == from_slot_id).values(
                 patient_id=None, consultation_id=None, booked_by=None, booked_at=None))
             await queue_notice(s, notice)
+            queue_pushes(s, pushes)
             return True
 
 
