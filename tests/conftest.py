@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -11,6 +11,7 @@ from clinic.domain import Reason, Role
 from clinic.records import Records
 from clinic.settings import Settings
 from clinic.sign_in import SignIn
+from tests.services import postgres
 from tests.speech import PHRASES, speak
 from transcription.models import ModelPool
 from web.app import RECORDS, create_app
@@ -27,6 +28,13 @@ def speech_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def make_settings(data_dir: Path, **env: str) -> Settings:
     return Settings.from_env({"TELEMED_DATA_DIR": str(data_dir), **env})
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    """One throwaway PostgreSQL server per test session; tests make their own databases."""
+    with postgres() as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

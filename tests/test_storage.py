@@ -4,26 +4,18 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text
-from sqlalchemy.ext.asyncio import create_async_engine
 
 from clinic.db import create_engine, upgrade_async
 from clinic.domain import CallMode, ConsultationStatus, Reason, Segment, Speaker
 from clinic.records import Conflict, Records
 from clinic.store.sms import SmsNotice
 from tests.conftest import make_settings
-from tests.services import postgres
-
-
-@pytest.fixture(scope="session")
-def postgres_url() -> Iterator[str]:
-    with postgres() as url:
-        yield url
+from tests.services import fresh_database
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -31,13 +23,7 @@ async def records(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterat
     if request.param == "sqlite":
         url = f"sqlite+aiosqlite:///{tmp_path / 'telemed.db'}"
     else:
-        server = request.getfixturevalue("postgres_url")
-        name = f"t_{uuid.uuid4().hex[:12]}"
-        admin = create_async_engine(server, isolation_level="AUTOCOMMIT")
-        async with admin.connect() as connection:
-            await connection.execute(text(f"CREATE DATABASE {name}"))
-        await admin.dispose()
-        url = server.rsplit("/", 1)[0] + f"/{name}"
+        url = await fresh_database(request.getfixturevalue("postgres_url"))
     settings = make_settings(tmp_path, TELEMED_DATABASE_URL=url)
     await upgrade_async(settings.database_url)
     engine = create_engine(settings)

@@ -14,6 +14,7 @@ from clinic.records import Records
 from clinic.settings import Settings
 from clinic.sign_in import SignIn
 from clinic.sms import DevelopmentSms, HttpSms, Messenger, SmsTransport
+from media.cluster import ClusterMedia
 from media.worker import MediaWorker
 from protocol_writer.emr import BuiltInRecord, FhirRestRecord, MedicalRecord
 from protocol_writer.outbox import OutboxDispatcher
@@ -61,8 +62,10 @@ def create_app(settings: Settings, models: ModelPool | None = None) -> web.Appli
         if settings.sms_url else DevelopmentSms()
     messenger = Messenger(records, transport, retry_base_s=settings.sms_retry_s)
     app[MESSENGER] = messenger
-    app[SIGNALING] = SignalingServer(sio, settings, records, media, protocols, captions,
-                                     sign_in)
+    # With several nodes, hanging up on one ends the sides the others hold.
+    cluster = ClusterMedia(media, settings.redis_url) if settings.redis_url else None
+    app[SIGNALING] = SignalingServer(sio, settings, records, cluster or media, protocols,
+                                     captions, sign_in)
     app[METRICS] = metrics
 
     async def lifecycle(app: web.Application) -> AsyncIterator[None]:
@@ -72,9 +75,13 @@ def create_app(settings: Settings, models: ModelPool | None = None) -> web.Appli
             await asyncio.to_thread(models.for_language, language)
         outbox.start()
         messenger.start()
+        if cluster is not None:
+            cluster.start()
         yield
         await messenger.stop()
         await outbox.stop()
+        if cluster is not None:
+            await cluster.close()
         await media.close()
         await engine.dispose()
 

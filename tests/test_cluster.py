@@ -1,0 +1,222 @@
+"""The city shape as local processes: two `telemed serve` nodes on one PostgreSQL and one
+Redis, each started by the test. A patient on one node and a doctor on the other hold a
+consultation; then Redis restarts under them, and a node is killed with its clients moving
+to the other."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import re
+import signal
+import subprocess
+import sys
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import pytest
+
+from clinic.db import create_engine, upgrade_async
+from clinic.domain import Reason, Role, Speaker
+from clinic.records import Records
+from clinic.sign_in import SignIn
+from signaling.client import Party
+from tests.conftest import make_settings
+from tests.services import free_port, fresh_database, redis_server, start_redis
+
+ROOT = Path(__file__).parent.parent
+
+
+@dataclass
+class Node:
+    process: subprocess.Popen[bytes]
+    url: str
+    log: Path
+
+    def kill(self) -> None:
+        self.process.send_signal(signal.SIGKILL)
+        self.process.wait(10)
+
+
+def start_node(env: dict[str, str], data_dir: Path) -> Node:
+    port = free_port()
+    log = data_dir.with_suffix(".log")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "web.cli", "serve"], cwd=ROOT,
+        env={**os.environ, **env, "TELEMED_DATA_DIR": str(data_dir),
+             "TELEMED_PORT": str(port), "TELEMED_HOST": "127.0.0.1",
+             "TELEMED_SHUTDOWN_TIMEOUT_S": "2", "TELEMED_DRAIN_TIMEOUT_S": "2"},
+        stdout=log.open("wb"), stderr=subprocess.STDOUT)
+    return Node(process, f"http://127.0.0.1:{port}/", log)
+
+
+async def ready(node: Node, timeout_s: float = 120) -> None:
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout_s
+    async with aiohttp.ClientSession() as http:
+        while loop.time() < deadline:
+            if node.process.poll() is not None:
+                raise AssertionError(f"node exited: {node.log.read_text()[-2000:]}")
+            try:
+                async with http.get(f"{node.url}readyz") as response:
+                    if response.status == 200:
+                        return
+            except aiohttp.ClientError:
+                pass
+            await asyncio.sleep(0.3)
+    raise AssertionError(f"node not ready: {node.log.read_text()[-2000:]}")
+
+
+async def event(party: Party, name: str, match: Callable[[Any], bool],
+                timeout: float = 30) -> Any:
+    """The next `name` event that `match`es, skipping others."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while True:
+        message = await party.next(name, timeout=max(0.1, deadline - loop.time()))
+        if match(message):
+            return message
+
+
+async def worker_sides(node: Node) -> float:
+    async with aiohttp.ClientSession() as http, http.get(f"{node.url}metrics") as response:
+        found = re.search(r"^telemed_worker_sides (\S+)$", await response.text(), re.M)
+    assert found is not None
+    return float(found.group(1))
+
+
+@pytest.fixture
+def redis() -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    with redis_server() as server:
+        yield server
+
+
+async def test_two_nodes_share_the_queue_the_call_and_survive_faults(
+        tmp_path: Path, postgres_url: str, speech_dir: Path,
+        redis: tuple[str, subprocess.Popen[bytes]]) -> None:
+    redis_url, redis_process = redis
+    database_url = await fresh_database(postgres_url)
+    env = {"TELEMED_DATABASE_URL": database_url, "TELEMED_REDIS_URL": redis_url,
+           "TELEMED_SECRET_KEY": "cluster-test-secret-not-for-production"}
+    settings = make_settings(tmp_path / "seed", **env)
+    # Migrations run once, before the nodes, as `telemed db upgrade` does in the compose file.
+    await upgrade_async(database_url)
+    engine = create_engine(settings)
+    records = Records(engine)
+    sign_in = SignIn(engine, settings.session_ttl_s)
+    _, doctor_key = await records.add_doctor("Ирина Петровна", "therapist")
+    patients = []
+    for name in ("Анна Иванова", "Пётр Смирнов"):
+        patient = await records.add_patient(name, "+79990000000")
+        await records.invite(patient.id, Reason.RESPIRATORY, 3600)
+        patients.append((patient.id, await sign_in.open_session(Role.PATIENT, patient.id)))
+
+    node_a = start_node(env, tmp_path / "node-a")
+    node_b = start_node(env, tmp_path / "node-b")
+    parties: list[Party] = []
+
+    def party(node: Node, auth: dict[str, str]) -> Party:
+        parties.append(Party(node.url, auth))
+        return parties[-1]
+
+    try:
+        await asyncio.gather(ready(node_a), ready(node_b))
+        patient = party(node_a, {"session": patients[0][1]})
+        doctor = party(node_b, {"key": doctor_key})
+        await doctor.connect()
+        await patient.connect()
+
+        # The queue: the patient joins on A, the doctor on B hears of it and takes them.
+        joined = await patient.call("queue.join", {})
+        consultation_id = joined["consultation_id"]
+        await event(doctor, "queue.updated",
+                    lambda m: any(w["consultation_id"] == consultation_id for w in m["waiting"]))
+        assert (await doctor.call("consultation.take", {}))["consultation_id"] == consultation_id
+        await event(patient, "consultation.started",
+                    lambda m: m["consultation_id"] == consultation_id)
+
+        # The call: signaling between the browsers crosses nodes; each side's audio goes to
+        # its own node's worker, and the patient's captions (from A) reach the doctor on B.
+        assert await patient.call("offer", {"consultation_id": consultation_id,
+                                            "target": "peer", "sdp": "v=0", "type": "offer"}
+                                  ) == {"ok": True}
+        await event(doctor, "offer", lambda m: m["consultation_id"] == consultation_id)
+        await asyncio.gather(patient.send_audio(consultation_id, speech_dir / "patient.wav"),
+                             doctor.send_audio(consultation_id, speech_dir / "doctor.wav"))
+        await asyncio.gather(patient.played_out(), doctor.played_out())
+        await event(doctor, "caption", lambda m: m["speaker"] == "patient" and m["final"])
+        assert await worker_sides(node_a) == 1 and await worker_sides(node_b) == 1
+
+        # Hanging up on B ends A's side too, before the draft: every segment is stored.
+        assert await doctor.call("hangup", {"consultation_id": consultation_id}) == {"ok": True}
+        await event(patient, "protocol.ready", lambda m: m["consultation_id"] == consultation_id)
+        assert await worker_sides(node_a) == 0 and await worker_sides(node_b) == 0
+        speakers = {s.speaker for s in await records.segments(consultation_id)}
+        assert speakers == {Speaker.PATIENT, Speaker.DOCTOR}
+        assert await records.latest_protocol(consultation_id) is not None
+        for p in (patient, doctor):
+            await p.close()
+
+        # Redis restarts: the nodes resubscribe, and events cross nodes again.
+        port = int(redis_url.rsplit(":", 1)[1].split("/")[0])
+        redis_process.send_signal(signal.SIGKILL)
+        redis_process.wait(10)
+        restarted = start_redis(port)
+        try:
+            second = party(node_a, {"session": patients[1][1]})
+            doctor = party(node_b, {"key": doctor_key})
+            await doctor.connect()
+            await second.connect()
+            waiting = await second.call("queue.join", {})
+            # The queue lives in the database: B lists it at once, Redis or not.
+            listing = await doctor.call("queue.list", {})
+            assert [w["consultation_id"] for w in listing["waiting"]] == [
+                waiting["consultation_id"]]
+            # A's broadcasts reach B again once both have reconnected to Redis (joining
+            # again is harmless: it keeps the place and broadcasts the queue once more).
+            for _ in range(30):
+                try:
+                    await event(doctor, "queue.updated", lambda m: bool(m["waiting"]),
+                                timeout=1)
+                    break
+                except TimeoutError:
+                    await second.call("queue.join", {})
+            else:
+                raise AssertionError("A's queue broadcast never reached B after Redis restarted")
+
+            # A dies with the patient's socket; the patient comes back through B, still
+            # in the queue, and the doctor's take reaches them there.
+            node_a.kill()
+            await second.close()
+            moved = party(node_b, {"session": patients[1][1]})
+            await moved.connect()
+            place = await moved.next("queue.joined")
+            assert place["consultation_id"] == waiting["consultation_id"]
+            await doctor.call("consultation.take", {})
+            await event(moved, "consultation.started",
+                        lambda m: m["consultation_id"] == waiting["consultation_id"])
+
+            # And a message from B crosses Redis to a client of a new node A.
+            node_a = start_node(env, tmp_path / "node-a2")
+            await ready(node_a)
+            watcher = party(node_a, {"key": doctor_key})
+            await watcher.connect()
+            await asyncio.sleep(1)  # the new node subscribes
+            assert await moved.call("hangup", {"consultation_id": waiting["consultation_id"]}
+                                    ) == {"ok": True}
+            await event(watcher, "consultation.ended",
+                        lambda m: m["consultation_id"] == waiting["consultation_id"])
+        finally:
+            restarted.terminate()
+            restarted.wait(10)
+    finally:
+        for p in parties:
+            await p.close()
+        for node in (node_a, node_b):
+            if node.process.poll() is None:
+                node.process.terminate()
+                node.process.wait(30)
+        await engine.dispose()
