@@ -45,6 +45,11 @@ class Settings:
     sms_retry_s: float = 5.0
     # Times in messages to patients (appointment SMS) are in the city's time zone.
     timezone: str = "Europe/Moscow"
+    # "local": each node's own media worker; "workers": `telemed worker` processes take
+    # consultations from a Redis Stream (needs redis_url).
+    media: str = "local"
+    # A worker's consultation idle this long (no heartbeat) is taken over by another.
+    worker_takeover_s: float = 10.0
     # How often a patient under chemotherapy is asked to check in.
     checkin_interval_h: float = 24.0
     session_ttl_s: int = 12 * 3600
@@ -54,6 +59,12 @@ class Settings:
     turn_ttl_s: int = 6 * 3600
     # On SIGTERM, how long running consultations get to end before the process stops.
     drain_timeout_s: float = 600.0
+
+    def __post_init__(self) -> None:
+        if self.media not in ("local", "workers"):
+            raise ValueError("TELEMED_MEDIA must be local or workers")
+        if self.media == "workers" and not self.redis_url:
+            raise ValueError("TELEMED_MEDIA=workers needs TELEMED_REDIS_URL")
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -96,6 +107,8 @@ class Settings:
             sms_retry_s=float(get("SMS_RETRY_S", "5")),
             timezone=get("TIMEZONE", "Europe/Moscow"),
             checkin_interval_h=float(get("CHECKIN_INTERVAL_H", "24")),
+            media=get("MEDIA", "local"),
+            worker_takeover_s=float(get("WORKER_TAKEOVER_S", "10")),
             session_ttl_s=int(get("SESSION_TTL_S", str(12 * 3600))),
             turn_urls=tuple(u.strip() for u in get("TURN_URLS", "").split(",") if u.strip()),
             turn_secret=get("TURN_SECRET", "") or None,

@@ -54,6 +54,9 @@ class ClusterMedia:
         self._listener: asyncio.Task[None] | None = None
         self._ending: set[asyncio.Task[None]] = set()
 
+    async def begin(self, consultation: Any) -> None:
+        await self._local.begin(consultation)
+
     async def answer(self, consultation_id: str, speaker: Speaker, language: str,
                      started_at: float, sdp: str, sdp_type: str = "offer") -> Any:
         answer = await self._local.answer(consultation_id, speaker, language, started_at,

@@ -64,6 +64,9 @@ class MediaWorker:
         self._legs: dict[tuple[str, Speaker], _Leg] = {}
         self._lock = asyncio.Lock()
 
+    async def begin(self, consultation: object) -> None:
+        """Nothing to prepare in process: a side starts with its offer."""
+
     @property
     def active_legs(self) -> int:
         return len(self._legs)

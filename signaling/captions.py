@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
-import socketio
+from typing import Any, Protocol
 
 from clinic.domain import Role, Segment, Speaker
 from clinic.records import Records
 from signaling import rooms
 
 
+class Emitter(Protocol):
+    """socket.io's server, or its Redis manager in a process that is not a server."""
+
+    async def emit(self, event: str, data: Any, *, room: str | None = None) -> Any: ...
+
+
 class CaptionSink:
     """A TranscriptSink: segments are stored before the caption is sent, so none is lost."""
 
-    def __init__(self, records: Records, sio: socketio.AsyncServer) -> None:
+    def __init__(self, records: Records, sio: Emitter) -> None:
         self._records = records
         self._sio = sio
         self._doctor_of: dict[str, str] = {}

@@ -15,7 +15,7 @@ from aiortc.contrib.media import MediaPlayer
 EVENTS = (
     "queue.joined", "queue.position", "queue.updated", "consultation.started",
     "consultation.resumed", "peer.rejoined", "answer", "offer", "ice", "caption",
-    "consultation.ended", "protocol.ready", "error",
+    "consultation.ended", "protocol.ready", "error", "media.restart",
 )
 
 

@@ -9,7 +9,13 @@ from clinic.domain import Speaker
 
 
 class MediaGateway(Protocol):
-    """The media worker as signaling sees it. Raises ValueError for unusable SDP or ICE."""
+    """The media worker as signaling sees it. Raises ValueError for unusable SDP or ICE.
+
+    `answer` returns the worker's answer, or None when the worker is another process that
+    answers the party itself.
+    """
+
+    async def begin(self, consultation: Any) -> None: ...
 
     async def answer(
         self, consultation_id: str, speaker: Speaker, language: str, started_at: float,

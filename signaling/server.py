@@ -237,6 +237,7 @@ class SignalingServer:
             raise BadMessage("not_found", "no such patient waiting")
         await self._records.audit(who, "consultation.take", patient_id=consultation.patient_id,
                                   object_id=consultation.id)
+        await self._media.begin(consultation)
         patient = Principal(Role.PATIENT, consultation.patient_id, "")
         for party in (who, patient):  # each party gets TURN credentials of their own
             await self.sio.emit("consultation.started",
@@ -288,8 +289,10 @@ class SignalingServer:
             )
         except ValueError as exc:
             raise BadMessage("bad_sdp", str(exc)) from exc
-        await self.sio.emit("answer", {"consultation_id": consultation.id, "from": "worker",
-                                       "sdp": answer.sdp, "type": answer.type}, to=sid)
+        if answer is not None:  # else a worker process answers the party itself
+            await self.sio.emit("answer", {"consultation_id": consultation.id,
+                                           "from": "worker", "sdp": answer.sdp,
+                                           "type": answer.type}, to=sid)
         return {"ok": True}
 
     async def _answer(self, sid: str, who: Principal, data: Any) -> dict[str, Any]:

@@ -23,6 +23,7 @@ from clinic.db import create_engine, upgrade_async
 from clinic.domain import Reason, Role, Speaker
 from clinic.records import Records
 from clinic.sign_in import SignIn
+from media.jobs import connect as connect_redis
 from signaling.client import Party
 from tests.conftest import make_settings
 from tests.services import free_port, fresh_database, redis_server, start_redis
@@ -219,4 +220,103 @@ async def test_two_nodes_share_the_queue_the_call_and_survive_faults(
             if node.process.poll() is None:
                 node.process.terminate()
                 node.process.wait(30)
+        await engine.dispose()
+
+
+def start_worker(env: dict[str, str], data_dir: Path) -> Node:
+    log = data_dir.with_suffix(".log")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "web.cli", "worker"], cwd=ROOT,
+        env={**os.environ, **env, "TELEMED_DATA_DIR": str(data_dir),
+             "TELEMED_WORKER_TAKEOVER_S": "3", "TELEMED_DRAIN_TIMEOUT_S": "2"},
+        stdout=log.open("wb"), stderr=subprocess.STDOUT)
+    return Node(process, "", log)
+
+
+async def worker_started(worker: Node, timeout_s: float = 120) -> None:
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout_s
+    while "taking consultations" not in worker.log.read_text():
+        if worker.process.poll() is not None or loop.time() > deadline:
+            raise AssertionError(f"worker did not start: {worker.log.read_text()[-2000:]}")
+        await asyncio.sleep(0.3)
+
+
+async def test_a_killed_worker_s_consultation_is_taken_over_with_a_gap(
+        tmp_path: Path, postgres_url: str, speech_dir: Path,
+        redis: tuple[str, subprocess.Popen[bytes]]) -> None:
+    redis_url, _ = redis
+    database_url = await fresh_database(postgres_url)
+    env = {"TELEMED_DATABASE_URL": database_url, "TELEMED_REDIS_URL": redis_url,
+           "TELEMED_MEDIA": "workers",
+           "TELEMED_SECRET_KEY": "cluster-test-secret-not-for-production"}
+    await upgrade_async(database_url)
+    settings = make_settings(tmp_path / "seed", **env)
+    engine = create_engine(settings)
+    records = Records(engine)
+    _, doctor_key = await records.add_doctor("Ирина Петровна", "therapist")
+    patient_row = await records.add_patient("Анна Иванова", "+79990000000")
+    await records.invite(patient_row.id, Reason.RESPIRATORY, 3600)
+    session = await SignIn(engine, settings.session_ttl_s).open_session(Role.PATIENT,
+                                                                        patient_row.id)
+    node = start_node(env, tmp_path / "node")
+    workers = {}
+    for name in ("worker-1", "worker-2"):
+        workers[name] = start_worker(env, tmp_path / name)
+    patient = Party(node.url, {"session": session})
+    doctor = Party(node.url, {"key": doctor_key})
+    try:
+        await asyncio.gather(ready(node), *(worker_started(w) for w in workers.values()))
+        await doctor.connect()
+        await patient.connect()
+        consultation_id = (await patient.call("queue.join", {}))["consultation_id"]
+        await doctor.call("consultation.take", {})
+        await event(patient, "consultation.started",
+                    lambda m: m["consultation_id"] == consultation_id)
+
+        # Each side's audio goes through the stream to whichever worker claimed the job.
+        await asyncio.gather(patient.send_audio(consultation_id, speech_dir / "patient.wav"),
+                             doctor.send_audio(consultation_id, speech_dir / "doctor.wav"))
+        await patient.played_out()
+        await event(doctor, "caption", lambda m: m["speaker"] == "patient" and m["final"])
+
+        # The holder dies mid-speech (the doctor is still talking).
+        client = connect_redis(redis_url)
+        (pending,) = await client.xpending_range("telemed:media-jobs", "workers", "-", "+", 10)
+        holder = next(w for w in workers.values()
+                      if f":{w.process.pid}" in pending["consumer"])
+        holder.kill()
+        await client.aclose()
+
+        # Another worker takes the consultation over and asks both parties to offer again.
+        await event(patient, "media.restart", lambda m: m["consultation_id"] == consultation_id)
+        await event(doctor, "media.restart", lambda m: m["consultation_id"] == consultation_id)
+        await asyncio.gather(
+            patient.send_audio(consultation_id, speech_dir / "patient_more.wav"),
+            doctor.send_audio(consultation_id, speech_dir / "doctor.wav"))
+        await asyncio.gather(patient.played_out(), doctor.played_out())
+        finals = len([m for m in doctor.events["caption"]
+                      if m["speaker"] == "patient" and m["final"]])
+        await event(doctor, "caption", lambda m: m["speaker"] == "patient" and m["final"])
+        assert finals >= 1
+
+        assert await doctor.call("hangup", {"consultation_id": consultation_id}) == {"ok": True}
+        await event(patient, "protocol.ready", lambda m: m["consultation_id"] == consultation_id)
+        segments = await records.segments(consultation_id)
+        speech = [s for s in segments if s.kind == "speech"]
+        gaps = [s for s in segments if s.kind == "gap"]
+        # Everything persisted before the death stays; what was in flight is a marked gap;
+        # speech after the takeover is transcribed too.
+        assert len([s for s in speech if s.speaker is Speaker.PATIENT]) >= 2
+        assert {g.speaker for g in gaps} == {Speaker.PATIENT, Speaker.DOCTOR}
+        gap_end = max(g.end for g in gaps)
+        assert any(s.start >= gap_end for s in speech if s.speaker is Speaker.PATIENT)
+        assert await records.latest_protocol(consultation_id) is not None
+    finally:
+        for p in (patient, doctor):
+            await p.close()
+        for process in (node, *workers.values()):
+            if process.process.poll() is None:
+                process.process.terminate()
+                process.process.wait(30)
         await engine.dispose()

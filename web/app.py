@@ -15,6 +15,7 @@ from clinic.settings import Settings
 from clinic.sign_in import SignIn
 from clinic.sms import DevelopmentSms, HttpSms, Messenger, SmsTransport
 from media.cluster import ClusterMedia
+from media.jobs import StreamMedia
 from media.worker import MediaWorker
 from protocol_writer.emr import BuiltInRecord, FhirRestRecord, MedicalRecord
 from protocol_writer.outbox import OutboxDispatcher
@@ -62,8 +63,14 @@ def create_app(settings: Settings, models: ModelPool | None = None) -> web.Appli
         if settings.sms_url else DevelopmentSms()
     messenger = Messenger(records, transport, retry_base_s=settings.sms_retry_s)
     app[MESSENGER] = messenger
-    # With several nodes, hanging up on one ends the sides the others hold.
-    cluster = ClusterMedia(media, settings.redis_url) if settings.redis_url else None
+    # With several nodes, hanging up on one ends the sides the others hold; with worker
+    # processes (TELEMED_MEDIA=workers) the nodes carry no media at all.
+    cluster: ClusterMedia | StreamMedia | None = None
+    if settings.media == "workers":
+        assert settings.redis_url is not None
+        cluster = StreamMedia(settings.redis_url)
+    elif settings.redis_url:
+        cluster = ClusterMedia(media, settings.redis_url)
     app[SIGNALING] = SignalingServer(sio, settings, records, cluster or media, protocols,
                                      captions, sign_in)
     app[METRICS] = metrics
@@ -71,7 +78,7 @@ def create_app(settings: Settings, models: ModelPool | None = None) -> web.Appli
     async def lifecycle(app: web.Application) -> AsyncIterator[None]:
         await upgrade_async(settings.database_url)
         # Loaded before the first call, not during it: loading takes seconds.
-        for language in LANGUAGES:
+        for language in LANGUAGES if settings.media == "local" else ():
             await asyncio.to_thread(models.for_language, language)
         outbox.start()
         messenger.start()

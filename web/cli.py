@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import getpass
 import json
 import logging
@@ -30,6 +31,9 @@ def main(argv: list[str] | None = None) -> int:
     serve = commands.add_parser("serve", help="run web, signaling, media worker, transcription")
     serve.add_argument("--host")
     serve.add_argument("--port", type=int)
+
+    commands.add_parser("worker", help="a media worker taking consultations from Redis "
+                        "(with TELEMED_MEDIA=workers on the serving nodes)")
 
     transcribe = commands.add_parser("transcribe", help="transcribe an audio or video file")
     transcribe.add_argument("file", type=Path)
@@ -105,8 +109,8 @@ def main(argv: list[str] | None = None) -> int:
         logging.getLogger(chatty).setLevel(logging.WARNING)
     settings = Settings.from_env()
     handler = {
-        "serve": _serve, "transcribe": _transcribe, "models": _models, "users": _users,
-        "doctors": _users,
+        "serve": _serve, "worker": _worker, "transcribe": _transcribe, "models": _models,
+        "users": _users, "doctors": _users,
         "invite": _invite, "simulate": _simulate, "protocol": _protocol,
         "outbox": _outbox, "organisations": _organisations, "slots": _slots, "db": _db,
     }[args.command]
@@ -152,6 +156,54 @@ async def _run_server(settings: Settings, host: str, port: int) -> None:
     await drain(app, settings.drain_timeout_s)
     await runner.cleanup()
     print("telemed stopped", flush=True)
+
+
+def _worker(settings: Settings, args: argparse.Namespace) -> int:
+    if not settings.redis_url:
+        print("telemed worker: set TELEMED_REDIS_URL (the stream of consultations)",
+              file=sys.stderr)
+        return 2
+    asyncio.run(_run_worker(settings, settings.redis_url))
+    return 0
+
+
+async def _run_worker(settings: Settings, redis_url: str) -> None:
+    """Takes consultations until SIGTERM or SIGINT, then drains: claims nothing new and
+    lets the held ones end (up to TELEMED_DRAIN_TIMEOUT_S); what is left is taken over."""
+    import signal
+
+    from clinic.db import create_engine
+    from clinic.records import Records
+    from media.stream_worker import StreamWorker, emitter
+    from media.worker import MediaWorker
+    from signaling.captions import CaptionSink
+    from transcription.models import LANGUAGES, ModelPool
+
+    engine = create_engine(settings)
+    records = Records(engine)
+    models = ModelPool(settings)
+    for language in LANGUAGES:
+        await asyncio.to_thread(models.for_language, language)
+    to_rooms = emitter(redis_url)
+    media = MediaWorker(models, CaptionSink(records, to_rooms), settings.recordings_dir,
+                        settings.ice_servers)
+    worker = StreamWorker(records, media, redis_url, to_rooms,
+                          takeover_s=settings.worker_takeover_s)
+    running = asyncio.create_task(worker.run())
+    print(f"telemed worker {worker.name} taking consultations", flush=True)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, stop.set)
+    await stop.wait()
+    print("telemed worker draining", flush=True)
+    await worker.drain(settings.drain_timeout_s)
+    running.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await running
+    await worker.close()
+    await engine.dispose()
+    print("telemed worker stopped", flush=True)
 
 
 def _transcribe(settings: Settings, args: argparse.Namespace) -> int:

@@ -149,6 +149,8 @@
     socket.on("peer.rejoined", () => call && call.offerPeer());
     socket.on("answer", (m) => call && call.onAnswer(m));
     socket.on("offer", (m) => call && call.answerPeer(m));
+    // A media worker died and another took the consultation over: offer it our audio again.
+    socket.on("media.restart", (m) => call && call.consultationId === m.consultation_id && call.connectWorker());
     socket.on("caption", addCaption);
     socket.on("consultation.ended", () => {
       if (call) { call.close(); call = null; }
