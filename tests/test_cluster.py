@@ -11,6 +11,7 @@ import re
 import signal
 import subprocess
 import sys
+import urllib.request
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,11 +23,11 @@ import pytest
 from clinic.db import create_engine, upgrade_async
 from clinic.domain import Reason, Role, Speaker
 from clinic.records import Records
+from clinic.servers import free_port, fresh_database, redis_server, start_redis
 from clinic.sign_in import SignIn
 from media.jobs import connect as connect_redis
 from signaling.client import Party
 from tests.conftest import make_settings
-from tests.services import free_port, fresh_database, redis_server, start_redis
 
 ROOT = Path(__file__).parent.parent
 
@@ -320,3 +321,35 @@ async def test_a_killed_worker_s_consultation_is_taken_over_with_a_gap(
                 process.process.terminate()
                 process.process.wait(30)
         await engine.dispose()
+
+
+def test_telemed_cluster_starts_the_shape_and_stops_it(tmp_path: Path) -> None:
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "web.cli", "cluster", "--nodes", "2", "--workers", "1",
+         "--base-port", str(port)], cwd=ROOT,
+        env={**os.environ, "TELEMED_DATA_DIR": str(tmp_path / "data")},
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        assert process.stdout is not None
+        lines = []
+        for line in process.stdout:
+            lines.append(line)
+            if "telemed cluster ready" in line:
+                break
+        assert "telemed cluster ready" in lines[-1], "".join(lines)[-3000:]
+        assert "login: demo" in "".join(lines)
+        for node in (port, port + 1):
+            with urllib.request.urlopen(f"http://127.0.0.1:{node}/readyz", timeout=5) as r:
+                assert r.status == 200
+        process.send_signal(signal.SIGTERM)
+        rest, _ = process.communicate(timeout=90)
+        assert process.returncode == 0, rest
+        assert "telemed cluster stopped" in rest
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait(30)
+    for node in (port, port + 1):  # nothing is left listening
+        with pytest.raises(OSError):
+            urllib.request.urlopen(f"http://127.0.0.1:{node}/readyz", timeout=2)

@@ -20,9 +20,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from clinic.domain import Reason, Role
+from clinic.servers import free_port
 from signaling.client import Party
 from tests.conftest import make_settings
-from tests.services import free_port
 from transcription.models import ModelPool
 from web.app import RECORDS, create_app
 from web.sessions import SIGN_IN

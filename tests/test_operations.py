@@ -9,9 +9,9 @@ import time
 
 import aiohttp
 
+from clinic.servers import postgres
 from signaling.client import Party
 from tests.conftest import Platform, make_settings
-from tests.services import postgres
 from web.app import RECORDS, create_app, drain
 from web.sessions import SIGN_IN
 

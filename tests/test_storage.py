@@ -13,9 +13,9 @@ import pytest
 from clinic.db import create_engine, upgrade_async
 from clinic.domain import CallMode, ConsultationStatus, Reason, Segment, Speaker
 from clinic.records import Conflict, Records
+from clinic.servers import fresh_database
 from clinic.store.sms import SmsNotice
 from tests.conftest import make_settings
-from tests.services import fresh_database
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

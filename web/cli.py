@@ -32,6 +32,13 @@ def main(argv: list[str] | None = None) -> int:
     serve.add_argument("--host")
     serve.add_argument("--port", type=int)
 
+    cluster = commands.add_parser("cluster", help="the city shape as local processes: "
+                                  "throwaway PostgreSQL and Redis, nodes, workers")
+    cluster.add_argument("--nodes", type=int, default=2)
+    cluster.add_argument("--workers", type=int, default=2)
+    cluster.add_argument("--base-port", type=int, default=8081,
+                         help="the first node's port; the others follow")
+
     commands.add_parser("worker", help="a media worker taking consultations from Redis "
                         "(with TELEMED_MEDIA=workers on the serving nodes)")
 
@@ -109,8 +116,8 @@ def main(argv: list[str] | None = None) -> int:
         logging.getLogger(chatty).setLevel(logging.WARNING)
     settings = Settings.from_env()
     handler = {
-        "serve": _serve, "worker": _worker, "transcribe": _transcribe, "models": _models,
-        "users": _users, "doctors": _users,
+        "serve": _serve, "worker": _worker, "cluster": _cluster, "transcribe": _transcribe,
+        "models": _models, "users": _users, "doctors": _users,
         "invite": _invite, "simulate": _simulate, "protocol": _protocol,
         "outbox": _outbox, "organisations": _organisations, "slots": _slots, "db": _db,
     }[args.command]
@@ -156,6 +163,15 @@ async def _run_server(settings: Settings, host: str, port: int) -> None:
     await drain(app, settings.drain_timeout_s)
     await runner.cleanup()
     print("telemed stopped", flush=True)
+
+
+def _cluster(settings: Settings, args: argparse.Namespace) -> int:
+    from web.cluster import run_cluster
+
+    if not 1 <= args.nodes <= 8 or not 1 <= args.workers <= 16:
+        print("telemed cluster: 1-8 nodes and 1-16 workers", file=sys.stderr)
+        return 2
+    return run_cluster(settings, args.nodes, args.workers, args.base_port)
 
 
 def _worker(settings: Settings, args: argparse.Namespace) -> int:

@@ -1,4 +1,5 @@
-"""Throwaway database servers for the tests, started from the installed binaries."""
+"""Throwaway PostgreSQL and Redis servers started from the installed binaries: for the
+tests, and for `telemed cluster` (the city shape as local processes)."""
 
 from __future__ import annotations
 
@@ -38,13 +39,15 @@ def _postgres_bin(name: str) -> str:
     found = shutil.which(name) or next(iter(sorted(glob.glob(
         f"/usr/lib/postgresql/*/bin/{name}"), reverse=True)), None)
     if found is None:
-        raise RuntimeError(f"{name} not found: scripts/setup.sh --test installs postgresql")
+        raise RuntimeError(f"{name} not found: install the postgresql package "
+                           "(scripts/setup.sh --test does)")
     return found
 
 
 @contextmanager
 def postgres() -> Iterator[str]:
-    """A PostgreSQL server on a free loopback port, removed afterwards; yields its URL."""
+    """A PostgreSQL server on a free loopback port, removed afterwards; yields its URL.
+    (Debian's postgresql package has the binaries; scripts/setup.sh installs it.)"""
     as_user: list[str] = []
     # Not under pytest's private (0700) temp dir: as root the server runs as "postgres".
     directory = Path(tempfile.mkdtemp(prefix="telemed-postgres-"))
@@ -84,7 +87,8 @@ def redis_server(port: int | None = None) -> Iterator[tuple[str, subprocess.Pope
     (a test may kill it and start another on the same port)."""
     found = shutil.which("redis-server") or "/usr/bin/redis-server"
     if not Path(found).exists():
-        raise RuntimeError("redis-server not found: scripts/setup.sh --test installs it")
+        raise RuntimeError("redis-server not found: install the redis-server package "
+                           "(scripts/setup.sh --test does)")
     port = port or free_port()
     server = start_redis(port)
     try:
