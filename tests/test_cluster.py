@@ -28,6 +28,7 @@ from clinic.sign_in import SignIn
 from media.jobs import connect as connect_redis
 from signaling.client import Party
 from tests.conftest import make_settings
+from web.ratelimit import RedisRateLimit
 
 ROOT = Path(__file__).parent.parent
 
@@ -353,3 +354,21 @@ def test_telemed_cluster_starts_the_shape_and_stops_it(tmp_path: Path) -> None:
     for node in (port, port + 1):  # nothing is left listening
         with pytest.raises(OSError):
             urllib.request.urlopen(f"http://127.0.0.1:{node}/readyz", timeout=2)
+
+
+async def test_the_sign_in_limit_is_shared_by_every_node(
+        redis: tuple[str, subprocess.Popen[bytes]]) -> None:
+    url, process = redis
+    # An hour's window: the test never straddles two.
+    node_a, node_b = RedisRateLimit(url, 10, 3600), RedisRateLimit(url, 10, 3600)
+    try:
+        answers = [await (node_a if i % 2 else node_b).allow("10.0.0.1") for i in range(12)]
+        assert answers == [True] * 10 + [False] * 2
+        assert await node_b.allow("10.0.0.2")  # each address has its own count
+        process.kill()
+        process.wait(10)
+        # Redis gone: each node limits on its own rather than not at all.
+        assert [await node_a.allow("10.0.0.3") for _ in range(11)] == [True] * 10 + [False]
+    finally:
+        await node_a.close()
+        await node_b.close()

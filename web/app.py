@@ -100,7 +100,7 @@ def create_app(settings: Settings, models: ModelPool | None = None) -> web.Appli
 
     app.cleanup_ctx.append(lifecycle)
     app.on_shutdown.append(stop_socketio)
-    sessions.add_routes(app, records, sign_in, messenger)
+    sessions.add_routes(app, records, sign_in, messenger, settings.redis_url)
     api.add_routes(app, records, protocols, outbox, sio, messenger)
     actions_api.add_routes(app, records, settings, protocols,
                            Bookings(records, settings, tuple(targets)), messenger)

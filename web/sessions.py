@@ -13,12 +13,12 @@ from clinic.records import Records
 from clinic.sign_in import SignIn, SignInRefused
 from clinic.sms import Messenger, SmsFailed, render_sms
 from signaling.server import SESSION_COOKIE
-from web.ratelimit import RateLimit
+from web.ratelimit import Limiter, RateLimit, RedisRateLimit
 
 COOKIE = SESSION_COOKIE
 SIGN_IN = web.AppKey("sign_in", SignIn)
 SMS = web.AppKey("sms", Messenger)
-LIMIT = web.AppKey("sign_in_limit", RateLimit)
+LIMIT = web.AppKey("sign_in_limit", Limiter)
 RECORDS = web.AppKey("sessions_records", Records)
 
 
@@ -40,15 +40,15 @@ async def _body(request: web.Request) -> dict[str, object]:
     return body
 
 
-def _limited(request: web.Request) -> web.Response | None:
-    if not request.app[LIMIT].allow(request.remote or "unknown"):
+async def _limited(request: web.Request) -> web.Response | None:
+    if not await request.app[LIMIT].allow(request.remote or "unknown"):
         return _json_error(429, "rate_limited", "too many attempts; wait a minute")
     return None
 
 
 async def send_code(request: web.Request) -> web.Response:
     """`POST /api/join/{token}/otp`: sends a one-time password to the patient's phone."""
-    if (limited := _limited(request)) is not None:
+    if (limited := await _limited(request)) is not None:
         return limited
     await _body(request)
     records = request.app[RECORDS]
@@ -71,7 +71,7 @@ async def send_code(request: web.Request) -> web.Response:
 
 async def verify_code(request: web.Request) -> web.Response:
     """`POST /api/join/{token}/session` with `{challenge_id, code}`: sets the session cookie."""
-    if (limited := _limited(request)) is not None:
+    if (limited := await _limited(request)) is not None:
         return limited
     body = await _body(request)
     challenge_id, code = body.get("challenge_id"), body.get("code")
@@ -105,7 +105,7 @@ async def _signed_in(request: web.Request, token: str, action: str) -> web.Respo
 
 async def doctor_sign_in(request: web.Request) -> web.Response:
     """`POST /api/sessions/doctor` with `{login, password, code?}`: sets the session cookie."""
-    if (limited := _limited(request)) is not None:
+    if (limited := await _limited(request)) is not None:
         return limited
     body = await _body(request)
     login, password, code = body.get("login"), body.get("password"), body.get("code")
@@ -149,11 +149,20 @@ async def session_principal(request: web.Request) -> Principal | None:
 
 
 def add_routes(app: web.Application, records: Records, sign_in: SignIn,
-               sms: Messenger) -> None:
+               sms: Messenger, redis_url: str | None = None) -> None:
     app[RECORDS] = records
     app[SIGN_IN] = sign_in
     app[SMS] = sms
-    app[LIMIT] = RateLimit(per_window=20, window_s=60)
+    if redis_url:
+        shared = RedisRateLimit(redis_url, per_window=20, window_s=60)
+        app[LIMIT] = shared
+
+        async def close_limit(app: web.Application) -> None:
+            await shared.close()
+
+        app.on_cleanup.append(close_limit)
+    else:
+        app[LIMIT] = RateLimit(per_window=20, window_s=60)
     app.router.add_post("/api/join/{token}/otp", send_code)
     app.router.add_post("/api/join/{token}/session", verify_code)
     app.router.add_post("/api/sessions/doctor", doctor_sign_in)
