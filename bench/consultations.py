@@ -28,9 +28,9 @@ from typing import Any
 import vosk
 
 from clinic.domain import Reason
+from clinic.servers import free_port
 from clinic.settings import Settings
 from signaling.client import Party
-from tests.services import free_port
 from transcription.models import bundled_model_dir
 from web.cli import DEMO_PHRASES
 from web.demo import add_doctor, signed_in_patient

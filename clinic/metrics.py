@@ -19,6 +19,9 @@ class Metrics:
             registry=r)
         self.worker_sides = Gauge(
             "telemed_worker_sides", "Consultation sides the media worker receives", registry=r)
+        self.worker_consultations = Gauge(
+            "telemed_worker_consultations", "Consultations a media worker process holds",
+            registry=r)
         self.outbox_backlog = Gauge(
             "telemed_outbox_backlog", "Record pushes not yet delivered", ["target"], registry=r)
         self.transcription_lag = Histogram(

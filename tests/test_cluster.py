@@ -84,11 +84,15 @@ async def event(party: Party, name: str, match: Callable[[Any], bool],
             return message
 
 
-async def worker_sides(node: Node) -> float:
+async def gauge(node: Node, name: str) -> float:
     async with aiohttp.ClientSession() as http, http.get(f"{node.url}metrics") as response:
-        found = re.search(r"^telemed_worker_sides (\S+)$", await response.text(), re.M)
-    assert found is not None
+        found = re.search(rf"^{name} (\S+)$", await response.text(), re.M)
+    assert found is not None, name
     return float(found.group(1))
+
+
+async def worker_sides(node: Node) -> float:
+    return await gauge(node, "telemed_worker_sides")
 
 
 @pytest.fixture
@@ -227,12 +231,14 @@ async def test_two_nodes_share_the_queue_the_call_and_survive_faults(
 
 def start_worker(env: dict[str, str], data_dir: Path) -> Node:
     log = data_dir.with_suffix(".log")
+    port = free_port()
     process = subprocess.Popen(
         [sys.executable, "-m", "web.cli", "worker"], cwd=ROOT,
         env={**os.environ, **env, "TELEMED_DATA_DIR": str(data_dir),
+             "TELEMED_PORT": str(port), "TELEMED_HOST": "127.0.0.1",
              "TELEMED_WORKER_TAKEOVER_S": "3", "TELEMED_DRAIN_TIMEOUT_S": "2"},
         stdout=log.open("wb"), stderr=subprocess.STDOUT)
-    return Node(process, "", log)
+    return Node(process, f"http://127.0.0.1:{port}/", log)
 
 
 async def worker_started(worker: Node, timeout_s: float = 120) -> None:
@@ -287,12 +293,16 @@ async def test_a_killed_worker_s_consultation_is_taken_over_with_a_gap(
         (pending,) = await client.xpending_range("telemed:media-jobs", "workers", "-", "+", 10)
         holder = next(w for w in workers.values()
                       if f":{w.process.pid}" in pending["consumer"])
+        survivor = next(w for w in workers.values() if w is not holder)
+        assert await gauge(holder, "telemed_worker_consultations") == 1
+        assert await gauge(survivor, "telemed_worker_consultations") == 0
         holder.kill()
         await client.aclose()
 
         # Another worker takes the consultation over and asks both parties to offer again.
         await event(patient, "media.restart", lambda m: m["consultation_id"] == consultation_id)
         await event(doctor, "media.restart", lambda m: m["consultation_id"] == consultation_id)
+        assert await gauge(survivor, "telemed_worker_consultations") == 1
         await asyncio.gather(
             patient.send_audio(consultation_id, speech_dir / "patient_more.wav"),
             doctor.send_audio(consultation_id, speech_dir / "doctor.wav"))

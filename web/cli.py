@@ -188,12 +188,16 @@ async def _run_worker(settings: Settings, redis_url: str) -> None:
     lets the held ones end (up to TELEMED_DRAIN_TIMEOUT_S); what is left is taken over."""
     import signal
 
+    from aiohttp import web
+
     from clinic.db import create_engine
+    from clinic.metrics import Metrics
     from clinic.records import Records
     from media.stream_worker import StreamWorker, emitter
     from media.worker import MediaWorker
     from signaling.captions import CaptionSink
     from transcription.models import LANGUAGES, ModelPool
+    from web.worker_app import create_worker_app
 
     engine = create_engine(settings)
     records = Records(engine)
@@ -201,12 +205,17 @@ async def _run_worker(settings: Settings, redis_url: str) -> None:
     for language in LANGUAGES:
         await asyncio.to_thread(models.for_language, language)
     to_rooms = emitter(redis_url)
+    metrics = Metrics()
     media = MediaWorker(models, CaptionSink(records, to_rooms), settings.recordings_dir,
-                        settings.ice_servers)
+                        settings.ice_servers, on_lag=metrics.transcription_lag.observe)
     worker = StreamWorker(records, media, redis_url, to_rooms,
                           takeover_s=settings.worker_takeover_s)
+    runner = web.AppRunner(create_worker_app(worker, media, metrics))
+    await runner.setup()
+    await web.TCPSite(runner, settings.host, settings.port).start()
     running = asyncio.create_task(worker.run())
-    print(f"telemed worker {worker.name} taking consultations", flush=True)
+    print(f"telemed worker {worker.name} taking consultations "
+          f"(health and metrics on http://{settings.host}:{settings.port})", flush=True)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):
@@ -218,6 +227,7 @@ async def _run_worker(settings: Settings, redis_url: str) -> None:
     with contextlib.suppress(asyncio.CancelledError):
         await running
     await worker.close()
+    await runner.cleanup()
     await engine.dispose()
     print("telemed worker stopped", flush=True)
 

@@ -68,7 +68,8 @@ def run_cluster(settings: Settings, nodes: int, workers: int, base_port: int) ->
                     logs / f"node-{index + 1}.log"))
             for index in range(workers):
                 processes.append(_spawn("worker", {
-                    **env, "TELEMED_DATA_DIR": str(logs / f"worker-{index + 1}")},
+                    **env, "TELEMED_DATA_DIR": str(logs / f"worker-{index + 1}"),
+                    "TELEMED_HOST": "127.0.0.1", "TELEMED_PORT": str(base_port + 100 + index)},
                     logs / f"worker-{index + 1}.log"))
             while not stop and not all(_ready(url) for url in urls):
                 if any(p.poll() is not None for p in processes):
