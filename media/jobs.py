@@ -12,6 +12,8 @@ its jobs to the others (XAUTOCLAIM), which ask the parties to offer again.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
 import logging
 import uuid
@@ -92,16 +94,27 @@ class StreamMedia:
         """Asks the holding worker to end both sides; returns once it confirmed that every
         segment is stored, or after the bound (a dead worker's successor ends it later)."""
         reply = f"telemed:media-ended:{uuid.uuid4().hex}"
-        try:
-            await self._control(consultation_id, {"kind": "end", "reply": reply})
-            done = await self._redis.blpop([reply], timeout=max(1, int(self._wait_s)))
-        except (RedisError, OSError) as exc:
-            log.warning("media_end_not_sent consultation=%s error=%s", consultation_id,
-                        exc.__class__.__name__)
-            return
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self._wait_s
+        sent = False
+        while True:  # Redis may be restarting: retry within the bound
+            try:
+                if not sent:
+                    await self._control(consultation_id, {"kind": "end", "reply": reply})
+                    sent = True
+                left = deadline - loop.time()
+                done = await self._redis.blpop([reply], timeout=max(1, int(left)))
+                break
+            except (RedisError, OSError) as exc:
+                if loop.time() >= deadline:
+                    log.warning("media_end_not_sent consultation=%s error=%s",
+                                consultation_id, exc.__class__.__name__)
+                    return
+                await asyncio.sleep(0.5)
         if done is None:
             log.warning("media_end_unconfirmed consultation=%s", consultation_id)
-        await self._redis.delete(reply)
+        with contextlib.suppress(RedisError, OSError):
+            await self._redis.delete(reply)
 
     def start(self) -> None:
         pass

@@ -53,9 +53,14 @@ class StreamWorker:
         while True:
             try:
                 await ensure_group(self._redis)
-                await asyncio.gather(self._claim_new(), self._heartbeat_and_take_over())
-            except (RedisError, OSError) as exc:
-                log.warning("worker_redis_lost error=%s", exc.__class__.__name__)
+                # A task group: when one loop loses Redis the other is cancelled with it,
+                # so a reconnection never leaves two of either running.
+                async with asyncio.TaskGroup() as loops:
+                    loops.create_task(self._claim_new())
+                    loops.create_task(self._heartbeat_and_take_over())
+            except* (RedisError, OSError) as lost:
+                log.warning("worker_redis_lost error=%s",
+                            lost.exceptions[0].__class__.__name__)
                 await asyncio.sleep(1)
 
     async def drain(self, timeout_s: float) -> None:
@@ -126,7 +131,15 @@ class StreamWorker:
                                          room=room)
         try:
             while True:
-                found = await self._redis.xread({key: last_id}, count=20, block=1000)
+                try:
+                    found = await self._redis.xread({key: last_id}, count=20, block=1000)
+                except (RedisError, OSError) as exc:
+                    # The media keeps flowing browser to worker; only the control stream is
+                    # out of reach. Read on from where we were once Redis is back.
+                    log.warning("worker_control_lost consultation=%s error=%s",
+                                consultation_id, exc.__class__.__name__)
+                    await asyncio.sleep(1)
+                    continue
                 if not found:
                     if await self._ended(consultation_id):
                         await self._finish(job_id, consultation_id, None)

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import asyncio
+import os
+import sys
 import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import create_async_engine
 
 from clinic.db import create_engine, upgrade_async
 from clinic.domain import CallMode, ConsultationStatus, Reason, Segment, Speaker
@@ -129,3 +133,20 @@ async def test_moments_keep_their_meaning_whatever_offset_they_came_with(
     # Compared as moments, not as text: 09:00 in Moscow is 06:00 UTC, before 07:00 UTC.
     free = await records.free_slots(polyclinic.id, datetime(2030, 12, 1, 9, 30, tzinfo=moscow))
     assert [s.id for s in free] == [later.id]
+
+
+async def test_nodes_starting_together_migrate_once(postgres_url: str,
+                                                    tmp_path: Path) -> None:
+    url = await fresh_database(postgres_url)
+    # Separate processes, as nodes are (Alembic's context is global to a process).
+    runs = [await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "web.cli", "db", "upgrade", cwd=Path(__file__).parent.parent,
+        env={**os.environ, "TELEMED_DATABASE_URL": url, "TELEMED_DATA_DIR": str(tmp_path)},
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT) for _ in range(4)]
+    outputs = [(await run.communicate())[0].decode() for run in runs]
+    assert [run.returncode for run in runs] == [0] * 4, outputs
+    engine = create_async_engine(url)
+    async with engine.connect() as connection:
+        version = await connection.scalar(text("SELECT version_num FROM alembic_version"))
+    await engine.dispose()
+    assert version == "0009"

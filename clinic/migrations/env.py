@@ -15,6 +15,10 @@ def run(connection) -> None:  # type: ignore[no-untyped-def]
         render_as_batch=connection.dialect.name == "sqlite",
     )
     with context.begin_transaction():
+        if connection.dialect.name == "postgresql":
+            # Nodes starting together migrate one at a time: the others wait, then find
+            # nothing left to do.
+            connection.exec_driver_sql("SELECT pg_advisory_xact_lock(7355608)")
         context.run_migrations()
 
 
