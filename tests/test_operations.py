@@ -6,6 +6,8 @@ import base64
 import hashlib
 import hmac
 import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import aiohttp
 
@@ -94,3 +96,12 @@ async def test_readiness_reports_a_database_that_went_away(
     status, text = await get(f"{server.make_url('/')}readyz")
     assert status == 503 and "database unavailable" in text
     assert (await get(f"{server.make_url('/')}healthz"))[0] == 200
+
+
+def test_processes_starting_together_share_one_generated_secret(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    with ThreadPoolExecutor(8) as pool:
+        keys = list(pool.map(lambda _: make_settings(data).secret_key, range(8)))
+    assert len(set(keys)) == 1 and len(keys[0]) >= 40
+    assert [p.name for p in data.iterdir()] == ["secret_key"]  # no drafts left behind
+    assert (data / "secret_key").stat().st_mode & 0o777 == 0o600
