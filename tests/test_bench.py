@@ -17,3 +17,13 @@ def test_consultation_bench_runs_quick() -> None:
     figures = json.loads(result.stdout)
     assert figures["consultations"] == 1 and figures["audio_seconds"] > 0
     assert {"ratio_to_plain_vosk", "hangup_to_protocol_s_median", "rss_idle_mib"} <= set(figures)
+
+
+def test_worker_capacity_bench_runs_quick() -> None:
+    result = subprocess.run([sys.executable, "-m", "bench.worker_capacity", "--quick"],
+                            cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    figures = json.loads(result.stdout)
+    (step,) = figures["steps"]
+    assert step["consultations"] == 1 and step["audio_received"] > 0
+    assert {"server_core_share", "lag_p95_s_at_most", "server_cpu_per_audio_s"} <= set(step)

@@ -1,0 +1,199 @@
+"""How many concurrent consultations one worker carries on one core.
+
+Starts `telemed serve` (web, signaling and its media worker) pinned to core 0 and drives it
+with N consultations at once, each two aiortc senders (Opus at 48 kHz, real RTP) in sender
+processes pinned to the other cores. For each N it reports the server's share of its core,
+the transcription lag at the 95th percentile (from the server's own Prometheus histogram,
+so bucket bounds: 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10 s), and how much of the audio sent was
+received (the worker's recordings against the files sent). The capacity is the largest N
+with lag p95 at most 2 s and at least 99 % of the audio received.
+
+    python -m bench.worker_capacity [--steps 1,2,4,6,8,10] [--quick]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+import wave
+from pathlib import Path
+from typing import Any
+
+from bench.consultations import cpu_seconds, speak16k
+from clinic.domain import Reason
+from clinic.servers import free_port
+from clinic.settings import Settings
+from signaling.client import Party
+from web.cli import DEMO_PHRASES
+from web.demo import add_doctor, signed_in_patient
+
+TELEMED = [sys.executable, "-m", "web.cli"]
+PAIRS_PER_SENDER = 4
+
+
+def pinned(cores: str) -> list[str]:
+    """taskset when there is more than one core to separate the server from the senders."""
+    if shutil.which("taskset") and (os.cpu_count() or 1) > 1:
+        return ["taskset", "-c", cores]
+    return []
+
+
+def wav_seconds(path: Path) -> float:
+    with wave.open(str(path)) as w:
+        return w.getnframes() / w.getframerate()
+
+
+def long_speech(text: str, path: Path, repeats: int) -> float:
+    one = path.with_suffix(".one.wav")
+    speak16k(text, one)
+    subprocess.run(["sox", *[str(one)] * repeats, str(path)], check=True)
+    one.unlink()
+    return wav_seconds(path)
+
+
+def lag_buckets(url: str) -> dict[float, float]:
+    """The server's cumulative transcription-lag histogram: upper bound -> count."""
+    with urllib.request.urlopen(f"{url}/metrics") as response:
+        text = response.read().decode()
+    found = re.findall(r'^telemed_transcription_lag_seconds_bucket\{le="([^"]+)"\} (\S+)$',
+                       text, re.M)
+    return {float(le): float(count) for le, count in found}  # "+Inf" -> inf
+
+
+def p95(before: dict[float, float], after: dict[float, float]) -> float | None:
+    """The upper bound of the bucket holding the 95th percentile of the observations made
+    between two scrapes."""
+    counts = {le: after[le] - before.get(le, 0.0) for le in sorted(after)}
+    total = counts[float("inf")]
+    if total <= 0:
+        return None
+    return next(le for le, count in counts.items() if count >= 0.95 * total)
+
+
+async def one_pair(url: str, doctor_key: str, session: str, doctor_wav: Path,
+                   patient_wav: Path) -> str:
+    patient = Party(url, {"session": session})
+    doctor = Party(url, {"key": doctor_key})
+    try:
+        await patient.connect()
+        await doctor.connect()
+        joined = await patient.call("queue.join", {"mode": "audio"})
+        consultation_id = joined["consultation_id"]
+        await doctor.call("consultation.take", {"consultation_id": consultation_id})
+        await asyncio.gather(doctor.send_audio(consultation_id, doctor_wav),
+                             patient.send_audio(consultation_id, patient_wav))
+        await asyncio.gather(doctor.played_out(120), patient.played_out(120))
+        await asyncio.sleep(1.0)
+        await doctor.call("hangup", {"consultation_id": consultation_id})
+        await doctor.next("protocol.ready", timeout=120)
+        return str(consultation_id)
+    finally:
+        await patient.close()
+        await doctor.close()
+
+
+async def senders(spec: dict[str, Any]) -> list[str]:
+    return list(await asyncio.gather(*(
+        one_pair(spec["url"], pair["key"], pair["session"], Path(spec["doctor_wav"]),
+                 Path(spec["patient_wav"])) for pair in spec["pairs"])))
+
+
+async def accounts(settings: Settings, n: int) -> list[dict[str, str]]:
+    pairs = []
+    for i in range(n):
+        _, key = await add_doctor(settings, f"Bench Doctor {i}", "therapist")
+        session = await signed_in_patient(settings, f"Bench Patient {i}", "+70000000000",
+                                          Reason.RESPIRATORY)
+        pairs.append({"key": key, "session": session})
+    return pairs
+
+
+def step(url: str, settings: Settings, server_pid: int, n: int, doctor_wav: Path,
+         patient_wav: Path, sent_s: float, recordings: Path) -> dict[str, Any]:
+    pairs = asyncio.run(accounts(settings, n))
+    before_lag, before_cpu, started = lag_buckets(url), cpu_seconds(server_pid), time.time()
+    processes = []
+    for first in range(0, n, PAIRS_PER_SENDER):
+        spec = {"url": url, "doctor_wav": str(doctor_wav), "patient_wav": str(patient_wav),
+                "pairs": pairs[first:first + PAIRS_PER_SENDER]}
+        processes.append(subprocess.Popen(
+            [*pinned(f"1-{(os.cpu_count() or 2) - 1}"), sys.executable, "-m",
+             "bench.worker_capacity", "--senders", json.dumps(spec)],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True))
+    consultations: list[str] = []
+    for process in processes:
+        out, err = process.communicate(timeout=600)
+        if process.returncode != 0:
+            raise RuntimeError(f"a sender failed: {err[-2000:]}")
+        consultations += json.loads(out)
+    wall = time.time() - started
+    cpu = cpu_seconds(server_pid) - before_cpu
+    received = sum(wav_seconds(p) for c in consultations
+                   for p in (recordings / c).glob("*.wav"))
+    lag = p95(before_lag, lag_buckets(url))
+    return {"consultations": n, "server_core_share": round(cpu / wall, 2),
+            "server_cpu_per_audio_s": round(cpu / (2 * n * sent_s), 3),
+            "lag_p95_s_at_most": lag,
+            "audio_received": round(received / (2 * n * sent_s), 3)}
+
+
+def run(steps: list[int], repeats: int) -> dict[str, Any]:
+    with tempfile.TemporaryDirectory() as tmp:
+        tmpdir = Path(tmp)
+        doctor_wav, patient_wav = tmpdir / "doctor.wav", tmpdir / "patient.wav"
+        sent_s = min(long_speech(DEMO_PHRASES["doctor"], doctor_wav, repeats),
+                     long_speech(DEMO_PHRASES["patient"], patient_wav, repeats))
+        port = free_port()
+        env = {**os.environ, "TELEMED_DATA_DIR": str(tmpdir / "data"),
+               "TELEMED_PORT": str(port)}
+        settings = Settings.from_env(env)
+        server = subprocess.Popen([*pinned("0"), *TELEMED, "serve"], env=env,
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        url = f"http://127.0.0.1:{port}"
+        results = []
+        try:
+            for _ in range(600):
+                try:
+                    urllib.request.urlopen(f"{url}/readyz").close()
+                    break
+                except OSError:
+                    time.sleep(0.1)
+            for n in steps:
+                results.append(step(url, settings, server.pid, n, doctor_wav, patient_wav,
+                                    sent_s, settings.recordings_dir))
+        finally:
+            server.terminate()
+            server.wait(60)
+    passing = [r["consultations"] for r in results
+               if r["lag_p95_s_at_most"] is not None and r["lag_p95_s_at_most"] <= 2
+               and r["audio_received"] >= 0.99]
+    return {"audio_per_side_s": round(sent_s, 1), "cores": os.cpu_count(),
+            "pinned": bool(pinned("0")), "steps": results,
+            "capacity_one_core": max(passing, default=0)}
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--steps", default="1,2,4,6,8,10")
+    parser.add_argument("--repeats", type=int, default=3, help="phrases per side")
+    parser.add_argument("--quick", action="store_true", help="one consultation, for CI")
+    parser.add_argument("--senders", help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.senders:
+        print(json.dumps(asyncio.run(senders(json.loads(args.senders)))))
+        return
+    steps = [1] if args.quick else [int(s) for s in args.steps.split(",")]
+    print(json.dumps(run(steps, 1 if args.quick else args.repeats), indent=2))
+
+
+if __name__ == "__main__":
+    main()
