@@ -64,7 +64,9 @@ class StreamMedia:
     async def begin(self, consultation: Consultation) -> None:
         assert consultation.started_at is not None and consultation.doctor_id is not None
         await ensure_group(self._redis)
-        await self._redis.xadd(JOBS, {
+        # Trimmed far behind any running consultation (a city's few days of them), so the
+        # stream does not grow forever and no pending job is trimmed away.
+        await self._redis.xadd(JOBS, maxlen=100_000, approximate=True, fields={
             "consultation_id": consultation.id, "patient_id": consultation.patient_id,
             "doctor_id": consultation.doctor_id, "language": consultation.language,
             "started_at": str(consultation.started_at.timestamp())})
