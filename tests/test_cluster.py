@@ -250,7 +250,7 @@ async def worker_started(worker: Node, timeout_s: float = 120) -> None:
         await asyncio.sleep(0.3)
 
 
-async def test_a_killed_worker_s_consultation_is_taken_over_with_a_gap(
+async def test_two_nodes_and_two_workers_survive_a_killed_worker_and_redis_restart(
         tmp_path: Path, postgres_url: str, speech_dir: Path,
         redis: tuple[str, subprocess.Popen[bytes]]) -> None:
     redis_url, redis_process = redis
@@ -267,14 +267,16 @@ async def test_a_killed_worker_s_consultation_is_taken_over_with_a_gap(
     await records.invite(patient_row.id, Reason.RESPIRATORY, 3600)
     session = await SignIn(engine, settings.session_ttl_s).open_session(Role.PATIENT,
                                                                         patient_row.id)
-    node = start_node(env, tmp_path / "node")
+    # The whole shape: the patient on node A, the doctor on node B, two workers.
+    node_a, node_b = start_node(env, tmp_path / "node-a"), start_node(env, tmp_path / "node-b")
     workers = {}
     for name in ("worker-1", "worker-2"):
         workers[name] = start_worker(env, tmp_path / name)
-    patient = Party(node.url, {"session": session})
-    doctor = Party(node.url, {"key": doctor_key})
+    patient = Party(node_a.url, {"session": session})
+    doctor = Party(node_b.url, {"key": doctor_key})
     try:
-        await asyncio.gather(ready(node), *(worker_started(w) for w in workers.values()))
+        await asyncio.gather(ready(node_a), ready(node_b),
+                             *(worker_started(w) for w in workers.values()))
         await doctor.connect()
         await patient.connect()
         consultation_id = (await patient.call("queue.join", {}))["consultation_id"]
@@ -343,7 +345,7 @@ async def test_a_killed_worker_s_consultation_is_taken_over_with_a_gap(
     finally:
         for p in (patient, doctor):
             await p.close()
-        for process in (node, *workers.values()):
+        for process in (node_a, node_b, *workers.values()):
             if process.process.poll() is None:
                 process.process.terminate()
                 process.process.wait(30)
