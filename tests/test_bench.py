@@ -27,3 +27,12 @@ def test_worker_capacity_bench_runs_quick() -> None:
     (step,) = figures["steps"]
     assert step["consultations"] == 1 and step["audio_received"] > 0
     assert {"server_core_share", "lag_p95_s_at_most", "server_cpu_per_audio_s"} <= set(step)
+
+
+def test_signaling_bench_runs_quick() -> None:
+    result = subprocess.run([sys.executable, "-m", "bench.signaling", "--quick"],
+                            cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    (step,) = json.loads(result.stdout)["steps"]
+    assert step["clients"] == 20
+    assert {"relay_ms_median", "bare_relay_ms_median", "server_kib_per_client"} <= set(step)
