@@ -36,3 +36,12 @@ def test_signaling_bench_runs_quick() -> None:
     (step,) = json.loads(result.stdout)["steps"]
     assert step["clients"] == 20
     assert {"relay_ms_median", "bare_relay_ms_median", "server_kib_per_client"} <= set(step)
+
+
+def test_vosk_chunk_bench_runs_quick() -> None:
+    result = subprocess.run([sys.executable, "-m", "bench.vosk_chunks", "--quick"],
+                            cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    figures = json.loads(result.stdout)
+    assert figures["chunks"] > 0 and figures["chunk_s"] == 0.25
+    assert {"median_ms", "p95_ms", "max_ms"} <= set(figures["accept_waveform"])
