@@ -62,14 +62,28 @@ class StreamMedia:
         self._wait_s = wait_s
 
     async def begin(self, consultation: Consultation) -> None:
+        """Queues the consultation's media job, retrying while Redis restarts (within the
+        bound). Never raises: the call between the parties goes on even if the job could
+        not be queued, which is logged as an error (that call is then not transcribed)."""
         assert consultation.started_at is not None and consultation.doctor_id is not None
-        await ensure_group(self._redis)
-        # Trimmed far behind any running consultation (a city's few days of them), so the
-        # stream does not grow forever and no pending job is trimmed away.
-        await self._redis.xadd(JOBS, maxlen=100_000, approximate=True, fields={
-            "consultation_id": consultation.id, "patient_id": consultation.patient_id,
-            "doctor_id": consultation.doctor_id, "language": consultation.language,
-            "started_at": str(consultation.started_at.timestamp())})
+        job = {"consultation_id": consultation.id, "patient_id": consultation.patient_id,
+               "doctor_id": consultation.doctor_id, "language": consultation.language,
+               "started_at": str(consultation.started_at.timestamp())}
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self._wait_s
+        while True:
+            try:
+                await ensure_group(self._redis)
+                # Trimmed far behind any running consultation (a city's few days of them),
+                # so the stream does not grow forever and no pending job is trimmed away.
+                await self._redis.xadd(JOBS, job, maxlen=100_000, approximate=True)
+                return
+            except (RedisError, OSError) as exc:
+                if loop.time() >= deadline:
+                    log.error("media_job_not_queued consultation=%s error=%s",
+                              consultation.id, exc.__class__.__name__)
+                    return
+                await asyncio.sleep(0.5)
 
     async def _control(self, consultation_id: str, fields: dict[str, str]) -> None:
         key = control_key(consultation_id)
