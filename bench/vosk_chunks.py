@@ -21,7 +21,7 @@ from typing import Any
 
 import vosk
 
-from bench.worker_capacity import long_speech
+from bench.consultations import speech
 from transcription.models import bundled_model_dir
 from transcription.recognizer import CHUNK_BYTES
 from web.cli import DEMO_PHRASES
@@ -40,7 +40,7 @@ def run(repeats: int, rounds: int) -> dict[str, Any]:
     accept, partial = [], []
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "speech.wav"
-        seconds = long_speech(DEMO_PHRASES["patient"], path, repeats)
+        seconds = speech(DEMO_PHRASES["patient"], path, repeats)
         for _ in range(rounds):
             recognizer = vosk.KaldiRecognizer(model, 16000)
             recognizer.SetWords(True)

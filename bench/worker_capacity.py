@@ -28,7 +28,7 @@ import wave
 from pathlib import Path
 from typing import Any
 
-from bench.consultations import cpu_seconds, speak16k
+from bench.consultations import cpu_seconds, speech
 from clinic.domain import Reason
 from clinic.servers import free_port
 from clinic.settings import Settings
@@ -50,14 +50,6 @@ def pinned(cores: str) -> list[str]:
 def wav_seconds(path: Path) -> float:
     with wave.open(str(path)) as w:
         return w.getnframes() / w.getframerate()
-
-
-def long_speech(text: str, path: Path, repeats: int) -> float:
-    one = path.with_suffix(".one.wav")
-    speak16k(text, one)
-    subprocess.run(["sox", *[str(one)] * repeats, str(path)], check=True)
-    one.unlink()
-    return wav_seconds(path)
 
 
 def lag_buckets(url: str) -> dict[float, float]:
@@ -150,8 +142,8 @@ def run(steps: list[int], repeats: int) -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as tmp:
         tmpdir = Path(tmp)
         doctor_wav, patient_wav = tmpdir / "doctor.wav", tmpdir / "patient.wav"
-        sent_s = min(long_speech(DEMO_PHRASES["doctor"], doctor_wav, repeats),
-                     long_speech(DEMO_PHRASES["patient"], patient_wav, repeats))
+        sent_s = min(speech(DEMO_PHRASES["doctor"], doctor_wav, repeats),
+                     speech(DEMO_PHRASES["patient"], patient_wav, repeats))
         port = free_port()
         env = {**os.environ, "TELEMED_DATA_DIR": str(tmpdir / "data"),
                "TELEMED_PORT": str(port)}
