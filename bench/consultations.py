@@ -55,8 +55,7 @@ def speak16k(text: str, path: Path) -> float:
     subprocess.run(["espeak-ng", "-v", "ko", "-s", "140", "-w", str(raw), text], check=True)
     subprocess.run(["sox", str(raw), "-c", "1", "-b", "16", str(path), "pad", "0.3", "1",
                     "rate", "16000"], check=True)
-    with wave.open(str(path)) as w:
-        return w.getnframes() / w.getframerate()
+    return wav_seconds(path)
 
 
 def plain_vosk_cpu(paths: list[Path]) -> float:
@@ -107,6 +106,10 @@ def speech(text: str, path: Path, repeats: int) -> float:
     speak16k(text, one)
     subprocess.run(["sox", *[str(one)] * repeats, str(path)], check=True)
     one.unlink()
+    return wav_seconds(path)
+
+
+def wav_seconds(path: Path) -> float:
     with wave.open(str(path)) as w:
         return w.getnframes() / w.getframerate()
 

@@ -24,11 +24,10 @@ import sys
 import tempfile
 import time
 import urllib.request
-import wave
 from pathlib import Path
 from typing import Any
 
-from bench.consultations import cpu_seconds, speech
+from bench.consultations import cpu_seconds, speech, wav_seconds
 from clinic.domain import Reason
 from clinic.servers import free_port
 from clinic.settings import Settings
@@ -45,11 +44,6 @@ def pinned(cores: str) -> list[str]:
     if shutil.which("taskset") and (os.cpu_count() or 1) > 1:
         return ["taskset", "-c", cores]
     return []
-
-
-def wav_seconds(path: Path) -> float:
-    with wave.open(str(path)) as w:
-        return w.getnframes() / w.getframerate()
 
 
 def lag_buckets(url: str) -> dict[float, float]:

@@ -87,8 +87,10 @@ class StreamMedia:
 
     async def _control(self, consultation_id: str, fields: dict[str, str]) -> None:
         key = control_key(consultation_id)
-        await self._redis.xadd(key, fields, maxlen=1000, approximate=True)
-        await self._redis.expire(key, CONTROL_TTL_S)
+        async with self._redis.pipeline(transaction=False) as pipe:  # one round trip
+            pipe.xadd(key, fields, maxlen=1000, approximate=True)
+            pipe.expire(key, CONTROL_TTL_S)
+            await pipe.execute()
 
     async def answer(self, consultation_id: str, speaker: Speaker, language: str,
                      started_at: float, sdp: str, sdp_type: str = "offer") -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 
 from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
@@ -13,6 +14,7 @@ from transcription.recognizer import CHUNK_BYTES
 from transcription.stream import SideTranscriber
 
 log = logging.getLogger(__name__)
+STOP_GRACE_S = 1.0
 
 
 class SideRecorder:
@@ -46,7 +48,17 @@ class SideRecorder:
     async def stop(self) -> None:
         """Call after the track ended (its connection closed); flushes everything."""
         self._track.stop()
-        await self._task
+        # A closed connection ends the track's frames with a sentinel, and the reader
+        # finishes with what was queued. A connection that never carried media (the
+        # browser left before ICE completed) sends none: its reader would wait forever,
+        # and with it the hang-up and the protocol.
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(STOP_GRACE_S):
+                await asyncio.shield(self._task)
+        if not self._task.done():
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
         self._take(self._converter.flush())
         self._transcriber.feed(bytes(self._pending))
         self._pending.clear()

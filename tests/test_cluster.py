@@ -11,6 +11,7 @@ import re
 import signal
 import subprocess
 import sys
+import time
 import urllib.request
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -19,15 +20,19 @@ from typing import Any
 
 import aiohttp
 import pytest
+from aiortc import RTCPeerConnection
+from aiortc.mediastreams import AudioStreamTrack
 
 from clinic.db import create_engine, upgrade_async
 from clinic.domain import Reason, Role, Speaker
 from clinic.records import Records
 from clinic.servers import free_port, fresh_database, redis_server, start_redis
 from clinic.sign_in import SignIn
+from media.cluster import ClusterMedia
 from media.jobs import connect as connect_redis
 from signaling.client import Party
-from tests.conftest import make_settings
+from tests.conftest import Platform, make_settings
+from web.app import MEDIA
 from web.ratelimit import RedisRateLimit
 
 ROOT = Path(__file__).parent.parent
@@ -44,16 +49,21 @@ class Node:
         self.process.wait(10)
 
 
-def start_node(env: dict[str, str], data_dir: Path) -> Node:
+def spawn(command: str, env: dict[str, str], data_dir: Path, **extra: str) -> Node:
+    """`telemed <command>` on a free port, its output in `<data_dir>.log`."""
     port = free_port()
     log = data_dir.with_suffix(".log")
     process = subprocess.Popen(
-        [sys.executable, "-m", "web.cli", "serve"], cwd=ROOT,
+        [sys.executable, "-m", "web.cli", command], cwd=ROOT,
         env={**os.environ, **env, "TELEMED_DATA_DIR": str(data_dir),
              "TELEMED_PORT": str(port), "TELEMED_HOST": "127.0.0.1",
-             "TELEMED_SHUTDOWN_TIMEOUT_S": "2", "TELEMED_DRAIN_TIMEOUT_S": "2"},
+             "TELEMED_DRAIN_TIMEOUT_S": "2", **extra},
         stdout=log.open("wb"), stderr=subprocess.STDOUT)
     return Node(process, f"http://127.0.0.1:{port}/", log)
+
+
+def start_node(env: dict[str, str], data_dir: Path) -> Node:
+    return spawn("serve", env, data_dir, TELEMED_SHUTDOWN_TIMEOUT_S="2")
 
 
 async def ready(node: Node, timeout_s: float = 120) -> None:
@@ -230,15 +240,7 @@ async def test_two_nodes_share_the_queue_the_call_and_survive_faults(
 
 
 def start_worker(env: dict[str, str], data_dir: Path) -> Node:
-    log = data_dir.with_suffix(".log")
-    port = free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "web.cli", "worker"], cwd=ROOT,
-        env={**os.environ, **env, "TELEMED_DATA_DIR": str(data_dir),
-             "TELEMED_PORT": str(port), "TELEMED_HOST": "127.0.0.1",
-             "TELEMED_WORKER_TAKEOVER_S": "3", "TELEMED_DRAIN_TIMEOUT_S": "2"},
-        stdout=log.open("wb"), stderr=subprocess.STDOUT)
-    return Node(process, f"http://127.0.0.1:{port}/", log)
+    return spawn("worker", env, data_dir, TELEMED_WORKER_TAKEOVER_S="3")
 
 
 async def worker_started(worker: Node, timeout_s: float = 120) -> None:
@@ -400,3 +402,22 @@ async def test_the_sign_in_limit_is_shared_by_every_node(
     finally:
         await node_a.close()
         await node_b.close()
+
+
+async def test_a_node_that_lost_redis_still_answers_and_ends_its_own_side(
+        platform: Platform) -> None:
+    media = platform.server.app[MEDIA]
+    cluster = ClusterMedia(media, f"redis://127.0.0.1:{free_port()}/0", wait_s=2)
+    browser = RTCPeerConnection()
+    browser.addTrack(AudioStreamTrack())
+    try:
+        await browser.setLocalDescription(await browser.createOffer())
+        answer = await cluster.answer("lost-redis", Speaker.PATIENT, "ru", time.time(),
+                                      browser.localDescription.sdp)
+        assert answer.type == "answer" and media.active_legs == 1
+        # Nothing to publish the end on: this node's side ends (its segments stored) anyway.
+        await cluster.end("lost-redis")
+        assert media.active_legs == 0
+    finally:
+        await browser.close()
+        await cluster.close()
