@@ -28,11 +28,19 @@ class Metrics:
             "telemed_transcription_lag_seconds",
             "From audio reaching the worker to its recognition", registry=r,
             buckets=(0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10))
+        # Whether browsers send the packet length the worker asks for (media/sdp.py).
+        self.media_frame_seconds = Histogram(
+            "telemed_media_frame_seconds",
+            "Mean audio frame (RTP packet) length of a consultation side, when it ends",
+            registry=r, buckets=(0.01, 0.02, 0.04, 0.06, 0.12))
         self.checkin_reviews_overdue = Gauge(
             "telemed_checkin_reviews_overdue",
             "High-risk chemotherapy check-ins past their review deadline", registry=r)
         self.draining = Gauge(
             "telemed_draining", "1 while the process takes no new consultations", registry=r)
+
+    def observe_side_end(self, frames: int, audio_seconds: float) -> None:
+        self.media_frame_seconds.observe(audio_seconds / frames)
 
     def exposition(self) -> bytes:
         return generate_latest(self.registry)

@@ -27,12 +27,14 @@ class SideRecorder:
         self._converter = PcmConverter()
         self._pending = bytearray()
         self.received_bytes = 0
+        self.frames = 0
         self._task = asyncio.create_task(self._run())
 
     async def _run(self) -> None:
         try:
             while True:
                 frame = await self._track.recv()
+                self.frames += 1
                 self._take(self._converter.convert(frame))  # type: ignore[arg-type]
         except MediaStreamError:
             pass  # the track ended: the peer connection closed
@@ -64,5 +66,5 @@ class SideRecorder:
         self._pending.clear()
         self._recording.close()
         await self._transcriber.close()
-        log.info("side_stopped recording=%s bytes=%d", self._recording.path.name,
-                 self.received_bytes)
+        log.info("side_stopped recording=%s bytes=%d frames=%d", self._recording.path.name,
+                 self.received_bytes, self.frames)

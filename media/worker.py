@@ -19,7 +19,9 @@ from aiortc.mediastreams import MediaStreamTrack
 from aiortc.sdp import candidate_from_sdp
 
 from clinic.domain import Speaker
+from media.pcm import BYTES_PER_SECOND
 from media.recording import WavRecording
+from media.sdp import ask_for_ptime
 from media.side import SideRecorder
 from transcription.models import ModelPool
 from transcription.stream import SideTranscriber, TranscriptSink
@@ -55,8 +57,10 @@ class MediaWorker:
         recordings_dir: Path,
         ice_servers: Sequence[Mapping[str, object]] = (),
         on_lag: Callable[[float], None] | None = None,
+        on_side_end: Callable[[int, float], None] | None = None,
     ) -> None:
         self._on_lag = on_lag
+        self._on_side_end = on_side_end
         self._models = models
         self._sink = sink
         self._recordings_dir = recordings_dir
@@ -103,7 +107,7 @@ class MediaWorker:
             raise BadOffer(f"unusable SDP offer: {exc.__class__.__name__}: {exc}") from exc
         async with self._lock:
             self._legs[(consultation_id, speaker)] = leg
-        return pc.localDescription
+        return RTCSessionDescription(sdp=ask_for_ptime(pc.localDescription.sdp), type="answer")
 
     async def add_ice_candidate(
         self, consultation_id: str, speaker: Speaker, candidate: Mapping[str, object]
@@ -166,3 +170,5 @@ class MediaWorker:
         await leg.pc.close()
         for recorder in leg.recorders:
             await recorder.stop()
+            if self._on_side_end is not None and recorder.frames:
+                self._on_side_end(recorder.frames, recorder.received_bytes / BYTES_PER_SECOND)

@@ -9,14 +9,40 @@ from pathlib import Path
 from typing import Any
 
 import socketio
-from aiortc import RTCPeerConnection, RTCSessionDescription
+from aiortc import RTCPeerConnection, RTCRtpSender, RTCSessionDescription
+from aiortc.codecs.opus import SAMPLE_RATE as OPUS_RATE
+from aiortc.codecs.opus import OpusEncoder
 from aiortc.contrib.media import MediaPlayer
+from av import AudioResampler
+
+from media.sdp import ptime_of
 
 EVENTS = (
     "queue.joined", "queue.position", "queue.updated", "consultation.started",
     "consultation.resumed", "peer.rejoined", "answer", "offer", "ice", "caption",
     "consultation.ended", "protocol.ready", "error", "media.restart",
 )
+
+
+# Opus frame lengths ffmpeg's libopus encoder takes, in ms.
+OPUS_FRAME_MS = (10, 20, 40, 60)
+
+
+def send_packets_of(sender: RTCRtpSender, ms: int) -> None:
+    """Makes `sender` encode Opus in `ms` packets, as a browser does for an answer's a=ptime.
+
+    aiortc always sends 20 ms packets; without this the tests and benches would measure a
+    packet rate no browser sends the worker. Call before the answer is applied: the sender
+    creates its own encoder on its first frame.
+    """
+    if ms not in OPUS_FRAME_MS or ms == 20:
+        return
+    encoder = OpusEncoder()
+    encoder.codec.options = {"application": "voip", "frame_duration": str(ms)}
+    encoder.resampler = AudioResampler(format="s16", layout="stereo", rate=OPUS_RATE,
+                                       frame_size=OPUS_RATE * ms // 1000)
+    # aiortc has no public way to choose the encoder; this is the attribute it fills lazily.
+    sender._RTCRtpSender__encoder = encoder  # type: ignore[attr-defined]
 
 
 class Party:
@@ -62,7 +88,7 @@ class Party:
         if self.player.audio is None:
             raise ValueError(f"{wav} has no audio")
         self.pc = RTCPeerConnection()
-        self.pc.addTrack(self.player.audio)
+        sender = self.pc.addTrack(self.player.audio)
         await self.pc.setLocalDescription(await self.pc.createOffer())
         reply = await self.call("offer", {
             "consultation_id": consultation_id, "target": "worker",
@@ -71,6 +97,9 @@ class Party:
         if reply != {"ok": True}:
             raise RuntimeError(f"the worker refused the offer: {reply}")
         answer = await self.next("answer")
+        ptime = ptime_of(answer["sdp"])
+        if ptime is not None:
+            send_packets_of(sender, ptime)
         await self.pc.setRemoteDescription(RTCSessionDescription(answer["sdp"], answer["type"]))
 
     async def played_out(self, timeout: float = 30.0) -> None:

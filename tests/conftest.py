@@ -26,6 +26,14 @@ def speech_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return directory
 
 
+def sample(exposition: str, name: str) -> float:
+    """The value of one Prometheus sample (name and labels as exposed) in `exposition`."""
+    for line in exposition.splitlines():
+        if line.rsplit(" ", 1)[0] == name:
+            return float(line.rsplit(" ", 1)[1])
+    raise KeyError(f"{name} is not in the exposition")
+
+
 def make_settings(data_dir: Path, **env: str) -> Settings:
     return Settings.from_env({"TELEMED_DATA_DIR": str(data_dir), **env})
 

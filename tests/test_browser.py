@@ -8,6 +8,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+import aiohttp
 import pytest
 from aiohttp.test_utils import TestServer
 from playwright.async_api import BrowserContext, Page, async_playwright
@@ -20,7 +21,7 @@ from clinic.tables import SmsMessage
 from clinic.time import now
 from protocol_writer.service import ProtocolService
 from tests.actions_world import tomorrow_at
-from tests.conftest import Platform
+from tests.conftest import Platform, sample
 from transcription.models import ModelPool
 from web.app import RECORDS, create_app
 
@@ -140,6 +141,11 @@ async def test_two_browsers_hold_a_consultation(
 
     await patient.get_by_text("Врач проверяет протокол", exact=False).wait_for()
     await doctor.locator("#protocol .protocol").wait_for(timeout=30_000)
+    # Chromium honours the worker's a=ptime:60 (media/sdp.py): both sides sent 60 ms packets.
+    async with aiohttp.ClientSession() as http, http.get(f"{platform.url}metrics") as response:
+        exposition = await response.text()
+    assert sample(exposition, "telemed_media_frame_seconds_count") == 2
+    assert sample(exposition, "telemed_media_frame_seconds_sum") == pytest.approx(0.12, rel=0.02)
     await doctor.get_by_label("ICD-10 code").fill("J06.9")
     await doctor.get_by_label("Diagnosis", exact=True).fill("ОРВИ, лёгкое течение")
     await doctor.get_by_label("One per line").fill("пить больше жидкости")

@@ -6,10 +6,11 @@ import asyncio
 from pathlib import Path
 
 import aiohttp
+import pytest
 
 from clinic.domain import Speaker
 from signaling.client import Party
-from tests.conftest import Platform
+from tests.conftest import Platform, sample
 
 
 async def start_call(platform: Platform) -> tuple[Party, Party, str, str]:
@@ -102,9 +103,11 @@ async def _check_transcript_and_protocol(platform: Platform, consultation_id: st
 
     async with aiohttp.ClientSession() as http, http.get(f"{platform.url}metrics") as response:
         exposition = await response.text()
-    lag_count = next(line for line in exposition.splitlines()
-                     if line.startswith("telemed_transcription_lag_seconds_count"))
-    assert float(lag_count.split()[-1]) > 10, "the worker reported no transcription lag"
+    assert sample(exposition, "telemed_transcription_lag_seconds_count") > 10, \
+        "the worker reported no transcription lag"
+    # The worker's answer asked for 60 ms packets and both parties sent them.
+    assert sample(exposition, "telemed_media_frame_seconds_count") == 2
+    assert sample(exposition, "telemed_media_frame_seconds_sum") == pytest.approx(0.12, rel=0.02)
 
     recordings = list((platform.settings.recordings_dir / consultation_id).glob("*.wav"))
     assert sorted(p.name.split("-")[0] for p in recordings) == ["doctor", "patient"]

@@ -40,7 +40,7 @@ class SideTranscriber:
         sink: TranscriptSink,
         on_lag: Callable[[float], None] | None = None,
     ) -> None:
-        self._recognizer = StreamingRecognizer(model)
+        self._model = model
         self._on_lag = on_lag
         self._consultation_id = consultation_id
         self._speaker = speaker
@@ -61,15 +61,17 @@ class SideTranscriber:
 
     async def _run(self) -> None:
         loop = asyncio.get_running_loop()
+        # Built here, off the loop; the chunks that arrive meanwhile wait in the queue.
+        recognizer = await asyncio.to_thread(StreamingRecognizer, self._model)
         while True:
             item = await self._chunks.get()
             if item is None:
-                phrase = await asyncio.to_thread(self._recognizer.finish)
+                phrase = await asyncio.to_thread(recognizer.finish)
                 if phrase is not None:
                     await self._store(self._segment(phrase))
                 return
             arrived, chunk = item
-            result = await asyncio.to_thread(self._recognizer.accept, chunk)
+            result = await asyncio.to_thread(recognizer.accept, chunk)
             if self._on_lag is not None:
                 self._on_lag(loop.time() - arrived)
             if isinstance(result, Phrase):

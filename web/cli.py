@@ -207,7 +207,8 @@ async def _run_worker(settings: Settings, redis_url: str) -> None:
     to_rooms = emitter(redis_url)
     metrics = Metrics()
     media = MediaWorker(models, CaptionSink(records, to_rooms), settings.recordings_dir,
-                        settings.ice_servers, on_lag=metrics.transcription_lag.observe)
+                        settings.ice_servers, on_lag=metrics.transcription_lag.observe,
+                        on_side_end=metrics.observe_side_end)
     worker = StreamWorker(records, media, redis_url, to_rooms,
                           takeover_s=settings.worker_takeover_s)
     runner = web.AppRunner(create_worker_app(worker, media, metrics))
