@@ -6,7 +6,9 @@ processes pinned to the other cores. For each N it reports the server's share of
 the transcription lag at the 95th percentile (from the server's own Prometheus histogram,
 so bucket bounds: 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10 s), and how much of the audio sent was
 received (the worker's recordings against the files sent). The capacity is the largest N
-with lag p95 at most 2 s and at least 99 % of the audio received.
+with lag p95 at most 2 s and at least 99 % of the audio received. Memory: the server's peak
+resident size in each step, and what one more concurrent consultation adds, against plain
+Vosk's recognisers holding the same audio (in a fresh process, same run).
 
     python -m bench.worker_capacity [--steps 1,2,4,6,8,10] [--quick]
 """
@@ -22,16 +24,21 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.request
+import wave
 from pathlib import Path
 from typing import Any
 
-from bench.consultations import cpu_seconds, speech, wav_seconds
+import vosk
+
+from bench.consultations import cpu_seconds, rss_mib, speech, wav_seconds
 from clinic.domain import Reason
 from clinic.servers import free_port
 from clinic.settings import Settings
 from signaling.client import Party
+from transcription.models import bundled_model_dir
 from web.cli import DEMO_PHRASES
 from web.demo import add_doctor, signed_in_patient
 
@@ -103,6 +110,45 @@ async def accounts(settings: Settings, n: int) -> list[dict[str, str]]:
     return pairs
 
 
+class PeakRss:
+    """The largest resident size of a process while the block runs, sampled every 0.2 s."""
+
+    def __init__(self, pid: int) -> None:
+        self._pid = pid
+        self.peak = rss_mib(pid)
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+
+    def _sample(self) -> None:
+        while not self._stop.wait(0.2):
+            self.peak = max(self.peak, rss_mib(self._pid))
+
+    def __enter__(self) -> PeakRss:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
+def plain_vosk_rss(paths: list[str]) -> float:
+    """MiB that plain Vosk's recognisers hold after hearing `paths`, all kept alive at once
+    (as the sides of concurrent consultations are); run in a fresh process."""
+    vosk.SetLogLevel(-1)
+    model = vosk.Model(str(bundled_model_dir()))
+    loaded = rss_mib(os.getpid())
+    recognizers = []
+    for path in paths:
+        recognizer = vosk.KaldiRecognizer(model, 16000)
+        recognizer.SetWords(True)
+        with wave.open(path) as w:
+            while data := w.readframes(4000):
+                recognizer.AcceptWaveform(data)
+        recognizers.append(recognizer)
+    return rss_mib(os.getpid()) - loaded
+
+
 def step(url: str, settings: Settings, server_pid: int, n: int, doctor_wav: Path,
          patient_wav: Path, sent_s: float, recordings: Path) -> dict[str, Any]:
     pairs = asyncio.run(accounts(settings, n))
@@ -116,11 +162,12 @@ def step(url: str, settings: Settings, server_pid: int, n: int, doctor_wav: Path
              "bench.worker_capacity", "--senders", json.dumps(spec)],
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True))
     consultations: list[str] = []
-    for process in processes:
-        out, err = process.communicate(timeout=600)
-        if process.returncode != 0:
-            raise RuntimeError(f"a sender failed: {err[-2000:]}")
-        consultations += json.loads(out)
+    with PeakRss(server_pid) as rss:
+        for process in processes:
+            out, err = process.communicate(timeout=600)
+            if process.returncode != 0:
+                raise RuntimeError(f"a sender failed: {err[-2000:]}")
+            consultations += json.loads(out)
     wall = time.time() - started
     cpu = cpu_seconds(server_pid) - before_cpu
     received = sum(wav_seconds(p) for c in consultations
@@ -129,7 +176,8 @@ def step(url: str, settings: Settings, server_pid: int, n: int, doctor_wav: Path
     return {"consultations": n, "server_core_share": round(cpu / wall, 2),
             "server_cpu_per_audio_s": round(cpu / (2 * n * sent_s), 3),
             "lag_p95_s_at_most": lag,
-            "audio_received": round(received / (2 * n * sent_s), 3)}
+            "audio_received": round(received / (2 * n * sent_s), 3),
+            "rss_peak_mib": round(rss.peak, 1)}
 
 
 def run(steps: list[int], repeats: int) -> dict[str, Any]:
@@ -153,18 +201,30 @@ def run(steps: list[int], repeats: int) -> dict[str, Any]:
                     break
                 except OSError:
                     time.sleep(0.1)
+            rss_idle = rss_mib(server.pid)
             for n in steps:
                 results.append(step(url, settings, server.pid, n, doctor_wav, patient_wav,
                                     sent_s, settings.recordings_dir))
         finally:
             server.terminate()
             server.wait(60)
+        plain = subprocess.run([sys.executable, "-m", "bench.worker_capacity", "--plain-memory",
+                                json.dumps([str(doctor_wav), str(patient_wav)])],
+                               capture_output=True, text=True, check=True)
     passing = [r["consultations"] for r in results
                if r["lag_p95_s_at_most"] is not None and r["lag_p95_s_at_most"] <= 2
                and r["audio_received"] >= 0.99]
+    first, last = results[0], results[-1]
     return {"audio_per_side_s": round(sent_s, 1), "cores": os.cpu_count(),
-            "pinned": bool(pinned("0")), "steps": results,
-            "capacity_one_core": max(passing, default=0)}
+            "pinned": bool(pinned("0")), "rss_idle_mib": round(rss_idle, 1), "steps": results,
+            "capacity_one_core": max(passing, default=0),
+            "plain_vosk_rss_per_consultation_mib": round(float(plain.stdout), 1),
+            # The first consultation also grows the allocator's arenas once; the slope between
+            # the smallest and the largest step is what one more concurrent call costs.
+            "rss_per_added_consultation_mib": round(
+                (last["rss_peak_mib"] - first["rss_peak_mib"])
+                / (last["consultations"] - first["consultations"]), 1)
+            if len(results) > 1 else None}
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -173,7 +233,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--repeats", type=int, default=3, help="phrases per side")
     parser.add_argument("--quick", action="store_true", help="one consultation, for CI")
     parser.add_argument("--senders", help=argparse.SUPPRESS)
+    parser.add_argument("--plain-memory", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.plain_memory:
+        print(plain_vosk_rss(json.loads(args.plain_memory)))
+        return
     if args.senders:
         print(json.dumps(asyncio.run(senders(json.loads(args.senders)))))
         return

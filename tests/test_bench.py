@@ -27,6 +27,8 @@ def test_worker_capacity_bench_runs_quick() -> None:
     (step,) = figures["steps"]
     assert step["consultations"] == 1 and step["audio_received"] > 0
     assert {"server_core_share", "lag_p95_s_at_most", "server_cpu_per_audio_s"} <= set(step)
+    assert step["rss_peak_mib"] > figures["rss_idle_mib"] > 0
+    assert figures["plain_vosk_rss_per_consultation_mib"] > 0
 
 
 def test_signaling_bench_runs_quick() -> None:
@@ -45,3 +47,13 @@ def test_vosk_chunk_bench_runs_quick() -> None:
     figures = json.loads(result.stdout)
     assert figures["chunks"] > 0 and figures["chunk_s"] == 0.25
     assert {"median_ms", "p95_ms", "max_ms"} <= set(figures["accept_waveform"])
+
+
+def test_packet_bench_runs_quick() -> None:
+    result = subprocess.run([sys.executable, "-m", "bench.packets", "--quick"],
+                            cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    (row,) = json.loads(result.stdout)["rows"]
+    assert row["ptime_ms"] == 60 and row["audio_received_s"] > 0
+    assert {"aiortc_receive_cpu_per_audio_s", "paced_vosk_cpu_per_audio_s",
+            "ratio_to_plain_vosk", "rest_cpu_per_audio_s"} <= set(row)
