@@ -33,7 +33,7 @@ from aiortc import RTCPeerConnection, RTCSessionDescription
 from aiortc.contrib.media import MediaPlayer
 from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
 
-from bench.consultations import speech, wav_seconds
+from bench.consultations import plain_vosk_cpu, speech, wav_seconds
 from clinic.domain import Segment, Speaker
 from media.pcm import BYTES_PER_SECOND
 from media.worker import MediaWorker
@@ -120,18 +120,6 @@ async def receive(conn: Connection, receiver: str, model: vosk.Model,
     return process_cpu() - started
 
 
-def plain_vosk_cpu(model: vosk.Model, path: Path) -> float:
-    started = process_cpu()
-    recognizer = vosk.KaldiRecognizer(model, 16000)
-    recognizer.SetWords(True)
-    with wave.open(str(path)) as w:
-        while data := w.readframes(4000):
-            recognizer.AcceptWaveform(data)
-    recognizer.FinalResult()
-    del recognizer
-    return process_cpu() - started
-
-
 async def paced_vosk_cpu(model: vosk.Model, path: Path) -> float:
     """Plain Vosk fed as a live stream: a 0.25 s chunk each 0.25 s, in a thread. Between
     chunks its working set leaves the CPU caches, which batch decoding never pays."""
@@ -171,7 +159,7 @@ def run(ptimes: list[int], repeats: int) -> dict[str, Any]:
             ours = one(wav, ptime, "platform", model, tmpdir)
             (recording,) = (tmpdir / f"platform-{ptime}" / "bench").glob("*.wav")
             received_s = wav_seconds(recording)
-            plain = plain_vosk_cpu(model, recording)
+            plain = plain_vosk_cpu([recording], model)
             paced = asyncio.run(paced_vosk_cpu(model, recording))
             rows.append({
                 "ptime_ms": ptime,
