@@ -1,4 +1,5 @@
-"""One side's transcriber keeps going when storing a segment fails for a while."""
+"""One side's transcriber keeps going when storing a segment fails for a while, and lets
+the call end when its recogniser cannot be built."""
 
 from __future__ import annotations
 
@@ -44,3 +45,20 @@ async def test_segments_survive_a_store_that_fails_for_a_while(
     assert store.stored, "every segment was lost"
     assert store.failures == 0
     assert all(s.start >= 10.0 and s.speaker is Speaker.PATIENT for s in store.stored)
+
+
+async def test_a_recognizer_that_cannot_be_built_does_not_hold_up_the_hang_up(
+    model_pool: ModelPool, tmp_path: Path, monkeypatch  # type: ignore[no-untyped-def]
+) -> None:
+    def out_of_memory(model: object) -> None:
+        raise MemoryError("std::bad_alloc")
+
+    monkeypatch.setattr(stream, "StreamingRecognizer", out_of_memory)
+    audio = speak(PHRASES["patient"], tmp_path / "a.wav", rate_hz=16000)
+    store = FlakyStore(failures=0)
+    transcriber = SideTranscriber(model_pool.for_language("ru"), "c1", Speaker.PATIENT, 0.0,
+                                  store)
+    for chunk in pcm_chunks(audio):
+        transcriber.feed(chunk)
+    await transcriber.close()  # returns: the side's recording and the protocol go on
+    assert store.stored == []

@@ -31,7 +31,7 @@ class StreamingRecognizer:
     """Not thread-safe: feed it from one thread at a time, in order."""
 
     def __init__(self, model: vosk.Model) -> None:
-        # Tens of milliseconds of CPU (52 ms with the bundled model): build it off the loop.
+        # Tens of milliseconds of CPU with the bundled model: build it off the event loop.
         self._rec: vosk.KaldiRecognizer | None = vosk.KaldiRecognizer(model, SAMPLE_RATE)
         self._rec.SetWords(True)
         self._last_partial = ""

@@ -62,7 +62,15 @@ class SideTranscriber:
     async def _run(self) -> None:
         loop = asyncio.get_running_loop()
         # Built here, off the loop; the chunks that arrive meanwhile wait in the queue.
-        recognizer = await asyncio.to_thread(StreamingRecognizer, self._model)
+        try:
+            recognizer = await asyncio.to_thread(StreamingRecognizer, self._model)
+        except Exception:
+            # The call goes on and its audio is recorded; only its captions are lost.
+            log.exception("recognizer_failed consultation=%s speaker=%s",
+                          self._consultation_id, self._speaker.value)
+            while await self._chunks.get() is not None:
+                pass
+            return
         while True:
             item = await self._chunks.get()
             if item is None:
