@@ -162,6 +162,9 @@ def run(runs: int, repeats: int = 1) -> dict[str, Any]:
         "rss_idle_mib": round(rss_idle, 1),
         "rss_after_first_mib": round(rss_after[0], 1),
         "rss_after_last_mib": round(rss_after[-1], 1),
+        # After every tenth of the runs: whether the size settles, not only where it ends.
+        "rss_curve_mib": [round(rss_after[i], 1)
+                          for i in range(max(1, runs // 10) - 1, runs, max(1, runs // 10))],
         # Growth per consultation over the second half, after allocator warm-up.
         "rss_growth_per_consultation_mib": round(
             (rss_after[-1] - rss_after[-half]) / max(1, half - 1), 2) if runs > 2 else None,
