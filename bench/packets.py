@@ -88,11 +88,10 @@ class _OneModel:
         return self._model
 
 
-async def _drain(track: MediaStreamTrack, frames: list[int]) -> None:
+async def _drain(track: MediaStreamTrack) -> None:
     try:
         while True:
             await track.recv()
-            frames[0] += 1
     except MediaStreamError:
         pass
 
@@ -104,8 +103,7 @@ async def receive(conn: Connection, receiver: str, model: vosk.Model,
     started = process_cpu()
     if receiver == "aiortc":
         pc = RTCPeerConnection()
-        frames = [0]
-        pc.on("track", lambda track: asyncio.ensure_future(_drain(track, frames)))
+        pc.on("track", lambda track: asyncio.ensure_future(_drain(track)))
         await pc.setRemoteDescription(RTCSessionDescription(offer, "offer"))
         await pc.setLocalDescription(await pc.createAnswer())
         conn.send(pc.localDescription.sdp)

@@ -65,7 +65,7 @@ class SideTranscriber:
         try:
             recognizer = await asyncio.to_thread(StreamingRecognizer, self._model)
         except Exception:
-            # The call goes on and its audio is recorded; only its captions are lost.
+            # The call goes on and its audio is recorded; only its transcript is lost.
             log.exception("recognizer_failed consultation=%s speaker=%s",
                           self._consultation_id, self._speaker.value)
             while await self._chunks.get() is not None:
