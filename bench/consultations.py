@@ -50,6 +50,19 @@ def rss_mib(pid: int) -> float:
     raise RuntimeError("no VmRSS")
 
 
+def wait_ready(url: str, process: subprocess.Popen[bytes]) -> None:
+    """Until the server at `url` answers /readyz; raises if it exits or never does."""
+    for _ in range(1200):
+        if process.poll() is not None:
+            raise RuntimeError("the server exited")
+        try:
+            urllib.request.urlopen(f"{url}/readyz").close()
+            return
+        except OSError:
+            time.sleep(0.1)
+    raise RuntimeError("the server did not start")
+
+
 def speak16k(text: str, path: Path) -> float:
     raw = path.with_suffix(".raw.wav")
     subprocess.run(["espeak-ng", "-v", "ko", "-s", "140", "-w", str(raw), text], check=True)
@@ -130,12 +143,7 @@ def run(runs: int, repeats: int = 1) -> dict[str, Any]:
                                   stderr=subprocess.DEVNULL)
         url = f"http://127.0.0.1:{port}"
         try:
-            for _ in range(600):
-                try:
-                    urllib.request.urlopen(f"{url}/healthz").close()
-                    break
-                except OSError:
-                    time.sleep(0.1)
+            wait_ready(url, server)
             rss_idle = rss_mib(server.pid)
             cpu_before = cpu_seconds(server.pid)
             latencies, rss_after = [], []

@@ -24,14 +24,13 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
 from typing import Any
 
 import socketio
 from aiohttp import web
 
-from bench.consultations import rss_mib
+from bench.consultations import rss_mib, wait_ready
 from clinic.domain import CallMode, Reason, Role
 from clinic.records import opened_records
 from clinic.servers import free_port
@@ -139,18 +138,6 @@ async def clients(spec: dict[str, Any]) -> None:
 
 
 # --- the orchestra -----------------------------------------------------------------------------
-
-def wait_ready(url: str, process: subprocess.Popen[bytes]) -> None:
-    for _ in range(1200):
-        if process.poll() is not None:
-            raise RuntimeError("the server exited")
-        try:
-            urllib.request.urlopen(f"{url}/readyz").close()
-            return
-        except OSError:
-            time.sleep(0.1)
-    raise RuntimeError("the server did not start")
-
 
 def measure(url: str, server_pid: int, kind: str, pairs: list[dict[str, Any]],
             samples: int) -> dict[str, Any]:

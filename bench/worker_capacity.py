@@ -33,7 +33,7 @@ from typing import Any
 
 import vosk
 
-from bench.consultations import cpu_seconds, rss_mib, speech, wav_seconds
+from bench.consultations import cpu_seconds, rss_mib, speech, wait_ready, wav_seconds
 from clinic.domain import Reason
 from clinic.servers import free_port
 from clinic.settings import Settings
@@ -195,12 +195,7 @@ def run(steps: list[int], repeats: int) -> dict[str, Any]:
         url = f"http://127.0.0.1:{port}"
         results = []
         try:
-            for _ in range(600):
-                try:
-                    urllib.request.urlopen(f"{url}/readyz").close()
-                    break
-                except OSError:
-                    time.sleep(0.1)
+            wait_ready(url, server)
             rss_idle = rss_mib(server.pid)
             for n in steps:
                 results.append(step(url, settings, server.pid, n, doctor_wav, patient_wav,

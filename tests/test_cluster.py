@@ -6,6 +6,7 @@ to the other."""
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import re
 import signal
@@ -28,7 +29,10 @@ from clinic.domain import Reason, Role, Speaker
 from clinic.records import Records
 from clinic.servers import free_port, fresh_database, redis_server, start_redis
 from clinic.sign_in import SignIn
+from clinic.tables import Consultation
+from clinic.time import now
 from media.cluster import ClusterMedia
+from media.jobs import JOBS, StreamMedia
 from media.jobs import connect as connect_redis
 from signaling.client import Party
 from tests.conftest import Platform, make_settings
@@ -421,3 +425,35 @@ async def test_a_node_that_lost_redis_still_answers_and_ends_its_own_side(
     finally:
         await browser.close()
         await cluster.close()
+
+
+async def test_a_media_job_waits_for_redis_within_its_bound(
+        caplog: pytest.LogCaptureFixture) -> None:
+    port = free_port()
+    url = f"redis://127.0.0.1:{port}/0"
+    consultation = Consultation(id="c-late", patient_id="p1", doctor_id="d1", language="ru",
+                                started_at=now())
+    # No Redis for the whole bound: the take goes on, and the operator is told.
+    gone = StreamMedia(url, wait_s=1)
+    try:
+        with caplog.at_level(logging.ERROR, logger="media.jobs"):
+            await gone.begin(consultation)
+        assert "media_job_not_queued consultation=c-late" in caplog.text
+    finally:
+        await gone.close()
+    # Redis comes back within the bound: the job is queued once.
+    media = StreamMedia(url, wait_s=15)
+    waiting = asyncio.create_task(media.begin(consultation))
+    await asyncio.sleep(1)
+    assert not waiting.done()
+    server = await asyncio.to_thread(start_redis, port)
+    client = connect_redis(url)
+    try:
+        await waiting
+        jobs = await client.xrange(JOBS)
+        assert [fields["consultation_id"] for _, fields in jobs] == ["c-late"]
+    finally:
+        await client.aclose()
+        await media.close()
+        server.terminate()
+        server.wait(10)
