@@ -6,10 +6,12 @@ import json
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
+from collections.abc import Iterable
 from typing import Any
 
 from protocol_writer.extract import extract_protocol
-from protocol_writer.transcripts import read_transcript
+from protocol_writer.transcripts import parse_transcript, read_transcript
+from tests.aci_bench import Encounter
 
 
 @dataclass
@@ -80,17 +82,50 @@ def score(directory: Path) -> dict[str, Tally]:
     return dict(tallies)
 
 
+def score_aci(encounters: Iterable[Encounter]) -> dict[str, Tally]:
+    """Vital signs and medicines against ACI-Bench notes (see tests/aci_bench.py)."""
+    tallies: dict[str, Tally] = defaultdict(Tally)
+    for encounter in encounters:
+        protocol = extract_protocol(parse_transcript(encounter.transcript),
+                                    consultation_id=encounter.encounter_id, language="en")
+        _compare(tallies["vitals"], encounter.encounter_id,
+                 {(k, round(v, 1)) for k, v in encounter.vitals.items()},
+                 {(k, round(v.value, 1)) for k, v in protocol.vitals.items()})
+        _compare(tallies["medications"], encounter.encounter_id, set(encounter.medicines),
+                 {m.name for m in protocol.medications})
+    return dict(tallies)
+
+
 def table(tallies: dict[str, Tally]) -> str:
     lines = [f"{'field':<20}{'precision':>10}{'recall':>8}"]
     lines += [f"{name:<20}{t.precision:>10.2f}{t.recall:>8.2f}" for name, t in tallies.items()]
     return "\n".join(lines)
 
 
+CORPORA = {"corpus": Path(__file__).parent / "corpus",
+           "challenge": Path(__file__).parent / "challenge"}
+
+
+def main(argv: list[str]) -> None:
+    """Prints each corpus's per-field scores (or only the folders given), then the misses."""
+    from tests.aci_bench import encounters
+
+    results: dict[str, dict[str, Tally]] = {}
+    for name in argv or [*CORPORA, "aci-bench"]:
+        if name == "aci-bench":
+            results[name] = score_aci(encounters())
+        else:
+            results[name] = score(CORPORA.get(name, Path(name)))
+    for name, result in results.items():
+        print(f"== {name}")
+        print(table(result))
+    for name, result in results.items():
+        for field_, tally in result.items():
+            for miss in tally.misses:
+                print(f"  {name} {field_}: {miss}")
+
+
 if __name__ == "__main__":
     import sys
 
-    result = score(Path(sys.argv[1]) if len(sys.argv) > 1 else Path(__file__).parent / "corpus")
-    print(table(result))
-    for name, tally in result.items():
-        for miss in tally.misses:
-            print(f"  {name}: {miss}")
+    main(sys.argv[1:])
