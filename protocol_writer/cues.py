@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from clinic.domain import Segment, Speaker
-from protocol_writer.numbers import SpokenNumber, find_numbers, tokenize
+from protocol_writer.numbers import SpokenNumber, find_numbers, is_number_word, tokenize
 
 VOCABULARY = Path(__file__).parent / "vocabulary"
 
@@ -21,6 +21,17 @@ def vocabulary(name: str) -> Any:
 
 def phrases() -> Any:
     return vocabulary("phrases")
+
+
+# Said twice on purpose, not a recogniser's stutter.
+REPEATS_MEANT = frozenset({"нет", "no", "very", "очень", "да", "yes", "so", "that", "had"})
+
+
+def _without_stutters(tokens: list[str]) -> list[str]:
+    """"давление давление сто двадцать": a word the recogniser heard twice in a row, once.
+    Number words stay: "ninety seven seven" is 97.7, and a doubled number is read apart."""
+    return [t for i, t in enumerate(tokens)
+            if i == 0 or t != tokens[i - 1] or t in REPEATS_MEANT or is_number_word(t)]
 
 
 @dataclass(frozen=True)
@@ -35,7 +46,7 @@ class Utterance:
 
     @classmethod
     def of(cls, index: int, segment: Segment) -> Utterance:
-        tokens = tokenize(segment.text)
+        tokens = _without_stutters(tokenize(segment.text))
         # Numbers are read in the language of the words said, whatever the consultation's.
         number_language = "ru" if any("а" <= c <= "я" for c in segment.text.lower()) else "en"
         return cls(index, segment.speaker, " " + " ".join(tokens) + " ", tuple(tokens),

@@ -44,6 +44,17 @@ def _words(language: str) -> _Words:
                   frozenset(data["decimal_separators"]), frozenset(data["decimal_suffixes"]))
 
 
+@cache
+def _all_number_words() -> frozenset[str]:
+    data = json.loads(VOCABULARY.read_text(encoding="utf-8"))
+    return frozenset(word for language in data.values() for key in
+                     ("units", "teens", "tens", "hundreds") for word in language[key])
+
+
+def is_number_word(token: str) -> bool:
+    return token.isdigit() or token in _all_number_words()
+
+
 def tokenize(text: str) -> list[str]:
     return re.findall(r"\d+(?:[.,]\d+)?|[\wё]+", text.lower().replace("ё", "е"))
 

@@ -1,79 +1,155 @@
-"""Vital signs said in the conversation, as numbers with units.
+"""Vital signs said in the conversation: today's readings, as numbers in the registry's units.
 
 A value follows its cue in the same segment ("сатурация девяносто восемь"), or answers the
-doctor's question in the patient's next segment ("what is your saturation" / "ninety two").
-A later value replaces an earlier one: a patient who corrects themselves is believed last.
-Conditional numbers ("при температуре выше тридцати восьми") are instructions, not findings.
+question in the other party's next segment ("what is your saturation" / "ninety two"). A cue's
+value lies before the next cue of another sign, so "пульс семьдесят шесть сатурация девяносто
+восемь" gives each its own. Only today's readings count: a value in the scope of a
+hypothetical ("если выше тридцати восьми"), a target ("держим до ста тридцати") or an earlier
+time ("вчера было", "at home", "last visit") is not one (see context.py). A later reading
+replaces an earlier one, and after a correction ("ой нет", "i mean") the corrected value is
+the one said.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
+from protocol_writer.context import Modifier, modifiers
 from protocol_writer.cues import Utterance, phrases
 from protocol_writer.numbers import SpokenNumber
 from protocol_writer.protocol import Vital
+from protocol_writer.vital_signs import VitalPair, VitalSign, vital_pairs, vital_signs
 
-WINDOW = 8  # tokens after a cue in which its value may follow
-
-
-def _in_range(number: SpokenNumber, bounds: list[float]) -> bool:
-    return bounds[0] <= number.value <= bounds[1]
+WINDOW = 9  # tokens after a cue in which its value may follow
+NOT_TODAY = frozenset({Modifier.HYPOTHETICAL, Modifier.TARGET, Modifier.HISTORICAL})
 
 
-def _cue_token(u: Utterance, cues: list[str]) -> int | None:
-    position = u.find(cues)
-    return None if position < 0 else u.token_at(position)
+@dataclass(frozen=True)
+class _Cue:
+    token: int  # the cue's first token
+    end: int  # the token after the cue
+    sign: VitalSign | VitalPair
 
 
-def _value_after(u: Utterance, start: int, bounds: list[float]) -> SpokenNumber | None:
-    candidates = [n for n in u.numbers
-                  if start <= n.start <= start + WINDOW and _in_range(n, bounds)]
-    if not candidates:
-        return None
-    return candidates[-1] if u.corrected else candidates[0]
+def _cues(u: Utterance) -> list[_Cue]:
+    """Every cue in the utterance, in order; a sign's cue inside another's longer cue (the
+    "pulse" of "pulse ox") is the longer one's."""
+    spans: list[tuple[int, int, VitalSign | VitalPair]] = []
+    signs: list[VitalSign | VitalPair] = [*vital_signs().values(), *vital_pairs().values()]
+    for sign in signs:
+        for cue in sign.cues:
+            position = u.text.find(cue)
+            while position >= 0:
+                spans.append((position, position + len(cue), sign))
+                position = u.text.find(cue, position + 1)
+    spans.sort(key=lambda s: s[0] - s[1])  # longest first
+    kept: list[tuple[int, int, VitalSign | VitalPair]] = []
+    for span in spans:
+        if not any(span[0] < k[1] and k[0] < span[1] for k in kept):
+            kept.append(span)
+    kept.sort(key=lambda s: s[0])
+    return [_Cue(u.token_at(start + 1 if u.text[start] == " " else start),
+                 u.token_at(end - 1 if u.text[end - 1] == " " else end), sign)
+            for start, end, sign in kept]
 
 
-def _pressure(u: Utterance, start: int) -> tuple[float, float] | None:
-    separators = phrases()["pressure_separators"]
-    numbers = [n for n in u.numbers if n.start >= start]
-    for first, second in zip(numbers, numbers[1:], strict=False):
-        between = u.tokens[first.end:second.start]
-        joined = not between or (len(between) == 1 and between[0] in separators)
-        if joined and 70 <= first.value <= 260 and 30 <= second.value <= 160 \
-                and first.value > second.value:
-            return first.value, second.value
-    return None
+def _today(u: Utterance, number: SpokenNumber) -> bool:
+    governed = modifiers(u.tokens)
+    return not any(governed[i] & NOT_TODAY for i in range(number.start, number.end))
 
 
-def extract_vitals(items: list[Utterance]) -> dict[str, Vital]:
-    spec = phrases()["vitals"]
-    found: dict[str, Vital] = {}
-    for position, u in enumerate(items):
-        if u.conditional() and u.by_doctor:
+def _read(u: Utterance, number: SpokenNumber, sign: VitalSign) -> float | None:
+    """The number as a value of the sign in its own unit, or None when it cannot be one."""
+    value = number.value
+    following = [n for n in u.numbers if n.start == number.end]
+    for conversion in sign.conversions:
+        near = " ".join(u.tokens[number.start:number.end + 3])
+        said_in_unit = any(cue in f" {near} " for cue in conversion.cues)
+        if (conversion.low <= value <= conversion.high and not sign.plausible(value)) \
+                or said_in_unit:
+            if number.is_integer and following and following[0].is_integer \
+                    and 0 <= following[0].value <= 9 and following[0].end - following[0].start == 1:
+                value += following[0].value / 10  # "ninety eight seven": 98.7 said as digits
+            value = round(conversion.apply(value), sign.decimals)
+            break
+    return value if sign.plausible(value) else None
+
+
+def _single(u: Utterance, start: int, end: int, sign: VitalSign) -> float | None:
+    corrections = phrases()["corrections"]
+    found: float | None = None
+    for number in u.numbers:
+        if not start <= number.start < end or not _today(u, number):
             continue
-        answer = items[position + 1] if position + 1 < len(items) else None
-        for name, vital in spec.items():
-            start = _cue_token(u, vital["cues"])
-            if start is None:
-                continue
-            if name == "blood_pressure":
-                _blood_pressure(found, u, answer, start)
-                continue
-            number = _value_after(u, start, vital["range"])
-            sources: tuple[int, ...] = (u.index,)
-            if number is None and u.by_doctor and answer is not None and answer.by_patient:
-                number = _value_after(answer, 0, vital["range"])
-                sources = (u.index, answer.index)
-            if number is not None:
-                found[name] = Vital(number.value, vital["unit"], sources)
+        value = _read(u, number, sign)
+        if value is None:
+            continue
+        if found is None:
+            found = value
+            continue
+        between = " " + " ".join(u.tokens[start:number.start]) + " "
+        if any(c in between for c in corrections):
+            found = value  # "тридцать восемь ой нет тридцать семь и восемь"
     return found
 
 
-def _blood_pressure(found: dict[str, Vital], u: Utterance, answer: Utterance | None,
-                    start: int) -> None:
-    pair = _pressure(u, start)
-    sources_: tuple[int, ...] = (u.index,)
-    if pair is None and u.by_doctor and answer is not None and answer.by_patient:
-        pair, sources_ = _pressure(answer, 0), (u.index, answer.index)
-    if pair is not None:
-        found["systolic_mmhg"] = Vital(pair[0], "mm[Hg]", sources_)
-        found["diastolic_mmhg"] = Vital(pair[1], "mm[Hg]", sources_)
+def _pair(u: Utterance, start: int, end: int, pair: VitalPair) -> tuple[float, float] | None:
+    upper, lower = (vital_signs()[p] for p in pair.parts)
+    numbers = [n for n in u.numbers if n.start >= start]
+    found: tuple[float, float] | None = None
+    for first, second in zip(numbers, numbers[1:], strict=False):
+        between = u.tokens[first.end:second.start]
+        joined = not between or (len(between) == 1 and between[0] in pair.separators)
+        if first.start >= end:
+            break
+        if joined and upper.plausible(first.value) and lower.plausible(second.value) \
+                and first.value > second.value and _today(u, first):
+            found = (first.value, second.value)
+            if not u.corrected:
+                break
+    return found
+
+
+def _window(u: Utterance, cues: list[_Cue], k: int) -> tuple[int, int]:
+    cue = cues[k]
+    end = min(len(u.tokens), cue.end + WINDOW)
+    for later in cues[k + 1:]:
+        if later.sign.name != cue.sign.name:
+            end = min(end, later.token)
+            break
+    return cue.end, end
+
+
+def _record(found: dict[str, Vital], u: Utterance, start: int, end: int,
+            sign: VitalSign | VitalPair, sources: tuple[int, ...]) -> bool:
+    if isinstance(sign, VitalPair):
+        pair = _pair(u, start, end, sign)
+        if pair is None:
+            return False
+        for part, value in zip(sign.parts, pair, strict=True):
+            found[part] = Vital(value, vital_signs()[part].unit, sources)
+        return True
+    value = _single(u, start, end, sign)
+    if value is None:
+        return False
+    found[sign.name] = Vital(value, sign.unit, sources)
+    return True
+
+
+def extract_vitals(items: list[Utterance]) -> dict[str, Vital]:
+    found: dict[str, Vital] = {}
+    for position, u in enumerate(items):
+        answer = items[position + 1] if position + 1 < len(items) else None
+        if answer is not None and answer.speaker is u.speaker:
+            answer = None
+        cues = _cues(u)
+        for k, cue in enumerate(cues):
+            start, end = _window(u, cues, k)
+            if _record(found, u, start, end, cue.sign, (u.index,)):
+                continue
+            if answer is not None and k == len(cues) - 1 and end >= len(u.tokens) - 2:
+                # The question ends the segment; its answer is the other party's next one.
+                answer_cues = _cues(answer)
+                answer_end = answer_cues[0].token if answer_cues else len(answer.tokens)
+                _record(found, answer, 0, max(1, answer_end), cue.sign, (u.index, answer.index))
+    return found

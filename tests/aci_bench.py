@@ -45,7 +45,7 @@ UNITS = {"mg": "milligrams", "mcg": "micrograms", "ml": "milliliters", "%": " pe
 class Encounter:
     encounter_id: str
     transcript: str  # "doctor: ..." lines, as a recogniser would write them
-    vitals: dict[str, float]
+    vitals: dict[str, float] | None  # None: the note has no VITALS section to judge by
     medicines: frozenset[str]
 
 
@@ -95,9 +95,12 @@ def _fahrenheit_to_celsius(value: float) -> float:
     return round((value - 32) * 5 / 9, 1)
 
 
-def note_vitals(note: str) -> dict[str, float]:
+def note_vitals(note: str) -> dict[str, float] | None:
+    section = _section(note, "VITAL")
+    if not section.strip():
+        return None
     found: dict[str, float] = {}
-    for line in _section(note, "VITAL").splitlines():
+    for line in section.splitlines():
         lower = line.lower()
         if (m := re.search(r"(\d{2,3})\s*/\s*(\d{2,3})", lower)) and \
                 re.search(r"blood pressure|\bbp\b", lower):

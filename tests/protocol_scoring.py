@@ -88,9 +88,10 @@ def score_aci(encounters: Iterable[Encounter]) -> dict[str, Tally]:
     for encounter in encounters:
         protocol = extract_protocol(parse_transcript(encounter.transcript),
                                     consultation_id=encounter.encounter_id, language="en")
-        _compare(tallies["vitals"], encounter.encounter_id,
-                 {(k, round(v, 1)) for k, v in encounter.vitals.items()},
-                 {(k, round(v.value, 1)) for k, v in protocol.vitals.items()})
+        if encounter.vitals is not None:
+            _compare(tallies["vitals"], encounter.encounter_id,
+                     {(k, round(v, 1)) for k, v in encounter.vitals.items()},
+                     {(k, round(v.value, 1)) for k, v in protocol.vitals.items()})
         _compare(tallies["medications"], encounter.encounter_id, set(encounter.medicines),
                  {m.name for m in protocol.medications})
     return dict(tallies)
