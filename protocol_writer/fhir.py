@@ -16,6 +16,7 @@ from typing import Any
 from clinic.time import aware
 from protocol_writer.protocol import Protocol
 from protocol_writer.render import labels
+from protocol_writer.vital_signs import vital_pairs, vital_signs
 
 ICD10 = "http://hl7.org/fhir/sid/icd-10"
 LOINC = "http://loinc.org"
@@ -36,16 +37,6 @@ SECTION_ASSESSMENT = ("51848-0", "Evaluation note")
 SECTION_PLAN = ("18776-5", "Plan of care note")
 SECTION_MEDICATIONS = ("10160-0", "History of Medication use Narrative")
 
-# vital name -> (LOINC code, display, UCUM unit)
-VITAL_CODES = {
-    "temperature_c": ("8310-5", "Body temperature", "Cel"),
-    "spo2_percent": ("59408-5", "Oxygen saturation in Arterial blood by Pulse oximetry", "%"),
-    "heart_rate_bpm": ("8867-4", "Heart rate", "/min"),
-    "respiratory_rate": ("9279-1", "Respiratory rate", "/min"),
-}
-BLOOD_PRESSURE = ("85354-9", "Blood pressure panel")
-SYSTOLIC = ("8480-6", "Systolic blood pressure")
-DIASTOLIC = ("8462-4", "Diastolic blood pressure")
 
 
 SINGLE_IDENTIFIER = {"Composition"}
@@ -134,26 +125,26 @@ def build_bundle(protocol: Protocol, ctx: SignedContext) -> dict[str, Any]:
     context = {"subject": {"reference": patient}, "encounter": {"reference": encounter}}
 
     observations = []
-    for name, vital in protocol.vitals.items():
-        if name not in VITAL_CODES:
-            continue
-        code, display, unit = VITAL_CODES[name]
+    when = _when(ctx.ended_at or ctx.signed_at)
+    vitals = dict(protocol.vitals)
+    for pair in vital_pairs().values():
+        if all(part in vitals for part in pair.parts):
+            parts = [(vital_signs()[part], vitals.pop(part)) for part in pair.parts]
+            observations.append(b.add({
+                "status": "final", "category": [_vital_category()], "code": _coding(pair.loinc),
+                **context, "effectiveDateTime": when,
+                "component": [{"code": _coding(sign.loinc), "valueQuantity": _quantity(
+                    vital.value, sign.unit)} for sign, vital in parts],
+            }, "Observation", pair.name))
+    for name, vital in vitals.items():
+        sign = vital_signs().get(name)
+        # A sign the registry does not know is still the doctor's finding: kept, coded by text.
+        code = _coding(sign.loinc) if sign else {"text": name}
         observations.append(b.add({
-            "status": "final", "category": [_vital_category()], "code": _coding((code, display)),
-            **context, "effectiveDateTime": _when(ctx.ended_at or ctx.signed_at),
-            "valueQuantity": {"value": vital.value, "unit": unit, "system": UCUM, "code": unit},
+            "status": "final", "category": [_vital_category()], "code": code,
+            **context, "effectiveDateTime": when,
+            "valueQuantity": _quantity(vital.value, sign.unit if sign else vital.unit),
         }, "Observation", name))
-    if "systolic_mmhg" in protocol.vitals and "diastolic_mmhg" in protocol.vitals:
-        observations.append(b.add({
-            "status": "final", "category": [_vital_category()], "code": _coding(BLOOD_PRESSURE),
-            **context, "effectiveDateTime": _when(ctx.ended_at or ctx.signed_at),
-            "component": [
-                {"code": _coding(code), "valueQuantity": {
-                    "value": protocol.vitals[key].value, "unit": "mm[Hg]", "system": UCUM,
-                    "code": "mm[Hg]"}}
-                for code, key in ((SYSTOLIC, "systolic_mmhg"), (DIASTOLIC, "diastolic_mmhg"))
-            ],
-        }, "Observation", "blood_pressure"))
 
     conditions = []
     if protocol.diagnosis is not None:
@@ -250,6 +241,10 @@ def build_bundle(protocol: Protocol, ctx: SignedContext) -> dict[str, Any]:
 
 def _named(name: str) -> dict[str, Any]:
     return {"name": [{"text": name}]} if name.strip() else {}
+
+
+def _quantity(value: float, unit: str) -> dict[str, Any]:
+    return {"value": value, "unit": unit, "system": UCUM, "code": unit}
 
 
 def _vital_category() -> dict[str, Any]:

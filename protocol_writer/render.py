@@ -9,6 +9,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 
 from protocol_writer.cues import vocabulary
 from protocol_writer.protocol import Protocol
+from protocol_writer.vital_signs import vital_signs
 
 
 @cache
@@ -23,7 +24,9 @@ def _environment() -> Environment:
 
 def labels(language: str) -> dict[str, Any]:
     table = vocabulary("labels")
-    return dict(table.get(language, table["en"]))
+    found = dict(table.get(language, table["en"]))
+    found["vital_names"] = {name: sign.label(language) for name, sign in vital_signs().items()}
+    return found
 
 
 def _render(template: str, protocol: Protocol, status: str) -> str:

@@ -18,9 +18,12 @@ from protocol_writer.context import Modifier, modifiers
 from protocol_writer.cues import Utterance, phrases
 from protocol_writer.numbers import SpokenNumber
 from protocol_writer.protocol import Vital
+from protocol_writer.timewords import UNITS_DAYS
 from protocol_writer.vital_signs import VitalPair, VitalSign, vital_pairs, vital_signs
 
 WINDOW = 9  # tokens after a cue in which its value may follow
+# "тридцать восемь два дня" is 38 for two days, not 38.2.
+COUNTED = frozenset({*UNITS_DAYS, "раза", "раз", "times", "часа", "часов", "hours"})
 NOT_TODAY = frozenset({Modifier.HYPOTHETICAL, Modifier.TARGET, Modifier.HISTORICAL})
 
 
@@ -49,7 +52,7 @@ def _cues(u: Utterance) -> list[_Cue]:
             kept.append(span)
     kept.sort(key=lambda s: s[0])
     return [_Cue(u.token_at(start + 1 if u.text[start] == " " else start),
-                 u.token_at(end - 1 if u.text[end - 1] == " " else end), sign)
+                 u.token_at(end - 1) + 1, sign)
             for start, end, sign in kept]
 
 
@@ -62,14 +65,16 @@ def _read(u: Utterance, number: SpokenNumber, sign: VitalSign) -> float | None:
     """The number as a value of the sign in its own unit, or None when it cannot be one."""
     value = number.value
     following = [n for n in u.numbers if n.start == number.end]
+    digit = following[0].value if following and following[0].end - following[0].start == 1 \
+        and following[0].is_integer and following[0].value <= 9 \
+        and not set(u.tokens[following[0].end:following[0].end + 1]) & COUNTED else None
+    if sign.decimals and number.is_integer and digit is not None:
+        value += digit / 10  # "thirty seven eight", "ninety eight seven": decimals as digits
     for conversion in sign.conversions:
         near = " ".join(u.tokens[number.start:number.end + 3])
         said_in_unit = any(cue in f" {near} " for cue in conversion.cues)
         if (conversion.low <= value <= conversion.high and not sign.plausible(value)) \
                 or said_in_unit:
-            if number.is_integer and following and following[0].is_integer \
-                    and 0 <= following[0].value <= 9 and following[0].end - following[0].start == 1:
-                value += following[0].value / 10  # "ninety eight seven": 98.7 said as digits
             value = round(conversion.apply(value), sign.decimals)
             break
     return value if sign.plausible(value) else None

@@ -19,7 +19,13 @@ class Tally:
     true_positive: int = 0
     false_positive: int = 0
     false_negative: int = 0
+    cases: int = 0
     misses: list[str] = field(default_factory=list)
+
+    @property
+    def right(self) -> float:
+        """The share of cases whose field is exactly as expected."""
+        return 1 - len(self.misses) / self.cases if self.cases else 1.0
 
     @property
     def precision(self) -> float:
@@ -40,14 +46,15 @@ def _compare(tally: Tally, case: str, expected: set[Any], got: set[Any]) -> None
     tally.true_positive += len(expected & got)
     tally.false_positive += len(got - expected)
     tally.false_negative += len(expected - got)
+    tally.cases += 1
     if expected != got:
         tally.misses.append(f"{case}: expected {sorted(map(str, expected))} got "
                             f"{sorted(map(str, got))}")
 
 
-def score(directory: Path) -> dict[str, Tally]:
+def score(directory: Path, pattern: str = "*.txt") -> dict[str, Tally]:
     tallies: dict[str, Tally] = defaultdict(Tally)
-    for transcript in sorted(directory.glob("*.txt")):
+    for transcript in sorted(directory.glob(pattern)):
         case = transcript.stem
         expected = json.loads(transcript.with_suffix(".json").read_text(encoding="utf-8"))
         protocol = extract_protocol(read_transcript(transcript), consultation_id=case,
@@ -98,8 +105,12 @@ def score_aci(encounters: Iterable[Encounter]) -> dict[str, Tally]:
 
 
 def table(tallies: dict[str, Tally]) -> str:
-    lines = [f"{'field':<20}{'precision':>10}{'recall':>8}"]
-    lines += [f"{name:<20}{t.precision:>10.2f}{t.recall:>8.2f}" for name, t in tallies.items()]
+    lines = [f"{'field':<20}{'precision':>10}{'recall':>8}{'right':>8}"]
+    lines += [f"{name:<20}{t.precision:>10.2f}{t.recall:>8.2f}{t.right:>8.2f}"
+              for name, t in tallies.items()]
+    cases = sum(t.cases for t in tallies.values())
+    wrong = sum(len(t.misses) for t in tallies.values())
+    lines.append(f"{'fields right':<20}{1 - wrong / cases if cases else 1.0:>26.2f}")
     return "\n".join(lines)
 
 
@@ -115,8 +126,10 @@ def main(argv: list[str]) -> None:
     for name in argv or [*CORPORA, "aci-bench"]:
         if name == "aci-bench":
             results[name] = score_aci(encounters())
-        else:
-            results[name] = score(CORPORA.get(name, Path(name)))
+            continue
+        directory = CORPORA.get(name, Path(name))
+        for language in ("ru", "en"):  # each set scored apart
+            results[f"{name} ({language})"] = score(directory, f"{language}*.txt")
     for name, result in results.items():
         print(f"== {name}")
         print(table(result))

@@ -343,3 +343,30 @@ async def test_a_parent_answers_a_check_in_for_a_child_and_a_doctor_reviews_it(
     reviewed = await records.checkin(checkin.id)
     assert reviewed is not None and reviewed.review_note == "Позвонил, ОАК сегодня"
     assert blocked == []
+
+
+async def test_the_editor_shows_every_registered_vital_and_keeps_an_unknown_one(
+        platform: Platform, browser: Any) -> None:
+    """The editor reads the vital signs' registry from the page; a sign in the draft that the
+    registry does not know (say, from a newer server) survives the doctor's edit unchanged."""
+    page = await browser("editor", None, viewport=(1280, 900))
+    await page.goto(f"{platform.url}console")
+    draft = {"complaints": [], "recommendations": [], "medications": [], "diagnosis": None,
+             "diagnosis_suggestions": [], "sick_leave": None,
+             "triage": {"level": "green", "reasons": [], "segments": []},
+             "follow_up": {"kind": "none", "in_days": None, "segments": []},
+             "vitals": {"respiratory_rate": {"value": 22, "unit": "/min", "segments": [3]},
+                        "weight_kg": {"value": 71.5, "unit": "kg", "segments": [4]}}}
+    signed = await page.evaluate("""(draft) => {
+        const form = document.querySelector("#editor");
+        ProtocolEditor.fill(form, draft);
+        form.vital_spo2_percent.value = "93";
+        return ProtocolEditor.read(form, draft);
+    }""", draft)
+    assert signed["vitals"] == {
+        "respiratory_rate": {"value": 22, "unit": "/min", "segments": [3]},
+        "spo2_percent": {"value": 93, "unit": "%", "segments": []},
+        "weight_kg": {"value": 71.5, "unit": "kg", "segments": [4]},
+    }
+    labels = await page.locator("#vitals label").all_inner_texts()
+    assert [label.strip() for label in labels][:2] == ["Temperature, °C", "SpO2, %"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -11,6 +12,7 @@ import pytest
 from protocol_writer.extract import extract_protocol
 from protocol_writer.fhir import SignedContext, build_bundle, validate_bundle
 from protocol_writer.numbers import find_numbers, tokenize
+from protocol_writer.protocol import Protocol, Vital
 from protocol_writer.transcripts import TranscriptError, parse_transcript, read_transcript
 from tests.protocol_scoring import language_of, score, table
 
@@ -124,3 +126,61 @@ def test_roundtrip_through_json() -> None:
 def test_bad_transcript_lines_are_reported() -> None:
     with pytest.raises(TranscriptError, match="line 2"):
         parse_transcript("doctor: hello\nnurse: hi\n")
+
+
+def _draft(text: str, language: str = "ru") -> Protocol:
+    return extract_protocol(parse_transcript(text), consultation_id="c", language=language)
+
+
+def test_every_vital_reaches_fhir_with_its_loinc_code_and_an_unknown_one_by_its_name() -> None:
+    """The FHIR builder reads the registry: a lone systolic pressure and the respiratory rate
+    are coded; a sign the registry does not know is the doctor's finding and is kept."""
+    protocol = _draft("doctor: давление сто сорок чдд двадцать два")
+    assert {k: v.value for k, v in protocol.vitals.items()} == {"respiratory_rate": 22}
+    protocol = replace(protocol, vitals={
+        **protocol.vitals, "systolic_mmhg": Vital(140, "mm[Hg]", (0,)),
+        "weight_kg": Vital(71.5, "kg", ())})
+    moment = datetime.now(UTC)
+    bundle = build_bundle(protocol, SignedContext("p", "patient-1", "Анна", "doctor-1", "Ирина",
+                                                  moment, moment, moment, {}))
+    validate_bundle(bundle)
+    observations = {(o.get("code", {}).get("coding") or [{"code": o["code"].get("text")}])[0]
+                    ["code"]: o["valueQuantity"]["value"]
+                    for o in (e["resource"] for e in bundle["entry"])
+                    if o["resourceType"] == "Observation"}
+    assert observations == {"9279-1": 22, "8480-6": 140, "weight_kg": 71.5}
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    # A conditional governs its own clause, not the whole turn.
+    ("doctor: давление сто тридцать на восемьдесят пульс семьдесят шесть если заболит голова "
+     "звоните", {"systolic_mmhg": 130, "diastolic_mmhg": 80, "heart_rate_bpm": 76}),
+    ("doctor: temperature thirty seven eight if it goes above thirty nine call an ambulance",
+     {"temperature_c": 37.8}),
+    # Targets, earlier readings and corrections are not today's reading.
+    ("doctor: держим давление до ста тридцати на восемьдесят", {}),
+    ("doctor: температура\npatient: вчера было тридцать восемь ой нет тридцать семь и восемь",
+     {"temperature_c": 37.8}),
+    ("patient: температура вчера была тридцать восемь и пять а сегодня тридцать семь и две",
+     {"temperature_c": 37.2}),
+    ("doctor: at home your blood pressure was one fifty over ninety today it is one thirty "
+     "over eighty",
+     {"systolic_mmhg": 130, "diastolic_mmhg": 80}),
+    # Forms: °F, "ninety eight seven", everyday names, "and a half", stutters.
+    ("doctor: your temperature is a hundred and one point four fahrenheit",
+     {"temperature_c": 38.6}),
+    ("doctor: temp ninety eight seven sats ninety six resp rate eighteen",
+     {"temperature_c": 37.1, "spo2_percent": 96, "respiratory_rate": 18}),
+    ("patient: сатурашка девяносто пять дышит раз двадцать шесть в минуту",
+     {"spo2_percent": 95, "respiratory_rate": 26}),
+    ("doctor: частота дыхания двадцать шесть кислород в крови девяносто три",
+     {"respiratory_rate": 26, "spo2_percent": 93}),
+    ("patient: температура температура тридцать восемь с половиной", {"temperature_c": 38.5}),
+    ("patient: температура тридцать восемь два дня", {"temperature_c": 38}),
+    ("patient: тридцать семь и пять десятых\ndoctor: температура", {}),
+    ("doctor: температура\npatient: тридцать семь и пять десятых", {"temperature_c": 37.5}),
+])
+def test_todays_readings_only(text: str, expected: dict[str, float]) -> None:
+    language = "ru" if any("а" <= c <= "я" for c in text) else "en"
+    got = {k: v.value for k, v in _draft(text, language).vitals.items()}
+    assert got == expected

@@ -9,6 +9,7 @@ import jinja2
 from aiohttp import web
 
 from clinic.settings import Settings
+from protocol_writer.vital_signs import registry_for_editor
 
 STATIC = Path(__file__).parent / "static"
 PAGES_SETTINGS = web.AppKey("pages_settings", Settings)
@@ -28,7 +29,8 @@ async def join_page(request: web.Request) -> web.Response:
 
 
 async def console_page(request: web.Request) -> web.Response:
-    return _render(request, "console.html.j2", language="en", t=TEXT["en"])
+    return _render(request, "console.html.j2", language="en", t=TEXT["en"],
+                   vital_signs=json.dumps(registry_for_editor("en"), ensure_ascii=False))
 
 
 async def office_page(request: web.Request) -> web.Response:

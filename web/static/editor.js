@@ -3,13 +3,17 @@
 "use strict";
 
 const ProtocolEditor = (() => {
-  const VITALS = ["temperature_c", "spo2_percent", "heart_rate_bpm", "respiratory_rate",
-    "systolic_mmhg", "diastolic_mmhg"];
-  const LABELS = { temperature_c: "Temperature, °C", spo2_percent: "SpO2, %",
-    heart_rate_bpm: "Heart rate, /min", respiratory_rate: "Respiratory rate, /min",
-    systolic_mmhg: "Systolic BP, mmHg", diastolic_mmhg: "Diastolic BP, mmHg" };
-  const UNITS = { temperature_c: "Cel", spo2_percent: "%", heart_rate_bpm: "/min",
-    respiratory_rate: "/min", systolic_mmhg: "mm[Hg]", diastolic_mmhg: "mm[Hg]" };
+  // The vital signs' registry (protocol_writer/vocabulary/vital_signs.json), as the page
+  // carries it; a sign in the draft that the registry does not know is shown and kept too,
+  // never dropped at signing.
+  function signs(form, data) {
+    const known = JSON.parse(form.querySelector("#vitals").dataset.registry || "[]");
+    const names = new Set(known.map((s) => s.name));
+    for (const [name, v] of Object.entries(data.vitals)) {
+      if (!names.has(name)) known.push({ name, label: name, unit: v.unit, step: "any" });
+    }
+    return known;
+  }
 
   function input(name, value, attrs = {}) {
     const element = document.createElement("input");
@@ -44,9 +48,9 @@ const ProtocolEditor = (() => {
     form.complaints.value = data.complaints.map((c) => c.name).join(", ");
     const vitals = form.querySelector("#vitals");
     vitals.querySelectorAll("label").forEach((l) => l.remove());
-    for (const name of VITALS) {
-      const v = data.vitals[name];
-      vitals.append(labelled(`${LABELS[name]} `, input(`vital_${name}`, v ? v.value : "", { type: "number", step: "0.1" })));
+    for (const sign of signs(form, data)) {
+      const v = data.vitals[sign.name];
+      vitals.append(labelled(`${sign.label} `, input(`vital_${sign.name}`, v ? v.value : "", { type: "number", step: sign.step })));
     }
     const d = data.diagnosis;
     form.diagnosis_code.value = d ? d.code : "";
@@ -80,11 +84,11 @@ const ProtocolEditor = (() => {
     const complaints = form.complaints.value.split(",").map((s) => s.trim()).filter(Boolean)
       .map((name) => previous[name] || { name, segments: [], duration_days: null });
     const vitals = {};
-    for (const name of VITALS) {
-      const value = number(form[`vital_${name}`].value);
+    for (const sign of signs(form, data)) {
+      const value = number(form[`vital_${sign.name}`].value);
       if (value !== null) {
-        const before = data.vitals[name];
-        vitals[name] = { value, unit: UNITS[name], segments: before && before.value === value ? before.segments : [] };
+        const before = data.vitals[sign.name];
+        vitals[sign.name] = { value, unit: sign.unit, segments: before && before.value === value ? before.segments : [] };
       }
     }
     const code = form.diagnosis_code.value.trim();
