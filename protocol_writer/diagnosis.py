@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from protocol_writer.context import Modifier, modifiers
 from protocol_writer.cues import Utterance, vocabulary
-from protocol_writer.protocol import AnamnesisItem, Complaint, Diagnosis, Vital
+from protocol_writer.protocol import AnamnesisItem, Complaint, Diagnosis, Medication, Vital
 
 
 def _entry(code: str, language: str) -> str:
@@ -18,27 +19,56 @@ def _covid_code(items: list[Utterance], anamnesis: tuple[AnamnesisItem, ...]) ->
     return "U07.1" if confirmed and not suspected else "U07.2"
 
 
+def _ruled_out(u: Utterance, position: int) -> bool:
+    """Denied ("это не пневмония"), to be excluded ("исключить пневмонию", "rule out"), or
+    only conditional ("если это пневмония"): not a diagnosis the doctor makes."""
+    token = u.token_at(position + 1 if u.text[position] == " " else position)
+    before = u.text[max(0, position - 24):position]
+    return u.negated_at(position, 1) or Modifier.HYPOTHETICAL in modifiers(u.tokens)[token] \
+        or any(cue in before for cue in vocabulary("icd10")["ruled_out"])
+
+
 def stated_diagnoses(items: list[Utterance], anamnesis: tuple[AnamnesisItem, ...],
                      language: str) -> list[Diagnosis]:
-    """Codes whose words the doctor said, most specific first, COVID-19 resolved to U07.1/2."""
+    """Codes whose words the doctor said, the first said first and administrative Z codes
+    after the disease they serve; a code named by a longer phrase ("артроз коленного сустава")
+    hides one its words contain ("артроз"); COVID-19 resolved to U07.1/2."""
     codes = vocabulary("icd10")["codes"]
     found: dict[str, list[int]] = {}
+    spans: list[tuple[int, int, int, str]] = []  # utterance, start, end, code
     for u in items:
         if not u.by_doctor:
             continue
         for code, entry in codes.items():
             for trigger in entry["triggers"]:
                 position = u.text.find(trigger)
-                if position >= 0 and not u.negated_at(position, len(trigger)):
-                    found.setdefault(code, []).append(u.index)
+                if position >= 0 and not _ruled_out(u, position):
+                    spans.append((u.index, position, position + len(trigger), code))
                     break
+    spans = [s for s in spans if not any(
+        o[0] == s[0] and o[1] <= s[1] and s[2] <= o[2] and (o[2] - o[1]) > (s[2] - s[1])
+        and o[3] != s[3] for o in spans)]
+    spans.sort(key=lambda s: (s[3].startswith("Z"), s[0], s[1]))
+    for index, _start, _end, code in spans:
+        found.setdefault(code, []).append(index)
     if "U07.1" in found:
         found[_covid_code(items, anamnesis)] = found.pop("U07.1")
-    for general, specific in (("J18.9", ("J12.9", "J15.9")), ("J06.9", ("J02.9", "J03.9"))):
+    for general, specific in vocabulary("icd10")["more_specific"].items():
         if general in found and any(s in found for s in specific):
             del found[general]
     return [Diagnosis(code, _entry(code, language), tuple(indices), True)
             for code, indices in found.items()]
+
+
+def from_medicines(medications: tuple[Medication, ...], language: str) -> Diagnosis | None:
+    """The condition a medicine with one usual indication treats ("продлеваю тамоксифен":
+    C50.9), when the doctor names none: not stated, so the doctor confirms it at signing."""
+    indications = vocabulary("indications")
+    for medication in medications:
+        code = indications.get(medication.name)
+        if code is not None:
+            return Diagnosis(code, _entry(code, language), medication.segments, False)
+    return None
 
 
 def suggest(complaints: tuple[Complaint, ...], vitals: dict[str, Vital],

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from clinic.domain import Segment
 from protocol_writer.cues import utterances
-from protocol_writer.diagnosis import stated_diagnoses, suggest
+from protocol_writer.diagnosis import from_medicines, stated_diagnoses, suggest
 from protocol_writer.findings import extract_anamnesis, extract_complaints
 from protocol_writer.medications import extract_medications
 from protocol_writer.plan import extract_follow_up, extract_recommendations, extract_sick_leave
@@ -28,7 +28,12 @@ def extract_protocol(
     vitals = extract_vitals(items)
     complaints = extract_complaints(items, vitals)
     anamnesis = extract_anamnesis(items)
+    medications = extract_medications(items)
     stated = stated_diagnoses(items, anamnesis, language)
+    if all(d.code.startswith("Z") for d in stated):
+        # A renewal names the medicine, not the disease: the medicine's indication leads.
+        treated = from_medicines(medications, language)
+        stated = [treated, *stated] if treated is not None else stated
     follow_up = extract_follow_up(items)
     return Protocol(
         consultation_id=consultation_id, language=language, reason=reason,
@@ -40,7 +45,7 @@ def extract_protocol(
         diagnosis=stated[0] if stated else None,
         diagnosis_suggestions=tuple(stated[1:4]) if stated else suggest(
             complaints, vitals, anamnesis, reason, items, language),
-        medications=extract_medications(items),
+        medications=medications,
         recommendations=extract_recommendations(items),
         sick_leave=extract_sick_leave(items),
         triage=assess(complaints, vitals, follow_up, items),
