@@ -31,9 +31,12 @@ def extract_protocol(
     medications = extract_medications(items)
     stated = stated_diagnoses(items, anamnesis, language)
     if all(d.code.startswith("Z") for d in stated):
-        # A renewal names the medicine, not the disease: the medicine's indication leads.
+        # A renewal names the medicine, not the disease: the medicine's indication is the
+        # diagnosis when the doctor stated none, and the first alternative to a stated Z76.0
+        # (the repeat prescription itself, as the shared samples code a renewal).
         treated = from_medicines(medications, language)
-        stated = [treated, *stated] if treated is not None else stated
+        if treated is not None:
+            stated = [*stated[:1], treated, *stated[1:]]
     follow_up = extract_follow_up(items)
     return Protocol(
         consultation_id=consultation_id, language=language, reason=reason,
