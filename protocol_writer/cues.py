@@ -60,6 +60,13 @@ class Utterance:
     def by_doctor(self) -> bool:
         return self.speaker is Speaker.DOCTOR
 
+    def part(self, start: int, end: int) -> Utterance:
+        """Tokens start..end of this utterance as an utterance of their own (a clause)."""
+        tokens = self.tokens[start:end]
+        numbers = tuple(SpokenNumber(n.value, n.start - start, n.end - start)
+                        for n in self.numbers if start <= n.start and n.end <= end)
+        return Utterance(self.index, self.speaker, " " + " ".join(tokens) + " ", tokens, numbers)
+
     def has(self, cues: list[str]) -> bool:
         return any(cue in self.text for cue in cues)
 

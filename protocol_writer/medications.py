@@ -1,14 +1,34 @@
-"""Medicines the doctor prescribes or renews, with dose, frequency and duration."""
+"""Medicines the doctor prescribes, continues or renews, with dose, frequency and duration.
+
+Each medicine mentioned owns its clause: from the conjunction or verb that leads to it up to
+the next medicine's, so in "эналаприл десять миллиграмм два раза в день продолжайте и
+добавляем индапамид два с половиной утром" the dose, the frequency and the renewal of each
+are its own. A medicine in the scope of a stop ("не принимайте аспирин", "stop the
+ibuprofen", "аллергия на пенициллин") is not prescribed. Recognisers swap speakers, so a
+medicine on the patient's side counts when its clause is said as a prescription
+("назначаю", "i'm prescribing"); a medicine the doctor only asks about ("амлодипин пьёте")
+does not.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from rapidfuzz import fuzz, process
 
+from protocol_writer.context import Modifier, modifiers
 from protocol_writer.cues import Utterance, phrases, vocabulary
 from protocol_writer.protocol import Medication
 from protocol_writer.timewords import days_lasting
 
 FUZZY_SCORE = 88  # recognisers misspell drug names: "тамоксефен" is still tamoxifen
+COUNTED_UNITS = {"tablet", "capsule", "drop", "puff", "spray", "unit", "inhalation", "sachet"}
+
+
+@dataclass(frozen=True)
+class _Mention:
+    token: int
+    name: str
 
 
 def _forms() -> dict[str, str]:
@@ -30,62 +50,127 @@ def _drug_at(token: str) -> str | None:
     return None
 
 
-def _dose(u: Utterance, after: int) -> str | None:
+def _mentions(u: Utterance) -> list[_Mention]:
+    """Each medicine where it is first named in a run (a phrase form beats its words)."""
+    found: dict[int, str] = {}
+    for form, name in _forms().items():
+        if " " in form:
+            position = u.text.find(f" {form} ")
+            while position >= 0:
+                found[u.token_at(position + 1)] = name
+                position = u.text.find(f" {form} ", position + 1)
+    for position, token in enumerate(u.tokens):
+        if position not in found and not any(p < position < p + 3 for p in found):
+            name = _drug_at(token)
+            if name is not None:
+                found[position] = name
+    mentions = [_Mention(t, n) for t, n in sorted(found.items())]
+    # "амоксиклав амоксициллин с клавуланатом": one medicine named twice in a row is one.
+    return [m for i, m in enumerate(mentions) if i == 0 or mentions[i - 1].name != m.name
+            or m.token - mentions[i - 1].token > 3]
+
+
+def _clause_starts(u: Utterance, mentions: list[_Mention]) -> list[int]:
+    """Where each mention's clause begins: the last conjunction between it and the previous
+    medicine, else the last leading verb there, else the mention itself."""
+    cues = phrases()["medication"]
+    conjunctions, leads = set(cues["conjunctions"]), tuple(cues["leads"])
+    starts = [0]
+    for previous, mention in zip(mentions, mentions[1:], strict=False):
+        between = range(previous.token + 1, mention.token)
+        joins = [i for i in between if u.tokens[i] in conjunctions]
+        verbs = [i for i in between if u.tokens[i].startswith(leads)]
+        starts.append(joins[-1] if joins else verbs[-1] if verbs else mention.token)
+    return starts
+
+
+def _unit(word: str, value: float) -> str | None:
     units = phrases()["medication"]["dose_units"]
-    for number in u.numbers:
-        if number.start < after or number.end >= len(u.tokens):
+    unit = next((v for k, v in units.items() if word.startswith(k)), None)
+    if unit in COUNTED_UNITS and value != 1:
+        return f"{unit}s"
+    return unit
+
+
+def _dose(part: Utterance, after: int) -> str | None:
+    for number in part.numbers:
+        if number.start < after or number.end >= len(part.tokens):
             continue
-        unit = next((v for k, v in units.items() if u.tokens[number.end].startswith(k)), None)
+        unit = _unit(part.tokens[number.end], number.value)
         if unit is not None:
             value = int(number.value) if number.is_integer else number.value
             return f"{value} {unit}"
     return None
 
 
-def _frequency(u: Utterance) -> str | None:
+def _frequency(part: Utterance) -> str | None:
     cues = phrases()["medication"]
-    if u.has(cues["as_needed"]):
-        return "as needed"
-    if u.has(cues["thrice"]):
+    tokens = part.tokens
+    for number in part.numbers:  # "четыре раза в день", "four times a day"
+        rest = " ".join(tokens[number.end:number.end + 4])
+        if any(rest.startswith(p) for p in cues["per_day"]) and number.is_integer \
+                and 1 <= number.value <= 8:
+            return "once a day" if number.value == 1 else f"{int(number.value)} times a day"
+    if part.has(cues["thrice"]):
         return "3 times a day"
-    if u.has(cues["twice"]):
+    if part.has(cues["twice"]):
         return "2 times a day"
-    if u.has(cues["once"]):
+    if part.has(cues["once"]):
         return "once a day"
-    for number in u.numbers:  # "каждые восемь часов", "every eight hours"
-        window = " ".join(u.tokens[max(0, number.start - 1):number.end + 1])
-        if ("каждые" in window or "every" in window) and number.end < len(u.tokens) \
-                and u.tokens[number.end].startswith(("час", "hour")):
+    for number in part.numbers:  # "каждые восемь часов", "every eight hours"
+        window = " ".join(tokens[max(0, number.start - 1):number.end + 1])
+        if ("каждые" in window or "every" in window) and number.end < len(tokens) \
+                and tokens[number.end].startswith(("час", "hour")):
             return f"every {int(number.value)} hours"
+    if part.has(cues["as_needed"]):
+        return "as needed"
     return None
+
+
+def _prescribed(u: Utterance, part: Utterance, mention: _Mention, alone: bool) -> bool:
+    """Said as a prescription: the doctor names it with a dose, a schedule or a verb that
+    prescribes, continues or renews (the verb may be the utterance's when it names one
+    medicine); on the patient's side, only with a verb that prescribes."""
+    cues = phrases()["medication"]
+    if Modifier.STOPPED in modifiers(u.tokens)[mention.token]:
+        return False
+    if u.negated_at(u.text.find(f" {u.tokens[mention.token]}") + 1,
+                    len(u.tokens[mention.token])):
+        return False
+    verbs = cues["prescribing"] + cues["renewal"]
+    if u.by_patient:
+        return part.has(verbs) or (alone and u.has(cues["prescribing"]))
+    return (part.has(verbs) or (alone and u.has(verbs))
+            or _dose(part, 0) is not None or _frequency(part) is not None)
 
 
 def extract_medications(items: list[Utterance]) -> tuple[Medication, ...]:
     drugs = vocabulary("drugs")
     renewal_cues = phrases()["medication"]["renewal"]
     found: dict[str, Medication] = {}
-    phrases_ = {form: name for form, name in _forms().items() if " " in form}
     for u in items:
-        if not u.by_doctor:
-            continue
-        mentions = [(position, _drug_at(token)) for position, token in enumerate(u.tokens)]
-        mentions += [(u.token_at(u.text.find(f" {form} ") + 1), name)
-                     for form, name in phrases_.items() if f" {form} " in u.text]
-        for position, name in mentions:
-            if name is None:
+        mentions = _mentions(u)
+        starts = _clause_starts(u, mentions)
+        for k, mention in enumerate(mentions):
+            end = starts[k + 1] if k + 1 < len(mentions) else len(u.tokens)
+            part = u.part(starts[k], end)
+            if not _prescribed(u, part, mention, len(mentions) == 1):
                 continue
-            token = u.tokens[position] if position < len(u.tokens) else ""
-            if u.negated_at(u.text.find(f" {token}") + 1, len(token)):
-                continue
-            previous = found.get(name)
-            medication = Medication(
-                name=name,
+            # "продолжайте эналаприл и индапамид": a clause with no verb of its own shares
+            # the renewal of the clause before it.
+            renewal = part.has(renewal_cues) or (len(mentions) == 1 and u.has(renewal_cues)) or (
+                k > 0 and not part.has(phrases()["medication"]["leads_any"])
+                and mentions[k - 1].name in found and found[mentions[k - 1].name].renewal)
+            previous = found.get(mention.name)
+            found[mention.name] = Medication(
+                name=mention.name,
                 segments=(previous.segments if previous else ()) + (u.index,),
-                dose=_dose(u, position) or (previous.dose if previous else None),
-                frequency=_frequency(u) or (previous.frequency if previous else None),
-                duration_days=days_lasting(u) or (previous.duration_days if previous else None),
-                renewal=u.has(renewal_cues) or bool(previous and previous.renewal),
-                oncology=bool(drugs[name]["oncology"]),
+                dose=_dose(part, mention.token - starts[k])
+                or (previous.dose if previous else None),
+                frequency=_frequency(part) or (previous.frequency if previous else None),
+                duration_days=days_lasting(part)
+                or (previous.duration_days if previous else None),
+                renewal=renewal or bool(previous and previous.renewal),
+                oncology=bool(drugs[mention.name]["oncology"]),
             )
-            found[name] = medication
     return tuple(found.values())

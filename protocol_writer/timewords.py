@@ -23,7 +23,9 @@ def _amount_then_unit(u: Utterance, lead_words: set[str]) -> int | None:
             if lead_words & before:
                 return int(number.value * UNITS_DAYS[tokens[number.end]])
     for i, token in enumerate(tokens[:-1]):
-        # "через неделю", "in a week", "через месяц": an implied one.
+        # "через неделю", "in a week", "через месяц": an implied one; "раз в день" is a rate.
+        if token == "в" and tokens[i + 1] in ("день", "сутки"):
+            continue
         if token in lead_words and tokens[i + 1] in UNITS_DAYS:
             return UNITS_DAYS[tokens[i + 1]]
         if token in lead_words and tokens[i + 1] == "a" and i + 2 < len(tokens) \

@@ -52,6 +52,12 @@ def _compare(tally: Tally, case: str, expected: set[Any], got: set[Any]) -> None
                             f"{sorted(map(str, got))}")
 
 
+def _same(value: object) -> str:
+    """One spelling for what reads the same: the challenge corpus writes "1 times a day"
+    where the protocol (and the first corpus) says "once a day"."""
+    return "once a day" if value == "1 times a day" else str(value)
+
+
 def score(directory: Path, pattern: str = "*.txt") -> dict[str, Tally]:
     tallies: dict[str, Tally] = defaultdict(Tally)
     for transcript in sorted(directory.glob(pattern)):
@@ -76,11 +82,11 @@ def score(directory: Path, pattern: str = "*.txt") -> dict[str, Tally]:
         _compare(tallies["medications"], case,
                  {(m["name"], m["renewal"]) for m in expected["medications"]},
                  {(m["name"], m["renewal"]) for m in got["medications"]})
-        details = {(m["name"], key, str(m[key])) for m in expected["medications"]
+        details = {(m["name"], key, _same(m[key])) for m in expected["medications"]
                    for key in ("dose", "frequency", "duration_days") if key in m}
         by_name = {m["name"]: m for m in got["medications"]}
         _compare(tallies["medication_details"], case, details,
-                 {(n, k, str(by_name[n][k])) for n, k, _ in details if n in by_name})
+                 {(n, k, _same(by_name[n][k])) for n, k, _ in details if n in by_name})
         if "sick_leave" in expected:
             want = expected["sick_leave"]
             have = got["sick_leave"] or {}
