@@ -13,6 +13,7 @@ from enum import Enum
 from functools import cache, lru_cache
 
 from protocol_writer.cues import vocabulary
+from protocol_writer.numbers import is_number_word
 
 
 class Modifier(Enum):
@@ -29,14 +30,16 @@ class _Rule:
     forward: bool
     backward: bool
     max_scope: int
+    needs_number: bool  # a threshold ("выше", "below") governs up to its number, or nothing
 
 
 @cache
 def _rules() -> tuple[_Rule, ...]:
     return tuple(
-        _Rule(tuple(r["literal"].split()), Modifier(r["category"]),
+        _Rule(tuple(r["literal"].replace("'", " ").split()), Modifier(r["category"]),
               r["direction"] in ("forward", "bidirectional"),
-              r["direction"] in ("backward", "bidirectional"), int(r["max_scope"]))
+              r["direction"] in ("backward", "bidirectional"), int(r["max_scope"]),
+              bool(r.get("needs_number", False)))
         for r in vocabulary("context_rules")["rules"])
 
 
@@ -51,7 +54,7 @@ def _rules_by_first_word() -> dict[str, tuple[_Rule, ...]]:
 @cache
 def _terminators(modifier: Modifier) -> tuple[tuple[str, ...], ...]:
     table = vocabulary("context_rules")["terminators"]
-    return tuple(tuple(t.split()) for t in [*table["ALL"], *table.get(modifier.value, [])])
+    return tuple(tuple(t.replace("'", " ").split()) for t in [*table["ALL"], *table.get(modifier.value, [])])
 
 
 def _starts_at(tokens: tuple[str, ...], i: int, words: tuple[str, ...]) -> bool:
@@ -72,10 +75,18 @@ def modifiers(tokens: tuple[str, ...]) -> tuple[frozenset[Modifier], ...]:
             if not _starts_at(tokens, i, rule.words):
                 continue
             end = i + len(rule.words)
+            reach = min(len(tokens), end + rule.max_scope)
+            if rule.needs_number:
+                numbers = [j for j in range(end, reach) if is_number_word(tokens[j])]
+                if not numbers:
+                    continue
+                reach = numbers[0] + 1
+                while reach < len(tokens) and is_number_word(tokens[reach]):
+                    reach += 1
             for j in range(i, end):
                 governed[j].add(rule.modifier)
             if rule.forward:
-                for j in range(end, min(len(tokens), end + rule.max_scope)):
+                for j in range(end, reach):
                     if _ends_scope(tokens, j, rule.modifier):
                         break
                     governed[j].add(rule.modifier)

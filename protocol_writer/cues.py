@@ -14,9 +14,25 @@ from protocol_writer.numbers import SpokenNumber, find_numbers, is_number_word, 
 VOCABULARY = Path(__file__).parent / "vocabulary"
 
 
+# What people read (labels, titles) is kept as written; everything else is a cue to match.
+SHOWN = frozenset({"ru", "en", "label", "_comment"})
+
+
 @cache
 def vocabulary(name: str) -> Any:
-    return json.loads((VOCABULARY / f"{name}.json").read_text(encoding="utf-8"))
+    data = json.loads((VOCABULARY / f"{name}.json").read_text(encoding="utf-8"))
+    return data if name == "labels" else _as_spoken(data)
+
+
+def _as_spoken(value: Any) -> Any:
+    """Utterances keep words only ("we'll" is "we ll", "ё" is "е"): cues are read the same way."""
+    if isinstance(value, str):
+        return value.replace("'", " ").replace("ё", "е")
+    if isinstance(value, list):
+        return [_as_spoken(v) for v in value]
+    if isinstance(value, dict):
+        return {k: v if k in SHOWN else _as_spoken(v) for k, v in value.items()}
+    return value
 
 
 def phrases() -> Any:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from protocol_writer.context import Modifier, modifiers
 from protocol_writer.cues import Utterance, phrases
 from protocol_writer.protocol import FollowUp, Recommendation, SickLeave
 from protocol_writer.timewords import days_lasting, days_until
@@ -27,20 +28,44 @@ def extract_sick_leave(items: list[Utterance]) -> SickLeave | None:
     return found
 
 
+FOLLOW_UP_REACH = (6, 10)  # tokens before and after an arrangement that may say when
+
+
+def _when(u: Utterance, token: int) -> int | None:
+    """In how many days, said around the arrangement at `token`: "созвонимся послезавтра",
+    "на приём через десять дней", "see you in clinic in three months"."""
+    p = phrases()
+    near = u.part(max(0, token - FOLLOW_UP_REACH[0]), token + FOLLOW_UP_REACH[1])
+    if near.has(p["after_results"]):
+        return None
+    if near.has(p["day_after_tomorrow"]):
+        return 2
+    days = days_until(near)
+    if days is not None:
+        return days
+    if near.has(p["tomorrow"]):
+        return 1
+    if near.has(p["today"]):
+        return 0
+    return None
+
+
 def extract_follow_up(items: list[Utterance]) -> FollowUp:
-    """The most urgent follow-up the doctor arranged; safety-net advice ("если станет хуже,
-    вызывайте скорую") is not an arrangement."""
+    """The most urgent follow-up the doctor arranged. Safety-net advice ("если станет хуже,
+    приходите") is in a hypothetical scope and arranges nothing; recognisers swap speakers,
+    so the patient's side counts too when it says "созвонимся" as the doctor would."""
     cues = phrases()["follow_up"]
     for kind in ("ambulance", "in_person", "telemedicine"):
         for u in items:
-            position = u.find(cues[kind]) if u.by_doctor else -1
-            if position < 0 or u.conditional_before(position):
+            if not (u.by_doctor or kind == "telemedicine"):
                 continue
-            if kind == "ambulance" or u.has(phrases()["today"]):
-                days: int | None = 0
-            elif u.has(phrases()["tomorrow"]):
-                days = 1
-            else:
-                days = days_until(u)
-            return FollowUp(kind, days, (u.index,))
+            governed = modifiers(u.tokens)
+            for cue in cues[kind]:
+                position = u.text.find(cue)
+                while position >= 0:
+                    token = u.token_at(position + 1 if u.text[position] == " " else position)
+                    if Modifier.HYPOTHETICAL not in governed[min(token, len(governed) - 1)]:
+                        days = 0 if kind == "ambulance" else _when(u, token)
+                        return FollowUp(kind, days, (u.index,))
+                    position = u.text.find(cue, position + 1)
     return FollowUp("none", None, ())
