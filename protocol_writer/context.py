@@ -17,6 +17,7 @@ from protocol_writer.numbers import is_number_word
 
 
 class Modifier(Enum):
+    PSEUDO = "PSEUDO"  # looks like a trigger, is not one: blocks triggers inside it
     HYPOTHETICAL = "HYPOTHETICAL"
     HISTORICAL = "HISTORICAL"
     TARGET = "TARGET"
@@ -70,9 +71,16 @@ def modifiers(tokens: tuple[str, ...]) -> tuple[frozenset[Modifier], ...]:
     """For each token, the modifiers whose scope covers it (a trigger's own words included)."""
     governed: list[set[Modifier]] = [set() for _ in tokens]
     by_first_word = _rules_by_first_word()
+    blocked: set[int] = set()
     for i, token in enumerate(tokens):
         for rule in by_first_word.get(token, ()):
-            if not _starts_at(tokens, i, rule.words):
+            if rule.modifier is Modifier.PSEUDO and _starts_at(tokens, i, rule.words):
+                blocked.update(range(i, i + len(rule.words)))
+    for i, token in enumerate(tokens):
+        if i in blocked:
+            continue
+        for rule in by_first_word.get(token, ()):
+            if rule.modifier is Modifier.PSEUDO or not _starts_at(tokens, i, rule.words):
                 continue
             end = i + len(rule.words)
             reach = min(len(tokens), end + rule.max_scope)

@@ -8,8 +8,8 @@ from protocol_writer.diagnosis import from_medicines, stated_diagnoses, suggest
 from protocol_writer.findings import extract_anamnesis, extract_complaints
 from protocol_writer.medications import extract_medications
 from protocol_writer.plan import extract_follow_up, extract_recommendations, extract_sick_leave
-from protocol_writer.protocol import Protocol, TranscriptLine
-from protocol_writer.triage import assess
+from protocol_writer.protocol import FollowUp, Protocol, TranscriptLine
+from protocol_writer.triage import assess, needs_seeing_today
 from protocol_writer.vitals import extract_vitals
 
 
@@ -38,6 +38,10 @@ def extract_protocol(
         if treated is not None:
             stated = [*stated[:1], treated, *stated[1:]]
     follow_up = extract_follow_up(items)
+    triage = assess(complaints, vitals, follow_up, items, medications)
+    if needs_seeing_today(triage) and follow_up.kind != "ambulance" and not (
+            follow_up.kind == "in_person" and follow_up.in_days == 0):
+        follow_up = FollowUp("in_person", 0, triage.segments)
     return Protocol(
         consultation_id=consultation_id, language=language, reason=reason,
         patient_name=patient_name, doctor_name=doctor_name, started_at=started_at,
@@ -51,7 +55,7 @@ def extract_protocol(
         medications=medications,
         recommendations=extract_recommendations(items),
         sick_leave=extract_sick_leave(items),
-        triage=assess(complaints, vitals, follow_up, items),
+        triage=triage,
         follow_up=follow_up,
         transcript=tuple(TranscriptLine(i, s.speaker.value, s.start, s.end, s.text, s.kind)
                          for i, s in enumerate(segments)),

@@ -8,7 +8,8 @@ from protocol_writer.timewords import days_lasting
 
 FEVER_FROM_C = 37.2
 # "pain" is a catch-all: it stands only when nothing more precise named the pain.
-PRECISE_PAINS = ("sore throat", "headache", "chest pain", "muscle ache")
+PRECISE_PAINS = ("sore throat", "headache", "chest pain", "muscle ache", "joint pain", "back pain",
+                 "abdominal pain", "ear pain")
 
 
 def _matches(u: Utterance, stems: list[str]) -> bool:

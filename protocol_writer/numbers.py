@@ -112,6 +112,28 @@ def _fraction(tokens: list[str], i: int, w: _Words, language: str,
     return float("0." + "".join(str(d) for d in digits)), j
 
 
+THOUSANDS = {"тысяча": 1000, "тысячи": 1000, "тысяч": 1000, "тысячу": 1000, "thousand": 1000}
+HALVES = {"полторы": 1.5, "полтора": 1.5}
+
+
+def _thousands(tokens: list[str], i: int, w: _Words, language: str) -> tuple[int, int] | None:
+    """"тысяча", "две тысячи пятьсот", "полторы тысячи", "one thousand": (value, next)."""
+    if i < len(tokens) and tokens[i] in THOUSANDS:
+        count, j = 1.0, i
+    elif i + 1 < len(tokens) and tokens[i] in HALVES and tokens[i + 1] in THOUSANDS:
+        count, j = HALVES[tokens[i]], i + 1
+    else:
+        read = _integer(tokens, i, w, language)
+        if read is None or read[1] >= len(tokens) or tokens[read[1]] not in THOUSANDS:
+            return None
+        count, j = float(read[0]), read[1]
+    value, j = int(count * 1000), j + 1
+    rest = _integer(tokens, j, w, language)
+    if rest is not None:
+        value, j = value + rest[0], rest[1]
+    return value, j
+
+
 def find_numbers(tokens: list[str], language: str) -> list[SpokenNumber]:
     w = _words(language)
     found: list[SpokenNumber] = []
@@ -122,7 +144,7 @@ def find_numbers(tokens: list[str], language: str) -> list[SpokenNumber]:
             found.append(SpokenNumber(float(token.replace(",", ".")), i, i + 1))
             i += 1
             continue
-        read = _integer(tokens, i, w, language)
+        read = _thousands(tokens, i, w, language) or _integer(tokens, i, w, language)
         if read is None:
             i += 1
             continue
@@ -135,9 +157,12 @@ def find_numbers(tokens: list[str], language: str) -> list[SpokenNumber]:
             fraction = _fraction(tokens, j + 1, w, language, most_digits=1 if is_and else 2)
             if fraction is not None and (not is_and or fraction[1] - (j + 1) <= 2):
                 value, j = whole + fraction[0], fraction[1]
-        elif j < len(tokens) and tokens[j] in ("с",) and j + 1 < len(tokens) \
-                and tokens[j + 1] == "половиной":
+        elif j + 1 < len(tokens) and tokens[j] in ("с",) and tokens[j + 1] == "половиной":
             value, j = whole + 0.5, j + 2
+        elif tokens[j:j + 3] == ["and", "a", "half"]:
+            value, j = whole + 0.5, j + 3
+        elif whole == 0 and j < len(tokens) and tokens[j] in w.units and tokens[j] != "a":
+            value, j = w.units[tokens[j]] / 10, j + 1  # "ноль пять": 0.5
         found.append(SpokenNumber(round(value, 3), i, j))
         i = j
     return found

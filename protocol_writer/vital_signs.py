@@ -41,6 +41,7 @@ class VitalSign:
     loinc: tuple[str, str]  # code, display
     labels: dict[str, str]
     conversions: tuple[Conversion, ...]
+    after: tuple[str, ...] = ()  # said after the value: "тридцать breaths a minute"
 
     def plausible(self, value: float) -> bool:
         return self.low <= value <= self.high
@@ -67,7 +68,8 @@ def _sign(name: str, entry: dict[str, Any]) -> VitalSign:
         loinc=(entry["loinc"][0], entry["loinc"][1]), labels=dict(entry["label"]),
         conversions=tuple(Conversion(c["from"], float(c["range"][0]), float(c["range"][1]),
                                      tuple(c["cues"]), float(c["scale"]), float(c["offset"]))
-                          for c in entry.get("convert", [])))
+                          for c in entry.get("convert", [])),
+        after=tuple(entry.get("after", [])))
 
 
 @cache

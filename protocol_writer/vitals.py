@@ -141,20 +141,68 @@ def _record(found: dict[str, Vital], u: Utterance, start: int, end: int,
     return True
 
 
+def _answer(found: dict[str, Vital], u: Utterance, answer: Utterance,
+            asked: list[_Cue]) -> None:
+    """Values said in reply, in the order asked ("сколько на градуснике и что на
+    пульсоксиметре" / "тридцать восемь и две девяносто семь"), before the reply names a sign
+    itself (which it then reads as its own)."""
+    answer_cues = _cues(answer)
+    end = answer_cues[0].token if answer_cues else len(answer.tokens)
+    if len(asked) == 1:  # one value asked: corrections in the reply apply
+        _record(found, answer, 0, max(1, end), asked[0].sign, (u.index, answer.index))
+        return
+    used: set[int] = set()
+    for cue in asked:
+        for number in answer.numbers:
+            if number.start >= end or number.start in used:
+                continue
+            if _record(found, answer, number.start, number.start + 1, cue.sign,
+                       (u.index, answer.index)):
+                used.add(number.start)
+                break
+
+
+def _named_after(found: dict[str, Vital], u: Utterance) -> None:
+    """Values named by what follows them: "about thirty breaths a minute"."""
+    for sign in vital_signs().values():
+        for cue in sign.after:
+            position = u.text.find(f" {cue}")
+            while position >= 0:
+                token = u.token_at(position + 1)
+                before = [n for n in u.numbers if n.end == token]
+                if before:
+                    _record(found, u, before[0].start, token, sign, (u.index,))
+                position = u.text.find(f" {cue}", position + 1)
+
+
+def _uncued_pairs(found: dict[str, Vital], u: Utterance) -> None:
+    """"сто сорок на девяносто", "one twenty eight over seventy eight" with no cue: said with
+    the pair's own separator word and plausible parts, it is the pair."""
+    for pair in vital_pairs().values():
+        if any(part in found for part in pair.parts):
+            continue
+        words = [s for s in pair.separators if s.isalpha()]
+        for first, second in zip(u.numbers, u.numbers[1:], strict=False):
+            if tuple(u.tokens[first.end:second.start]) in {(w,) for w in words} and first.value >= 90 \
+                    and _record(found, u, first.start, first.start + 1, pair, (u.index,)):
+                break
+
+
 def extract_vitals(items: list[Utterance]) -> dict[str, Vital]:
     found: dict[str, Vital] = {}
     for position, u in enumerate(items):
+        _named_after(found, u)
         answer = items[position + 1] if position + 1 < len(items) else None
-        if answer is not None and answer.speaker is u.speaker:
-            answer = None
         cues = _cues(u)
+        unanswered: list[_Cue] = []
         for k, cue in enumerate(cues):
             start, end = _window(u, cues, k)
-            if _record(found, u, start, end, cue.sign, (u.index,)):
-                continue
-            if answer is not None and k == len(cues) - 1 and end >= len(u.tokens) - 2:
-                # The question ends the segment; its answer is the other party's next one.
-                answer_cues = _cues(answer)
-                answer_end = answer_cues[0].token if answer_cues else len(answer.tokens)
-                _record(found, answer, 0, max(1, answer_end), cue.sign, (u.index, answer.index))
+            if not _record(found, u, start, end, cue.sign, (u.index,)):
+                unanswered.append(cue)
+        # A question the patient answers in the next segment: the doctor asks last.
+        if unanswered and answer is not None and u.by_doctor and answer.by_patient \
+                and _window(u, cues, len(cues) - 1)[1] >= len(u.tokens) - 2:
+            _answer(found, u, answer, unanswered)
+    for u in items:
+        _uncued_pairs(found, u)
     return found
