@@ -53,14 +53,17 @@ def _drug_at(token: str) -> str | None:
 def _mentions(u: Utterance) -> list[_Mention]:
     """Each medicine where it is first named in a run (a phrase form beats its words)."""
     found: dict[int, str] = {}
+    covered: set[int] = set()  # tokens inside a phrase form
     for form, name in _forms().items():
         if " " in form:
             position = u.text.find(f" {form} ")
             while position >= 0:
-                found[u.token_at(position + 1)] = name
+                token = u.token_at(position + 1)
+                found[token] = name
+                covered.update(range(token, token + len(form.split())))
                 position = u.text.find(f" {form} ", position + 1)
     for position, token in enumerate(u.tokens):
-        if position not in found and not any(p < position < p + 3 for p in found):
+        if position not in covered:
             name = _drug_at(token)
             if name is not None:
                 found[position] = name
@@ -127,13 +130,29 @@ def _frequency(part: Utterance) -> str | None:
     return None
 
 
+def _stopped(u: Utterance, mentions: list[_Mention]) -> list[bool]:
+    """Which mentions a stop governs. Its scope runs on over medicines joined by "и", "или",
+    "and", "or" ("не принимайте аспирин и ибупрофен") and ends at the next one said on its
+    own ("не принимайте аспирин парацетамол пятьсот при температуре")."""
+    joins = set(phrases()["medication"]["joined"])
+    governed = modifiers(u.tokens)
+    stopped: list[bool] = []
+    for k, mention in enumerate(mentions):
+        inside = Modifier.STOPPED in governed[mention.token]
+        if inside and k > 0 and stopped[k - 1] and mentions[k - 1].token < mention.token - 1 \
+                and u.tokens[mention.token - 1] not in joins:
+            inside = False
+        elif inside and k > 0 and stopped[k - 1] and mentions[k - 1].token == mention.token - 1:
+            inside = False  # "...аспирин парацетамол": named right after, on its own
+        stopped.append(inside)
+    return stopped
+
+
 def _prescribed(u: Utterance, part: Utterance, mention: _Mention, alone: bool) -> bool:
     """Said as a prescription: the doctor names it with a dose, a schedule or a verb that
     prescribes, continues or renews (the verb may be the utterance's when it names one
     medicine); on the patient's side, only with a verb that prescribes."""
     cues = phrases()["medication"]
-    if Modifier.STOPPED in modifiers(u.tokens)[mention.token]:
-        return False
     if u.negated_at(u.text.find(f" {u.tokens[mention.token]}") + 1,
                     len(u.tokens[mention.token])):
         return False
@@ -151,10 +170,11 @@ def extract_medications(items: list[Utterance]) -> tuple[Medication, ...]:
     for u in items:
         mentions = _mentions(u)
         starts = _clause_starts(u, mentions)
+        stopped = _stopped(u, mentions)
         for k, mention in enumerate(mentions):
             end = starts[k + 1] if k + 1 < len(mentions) else len(u.tokens)
             part = u.part(starts[k], end)
-            if not _prescribed(u, part, mention, len(mentions) == 1):
+            if stopped[k] or not _prescribed(u, part, mention, len(mentions) == 1):
                 continue
             # "продолжайте эналаприл и индапамид": a clause with no verb of its own shares
             # the renewal of the clause before it.

@@ -184,3 +184,90 @@ def test_todays_readings_only(text: str, expected: dict[str, float]) -> None:
     language = "ru" if any("а" <= c <= "я" for c in text) else "en"
     got = {k: v.value for k, v in _draft(text, language).vitals.items()}
     assert got == expected
+
+
+@pytest.mark.parametrize(("text", "level", "reason"), [
+    # UKONS 24-hour triage: fever on anticancer treatment is febrile neutropenia until shown
+    # otherwise.
+    ("doctor: вы сейчас на химиотерапии температура\npatient: тридцать семь и девять",
+     "red", "febrile neutropenia"),
+    ("patient: i had chemo last week and now i have a fever and chills\n"
+     "doctor: what's your temperature\npatient: a hundred point four", "red",
+     "febrile neutropenia"),
+    # NICE NG138: chest pain on breathing with fever is a sign of pneumonia.
+    ("patient: температура тридцать восемь и пять и больно дышать колет в боку", "red",
+     "signs of pneumonia"),
+    # NEWS2: SpO2 ≤ 91 % (we act below 94 %), respiratory rate ≥ 25.
+    ("doctor: сатурация\npatient: девяносто два", "red", "SpO2 92"),
+    ("doctor: resp rate\npatient: twenty six", "red", "respiratory rate 26"),
+    # NEWS2: systolic ≤ 90, heart rate ≥ 131.
+    ("doctor: давление девяносто на шестьдесят", "red", "systolic pressure 90"),
+    # NICE NG128 / FAST: face, arm, speech.
+    ("patient: у мужа лицо перекосило и речь невнятная", "red", "stroke"),
+    # NICE CG95: chest pain with sweating or spreading to the arm.
+    ("patient: давит в груди и отдает в левую руку холодный пот", "red",
+     "acute coronary syndrome"),
+    # Not red: breathlessness alone, a fever of 38.2, a child breathing 36 times a minute.
+    ("patient: немного одышка при ходьбе", "yellow", "breathing difficulty"),
+    ("patient: температура тридцать восемь и две", "yellow", "temperature 38.2"),
+    ("patient: у сына температура тридцать семь и пять дышит тридцать шесть раз в минуту",
+     "green", ""),
+])
+def test_red_flags_follow_their_sources(text: str, level: str, reason: str) -> None:
+    language = "ru" if any("а" <= c <= "я" for c in text) else "en"
+    triage = _draft(text, language).triage
+    assert triage.level == level, triage
+    assert not reason or any(reason in r for r in triage.reasons), triage.reasons
+
+
+def test_signs_of_pneumonia_ask_for_an_in_person_visit_today() -> None:
+    protocol = _draft("doctor: сатурация\npatient: девяносто два\n"
+                      "doctor: созвонимся через два дня")
+    assert (protocol.follow_up.kind, protocol.follow_up.in_days) == ("in_person", 0)
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    # Each medicine owns its clause: dose, schedule and renewal.
+    ("doctor: эналаприл десять миллиграмм два раза в день продолжайте и добавляем индапамид "
+     "два с половиной миллиграмма утром один раз в день",
+     {("enalapril", "10 mg", "2 times a day", True),
+      ("indapamide", "2.5 mg", "once a day", False)}),
+    # Forbidden, stopped, allergy: not prescribed.
+    ("doctor: не принимайте аспирин парацетамол пятьсот миллиграмм при температуре",
+     {("paracetamol", "500 mg", "as needed", False)}),
+    ("doctor: stop the ibuprofen and take naproxen five hundred milligrams twice a day",
+     {("naproxen", "500 mg", "2 times a day", False)}),
+    ("doctor: у вас аллергия на амоксициллин поэтому азитромицин пятьсот миллиграмм один раз "
+     "в день три дня", {("azithromycin", "500 mg", "once a day", False)}),
+    # Asked about is not prescribed; said as a prescription on the patient's side is.
+    ("doctor: амлодипин пьете\npatient: да", set()),
+    ("patient: назначаю вам конкор пять миллиграмм один раз в день",
+     {("bisoprolol", "5 mg", "once a day", False)}),
+    # Brand names, puffs, units, thousands.
+    ("doctor: глюкофаж тысяча миллиграмм два раза в день продолжаем",
+     {("metformin", "1000 mg", "2 times a day", True)}),
+    ("doctor: вентолин по два вдоха четыре раза в день",
+     {("salbutamol", "2 puffs", "4 times a day", False)}),
+])
+def test_medicines_are_read_clause_by_clause(
+        text: str, expected: set[tuple[str, str | None, str | None, bool]]) -> None:
+    language = "ru" if any("а" <= c <= "я" for c in text) else "en"
+    got = {(m.name, m.dose, m.frequency, m.renewal) for m in _draft(text, language).medications}
+    assert got == expected
+
+
+@pytest.mark.parametrize(("text", "kind", "days"), [
+    ("doctor: если станет хуже вызывайте скорую созвонимся через три дня", "telemedicine", 3),
+    ("doctor: if the fever goes above thirty nine call an ambulance i'll phone you in two days",
+     "telemedicine", 2),
+    ("doctor: созвонимся послезавтра", "telemedicine", 2),
+    ("doctor: на прием к неврологу через неделю", "in_person", 7),
+    ("doctor: see you in clinic in three months", "in_person", 90),
+    ("doctor: we'll talk after the results come in", "telemedicine", None),
+    ("doctor: я прямо сейчас вызываю вам скорую", "ambulance", 0),
+])
+def test_follow_up_is_the_arrangement_not_the_safety_net(
+        text: str, kind: str, days: int | None) -> None:
+    language = "ru" if any("а" <= c <= "я" for c in text) else "en"
+    follow_up = _draft(text, language).follow_up
+    assert (follow_up.kind, follow_up.in_days) == (kind, days)
