@@ -13,6 +13,7 @@ does not.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 
 from rapidfuzz import fuzz, process
 
@@ -31,13 +32,31 @@ class _Mention:
     name: str
 
 
+@cache
 def _forms() -> dict[str, str]:
+    """Stems as the city's recogniser writes them (drugs.json): "амлодипин" is also
+    "амлодипина"; a Russian word inflects, so a stem matches the start of a word."""
     return {form: name for name, entry in vocabulary("drugs").items() if not name.startswith("_")
             for form in entry["forms"]}
 
 
+@cache
+def _english_names() -> dict[str, str]:
+    """Whole English names and brands (drugs_en.json, built from a drug lexicon by
+    scripts/build_drug_lexicon.py): "lasix" is furosemide; English names do not inflect."""
+    return {form: name for name, entry in vocabulary("drugs_en").items()
+            if not name.startswith("_") for form in entry["forms"]}
+
+
+def _oncology(name: str) -> bool:
+    entry = vocabulary("drugs").get(name) or vocabulary("drugs_en").get(name) or {}
+    return bool(entry.get("oncology"))
+
+
 def _drug_at(token: str) -> str | None:
     forms = _forms()
+    if token in _english_names() and not any(token.startswith(f) for f in forms):
+        return _english_names()[token]
     for form, name in forms.items():
         if token.startswith(form) or (" " not in form and form.startswith(token)
                                       and len(token) > 5):
@@ -54,7 +73,9 @@ def _mentions(u: Utterance) -> list[_Mention]:
     """Each medicine where it is first named in a run (a phrase form beats its words)."""
     found: dict[int, str] = {}
     covered: set[int] = set()  # tokens inside a phrase form
-    for form, name in _forms().items():
+    phrase_forms = {**{f: n for f, n in _english_names().items() if " " in f},
+                    **{f: n for f, n in _forms().items() if " " in f}}
+    for form, name in phrase_forms.items():
         if " " in form:
             position = u.text.find(f" {form} ")
             while position >= 0:
@@ -164,7 +185,6 @@ def _prescribed(u: Utterance, part: Utterance, mention: _Mention, alone: bool) -
 
 
 def extract_medications(items: list[Utterance]) -> tuple[Medication, ...]:
-    drugs = vocabulary("drugs")
     renewal_cues = phrases()["medication"]["renewal"]
     found: dict[str, Medication] = {}
     for u in items:
@@ -191,6 +211,6 @@ def extract_medications(items: list[Utterance]) -> tuple[Medication, ...]:
                 duration_days=days_lasting(part)
                 or (previous.duration_days if previous else None),
                 renewal=renewal or bool(previous and previous.renewal),
-                oncology=bool(drugs[mention.name]["oncology"]),
+                oncology=_oncology(mention.name),
             )
     return tuple(found.values())
