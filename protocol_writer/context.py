@@ -22,6 +22,7 @@ class Modifier(Enum):
     HISTORICAL = "HISTORICAL"
     TARGET = "TARGET"
     STOPPED = "STOPPED"
+    REPORTED = "REPORTED"  # what the patient takes, told or asked: not a prescription
 
 
 @dataclass(frozen=True)

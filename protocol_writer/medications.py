@@ -178,10 +178,13 @@ def _prescribed(u: Utterance, part: Utterance, mention: _Mention, alone: bool) -
                     len(u.tokens[mention.token])):
         return False
     verbs = cues["prescribing"] + cues["renewal"]
-    if u.by_patient:
-        return part.has(verbs) or (alone and u.has(cues["prescribing"]))
-    return (part.has(verbs) or (alone and u.has(verbs))
-            or _dose(part, 0) is not None or _frequency(part) is not None)
+    if u.by_patient:  # patients say "continue" too: only a prescriber's words count
+        return part.has(cues["prescribing"]) or (alone and u.has(cues["prescribing"]))
+    if part.has(verbs) or (alone and u.has(verbs)):
+        return True
+    if Modifier.REPORTED in modifiers(u.tokens)[mention.token]:
+        return False  # "you are on ten milligrams of norvasc daily": what they take
+    return _dose(part, 0) is not None or _frequency(part) is not None
 
 
 def extract_medications(items: list[Utterance]) -> tuple[Medication, ...]:

@@ -25,7 +25,7 @@ INN = {"acetaminophen": "paracetamol", "albuterol": "salbutamol", "aspirin":
        "glibenclamide", "thyroxine": "levothyroxine", "cholecalciferol": "colecalciferol",
        "ergocalciferol": "colecalciferol", "furosemide": "furosemide", "torsemide":
        "torasemide", "amoxicillin-potassium clavulanate combination":
-       "amoxicillin clavulanate", "epinephrine": "adrenaline", "lidocaine": "lidocaine"}
+       "amoxicillin clavulanate", "epinephrine": "adrenaline", "nicotine patch": "nicotine"}
 ANTINEOPLASTIC = "D27.505.954.248"  # MeSH: Antineoplastic Agents
 
 
@@ -44,7 +44,7 @@ def main() -> None:
         if not (data.get("medline_plus_id") or data.get("nhs_url")):
             continue
         name = INN.get(canonical.lower(), canonical.lower())
-        if not re.fullmatch(r"[a-z][a-z ]+", name):
+        if not re.fullmatch(r"[a-z][a-z ]+", name) or " and " in name:
             continue  # combinations ("a, b, and c") and salts with symbols
         tree = data.get("mesh_tree") or []
         kept[name] = {"oncology": any(str(t).startswith(ANTINEOPLASTIC) for t in tree)}

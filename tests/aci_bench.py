@@ -32,7 +32,8 @@ NOTE_NAMES = {"acetaminophen": "paracetamol", "albuterol": "salbutamol",
               "aspirin": "acetylsalicylic acid", "glyburide": "glibenclamide",
               "hydroxyurea": "hydroxycarbamide", "cholecalciferol": "colecalciferol",
               "vitamin d": "colecalciferol", "thyroxine": "levothyroxine",
-              "nicotine patch": "nicotine", "ergocalciferol": "colecalciferol"}
+              "nicotine patch": "nicotine", "ergocalciferol": "colecalciferol",
+              "torsemide": "torasemide", "epinephrine": "adrenaline"}
 # Named in plans as tests to order, not as medicines.
 LAB_ANALYTES = {"uric acid", "alkaline phosphatase", "aldosterone"}
 STOPPED = re.compile(r"\b(stop|stopped|discontinu\w*|hold|held|avoid|cease|off of|taper off)\b",
