@@ -194,10 +194,18 @@ def extract_medications(items: list[Utterance]) -> tuple[Medication, ...]:
         mentions = _mentions(u)
         starts = _clause_starts(u, mentions)
         stopped = _stopped(u, mentions)
+        prescribed: list[bool] = []
         for k, mention in enumerate(mentions):
             end = starts[k + 1] if k + 1 < len(mentions) else len(u.tokens)
             part = u.part(starts[k], end)
-            if stopped[k] or not _prescribed(u, part, mention, len(mentions) == 1):
+            # "continue you on the lipitor forty milligrams and the aspirin and the metoprolol":
+            # a medicine joined on with no verb of its own shares the one before it.
+            joined = k > 0 and prescribed[k - 1] and not part.has(
+                phrases()["medication"]["leads_any"]) and u.tokens[starts[k]] in set(
+                phrases()["medication"]["joined"])
+            prescribed.append(not stopped[k] and (
+                joined or _prescribed(u, part, mention, len(mentions) == 1)))
+            if not prescribed[k]:
                 continue
             # "продолжайте эналаприл и индапамид": a clause with no verb of its own shares
             # the renewal of the clause before it.
