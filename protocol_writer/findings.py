@@ -2,30 +2,86 @@
 
 from __future__ import annotations
 
+from protocol_writer.context import Modifier, modifiers
 from protocol_writer.cues import Utterance, phrases, vocabulary
 from protocol_writer.protocol import AnamnesisItem, Complaint, Vital
 from protocol_writer.timewords import days_lasting
 
-FEVER_FROM_C = 37.2
+FEVER_FROM_C = 37.5  # a reading from here is a fever (UKONS's threshold too)
 # "pain" is a catch-all: it stands only when nothing more precise named the pain.
 PRECISE_PAINS = ("sore throat", "headache", "chest pain", "muscle ache", "joint pain", "back pain",
                  "abdominal pain", "ear pain")
 
 
-def _matches(u: Utterance, stems: list[str]) -> bool:
-    """A stem occurs in u and is not denied there."""
-    for stem in stems:
-        position = u.text.find(stem)
-        while position >= 0:
-            if not u.negated_at(position, len(stem)):
-                return True
-            position = u.text.find(stem, position + 1)
-    return False
+Span = tuple[int, int, str]  # start and end character in the utterance's text, complaint
+
+
+def _stated(u: Utterance, position: int, length: int) -> bool:
+    """Not denied there ("кашля нет") and not only supposed ("если заболит голова")."""
+    token = min(u.token_at(position + 1 if u.text[position] == " " else position),
+                len(u.tokens) - 1)
+    return not u.negated_at(position, length) and \
+        Modifier.HYPOTHETICAL not in modifiers(u.tokens)[token]
+
+
+def _phrase_spans(u: Utterance, vocabulary_: dict[str, list[str]]) -> list[Span]:
+    spans: list[Span] = []
+    for name, stems in vocabulary_.items():
+        for stem in stems:
+            position = u.text.find(stem)
+            while position >= 0:
+                if _stated(u, position, len(stem)) and not (
+                        name == "fever" and _reading_follows(u, position)):
+                    spans.append((position, position + len(stem), name))
+                position = u.text.find(stem, position + 1)
+    return spans
+
+
+def _reading_follows(u: Utterance, position: int) -> bool:
+    """"температура тридцать семь и один": the reading, not the word, says if it is a fever."""
+    token = u.token_at(position + 1 if u.text[position] == " " else position)
+    return any(token < n.start <= token + 4 for n in u.numbers)
+
+
+def _char_span(u: Utterance, first: int, last: int) -> tuple[int, int]:
+    starts = [i + 1 for i, c in enumerate(u.text) if c == " "][:len(u.tokens)]
+    return starts[first], starts[last] + len(u.tokens[last])
+
+
+def _site_spans(u: Utterance) -> list[Span]:
+    """A body site and a feeling a few words apart, either order: "голова в затылке болит"."""
+    table = vocabulary("complaint_sites")
+    window = int(table["window"])
+    negations = {"не", "нет", "no", "not", "t", "never"}
+    spans: list[Span] = []
+    for name, rule in table["sites"].items():
+        sites = [i for i, t in enumerate(u.tokens) if t.startswith(tuple(rule["sites"]))]
+        feelings = [i for i, t in enumerate(u.tokens)
+                    if t.startswith(tuple(f for f in rule["feelings"] if " " not in f))]
+        for site in sites:
+            for feeling in feelings:
+                around = set(u.tokens[max(0, feeling - 1):feeling]) | set(
+                    u.tokens[feeling + 1:feeling + 2])  # "не болит", "болеть не будут"
+                if site == feeling or abs(site - feeling) > window or around & negations:
+                    continue
+                first, last = min(site, feeling), max(site, feeling)
+                start, end = _char_span(u, first, last)
+                if _stated(u, start - 1, end - start + 1):
+                    spans.append((start, end, name))
+    return spans
+
+
+def _outermost(spans: list[Span]) -> list[Span]:
+    """A complaint found inside another's longer words yields to it: "приливы жара" is hot
+    flashes, not fever; "голова в затылке болит" is a headache, not a pain."""
+    return [s for s in spans if not any(
+        o[2] != s[2] and o[0] <= s[0] and s[1] <= o[1] and (o[1] - o[0]) > (s[1] - s[0])
+        for o in spans)]
 
 
 def _denied_in_answer(answer: Utterance | None) -> bool:
     """"кашель есть?" / "нет": the patient denies what the doctor asked about."""
-    return answer is not None and answer.by_patient and answer.tokens[:1] in (["нет"], ["no"])
+    return answer is not None and answer.by_patient and answer.tokens[:1] in (("нет",), ("no",))
 
 
 def extract_complaints(items: list[Utterance], vitals: dict[str, Vital]) -> tuple[Complaint, ...]:
@@ -38,11 +94,13 @@ def extract_complaints(items: list[Utterance], vitals: dict[str, Vital]) -> tupl
     by_index = {u.index: u for u in items}
     for position, u in enumerate(items):
         answer = items[position + 1] if position + 1 < len(items) else None
-        for name, stems in vocabulary_.items():
-            if u.by_doctor and u.has(stems) and _denied_in_answer(answer):
-                denied.add(name)
-            if u.by_patient and _matches(u, stems):
-                found.setdefault(name, []).append(u.index)
+        if u.by_doctor:
+            for name, stems in vocabulary_.items():
+                if u.has(stems) and _denied_in_answer(answer):
+                    denied.add(name)
+            continue
+        for _start, _end, name in _outermost(_phrase_spans(u, vocabulary_) + _site_spans(u)):
+            found.setdefault(name, []).append(u.index)
     temperature = vitals.get("temperature_c")
     if temperature is not None and temperature.value >= FEVER_FROM_C:
         found.setdefault("fever", []).extend(temperature.segments)
