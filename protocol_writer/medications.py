@@ -13,7 +13,7 @@ does not.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 
 from rapidfuzz import fuzz, process
 
@@ -53,19 +53,54 @@ def _oncology(name: str) -> bool:
     return bool(entry.get("oncology"))
 
 
-def _drug_at(token: str) -> str | None:
-    forms = _forms()
-    if token in _english_names() and not any(token.startswith(f) for f in forms):
-        return _english_names()[token]
+@cache
+def _forms_by_start() -> dict[str, tuple[tuple[str, str], ...]]:
+    """Single-word forms by their first four letters (all of a shorter form): a token is
+    compared with the few forms it could start with, not with a thousand."""
+    table: dict[str, list[tuple[str, str]]] = {}
+    for form, name in _forms().items():
+        if " " not in form:
+            table.setdefault(form[:4], []).append((form, name))
+    return {key: tuple(forms) for key, forms in table.items()}
+
+
+@cache
+def _forms_by_letter() -> dict[str, tuple[str, ...]]:
+    """Single-word forms by first letter: recognisers misspell the middle of a name more
+    often than its start, so fuzzy matching looks among those."""
+    table: dict[str, list[str]] = {}
+    for form in _forms():
+        if " " not in form:
+            table.setdefault(form[0], []).append(form)
+    return {letter: tuple(forms) for letter, forms in table.items()}
+
+
+@cache
+def _phrase_forms() -> dict[str, tuple[tuple[tuple[str, ...], str], ...]]:
+    """Forms of several words ("z pack", "но шпа"), by their first word."""
+    forms = {**{f: n for f, n in _english_names().items() if " " in f},
+             **{f: n for f, n in _forms().items() if " " in f}}
+    table: dict[str, list[tuple[tuple[str, ...], str]]] = {}
     for form, name in forms.items():
-        if token.startswith(form) or (" " not in form and form.startswith(token)
-                                      and len(token) > 5):
+        words = tuple(form.split())
+        table.setdefault(words[0], []).append((words, name))
+    return {word: tuple(entries) for word, entries in table.items()}
+
+
+@lru_cache(maxsize=65536)
+def _drug_at(token: str) -> str | None:
+    candidates = [*_forms_by_start().get(token[:4], ()), *_forms_by_start().get(token[:3], ())]
+    for form, name in candidates:
+        if token.startswith(form) or (form.startswith(token) and len(token) > 5):
             return name
+    english = _english_names().get(token)
+    if english is not None:
+        return english
     if len(token) >= 6:
-        match = process.extractOne(token, [f for f in forms if " " not in f], scorer=fuzz.ratio,
-                                   score_cutoff=FUZZY_SCORE)
+        match = process.extractOne(token, _forms_by_letter().get(token[0], ()),
+                                   scorer=fuzz.ratio, score_cutoff=FUZZY_SCORE)
         if match is not None:
-            return forms[match[0]]
+            return _forms()[match[0]]
     return None
 
 
@@ -73,16 +108,12 @@ def _mentions(u: Utterance) -> list[_Mention]:
     """Each medicine where it is first named in a run (a phrase form beats its words)."""
     found: dict[int, str] = {}
     covered: set[int] = set()  # tokens inside a phrase form
-    phrase_forms = {**{f: n for f, n in _english_names().items() if " " in f},
-                    **{f: n for f, n in _forms().items() if " " in f}}
-    for form, name in phrase_forms.items():
-        if " " in form:
-            position = u.text.find(f" {form} ")
-            while position >= 0:
-                token = u.token_at(position + 1)
-                found[token] = name
-                covered.update(range(token, token + len(form.split())))
-                position = u.text.find(f" {form} ", position + 1)
+    phrases_ = _phrase_forms()
+    for position, word in enumerate(u.tokens):
+        for words, name in phrases_.get(word, ()):
+            if u.tokens[position:position + len(words)] == words:
+                found[position] = name
+                covered.update(range(position, position + len(words)))
     for position, token in enumerate(u.tokens):
         if position not in covered:
             name = _drug_at(token)
