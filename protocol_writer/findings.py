@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import cache
+
 from protocol_writer.context import Modifier, modifiers
 from protocol_writer.cues import Utterance, phrases, vocabulary
 from protocol_writer.protocol import AnamnesisItem, Complaint, Vital
@@ -48,16 +50,27 @@ def _char_span(u: Utterance, first: int, last: int) -> tuple[int, int]:
     return starts[first], starts[last] + len(u.tokens[last])
 
 
+NEGATIONS = frozenset({"не", "нет", "no", "not", "t", "never"})
+
+
+@cache
+def _site_rules() -> tuple[int, tuple[tuple[str, tuple[str, ...], tuple[str, ...]], ...]]:
+    table = vocabulary("complaint_sites")
+    return int(table["window"]), tuple(
+        (name, tuple(rule["sites"]), tuple(f for f in rule["feelings"] if " " not in f))
+        for name, rule in table["sites"].items())
+
+
 def _site_spans(u: Utterance) -> list[Span]:
     """A body site and a feeling a few words apart, either order: "голова в затылке болит"."""
-    table = vocabulary("complaint_sites")
-    window = int(table["window"])
-    negations = {"не", "нет", "no", "not", "t", "never"}
+    window, rules = _site_rules()
+    negations = NEGATIONS
     spans: list[Span] = []
-    for name, rule in table["sites"].items():
-        sites = [i for i, t in enumerate(u.tokens) if t.startswith(tuple(rule["sites"]))]
-        feelings = [i for i, t in enumerate(u.tokens)
-                    if t.startswith(tuple(f for f in rule["feelings"] if " " not in f))]
+    for name, site_stems, feeling_stems in rules:
+        sites = [i for i, t in enumerate(u.tokens) if t.startswith(site_stems)]
+        if not sites:
+            continue
+        feelings = [i for i, t in enumerate(u.tokens) if t.startswith(feeling_stems)]
         for site in sites:
             for feeling in feelings:
                 around = set(u.tokens[max(0, feeling - 1):feeling]) | set(
@@ -95,9 +108,8 @@ def extract_complaints(items: list[Utterance], vitals: dict[str, Vital]) -> tupl
     for position, u in enumerate(items):
         answer = items[position + 1] if position + 1 < len(items) else None
         if u.by_doctor:
-            for name, stems in vocabulary_.items():
-                if u.has(stems) and _denied_in_answer(answer):
-                    denied.add(name)
+            if _denied_in_answer(answer):
+                denied.update(name for name, stems in vocabulary_.items() if u.has(stems))
             continue
         for _start, _end, name in _outermost(_phrase_spans(u, vocabulary_) + _site_spans(u)):
             found.setdefault(name, []).append(u.index)

@@ -54,3 +54,8 @@ def test_packet_bench_runs_quick() -> None:
     assert row["ptime_ms"] == 60 and row["audio_received_s"] > 0
     assert {"aiortc_receive_cpu_per_audio_s", "paced_vosk_cpu_per_audio_s",
             "ratio_to_plain_vosk", "rest_cpu_per_audio_s"} <= set(row)
+
+
+def test_protocol_bench_runs_quick() -> None:
+    figures = quick("protocol")
+    assert figures["consultations"] == 5 and figures["ms_p95"] > 0
