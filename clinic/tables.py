@@ -18,6 +18,7 @@ from sqlalchemy import (
     TypeDecorator,
     UniqueConstraint,
     false,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -176,6 +177,10 @@ class SmsMessage(Base):
     __table_args__ = (UniqueConstraint("idempotency_key", name="uq_sms_idempotency_key"),)
 
 
+OPEN_STATUSES = "status IN ('waiting', 'active')"
+ACTIVE_STATUS = "status = 'active'"
+
+
 class Consultation(Base):
     """Created when the patient joins the queue: the queue is the set of waiting ones."""
 
@@ -192,6 +197,14 @@ class Consultation(Base):
     ended_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     # Urgent places (a high-risk chemotherapy check-in) are taken before routine ones.
     priority: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # The database, not the handlers, keeps a patient to one open place and a doctor to one
+    # call: two sockets (or two nodes) racing past a check-then-write both lose but one.
+    __table_args__ = (
+        Index("uq_consultations_open_per_patient", "patient_id", unique=True,
+              sqlite_where=text(OPEN_STATUSES), postgresql_where=text(OPEN_STATUSES)),
+        Index("uq_consultations_active_per_doctor", "doctor_id", unique=True,
+              sqlite_where=text(ACTIVE_STATUS), postgresql_where=text(ACTIVE_STATUS)),
+    )
 
 
 class TranscriptSegmentRow(Base):

@@ -15,6 +15,7 @@ from clinic.domain import ConsultationStatus, Principal, Reason, Role, Speaker
 from clinic.records import Records
 from clinic.settings import Settings
 from clinic.sign_in import SignIn
+from clinic.store.queue import DoctorBusy
 from clinic.tables import Consultation
 from signaling import rooms
 from signaling.captions import CaptionSink
@@ -228,7 +229,10 @@ class SignalingServer:
             raise BadMessage("draining", "this server is restarting; try again in a moment")
         if await self._records.active_consultation_of_doctor(who.id) is not None:
             raise BadMessage("busy", "finish the current consultation first")
-        consultation = await self._records.take(who.id, message.consultation_id)
+        try:
+            consultation = await self._records.take(who.id, message.consultation_id)
+        except DoctorBusy as exc:  # a take on another socket won the same instant
+            raise BadMessage("busy", "finish the current consultation first") from exc
         if consultation is None:
             if message.consultation_id is not None:
                 await self._records.audit(who, "consultation.take", outcome="refused",
