@@ -10,7 +10,7 @@ import hashlib
 import secrets
 import uuid
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pyotp
 from argon2 import PasswordHasher
@@ -49,6 +49,13 @@ class OtpSent:
     phone: str
     language: str
     patient_id: str
+
+
+@dataclass(frozen=True)
+class LiveSession:
+    principal: Principal
+    token_hash: str  # names the session to the sockets opened with it, never the secret
+    expires_at: datetime
 
 
 def _hash(value: str) -> str:
@@ -161,6 +168,11 @@ class SignIn:
 
     async def principal(self, token: str) -> Principal | None:
         """Who a live session belongs to; None for unknown, expired or signed-out ones."""
+        live = await self.session(token)
+        return live.principal if live else None
+
+    async def session(self, token: str) -> LiveSession | None:
+        """The live session of `token` with its hash and end; None when there is none."""
         if not token or len(token) > 200:
             return None
         async with self._session() as s:
@@ -171,9 +183,20 @@ class SignIn:
             person = await s.get(kind, row.principal_id)
         if person is None:
             return None
-        return Principal(Role(row.role), row.principal_id, person.full_name)
+        return LiveSession(Principal(Role(row.role), row.principal_id, person.full_name),
+                           row.token_hash, aware(row.expires_at))
 
-    async def sign_out(self, token: str) -> None:
+    async def is_live(self, token_hash: str) -> bool:
+        """Whether the session with this hash is neither signed out nor expired."""
+        async with self._session() as s:
+            row = await s.get(SessionRow, token_hash)
+        return row is not None and row.revoked_at is None and aware(row.expires_at) > clock()
+
+    async def sign_out(self, token: str) -> str | None:
+        """Revokes the session; its hash (for closing its sockets), or None if none was live."""
+        token_hash = _hash(token)
         async with self._session() as s, s.begin():
-            await s.execute(update(SessionRow).where(SessionRow.token_hash == _hash(token))
-                            .values(revoked_at=clock()))
+            revoked = await s.execute(
+                update(SessionRow).where(SessionRow.token_hash == token_hash)
+                .where(SessionRow.revoked_at.is_(None)).values(revoked_at=clock()))
+        return token_hash if revoked.rowcount == 1 else None  # type: ignore[attr-defined]

@@ -14,13 +14,14 @@ from clinic.access import is_party
 from clinic.domain import ConsultationStatus, Principal, Reason, Role, Speaker
 from clinic.records import Records
 from clinic.settings import Settings
-from clinic.sign_in import SignIn
+from clinic.sign_in import LiveSession, SignIn
 from clinic.store.queue import DoctorBusy
 from clinic.tables import Consultation
 from signaling import rooms
 from signaling.captions import CaptionSink
 from signaling.messages import BadMessage, Description, Hangup, Ice, JoinQueue, Take
 from signaling.ports import MediaGateway, ProtocolDrafter
+from signaling.session_watch import SessionWatch
 from signaling.turn import turn_credentials
 
 log = logging.getLogger(__name__)
@@ -51,8 +52,10 @@ class SignalingServer:
         protocols: ProtocolDrafter,
         captions: CaptionSink,
         sign_in: SignIn,
+        watch: SessionWatch,
     ) -> None:
         self.sio = sio
+        self._watch = watch
         self._sign_in = sign_in
         self._settings = settings
         self._records = records
@@ -83,29 +86,34 @@ class SignalingServer:
             # a connected client must not re-run authentication through it.
             await self._unknown("connect", sid)
             return
-        principal = await self._authenticate(auth, environ)
+        principal, live = await self._authenticate(auth, environ)
         source = environ.get("REMOTE_ADDR") if isinstance(environ, dict) else None
         if principal is None:
             await self._records.audit(None, "signaling.connect", outcome="refused", source=source)
             # The message is the code: the pages match on it to say "this link is invalid".
             raise socketio.exceptions.ConnectionRefusedError("unauthorized")
-        await self.sio.save_session(sid, {"principal": principal})
+        await self.sio.save_session(sid, {"principal": principal, "source": source,
+                                          "session": live.token_hash if live else None})
+        if live is not None:  # an access key has no session to end; a session does
+            self._watch.track(sid, live.token_hash, live.expires_at)
         await self.sio.enter_room(sid, rooms.person(principal.role, principal.id))
         if principal.role is Role.DOCTOR:
             await self.sio.enter_room(sid, rooms.DOCTORS)
         log.info("connected role=%s", principal.role.value)
         await self._resume(sid, principal)
 
-    async def _authenticate(self, auth: Any, environ: Any) -> Principal | None:
+    async def _authenticate(self, auth: Any, environ: Any
+                            ) -> tuple[Principal | None, LiveSession | None]:
         """The browser's session cookie, a session token, or a doctor's access key."""
         auth = auth if isinstance(auth, dict) else {}
         session = auth.get("session") or _cookie(environ, SESSION_COOKIE)
         if isinstance(session, str) and session:
-            return await self._sign_in.principal(session)
+            live = await self._sign_in.session(session)
+            return (live.principal, live) if live else (None, None)
         key = auth.get("key")
         if isinstance(key, str) and 0 < len(key) <= 200:
-            return await self._records.doctor_by_key(key)
-        return None
+            return await self._records.doctor_by_key(key), None
+        return None, None
 
     async def _resume(self, sid: str, principal: Principal) -> None:
         """A reconnecting party finds their queue place or their call where they left it."""
@@ -128,6 +136,8 @@ class SignalingServer:
     async def _on_disconnect(self, sid: str, *args: Any) -> None:
         # Nothing is torn down: the queue place and the consultation wait for a rejoin,
         # and the media worker notices a dead connection on its own.
+        session = await self.sio.get_session(sid)
+        self._watch.forget(sid, session.get("session"))
         log.info("disconnected sid=%s", sid)
 
     # --- dispatch -----------------------------------------------------------
@@ -139,6 +149,10 @@ class SignalingServer:
                     raise BadMessage("too_large",
                                      f"payload over {self._settings.max_message_bytes} bytes")
                 session = await self.sio.get_session(sid)
+                if session.get("session") and not await self._sign_in.is_live(session["session"]):
+                    # Signed out or expired, and the close has not reached this node yet.
+                    self._watch.close_after_reply(sid, "signed_out")
+                    return {"ok": False, "code": "unauthorized", "message": "session ended"}
                 return await handler(sid, session["principal"], data)
             except BadMessage as exc:
                 await self.sio.emit("error", {"event": event, "code": exc.code,

@@ -22,6 +22,7 @@ from protocol_writer.outbox import OutboxDispatcher
 from protocol_writer.service import ProtocolService
 from signaling.captions import CaptionSink
 from signaling.server import SignalingServer, create_sio
+from signaling.session_watch import SessionWatch
 from transcription.models import LANGUAGES, ModelPool
 from web import actions_api, api, checkins_api, operations, pages, sessions
 from web.security import api_errors, security_headers
@@ -72,8 +73,9 @@ def create_app(settings: Settings, models: ModelPool | None = None) -> web.Appli
         cluster = StreamMedia(settings.redis_url)
     elif settings.redis_url:
         cluster = ClusterMedia(media, settings.redis_url)
+    watch = SessionWatch(sio, settings.redis_url)
     app[SIGNALING] = SignalingServer(sio, settings, records, cluster or media, protocols,
-                                     captions, sign_in)
+                                     captions, sign_in, watch)
     app[METRICS] = metrics
 
     async def lifecycle(app: web.Application) -> AsyncIterator[None]:
@@ -85,7 +87,9 @@ def create_app(settings: Settings, models: ModelPool | None = None) -> web.Appli
         messenger.start()
         if cluster is not None:
             cluster.start()
+        watch.start()
         yield
+        await watch.stop()
         await messenger.stop()
         await outbox.stop()
         if cluster is not None:
@@ -101,7 +105,7 @@ def create_app(settings: Settings, models: ModelPool | None = None) -> web.Appli
 
     app.cleanup_ctx.append(lifecycle)
     app.on_shutdown.append(stop_socketio)
-    sessions.add_routes(app, records, sign_in, messenger, settings.redis_url)
+    sessions.add_routes(app, records, sign_in, messenger, watch, settings.redis_url)
     api.add_routes(app, records, protocols, outbox, sio, messenger)
     actions_api.add_routes(app, records, settings, protocols,
                            Bookings(records, settings, tuple(targets)), messenger)

@@ -13,6 +13,7 @@ from clinic.records import Records
 from clinic.sign_in import SignIn, SignInRefused
 from clinic.sms import Messenger, SmsFailed, render_sms
 from signaling.server import SESSION_COOKIE
+from signaling.session_watch import SessionWatch
 from web.ratelimit import Limiter, RateLimit, RedisRateLimit
 
 COOKIE = SESSION_COOKIE
@@ -20,6 +21,7 @@ SIGN_IN = web.AppKey("sign_in", SignIn)
 SMS = web.AppKey("sms", Messenger)
 LIMIT = web.AppKey("sign_in_limit", Limiter)
 RECORDS = web.AppKey("sessions_records", Records)
+WATCH = web.AppKey("session_watch", SessionWatch)
 
 
 def _json_error(status: int, code: str, message: str) -> web.Response:
@@ -135,13 +137,20 @@ async def who_am_i(request: web.Request) -> web.Response:
 
 
 async def sign_out(request: web.Request) -> web.Response:
+    """Ends the caller's session (the cookie, or a program's `Authorization: Bearer`) and
+    closes every socket opened with it, on every node."""
     await _body(request)
-    token = request.cookies.get(COOKIE, "")
-    if token:
-        await request.app[SIGN_IN].sign_out(token)
+    token = request.cookies.get(COOKIE, "") or _bearer(request)
+    if token and (token_hash := await request.app[SIGN_IN].sign_out(token)) is not None:
+        await request.app[WATCH].ended(token_hash)
     response = web.json_response({"signed_out": True})
     response.del_cookie(COOKIE, path="/")
     return response
+
+
+def _bearer(request: web.Request) -> str:
+    header = request.headers.get("Authorization", "")
+    return header[len("Bearer "):].strip() if header.startswith("Bearer ") else ""
 
 
 async def session_principal(request: web.Request) -> Principal | None:
@@ -149,8 +158,9 @@ async def session_principal(request: web.Request) -> Principal | None:
 
 
 def add_routes(app: web.Application, records: Records, sign_in: SignIn,
-               sms: Messenger, redis_url: str | None = None) -> None:
+               sms: Messenger, watch: SessionWatch, redis_url: str | None = None) -> None:
     app[RECORDS] = records
+    app[WATCH] = watch
     app[SIGN_IN] = sign_in
     app[SMS] = sms
     if redis_url:
