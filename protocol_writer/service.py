@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
+from dataclasses import asdict
 from datetime import UTC, datetime
 from typing import Any
 
@@ -13,10 +15,11 @@ from actions.renewal import (
     renewal_notice,
 )
 from clinic.records import Records
-from clinic.tables import ProtocolRow
+from clinic.domain import Segment
+from clinic.tables import Consultation, Doctor, Patient, ProtocolRow
 from protocol_writer.extract import extract_protocol
 from protocol_writer.fhir import SignedContext, build_bundle, validate_bundle
-from protocol_writer.protocol import Protocol
+from protocol_writer.protocol import Protocol, TranscriptLine
 from protocol_writer.render import render_html
 
 
@@ -70,9 +73,13 @@ class ProtocolService:
         consultation = await self._records.consultation(consultation_id)
         if consultation is None or consultation.doctor_id != doctor_id:
             raise LookupError(consultation_id)
-        protocol = _parse(data, consultation_id)
         patient = await self._records.patient(consultation.patient_id)
         doctor = await self._records.doctor(doctor_id)
+        # The doctor edits what was found, never who, whom, when or what was said: those
+        # are the record's, whatever the client sent.
+        protocol = _parse({**data, **_from_record(
+            consultation, patient, doctor, await self._records.segments(consultation_id))},
+            consultation_id)
         protocol_id, signed_at = str(uuid.uuid4()), datetime.now(UTC)
         renewals = await decide_renewals(self._records, protocol, consultation=consultation,
                                          doctor=doctor, at=signed_at)
@@ -99,6 +106,22 @@ class ProtocolService:
             prescriptions=new,
             notices=[renewal_notice(patient, p) for p in new] if patient else [],
         )
+
+
+def _from_record(consultation: Consultation, patient: Patient | None, doctor: Doctor | None,
+                 segments: Sequence[Segment]) -> dict[str, Any]:
+    """The fields of a protocol that only the record may fill."""
+    return {
+        "consultation_id": consultation.id,
+        "language": consultation.language,
+        "reason": consultation.reason,
+        "patient_name": patient.full_name if patient else "",
+        "doctor_name": doctor.full_name if doctor else "",
+        "started_at": consultation.started_at.isoformat() if consultation.started_at else None,
+        "ended_at": consultation.ended_at.isoformat() if consultation.ended_at else None,
+        "transcript": [asdict(TranscriptLine(i, s.speaker.value, s.start, s.end, s.text,
+                                             s.kind)) for i, s in enumerate(segments)],
+    }
 
 
 def _parse(data: dict[str, Any], consultation_id: str) -> Protocol:
