@@ -19,7 +19,11 @@ from clinic.store.queue import DoctorBusy
 from clinic.tables import Consultation
 from signaling import rooms
 from signaling.captions import CaptionSink
-from signaling.messages import BadMessage, Description, Hangup, Ice, JoinQueue, Take
+from clinic.messages.base import BadPayload, Message, parse
+from clinic.messages.socket import CLIENT_EVENTS, Answer, Hangup, Ice, JoinQueue, Offer, Take
+from signaling.budget import MessageBudget
+from signaling.messages import BadMessage
+from signaling.packets import UNREADABLE, TolerantPacket
 from signaling.ports import MediaGateway, ProtocolDrafter
 from signaling.session_watch import SessionWatch
 from signaling.turn import turn_credentials
@@ -34,6 +38,7 @@ def create_sio(settings: Settings) -> socketio.AsyncServer:
     return socketio.AsyncServer(
         async_mode="aiohttp",
         client_manager=manager,
+        serializer=TolerantPacket,
         # engine.io drops a connection that sends more than this; handlers answer
         # smaller-but-still-too-large payloads with an error event instead.
         max_http_buffer_size=max(settings.max_message_bytes * 4, 256 * 1024),
@@ -65,6 +70,7 @@ class SignalingServer:
         self.draining = False
         sio.on("connect", self._on_connect)
         sio.on("disconnect", self._on_disconnect)
+        self._budget = MessageBudget(settings.socket_burst, settings.socket_messages_per_s)
         handlers: dict[str, Handler] = {
             "queue.join": self._join_queue,
             "queue.list": self._list_queue,
@@ -74,8 +80,9 @@ class SignalingServer:
             "ice": self._ice,
             "hangup": self._hangup,
         }
+        assert handlers.keys() == CLIENT_EVENTS.keys(), "every event has one schema"
         for event, handler in handlers.items():
-            sio.on(event, self._guarded(event, handler))
+            sio.on(event, self._guarded(event, handler, CLIENT_EVENTS[event]))
         sio.on("*", self._unknown)
 
     # --- connection ---------------------------------------------------------
@@ -84,7 +91,7 @@ class SignalingServer:
         if (await self.sio.get_session(sid)).get("principal") is not None:
             # python-socketio dispatches a client's event named "connect" here too:
             # a connected client must not re-run authentication through it.
-            await self._unknown("connect", sid)
+            await self._refuse(sid, "connect", BadMessage("unknown_event", "no such event"))
             return
         principal, live = await self._authenticate(auth, environ)
         source = environ.get("REMOTE_ADDR") if isinstance(environ, dict) else None
@@ -138,38 +145,74 @@ class SignalingServer:
         # and the media worker notices a dead connection on its own.
         session = await self.sio.get_session(sid)
         self._watch.forget(sid, session.get("session"))
+        self._budget.forget(sid)
         log.info("disconnected sid=%s", sid)
 
     # --- dispatch -----------------------------------------------------------
 
-    def _guarded(self, event: str, handler: Handler) -> Callable[..., Awaitable[dict[str, Any]]]:
-        async def run(sid: str, data: Any = None) -> dict[str, Any]:
+    def _guarded(self, event: str, handler: Handler, schema: type[Message]
+                 ) -> Callable[..., Awaitable[dict[str, Any]]]:
+        async def run(sid: str, *args: Any) -> dict[str, Any]:
             try:
-                if len(json.dumps(data, default=str)) > self._settings.max_message_bytes:
-                    raise BadMessage("too_large",
-                                     f"payload over {self._settings.max_message_bytes} bytes")
-                session = await self.sio.get_session(sid)
-                if session.get("session") and not await self._sign_in.is_live(session["session"]):
-                    # Signed out or expired, and the close has not reached this node yet.
-                    self._watch.close_after_reply(sid, "signed_out")
-                    return {"ok": False, "code": "unauthorized", "message": "session ended"}
-                return await handler(sid, session["principal"], data)
+                session = await self._checked(sid)
+                message = self._read(schema, args)
+                return await handler(sid, session["principal"], message)
             except BadMessage as exc:
-                await self.sio.emit("error", {"event": event, "code": exc.code,
-                                              "message": exc.message}, to=sid)
-                return {"ok": False, "code": exc.code, "message": exc.message}
+                return await self._refuse(sid, event, exc)
 
         return run
 
-    async def _unknown(self, event: str, sid: str, data: Any = None) -> None:
-        await self.sio.emit("error", {"event": event[:64], "code": "unknown_event",
-                                      "message": "no such event"}, to=sid)
+    async def _checked(self, sid: str) -> dict[str, Any]:
+        """The socket's session, if it may send a message now."""
+        if not self._budget.allow(sid):
+            raise BadMessage("rate_limited", "too many messages; slow down")
+        session: dict[str, Any] = await self.sio.get_session(sid)
+        if session.get("session") and not await self._sign_in.is_live(session["session"]):
+            # Signed out or expired, and the close has not reached this node yet.
+            self._watch.close_after_reply(sid, "signed_out")
+            raise BadMessage("unauthorized", "the session has ended; sign in again")
+        return session
+
+    def _read(self, schema: type[Message], args: tuple[Any, ...]) -> Message:
+        """The one payload of an event, read by its schema. Re-encoding what socket.io
+        decoded lets the schema read JSON text: the same strict reading as HTTP bodies."""
+        if len(args) > 1:
+            raise BadMessage("bad_payload", "one JSON object is expected")
+        try:
+            raw = json.dumps(args[0]) if args else "{}"
+        except (RecursionError, ValueError, TypeError):
+            raise BadMessage("bad_payload", "the payload is not readable JSON") from None
+        if len(raw) > self._settings.max_message_bytes:
+            raise BadMessage("too_large", f"payload over {self._settings.max_message_bytes} bytes")
+        try:
+            return parse(schema, raw)
+        except BadPayload as exc:
+            raise BadMessage("bad_payload", exc.message) from None
+
+    async def _refuse(self, sid: str, event: str, exc: BadMessage) -> dict[str, Any]:
+        await self.sio.emit("error", {"event": event[:64], "code": exc.code,
+                                      "message": exc.message}, to=sid)
+        return {"ok": False, "code": exc.code, "message": exc.message}
+
+    async def _unknown(self, event: str, sid: str, *args: Any) -> dict[str, Any]:
+        try:
+            await self._checked(sid)
+            if event == UNREADABLE:  # socket.io could not decode it (signaling/packets.py)
+                raise BadMessage("bad_payload", "the payload is not readable JSON")
+            raise BadMessage("unknown_event", "no such event")
+        except BadMessage as exc:
+            return await self._refuse(sid, "?" if event == UNREADABLE else event, exc)
+
+    async def _audit(self, sid: str, who: Principal | None, action: str, **fields: Any) -> None:
+        """An audit entry for something a socket did, with the address it came from."""
+        session = await self.sio.get_session(sid)
+        await self._records.audit(who, action, source=session.get("source"), **fields)
 
     # --- queue --------------------------------------------------------------
 
-    async def _join_queue(self, sid: str, who: Principal, data: Any) -> dict[str, Any]:
+    async def _join_queue(self, sid: str, who: Principal, message: Any) -> dict[str, Any]:
+        assert isinstance(message, JoinQueue)
         _require(who, Role.PATIENT)
-        message = JoinQueue.parse(data)
         # Urgency is the platform's judgement, never the caller's: a high-risk check-in no
         # doctor has reviewed yet puts the patient ahead of routine places.
         urgent = await self._records.unreviewed_high_risk(who.id) is not None
@@ -180,7 +223,7 @@ class SignalingServer:
         language = patient.language if patient else self._settings.default_language
         consultation = await self._records.enqueue(who.id, reason, message.mode, language,
                                                    urgent=urgent)
-        await self._records.audit(who, "queue.join", patient_id=who.id,
+        await self._audit(sid, who, "queue.join", patient_id=who.id,
                                   object_id=consultation.id)
         if consultation.status == ConsultationStatus.ACTIVE.value:
             await self._resume(sid, who)
@@ -208,7 +251,7 @@ class SignalingServer:
         doctors = len(list(self.sio.manager.get_participants("/", rooms.DOCTORS)))
         return round(position * median_s / max(1, doctors))
 
-    async def _list_queue(self, sid: str, who: Principal, data: Any) -> dict[str, Any]:
+    async def _list_queue(self, sid: str, who: Principal, message: Any) -> dict[str, Any]:
         _require(who, Role.DOCTOR)
         listing = await self._queue_listing()
         await self.sio.emit("queue.updated", listing, to=sid)
@@ -234,9 +277,9 @@ class SignalingServer:
 
     # --- pairing ------------------------------------------------------------
 
-    async def _take(self, sid: str, who: Principal, data: Any) -> dict[str, Any]:
+    async def _take(self, sid: str, who: Principal, message: Any) -> dict[str, Any]:
+        assert isinstance(message, Take)
         _require(who, Role.DOCTOR)
-        message = Take.parse(data)
         if self.draining:
             # This process is stopping: the patient stays in the shared queue for a doctor
             # connected to another node, or to this one once it is back.
@@ -249,11 +292,12 @@ class SignalingServer:
             raise BadMessage("busy", "finish the current consultation first") from exc
         if consultation is None:
             if message.consultation_id is not None:
-                await self._records.audit(who, "consultation.take", outcome="refused",
-                                          object_id=message.consultation_id,
-                                          detail="not waiting")
+                named = await self._records.consultation(message.consultation_id)
+                await self._audit(sid, who, "consultation.take", outcome="refused",
+                                  object_id=message.consultation_id, detail="not waiting",
+                                  patient_id=named.patient_id if named else None)
             raise BadMessage("not_found", "no such patient waiting")
-        await self._records.audit(who, "consultation.take", patient_id=consultation.patient_id,
+        await self._audit(sid, who, "consultation.take", patient_id=consultation.patient_id,
                                   object_id=consultation.id)
         await self._media.begin(consultation)
         patient = Principal(Role.PATIENT, consultation.patient_id, "")
@@ -278,15 +322,18 @@ class SignalingServer:
             "ice_servers": ice_servers,
         }
 
-    async def _party(self, who: Principal, consultation_id: str) -> Consultation:
+    async def _party(self, sid: str, who: Principal, consultation_id: str) -> Consultation:
         """The consultation if `who` is one of its two parties and it is on; else not_found.
 
         Not-found rather than forbidden: a guessed id must not reveal that it exists.
         """
         consultation = await self._records.consultation(consultation_id)
         if consultation is None or not is_party(who, consultation):
-            await self._records.audit(who, "consultation.access", object_id=consultation_id,
-                                      outcome="refused", detail="not a party")
+            # The patient's id when the consultation exists: their "who looked at my card"
+            # shows the attempt.
+            await self._audit(sid, who, "consultation.access", object_id=consultation_id,
+                              outcome="refused", detail="not a party",
+                              patient_id=consultation.patient_id if consultation else None)
             raise BadMessage("not_found", "no such consultation")
         if consultation.status != ConsultationStatus.ACTIVE.value:
             raise BadMessage("not_active", "the consultation is not in progress")
@@ -294,9 +341,9 @@ class SignalingServer:
 
     # --- WebRTC relay -------------------------------------------------------
 
-    async def _offer(self, sid: str, who: Principal, data: Any) -> dict[str, Any]:
-        message = Description.parse(data, "offer")
-        consultation = await self._party(who, message.consultation_id)
+    async def _offer(self, sid: str, who: Principal, message: Any) -> dict[str, Any]:
+        assert isinstance(message, Offer)
+        consultation = await self._party(sid, who, message.consultation_id)
         if message.target == "peer":
             return await self._relay(who, consultation, "offer", message.sdp, message.type)
         assert consultation.started_at is not None
@@ -313,16 +360,14 @@ class SignalingServer:
                                            "type": answer.type}, to=sid)
         return {"ok": True}
 
-    async def _answer(self, sid: str, who: Principal, data: Any) -> dict[str, Any]:
-        message = Description.parse(data, "answer")
-        if message.target != "peer":
-            raise BadMessage("bad_payload", "answers go to the peer; the worker only answers")
-        consultation = await self._party(who, message.consultation_id)
+    async def _answer(self, sid: str, who: Principal, message: Any) -> dict[str, Any]:
+        assert isinstance(message, Answer)
+        consultation = await self._party(sid, who, message.consultation_id)
         return await self._relay(who, consultation, "answer", message.sdp, message.type)
 
-    async def _ice(self, sid: str, who: Principal, data: Any) -> dict[str, Any]:
-        message = Ice.parse(data)
-        consultation = await self._party(who, message.consultation_id)
+    async def _ice(self, sid: str, who: Principal, message: Any) -> dict[str, Any]:
+        assert isinstance(message, Ice)
+        consultation = await self._party(sid, who, message.consultation_id)
         if message.target == "worker":
             try:
                 await self._media.add_ice_candidate(consultation.id, Speaker(who.role.value),
@@ -350,9 +395,9 @@ class SignalingServer:
 
     # --- ending -------------------------------------------------------------
 
-    async def _hangup(self, sid: str, who: Principal, data: Any) -> dict[str, Any]:
-        message = Hangup.parse(data)
-        consultation = await self._party(who, message.consultation_id)
+    async def _hangup(self, sid: str, who: Principal, message: Any) -> dict[str, Any]:
+        assert isinstance(message, Hangup)
+        consultation = await self._party(sid, who, message.consultation_id)
         if not await self._records.finish(consultation.id, ConsultationStatus.ENDED):
             raise BadMessage("not_active", "the consultation is already over")
         room = _parties(consultation)
@@ -361,7 +406,7 @@ class SignalingServer:
         await self._media.end(consultation.id)  # every segment is stored when this returns
         self._captions.forget(consultation.id)
         protocol = await self._protocols.draft(consultation.id)
-        await self._records.audit(who, "consultation.end", patient_id=consultation.patient_id,
+        await self._audit(sid, who, "consultation.end", patient_id=consultation.patient_id,
                                   object_id=consultation.id)
         await self.sio.emit("protocol.ready", {
             "consultation_id": consultation.id, "protocol_id": protocol.id,
