@@ -11,12 +11,14 @@ from aiohttp import web
 from actions.renewal import RenewalRefused
 from clinic.access import is_party
 from clinic.domain import Principal, Role
+from clinic.messages.http import SignProtocol
 from clinic.records import Conflict, Records
 from clinic.sms import Messenger
 from clinic.tables import ProtocolRow
 from protocol_writer.outbox import OutboxDispatcher
 from protocol_writer.service import InvalidProtocol, ProtocolService
 from signaling import rooms
+from web.bodies import body
 from web.sessions import SIGN_IN, session_principal
 
 RECORDS_KEY = web.AppKey("api_records", Records)
@@ -89,14 +91,8 @@ async def sign_protocol(request: web.Request) -> web.Response:
     records = request.app[RECORDS_KEY]
     consultation_id = request.match_info["consultation_id"]
     who = await authenticated(request, "protocol.sign")
-    try:
-        body = await request.json()
-        version, data = int(body["based_on_version"]), body["data"]
-        if not isinstance(data, dict):
-            raise TypeError("'data' must be an object")
-    except (ValueError, KeyError, TypeError) as exc:
-        raise json_error(web.HTTPBadRequest, "bad_request",
-                     f"expected {{based_on_version, data}}: {exc}") from exc
+    message = await body(request, SignProtocol)
+    version, data = message.based_on_version, message.data
     if who.role is not Role.DOCTOR:
         raise json_error(web.HTTPForbidden, "forbidden", "only the doctor signs a protocol")
     try:

@@ -24,8 +24,8 @@ from signaling.captions import CaptionSink
 from signaling.server import SignalingServer, create_sio
 from signaling.session_watch import SessionWatch
 from transcription.models import LANGUAGES, ModelPool
-from web import actions_api, api, checkins_api, operations, pages, sessions
-from web.security import api_errors, security_headers
+from web import actions_api, api, checkins_api, openapi, operations, pages, sessions
+from web.security import api_errors, security_headers, strict_requests
 
 SETTINGS = web.AppKey("settings", Settings)
 RECORDS = web.AppKey("records", Records)
@@ -38,7 +38,8 @@ METRICS = web.AppKey("metrics", Metrics)
 
 def create_app(settings: Settings, models: ModelPool | None = None) -> web.Application:
     """Builds the app; `models` lets a test session share one loaded speech model."""
-    app = web.Application(client_max_size=1024 * 1024, middlewares=[security_headers, api_errors])
+    app = web.Application(client_max_size=1024 * 1024, middlewares=[
+        security_headers, api_errors, strict_requests(settings.public_base_url)])
     metrics = Metrics()
     engine = create_engine(settings)
     records = Records(engine)
@@ -112,6 +113,7 @@ def create_app(settings: Settings, models: ModelPool | None = None) -> web.Appli
     checkins_api.add_routes(app, records)
     operations.add_routes(app, records, media, app[SIGNALING], metrics)
     pages.add_routes(app, settings)
+    openapi.add_routes(app)
     return app
 
 

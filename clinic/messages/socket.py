@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, JsonValue, StringConstraints
+from pydantic import AfterValidator, Field, StringConstraints
 
 from clinic.domain import CallMode, Reason
-from clinic.messages.base import Id, Message
+from clinic.messages.base import Id, Json, Message, bounded_depth
 
 Sdp = Annotated[str, StringConstraints(min_length=1, max_length=60_000)]
 
@@ -47,7 +47,7 @@ class Ice(Message):
     consultation_id: Id
     target: Literal["worker", "peer"]
     # An RTCIceCandidateInit: relayed as it is to the peer, parsed by the worker.
-    candidate: dict[str, JsonValue] = Field(max_length=16)
+    candidate: Annotated[dict[str, Json], Field(max_length=16), AfterValidator(bounded_depth)]
 
 
 class Hangup(Message):
