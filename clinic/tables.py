@@ -124,6 +124,19 @@ class Invitation(Base):
     used_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
 
 
+class LoginFailure(Base):
+    """Wrong passwords in a row for a console login, and how long it is locked.
+
+    Keyed by the login as typed, not by the doctor: a login that does not exist locks the
+    same way, so the lock tells nobody which logins exist.
+    """
+
+    __tablename__ = "login_failures"
+    login: Mapped[str] = mapped_column(String(64), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer)
+    locked_until: Mapped[datetime | None] = mapped_column(UtcDateTime())
+
+
 class OtpChallenge(Base):
     """A one-time password sent by SMS for an invitation; only its hash is kept."""
 

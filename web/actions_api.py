@@ -27,7 +27,7 @@ from clinic.sms import Messenger
 from clinic.tables import Consultation, Patient, Prescription
 from clinic.time import aware, now
 from protocol_writer.service import ProtocolService
-from web.api import authenticated, json_error, operator
+from web.api import authenticated, json_error, known_patient, operator
 from web.bodies import body
 
 RECORDS = web.AppKey("actions_records", Records)
@@ -50,6 +50,7 @@ async def patient_for(request: web.Request, action: str, *,
     patient = await records.patient(patient_id) if allowed else None
     if patient is None:
         await records.audit(who, action, object_id=patient_id, source=request.remote,
+                            patient_id=await known_patient(records, patient_id),
                             outcome="refused", detail="not found")
         raise json_error(web.HTTPNotFound, "not_found", "no such patient")
     return who, patient
@@ -65,6 +66,7 @@ async def _consultation_doctor(request: web.Request, action: str
     if consultation is None or who.role is not Role.DOCTOR \
             or consultation.doctor_id != who.id:
         await records.audit(who, action, object_id=consultation_id, source=request.remote,
+                            patient_id=consultation.patient_id if consultation else None,
                             outcome="refused", detail="not found")
         raise json_error(web.HTTPNotFound, "not_found", "no such consultation")
     patient = await records.patient(consultation.patient_id)

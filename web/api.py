@@ -56,6 +56,17 @@ async def authenticated(request: web.Request, action: str) -> Principal:
     return who
 
 
+async def known_patient(records: Records, patient_id: str) -> str | None:
+    """`patient_id` if such a patient exists: a refused attempt on a real record is
+    audited under the patient, so their "who looked at my card" shows it."""
+    return patient_id if await records.patient(patient_id[:36]) is not None else None
+
+
+async def known_patient_of(records: Records, consultation_id: str) -> str | None:
+    consultation = await records.consultation(consultation_id[:36])
+    return consultation.patient_id if consultation else None
+
+
 def _protocol_body(row: ProtocolRow) -> dict[str, Any]:
     return {"consultation_id": row.consultation_id, "protocol_id": row.id,
             "version": row.version, "status": row.status, "data": row.data, "html": row.html,
@@ -79,6 +90,7 @@ async def read_protocol(request: web.Request) -> web.Response:
     if consultation is None or row is None:
         # The same answer for "not yours" and "does not exist": ids are not an oracle.
         await records.audit(who, "protocol.read", object_id=consultation_id[:36],
+                            patient_id=consultation.patient_id if consultation else None,
                             source=request.remote, outcome="refused", detail="not found")
         raise json_error(web.HTTPNotFound, "not_found", "no such protocol")
     await records.audit(who, "protocol.read", patient_id=consultation.patient_id,
@@ -99,6 +111,7 @@ async def sign_protocol(request: web.Request) -> web.Response:
         row = await request.app[PROTOCOLS_KEY].sign(consultation_id, who.id, version, data)
     except LookupError as exc:
         await records.audit(who, "protocol.sign", object_id=consultation_id[:36],
+                            patient_id=await known_patient_of(records, consultation_id),
                             source=request.remote, outcome="refused", detail="not found")
         raise json_error(web.HTTPNotFound, "not_found", "no such protocol") from exc
     except InvalidProtocol as exc:
@@ -133,6 +146,7 @@ async def patient_protocols(request: web.Request) -> web.Response:
     who = await authenticated(request, "record.read")
     if not await records.may_read_patient(who, patient_id):
         await records.audit(who, "record.read", object_id=patient_id, source=request.remote,
+                            patient_id=await known_patient(records, patient_id),
                             outcome="refused", detail="not found")
         raise json_error(web.HTTPNotFound, "not_found", "no such patient")
     rows = await records.signed_protocols_of_patient(patient_id)
@@ -149,6 +163,7 @@ async def patient_audit(request: web.Request) -> web.Response:
     who = await authenticated(request, "audit.read")
     if who.role is not Role.PATIENT or not await records.may_read_patient(who, patient_id):
         await records.audit(who, "audit.read", object_id=patient_id, source=request.remote,
+                            patient_id=await known_patient(records, patient_id),
                             outcome="refused", detail="not found")
         raise json_error(web.HTTPNotFound, "not_found", "no such patient")
     entries = await records.audit_entries(patient_id)

@@ -59,7 +59,7 @@ def create_app(settings: Settings, models: ModelPool | None = None) -> web.Appli
     protocols = ProtocolService(records, tuple(targets))
     outbox = OutboxDispatcher(records, targets, retry_base_s=settings.outbox_retry_s)
     app[OUTBOX] = outbox
-    sign_in = SignIn(engine, settings.session_ttl_s)
+    sign_in = SignIn(engine, settings.session_ttl_s, settings.invitation_ttl_s)
     transport: SmsTransport = HttpSms(
         settings.sms_url, settings.sms_token,
         f"{settings.public_base_url}/api/sms/delivery-reports") \
@@ -111,7 +111,7 @@ def create_app(settings: Settings, models: ModelPool | None = None) -> web.Appli
     actions_api.add_routes(app, records, settings, protocols,
                            Bookings(records, settings, tuple(targets)), messenger)
     checkins_api.add_routes(app, records)
-    operations.add_routes(app, records, media, app[SIGNALING], metrics)
+    operations.add_routes(app, records, media, app[SIGNALING], metrics, settings.metrics_token)
     pages.add_routes(app, settings)
     openapi.add_routes(app)
     return app

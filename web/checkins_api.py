@@ -145,6 +145,7 @@ async def review(request: web.Request) -> web.Response:
     if row is None or who.role is not Role.DOCTOR \
             or not await records.may_read_patient(who, row.patient_id):
         await records.audit(who, "checkin.review", object_id=checkin_id,
+                            patient_id=row.patient_id if row else None,
                             source=request.remote, outcome="refused", detail="not found")
         raise json_error(web.HTTPNotFound, "not_found", "no such check-in")
     note = (await body(request, Review)).note

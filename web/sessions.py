@@ -54,8 +54,9 @@ async def send_code(request: web.Request) -> web.Response:
         return _json_error(403 if exc.code == "invalid_link" else 429, exc.code, exc.message)
     text = render_sms("otp", sent.language, code=sent.code)
     try:
-        await request.app[SMS].send_now(sent.phone, text, "otp", sent.patient_id,
-                                        f"otp:{sent.challenge_id}")
+        await request.app[SMS].send_now(
+            sent.phone, text, "otp", sent.patient_id, f"otp:{sent.challenge_id}",
+            stored_text=render_sms("otp", sent.language, code="••••••"))
     except SmsFailed as exc:
         log.warning("sign_in_sms_failed error=%s", exc)
         return _json_error(502, "sms_failed", "the SMS could not be sent; try again shortly")
