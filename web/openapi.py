@@ -11,10 +11,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from aiohttp import web
-from pydantic import BaseModel
+from pydantic import BaseModel, TypeAdapter
 
 from clinic.messages import http as bodies
 from clinic.messages import responses as answers
+from protocol_writer.protocol import Protocol
 
 ANYONE = "anyone"
 SIGNED_IN = "patient, doctor, staff or operator"
@@ -162,6 +163,12 @@ def document() -> dict[str, Any]:
         return {"$ref": f"#/components/schemas/{model.__name__}"}
 
     error = ref(answers.Error)
+    # The protocol's own type is its schema, as when signing (protocol_writer/service.py).
+    protocol = TypeAdapter(Protocol).json_schema(ref_template="#/components/schemas/{model}")
+    schemas.update(protocol.pop("$defs", {}))
+    # Signing fills the header from the record, so a client need send none of it.
+    protocol.pop("required", None)
+    schemas["Protocol"] = protocol
     paths: dict[str, dict[str, Any]] = {}
     for route in ROUTES:
         responses: dict[str, Any] = {str(route.ok): {
@@ -184,6 +191,11 @@ def document() -> dict[str, Any]:
             operation["requestBody"] = {"required": route.method == "PUT", "content": {
                 "application/json": {"schema": ref(route.body)}}}
         paths.setdefault(route.path, {})[route.method.lower()] = operation
+    _protocol_field(schemas["ProtocolVersion"], "The protocol (`html` is its rendering).")
+    _protocol_field(schemas["SignProtocol"], "The edited protocol. Who, whom, when and the "
+                    "transcript (consultation_id, language, reason, patient_name, doctor_name, "
+                    "started_at, ended_at, transcript) are taken from the record whatever is "
+                    "sent here; numbers and texts are strict, nesting at most 16 levels.")
     return {
         "openapi": "3.1.0",
         "info": {"title": "telemed", "version": "1",
@@ -197,6 +209,11 @@ def document() -> dict[str, Any]:
             "bearer": {"type": "http", "scheme": "bearer"}}},
         "security": [{"cookie": []}, {"bearer": []}, {}],
     }
+
+
+def _protocol_field(schema: dict[str, Any], description: str) -> None:
+    schema["properties"]["data"] = {"$ref": "#/components/schemas/Protocol",
+                                    "description": description}
 
 
 def _path_parameters(path: str) -> list[str]:
