@@ -8,6 +8,7 @@ import re
 from pathlib import Path
 
 import aiohttp
+from openapi_spec_validator import validate
 
 from clinic.messages.socket import CLIENT_EVENTS, SERVER_EVENTS
 from tests.conftest import Platform
@@ -35,6 +36,7 @@ async def test_the_openapi_document_covers_every_route(platform: Platform) -> No
         assert response.status == 200
         document = await response.json()
     assert document["openapi"] == "3.1.0"
+    validate(document)  # against the OpenAPI 3.1 specification's own schema
     documented = {(method.upper(), path) for path, operations in document["paths"].items()
                   for method in operations}
     served = _served(platform)
