@@ -13,12 +13,6 @@ from web.app import RECORDS, create_app
 SURROGATE = "\ud800"
 
 
-async def raw_call(party: Party, event: str, *payload: object) -> object:
-    """An event with exactly these arguments (none, or one of any shape)."""
-    return await party.sio.call(event, payload[0] if payload else None, timeout=10) \
-        if payload else await party.sio.call(event, timeout=10)
-
-
 async def test_malformed_payloads_are_answered_bad_payload(platform: Platform) -> None:
     _, token = await platform.patient()
     _, key = await platform.doctor()
@@ -33,6 +27,11 @@ async def test_malformed_payloads_are_answered_bad_payload(platform: Platform) -
                 assert reply["ok"] is True
                 continue
             assert reply["ok"] is False and reply["code"] == "bad_payload", (payload, reply)
+        # An explicit JSON null (a one-element tuple is how python-socketio sends one).
+        reply = await doctor.sio.call("queue.list", (None,), timeout=10)
+        assert reply["ok"] is False and reply["code"] == "bad_payload", reply
+        reply = await doctor.sio.call("queue.list", ({}, {}), timeout=10)
+        assert reply["ok"] is False and reply["code"] == "bad_payload", reply
         for event in ("offer", "answer", "ice", "hangup"):
             body = {"consultation_id": SURROGATE, "target": "peer", "sdp": "v=0",
                     "candidate": {}}
