@@ -20,7 +20,16 @@ from clinic.tables import Consultation
 from signaling import rooms
 from signaling.captions import CaptionSink
 from clinic.messages.base import BadPayload, Message, parse
-from clinic.messages.socket import CLIENT_EVENTS, Answer, Hangup, Ice, JoinQueue, Offer, Take
+from clinic.messages.socket import (
+    CLIENT_EVENTS,
+    Answer,
+    ConnectAuth,
+    Hangup,
+    Ice,
+    JoinQueue,
+    Offer,
+    Take,
+)
 from signaling.budget import MessageBudget
 from signaling.messages import BadMessage
 from signaling.packets import UNREADABLE, TolerantPacket
@@ -112,14 +121,16 @@ class SignalingServer:
     async def _authenticate(self, auth: Any, environ: Any
                             ) -> tuple[Principal | None, LiveSession | None]:
         """The browser's session cookie, a session token, or a doctor's access key."""
-        auth = auth if isinstance(auth, dict) else {}
-        session = auth.get("session") or _cookie(environ, SESSION_COOKIE)
-        if isinstance(session, str) and session:
+        try:
+            given = parse(ConnectAuth, json.dumps(auth if auth is not None else {}))
+        except (BadPayload, RecursionError, ValueError, TypeError):
+            return None, None
+        session = given.session or _cookie(environ, SESSION_COOKIE)
+        if session:
             live = await self._sign_in.session(session)
             return (live.principal, live) if live else (None, None)
-        key = auth.get("key")
-        if isinstance(key, str) and 0 < len(key) <= 200:
-            return await self._records.doctor_by_key(key), None
+        if given.key:
+            return await self._records.doctor_by_key(given.key), None
         return None, None
 
     async def _resume(self, sid: str, principal: Principal) -> None:

@@ -12,6 +12,16 @@ from clinic.messages.base import Id, Json, Message, bounded_depth
 Sdp = Annotated[str, StringConstraints(min_length=1, max_length=60_000)]
 
 
+class ConnectAuth(Message):
+    """The socket.io connection's `auth`: a session token, or a doctor's access key.
+
+    Other fields are ignored rather than refused: clients have sent `role` beside the key."""
+
+    model_config = Message.model_config | {"extra": "ignore"}
+    session: Annotated[str, StringConstraints(min_length=1, max_length=200)] | None = None
+    key: Annotated[str, StringConstraints(min_length=1, max_length=200)] | None = None
+
+
 class JoinQueue(Message):
     """`queue.join`: the reason defaults to the invitation's; urgency is never asked for."""
 
