@@ -59,6 +59,12 @@ class Settings:
     turn_ttl_s: int = 6 * 3600
     # On SIGTERM, how long running consultations get to end before the process stops.
     drain_timeout_s: float = 600.0
+    # Each socket may send socket_burst messages at once, refilled at socket_messages_per_s:
+    # a call's burst of ICE candidates passes, a flood is answered `rate_limited`.
+    socket_burst: int = 120
+    socket_messages_per_s: float = 20.0
+    # /metrics answers only `Authorization: Bearer <this>`; None: /metrics is off (404).
+    metrics_token: str | None = None
 
     def __post_init__(self) -> None:
         if self.media not in ("local", "workers"):
@@ -113,6 +119,9 @@ class Settings:
             turn_urls=tuple(u.strip() for u in get("TURN_URLS", "").split(",") if u.strip()),
             turn_secret=get("TURN_SECRET", "") or None,
             turn_ttl_s=int(get("TURN_TTL_S", str(6 * 3600))),
+            socket_burst=int(get("SOCKET_BURST", "120")),
+            socket_messages_per_s=float(get("SOCKET_MESSAGES_PER_S", "20")),
+            metrics_token=get("METRICS_TOKEN", "") or None,
         )
 
 

@@ -10,17 +10,19 @@ import hashlib
 import secrets
 import uuid
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pyotp
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from clinic.db import sessionmaker
 from clinic.domain import Principal, Role
-from clinic.tables import Doctor, Invitation, OtpChallenge, Patient, SessionRow
+from clinic.tables import Doctor, Invitation, LoginFailure, OtpChallenge, Patient, SessionRow
 from clinic.time import aware
 from clinic.time import now as clock
 
@@ -28,6 +30,8 @@ OTP_TTL = timedelta(minutes=5)
 OTP_ATTEMPTS = 5  # then the challenge is locked and a new code must be asked for
 OTP_PER_WINDOW = 3  # codes one link may ask for ...
 OTP_WINDOW = timedelta(minutes=15)  # ... in this window
+PASSWORD_FAILURES = 5  # wrong passwords in a row for one login, then ...
+LOCKOUT = timedelta(minutes=15)  # ... it is locked this long, from any address
 
 
 _DUMMY_HASH = PasswordHasher().hash(secrets.token_urlsafe(16))
@@ -51,14 +55,36 @@ class OtpSent:
     patient_id: str
 
 
+@dataclass(frozen=True)
+class LiveSession:
+    principal: Principal
+    token_hash: str  # names the session to the sockets opened with it, never the secret
+    expires_at: datetime
+
+
+def _locked() -> SignInRefused:
+    minutes = int(LOCKOUT.total_seconds() // 60)
+    return SignInRefused("account_locked", f"too many wrong passwords: this login is locked "
+                                           f"for {minutes} minutes")
+
+
 def _hash(value: str) -> str:
     return hashlib.sha256(value.encode()).hexdigest()
 
 
 class SignIn:
-    def __init__(self, engine: AsyncEngine, session_ttl_s: int = 12 * 3600) -> None:
+    def __init__(self, engine: AsyncEngine, session_ttl_s: int = 12 * 3600,
+                 invitation_ttl_s: int = 24 * 3600) -> None:
         self._session = sessionmaker(engine)
+        self._dialect = engine.dialect.name
         self.session_ttl = timedelta(seconds=session_ttl_s)
+        # The server's own bound on a link's life: the command that made the link may have
+        # run with another environment, and its expires_at only ever shortens this.
+        self.invitation_ttl = timedelta(seconds=invitation_ttl_s)
+
+    def _link_open(self, invitation: Invitation, now: datetime) -> bool:
+        return invitation.used_at is None and aware(invitation.expires_at) > now \
+            and aware(invitation.created_at) + self.invitation_ttl > now
 
     async def start_otp(self, link_token: str) -> OtpSent:
         """A new one-time password for a valid, unused link (rate-limited per link)."""
@@ -67,7 +93,7 @@ class SignIn:
             row = (await s.execute(
                 select(Invitation, Patient).join(Patient, Patient.id == Invitation.patient_id)
                 .where(Invitation.token_hash == _hash(link_token)))).first()
-            if row is None or row[0].used_at is not None or aware(row[0].expires_at) <= now:
+            if row is None or not self._link_open(row[0], now):
                 raise SignInRefused("invalid_link", "the link is invalid, used or expired")
             invitation, patient = row
             recent = await s.scalar(
@@ -95,7 +121,7 @@ class SignIn:
             if row is None:
                 raise SignInRefused("invalid_link", "the link is invalid, used or expired")
             challenge, invitation = row
-            if invitation.used_at is not None or challenge.used_at is not None:
+            if not self._link_open(invitation, now) or challenge.used_at is not None:
                 raise SignInRefused("invalid_link", "the link is invalid, used or expired")
             if aware(challenge.expires_at) <= now:
                 raise SignInRefused("expired_code", "the code has expired; ask for a new one")
@@ -132,23 +158,53 @@ class SignIn:
 
     async def doctor_password(self, login: str, password: str, code: str | None = None) -> str:
         """A console session for a doctor's login and password (argon2-checked), plus the
-        authenticator's code for doctors who turned the second factor on."""
+        authenticator's code for doctors who turned the second factor on.
+
+        Five wrong passwords in a row lock the login for 15 minutes, whatever address they
+        come from (the per-address limit alone lets a botnet guess on)."""
+        await self._refuse_if_locked(login)
         async with self._session() as s:
             doctor = await s.scalar(select(Doctor).where(Doctor.login == login))
         try:
             # A missing login still costs a hash check, so timing does not tell logins apart.
             PasswordHasher().verify(doctor.password_hash if doctor and doctor.password_hash
                                     else _DUMMY_HASH, password)
+            if doctor is None:
+                raise VerifyMismatchError()
         except (VerifyMismatchError, VerificationError, InvalidHashError) as exc:
+            await self._count_failure(login)
             raise SignInRefused("wrong_password", "wrong login or password") from exc
-        if doctor is None:
-            raise SignInRefused("wrong_password", "wrong login or password")
+        async with self._session() as s, s.begin():
+            await s.execute(delete(LoginFailure).where(LoginFailure.login == login))
         if doctor.totp_secret:
             if not code:
                 raise SignInRefused("code_required", "enter the code from your authenticator")
             if not pyotp.TOTP(doctor.totp_secret).verify(code, valid_window=1):
                 raise SignInRefused("wrong_code", "wrong authenticator code")
         return await self.open_session(Role(doctor.role), doctor.id)
+
+    async def _refuse_if_locked(self, login: str) -> None:
+        async with self._session() as s:
+            row = await s.get(LoginFailure, login)
+        if row is not None and row.locked_until is not None \
+                and aware(row.locked_until) > clock():
+            raise _locked()
+
+    async def _count_failure(self, login: str) -> None:
+        """One more wrong password, counted atomically (parallel guesses all count); the
+        one that reaches the limit locks the login and is told so."""
+        insert = postgresql_insert if self._dialect == "postgresql" else sqlite_insert
+        statement = insert(LoginFailure).values(login=login, failures=1, locked_until=None)
+        statement = statement.on_conflict_do_update(
+            index_elements=[LoginFailure.login],
+            set_={"failures": LoginFailure.failures + 1}).returning(LoginFailure.failures)
+        async with self._session() as s, s.begin():
+            failures = (await s.execute(statement)).scalar_one()
+            if failures < PASSWORD_FAILURES:
+                return
+            await s.execute(update(LoginFailure).where(LoginFailure.login == login)
+                            .values(failures=0, locked_until=clock() + LOCKOUT))
+        raise _locked()
 
     async def open_session(self, role: Role, principal_id: str) -> str:
         """A session for someone already proven (the doctor's key, an operator's tool)."""
@@ -161,6 +217,11 @@ class SignIn:
 
     async def principal(self, token: str) -> Principal | None:
         """Who a live session belongs to; None for unknown, expired or signed-out ones."""
+        live = await self.session(token)
+        return live.principal if live else None
+
+    async def session(self, token: str) -> LiveSession | None:
+        """The live session of `token` with its hash and end; None when there is none."""
         if not token or len(token) > 200:
             return None
         async with self._session() as s:
@@ -171,9 +232,20 @@ class SignIn:
             person = await s.get(kind, row.principal_id)
         if person is None:
             return None
-        return Principal(Role(row.role), row.principal_id, person.full_name)
+        return LiveSession(Principal(Role(row.role), row.principal_id, person.full_name),
+                           row.token_hash, aware(row.expires_at))
 
-    async def sign_out(self, token: str) -> None:
+    async def is_live(self, token_hash: str) -> bool:
+        """Whether the session with this hash is neither signed out nor expired."""
+        async with self._session() as s:
+            row = await s.get(SessionRow, token_hash)
+        return row is not None and row.revoked_at is None and aware(row.expires_at) > clock()
+
+    async def sign_out(self, token: str) -> str | None:
+        """Revokes the session; its hash (for closing its sockets), or None if none was live."""
+        token_hash = _hash(token)
         async with self._session() as s, s.begin():
-            await s.execute(update(SessionRow).where(SessionRow.token_hash == _hash(token))
-                            .values(revoked_at=clock()))
+            revoked = await s.execute(
+                update(SessionRow).where(SessionRow.token_hash == token_hash)
+                .where(SessionRow.revoked_at.is_(None)).values(revoked_at=clock()))
+        return token_hash if revoked.rowcount == 1 else None  # type: ignore[attr-defined]

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections import deque
 from datetime import datetime
 from pathlib import Path
 from typing import Protocol
@@ -47,14 +48,19 @@ class SmsTransport(Protocol):
 
 
 class DevelopmentSms:
-    """Sends nothing: the message stays in `sms_messages` (the operator page shows it) and
-    the server's log prints it, so whoever runs the embedded platform can read the code."""
+    """Sends nothing: the server's log prints the message, so whoever runs the embedded
+    platform can read the code, and `sent` keeps the last ones "sent" (in memory only: a
+    sign-in code is never stored readable)."""
 
     accepted_status = "development"
+
+    def __init__(self) -> None:
+        self.sent: deque[tuple[str, str]] = deque(maxlen=100)  # (phone, text)
 
     async def deliver(self, message_id: str, phone: str, text: str) -> str:
         log.warning("development_sms to=%s text=%r (set TELEMED_SMS_URL to send real SMS)",
                     phone, text)
+        self.sent.append((phone, text))
         return f"development:{message_id}"
 
 
@@ -103,11 +109,22 @@ class Messenger(Dispatcher):
         self._max_attempts = max_attempts
         super().__init__(poll_s)
 
+    @property
+    def transport(self) -> SmsTransport:
+        return self._transport
+
     async def send_now(self, phone: str, text: str, purpose: str,
-                       patient_id: str | None, key: str) -> str:
-        """Records the message and sends it at once; raises SmsFailed (and it is not retried)."""
-        message_id = await self._records.queue_sms(phone=phone, text=text, purpose=purpose,
-                                                   patient_id=patient_id, key=key)
+                       patient_id: str | None, key: str, *, stored_text: str | None = None
+                       ) -> str:
+        """Records the message and sends it at once; raises SmsFailed (and it is not retried).
+
+        `stored_text` is what the record keeps instead of `text` (a sign-in code masked:
+        with the code and the link, whoever reads the table could sign in as the patient).
+        Nothing retries these, so the readable text is needed only this once.
+        """
+        message_id = await self._records.queue_sms(phone=phone, text=stored_text or text,
+                                                   purpose=purpose, patient_id=patient_id,
+                                                   key=key)
         if message_id is None:
             raise SmsFailed("this message was already sent")
         await self._attempt(message_id, phone, text, purpose, patient_id, attempts=None)

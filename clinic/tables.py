@@ -18,6 +18,7 @@ from sqlalchemy import (
     TypeDecorator,
     UniqueConstraint,
     false,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -123,6 +124,19 @@ class Invitation(Base):
     used_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
 
 
+class LoginFailure(Base):
+    """Wrong passwords in a row for a console login, and how long it is locked.
+
+    Keyed by the login as typed, not by the doctor: a login that does not exist locks the
+    same way, so the lock tells nobody which logins exist.
+    """
+
+    __tablename__ = "login_failures"
+    login: Mapped[str] = mapped_column(String(64), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer)
+    locked_until: Mapped[datetime | None] = mapped_column(UtcDateTime())
+
+
 class OtpChallenge(Base):
     """A one-time password sent by SMS for an invitation; only its hash is kept."""
 
@@ -176,6 +190,10 @@ class SmsMessage(Base):
     __table_args__ = (UniqueConstraint("idempotency_key", name="uq_sms_idempotency_key"),)
 
 
+OPEN_STATUSES = "status IN ('waiting', 'active')"
+ACTIVE_STATUS = "status = 'active'"
+
+
 class Consultation(Base):
     """Created when the patient joins the queue: the queue is the set of waiting ones."""
 
@@ -192,6 +210,14 @@ class Consultation(Base):
     ended_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     # Urgent places (a high-risk chemotherapy check-in) are taken before routine ones.
     priority: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # The database, not the handlers, keeps a patient to one open place and a doctor to one
+    # call: two sockets (or two nodes) racing past a check-then-write both lose but one.
+    __table_args__ = (
+        Index("uq_consultations_open_per_patient", "patient_id", unique=True,
+              sqlite_where=text(OPEN_STATUSES), postgresql_where=text(OPEN_STATUSES)),
+        Index("uq_consultations_active_per_doctor", "doctor_id", unique=True,
+              sqlite_where=text(ACTIVE_STATUS), postgresql_where=text(ACTIVE_STATUS)),
+    )
 
 
 class TranscriptSegmentRow(Base):

@@ -97,14 +97,20 @@ class MediaWorker:
         try:
             await pc.setRemoteDescription(RTCSessionDescription(sdp=sdp, type="offer"))
             if not any(t.kind == "audio" for t in pc.getTransceivers()):
-                raise ValueError("the offer carries no audio")
+                raise BadOffer("the offer carries no audio")
             for transceiver in pc.getTransceivers():
                 if transceiver.kind != "audio":
                     transceiver.direction = "inactive"  # video stays between the browsers
             await pc.setLocalDescription(await pc.createAnswer())
+        except BadOffer:
+            await pc.close()
+            raise
         except Exception as exc:  # aiortc raises ValueError, KeyError, ... for bad SDP
             await pc.close()
-            raise BadOffer(f"unusable SDP offer: {exc.__class__.__name__}: {exc}") from exc
+            # aiortc's words are about its internals; the sender learns what to fix.
+            log.info("bad_offer error=%s", exc.__class__.__name__)
+            raise BadOffer("unusable SDP offer: it could not be parsed or has no usable "
+                           "audio codec, ICE or DTLS attributes") from exc
         async with self._lock:
             self._legs[(consultation_id, speaker)] = leg
         return RTCSessionDescription(sdp=ask_for_ptime(pc.localDescription.sdp), type="answer")
@@ -125,7 +131,9 @@ class MediaWorker:
             parsed.sdpMLineIndex = candidate.get("sdpMLineIndex")  # type: ignore[assignment]
             await leg.pc.addIceCandidate(parsed)
         except Exception as exc:
-            raise BadOffer(f"unusable ICE candidate: {exc}") from exc
+            log.info("bad_ice error=%s", exc.__class__.__name__)
+            raise BadOffer("unusable ICE candidate: expected an RTCIceCandidateInit whose "
+                           "'candidate' is an SDP candidate line") from exc
 
     async def end(self, consultation_id: str) -> None:
         """Closes both sides and waits until every segment reached the sink."""

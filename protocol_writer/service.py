@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import json
+import logging
 import uuid
+from collections.abc import Sequence
+from dataclasses import asdict
 from datetime import UTC, datetime
 from typing import Any
+
+from pydantic import TypeAdapter, ValidationError
 
 from actions.renewal import (
     RenewalDecision,
@@ -12,12 +18,17 @@ from actions.renewal import (
     decide_renewals,
     renewal_notice,
 )
+from clinic.domain import Segment
+from clinic.messages.base import describe
 from clinic.records import Records
-from clinic.tables import ProtocolRow
+from clinic.tables import Consultation, Doctor, Patient, ProtocolRow
 from protocol_writer.extract import extract_protocol
 from protocol_writer.fhir import SignedContext, build_bundle, validate_bundle
-from protocol_writer.protocol import Protocol
+from protocol_writer.protocol import Protocol, TranscriptLine
 from protocol_writer.render import render_html
+
+
+log = logging.getLogger(__name__)
 
 
 class InvalidProtocol(ValueError):
@@ -70,9 +81,13 @@ class ProtocolService:
         consultation = await self._records.consultation(consultation_id)
         if consultation is None or consultation.doctor_id != doctor_id:
             raise LookupError(consultation_id)
-        protocol = _parse(data, consultation_id)
         patient = await self._records.patient(consultation.patient_id)
         doctor = await self._records.doctor(doctor_id)
+        # The doctor edits what was found, never who, whom, when or what was said: those
+        # are the record's, whatever the client sent.
+        protocol = _parse({**data, **_from_record(
+            consultation, patient, doctor, await self._records.segments(consultation_id))},
+            consultation_id)
         protocol_id, signed_at = str(uuid.uuid4()), datetime.now(UTC)
         renewals = await decide_renewals(self._records, protocol, consultation=consultation,
                                          doctor=doctor, at=signed_at)
@@ -89,7 +104,13 @@ class ProtocolService:
         try:
             validate_bundle(bundle)
         except ValueError as exc:
-            raise InvalidProtocol(f"the protocol does not make valid FHIR: {exc}") from exc
+            # fhir.resources' own words name its classes, not the protocol's fields: the
+            # detail goes to the log, the doctor learns which part of the record failed.
+            log.warning("fhir_invalid consultation=%s errors=%s", consultation_id,
+                        exc.error_count() if isinstance(exc, ValidationError) else 1)
+            raise InvalidProtocol("the protocol does not make a valid FHIR record; "
+                                  "check the diagnosis code, vital signs and medicines"
+                                  ) from None
         new = [d.prescription for d in renewals if d.prescription is not None]
         return await self._records.sign_protocol(
             protocol_id=protocol_id, consultation_id=consultation_id,
@@ -101,8 +122,32 @@ class ProtocolService:
         )
 
 
+def _from_record(consultation: Consultation, patient: Patient | None, doctor: Doctor | None,
+                 segments: Sequence[Segment]) -> dict[str, Any]:
+    """The fields of a protocol that only the record may fill."""
+    return {
+        "consultation_id": consultation.id,
+        "language": consultation.language,
+        "reason": consultation.reason,
+        "patient_name": patient.full_name if patient else "",
+        "doctor_name": doctor.full_name if doctor else "",
+        "started_at": consultation.started_at.isoformat() if consultation.started_at else None,
+        "ended_at": consultation.ended_at.isoformat() if consultation.ended_at else None,
+        "transcript": [asdict(TranscriptLine(i, s.speaker.value, s.start, s.end, s.text,
+                                             s.kind)) for i, s in enumerate(segments)],
+    }
+
+
+# The Protocol type is its own schema: a field added to it is checked here with no second
+# list to keep in step. JSON mode with strict types: 5 is not a text, "21" not a number.
+_PROTOCOL = TypeAdapter(Protocol)
+
+
 def _parse(data: dict[str, Any], consultation_id: str) -> Protocol:
     try:
-        return Protocol.from_dict({**data, "consultation_id": consultation_id})
-    except (KeyError, TypeError, ValueError, AttributeError) as exc:
-        raise InvalidProtocol(f"not a protocol: {exc}") from exc
+        return _PROTOCOL.validate_json(
+            json.dumps({**data, "consultation_id": consultation_id}, allow_nan=False),
+            strict=True)
+    except (ValidationError, ValueError) as exc:
+        reason = describe(exc) if isinstance(exc, ValidationError) else "numbers must be finite"
+        raise InvalidProtocol(f"not a protocol: {reason}") from None

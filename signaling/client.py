@@ -20,7 +20,7 @@ from media.sdp import ptime_of
 EVENTS = (
     "queue.joined", "queue.position", "queue.updated", "consultation.started",
     "consultation.resumed", "peer.rejoined", "answer", "offer", "ice", "caption",
-    "consultation.ended", "protocol.ready", "error", "media.restart",
+    "consultation.ended", "protocol.ready", "error", "media.restart", "session.ended",
 )
 
 

@@ -14,12 +14,27 @@ from clinic.access import is_party
 from clinic.domain import ConsultationStatus, Principal, Reason, Role, Speaker
 from clinic.records import Records
 from clinic.settings import Settings
-from clinic.sign_in import SignIn
+from clinic.sign_in import LiveSession, SignIn
+from clinic.store.queue import DoctorBusy
 from clinic.tables import Consultation
 from signaling import rooms
 from signaling.captions import CaptionSink
-from signaling.messages import BadMessage, Description, Hangup, Ice, JoinQueue, Take
+from clinic.messages.base import BadPayload, Message, parse
+from clinic.messages.socket import (
+    CLIENT_EVENTS,
+    Answer,
+    ConnectAuth,
+    Hangup,
+    Ice,
+    JoinQueue,
+    Offer,
+    Take,
+)
+from signaling.budget import MessageBudget
+from signaling.messages import BadMessage
+from signaling.packets import UNREADABLE, TolerantPacket
 from signaling.ports import MediaGateway, ProtocolDrafter
+from signaling.session_watch import SessionWatch
 from signaling.turn import turn_credentials
 
 log = logging.getLogger(__name__)
@@ -32,6 +47,7 @@ def create_sio(settings: Settings) -> socketio.AsyncServer:
     return socketio.AsyncServer(
         async_mode="aiohttp",
         client_manager=manager,
+        serializer=TolerantPacket,
         # engine.io drops a connection that sends more than this; handlers answer
         # smaller-but-still-too-large payloads with an error event instead.
         max_http_buffer_size=max(settings.max_message_bytes * 4, 256 * 1024),
@@ -50,8 +66,10 @@ class SignalingServer:
         protocols: ProtocolDrafter,
         captions: CaptionSink,
         sign_in: SignIn,
+        watch: SessionWatch,
     ) -> None:
         self.sio = sio
+        self._watch = watch
         self._sign_in = sign_in
         self._settings = settings
         self._records = records
@@ -61,6 +79,7 @@ class SignalingServer:
         self.draining = False
         sio.on("connect", self._on_connect)
         sio.on("disconnect", self._on_disconnect)
+        self._budget = MessageBudget(settings.socket_burst, settings.socket_messages_per_s)
         handlers: dict[str, Handler] = {
             "queue.join": self._join_queue,
             "queue.list": self._list_queue,
@@ -70,8 +89,9 @@ class SignalingServer:
             "ice": self._ice,
             "hangup": self._hangup,
         }
+        assert handlers.keys() == CLIENT_EVENTS.keys(), "every event has one schema"
         for event, handler in handlers.items():
-            sio.on(event, self._guarded(event, handler))
+            sio.on(event, self._guarded(event, handler, CLIENT_EVENTS[event]))
         sio.on("*", self._unknown)
 
     # --- connection ---------------------------------------------------------
@@ -80,31 +100,38 @@ class SignalingServer:
         if (await self.sio.get_session(sid)).get("principal") is not None:
             # python-socketio dispatches a client's event named "connect" here too:
             # a connected client must not re-run authentication through it.
-            await self._unknown("connect", sid)
+            await self._refuse(sid, "connect", BadMessage("unknown_event", "no such event"))
             return
-        principal = await self._authenticate(auth, environ)
+        principal, live = await self._authenticate(auth, environ)
         source = environ.get("REMOTE_ADDR") if isinstance(environ, dict) else None
         if principal is None:
             await self._records.audit(None, "signaling.connect", outcome="refused", source=source)
             # The message is the code: the pages match on it to say "this link is invalid".
             raise socketio.exceptions.ConnectionRefusedError("unauthorized")
-        await self.sio.save_session(sid, {"principal": principal})
+        await self.sio.save_session(sid, {"principal": principal, "source": source,
+                                          "session": live.token_hash if live else None})
+        if live is not None:  # an access key has no session to end; a session does
+            self._watch.track(sid, live.token_hash, live.expires_at)
         await self.sio.enter_room(sid, rooms.person(principal.role, principal.id))
         if principal.role is Role.DOCTOR:
             await self.sio.enter_room(sid, rooms.DOCTORS)
         log.info("connected role=%s", principal.role.value)
         await self._resume(sid, principal)
 
-    async def _authenticate(self, auth: Any, environ: Any) -> Principal | None:
+    async def _authenticate(self, auth: Any, environ: Any
+                            ) -> tuple[Principal | None, LiveSession | None]:
         """The browser's session cookie, a session token, or a doctor's access key."""
-        auth = auth if isinstance(auth, dict) else {}
-        session = auth.get("session") or _cookie(environ, SESSION_COOKIE)
-        if isinstance(session, str) and session:
-            return await self._sign_in.principal(session)
-        key = auth.get("key")
-        if isinstance(key, str) and 0 < len(key) <= 200:
-            return await self._records.doctor_by_key(key)
-        return None
+        try:
+            given = parse(ConnectAuth, json.dumps(auth if auth is not None else {}))
+        except (BadPayload, RecursionError, ValueError, TypeError):
+            return None, None
+        session = given.session or _cookie(environ, SESSION_COOKIE)
+        if session:
+            live = await self._sign_in.session(session)
+            return (live.principal, live) if live else (None, None)
+        if given.key:
+            return await self._records.doctor_by_key(given.key), None
+        return None, None
 
     async def _resume(self, sid: str, principal: Principal) -> None:
         """A reconnecting party finds their queue place or their call where they left it."""
@@ -127,34 +154,76 @@ class SignalingServer:
     async def _on_disconnect(self, sid: str, *args: Any) -> None:
         # Nothing is torn down: the queue place and the consultation wait for a rejoin,
         # and the media worker notices a dead connection on its own.
+        session = await self.sio.get_session(sid)
+        self._watch.forget(sid, session.get("session"))
+        self._budget.forget(sid)
         log.info("disconnected sid=%s", sid)
 
     # --- dispatch -----------------------------------------------------------
 
-    def _guarded(self, event: str, handler: Handler) -> Callable[..., Awaitable[dict[str, Any]]]:
-        async def run(sid: str, data: Any = None) -> dict[str, Any]:
+    def _guarded(self, event: str, handler: Handler, schema: type[Message]
+                 ) -> Callable[..., Awaitable[dict[str, Any]]]:
+        async def run(sid: str, *args: Any) -> dict[str, Any]:
             try:
-                if len(json.dumps(data, default=str)) > self._settings.max_message_bytes:
-                    raise BadMessage("too_large",
-                                     f"payload over {self._settings.max_message_bytes} bytes")
-                session = await self.sio.get_session(sid)
-                return await handler(sid, session["principal"], data)
+                session = await self._checked(sid)
+                message = self._read(schema, args)
+                return await handler(sid, session["principal"], message)
             except BadMessage as exc:
-                await self.sio.emit("error", {"event": event, "code": exc.code,
-                                              "message": exc.message}, to=sid)
-                return {"ok": False, "code": exc.code, "message": exc.message}
+                return await self._refuse(sid, event, exc)
 
         return run
 
-    async def _unknown(self, event: str, sid: str, data: Any = None) -> None:
-        await self.sio.emit("error", {"event": event[:64], "code": "unknown_event",
-                                      "message": "no such event"}, to=sid)
+    async def _checked(self, sid: str) -> dict[str, Any]:
+        """The socket's session, if it may send a message now."""
+        if not self._budget.allow(sid):
+            raise BadMessage("rate_limited", "too many messages; slow down")
+        session: dict[str, Any] = await self.sio.get_session(sid)
+        if session.get("session") and not await self._sign_in.is_live(session["session"]):
+            # Signed out or expired, and the close has not reached this node yet.
+            self._watch.close_after_reply(sid, "signed_out")
+            raise BadMessage("unauthorized", "the session has ended; sign in again")
+        return session
+
+    def _read(self, schema: type[Message], args: tuple[Any, ...]) -> Message:
+        """The one payload of an event, read by its schema. Re-encoding what socket.io
+        decoded lets the schema read JSON text: the same strict reading as HTTP bodies."""
+        if len(args) > 1:
+            raise BadMessage("bad_payload", "one JSON object is expected")
+        try:
+            raw = json.dumps(args[0]) if args else "{}"
+        except (RecursionError, ValueError, TypeError):
+            raise BadMessage("bad_payload", "the payload is not readable JSON") from None
+        if len(raw) > self._settings.max_message_bytes:
+            raise BadMessage("too_large", f"payload over {self._settings.max_message_bytes} bytes")
+        try:
+            return parse(schema, raw)
+        except BadPayload as exc:
+            raise BadMessage("bad_payload", exc.message) from None
+
+    async def _refuse(self, sid: str, event: str, exc: BadMessage) -> dict[str, Any]:
+        await self.sio.emit("error", {"event": event[:64], "code": exc.code,
+                                      "message": exc.message}, to=sid)
+        return {"ok": False, "code": exc.code, "message": exc.message}
+
+    async def _unknown(self, event: str, sid: str, *args: Any) -> dict[str, Any]:
+        try:
+            await self._checked(sid)
+            if event == UNREADABLE:  # socket.io could not decode it (signaling/packets.py)
+                raise BadMessage("bad_payload", "the payload is not readable JSON")
+            raise BadMessage("unknown_event", "no such event")
+        except BadMessage as exc:
+            return await self._refuse(sid, "?" if event == UNREADABLE else event, exc)
+
+    async def _audit(self, sid: str, who: Principal | None, action: str, **fields: Any) -> None:
+        """An audit entry for something a socket did, with the address it came from."""
+        session = await self.sio.get_session(sid)
+        await self._records.audit(who, action, source=session.get("source"), **fields)
 
     # --- queue --------------------------------------------------------------
 
-    async def _join_queue(self, sid: str, who: Principal, data: Any) -> dict[str, Any]:
+    async def _join_queue(self, sid: str, who: Principal, message: Any) -> dict[str, Any]:
+        assert isinstance(message, JoinQueue)
         _require(who, Role.PATIENT)
-        message = JoinQueue.parse(data)
         # Urgency is the platform's judgement, never the caller's: a high-risk check-in no
         # doctor has reviewed yet puts the patient ahead of routine places.
         urgent = await self._records.unreviewed_high_risk(who.id) is not None
@@ -165,7 +234,7 @@ class SignalingServer:
         language = patient.language if patient else self._settings.default_language
         consultation = await self._records.enqueue(who.id, reason, message.mode, language,
                                                    urgent=urgent)
-        await self._records.audit(who, "queue.join", patient_id=who.id,
+        await self._audit(sid, who, "queue.join", patient_id=who.id,
                                   object_id=consultation.id)
         if consultation.status == ConsultationStatus.ACTIVE.value:
             await self._resume(sid, who)
@@ -193,7 +262,7 @@ class SignalingServer:
         doctors = len(list(self.sio.manager.get_participants("/", rooms.DOCTORS)))
         return round(position * median_s / max(1, doctors))
 
-    async def _list_queue(self, sid: str, who: Principal, data: Any) -> dict[str, Any]:
+    async def _list_queue(self, sid: str, who: Principal, message: Any) -> dict[str, Any]:
         _require(who, Role.DOCTOR)
         listing = await self._queue_listing()
         await self.sio.emit("queue.updated", listing, to=sid)
@@ -219,23 +288,27 @@ class SignalingServer:
 
     # --- pairing ------------------------------------------------------------
 
-    async def _take(self, sid: str, who: Principal, data: Any) -> dict[str, Any]:
+    async def _take(self, sid: str, who: Principal, message: Any) -> dict[str, Any]:
+        assert isinstance(message, Take)
         _require(who, Role.DOCTOR)
-        message = Take.parse(data)
         if self.draining:
             # This process is stopping: the patient stays in the shared queue for a doctor
             # connected to another node, or to this one once it is back.
             raise BadMessage("draining", "this server is restarting; try again in a moment")
         if await self._records.active_consultation_of_doctor(who.id) is not None:
             raise BadMessage("busy", "finish the current consultation first")
-        consultation = await self._records.take(who.id, message.consultation_id)
+        try:
+            consultation = await self._records.take(who.id, message.consultation_id)
+        except DoctorBusy as exc:  # a take on another socket won the same instant
+            raise BadMessage("busy", "finish the current consultation first") from exc
         if consultation is None:
             if message.consultation_id is not None:
-                await self._records.audit(who, "consultation.take", outcome="refused",
-                                          object_id=message.consultation_id,
-                                          detail="not waiting")
+                named = await self._records.consultation(message.consultation_id)
+                await self._audit(sid, who, "consultation.take", outcome="refused",
+                                  object_id=message.consultation_id, detail="not waiting",
+                                  patient_id=named.patient_id if named else None)
             raise BadMessage("not_found", "no such patient waiting")
-        await self._records.audit(who, "consultation.take", patient_id=consultation.patient_id,
+        await self._audit(sid, who, "consultation.take", patient_id=consultation.patient_id,
                                   object_id=consultation.id)
         await self._media.begin(consultation)
         patient = Principal(Role.PATIENT, consultation.patient_id, "")
@@ -260,15 +333,18 @@ class SignalingServer:
             "ice_servers": ice_servers,
         }
 
-    async def _party(self, who: Principal, consultation_id: str) -> Consultation:
+    async def _party(self, sid: str, who: Principal, consultation_id: str) -> Consultation:
         """The consultation if `who` is one of its two parties and it is on; else not_found.
 
         Not-found rather than forbidden: a guessed id must not reveal that it exists.
         """
         consultation = await self._records.consultation(consultation_id)
         if consultation is None or not is_party(who, consultation):
-            await self._records.audit(who, "consultation.access", object_id=consultation_id,
-                                      outcome="refused", detail="not a party")
+            # The patient's id when the consultation exists: their "who looked at my card"
+            # shows the attempt.
+            await self._audit(sid, who, "consultation.access", object_id=consultation_id,
+                              outcome="refused", detail="not a party",
+                              patient_id=consultation.patient_id if consultation else None)
             raise BadMessage("not_found", "no such consultation")
         if consultation.status != ConsultationStatus.ACTIVE.value:
             raise BadMessage("not_active", "the consultation is not in progress")
@@ -276,9 +352,9 @@ class SignalingServer:
 
     # --- WebRTC relay -------------------------------------------------------
 
-    async def _offer(self, sid: str, who: Principal, data: Any) -> dict[str, Any]:
-        message = Description.parse(data, "offer")
-        consultation = await self._party(who, message.consultation_id)
+    async def _offer(self, sid: str, who: Principal, message: Any) -> dict[str, Any]:
+        assert isinstance(message, Offer)
+        consultation = await self._party(sid, who, message.consultation_id)
         if message.target == "peer":
             return await self._relay(who, consultation, "offer", message.sdp, message.type)
         assert consultation.started_at is not None
@@ -295,16 +371,14 @@ class SignalingServer:
                                            "type": answer.type}, to=sid)
         return {"ok": True}
 
-    async def _answer(self, sid: str, who: Principal, data: Any) -> dict[str, Any]:
-        message = Description.parse(data, "answer")
-        if message.target != "peer":
-            raise BadMessage("bad_payload", "answers go to the peer; the worker only answers")
-        consultation = await self._party(who, message.consultation_id)
+    async def _answer(self, sid: str, who: Principal, message: Any) -> dict[str, Any]:
+        assert isinstance(message, Answer)
+        consultation = await self._party(sid, who, message.consultation_id)
         return await self._relay(who, consultation, "answer", message.sdp, message.type)
 
-    async def _ice(self, sid: str, who: Principal, data: Any) -> dict[str, Any]:
-        message = Ice.parse(data)
-        consultation = await self._party(who, message.consultation_id)
+    async def _ice(self, sid: str, who: Principal, message: Any) -> dict[str, Any]:
+        assert isinstance(message, Ice)
+        consultation = await self._party(sid, who, message.consultation_id)
         if message.target == "worker":
             try:
                 await self._media.add_ice_candidate(consultation.id, Speaker(who.role.value),
@@ -332,9 +406,9 @@ class SignalingServer:
 
     # --- ending -------------------------------------------------------------
 
-    async def _hangup(self, sid: str, who: Principal, data: Any) -> dict[str, Any]:
-        message = Hangup.parse(data)
-        consultation = await self._party(who, message.consultation_id)
+    async def _hangup(self, sid: str, who: Principal, message: Any) -> dict[str, Any]:
+        assert isinstance(message, Hangup)
+        consultation = await self._party(sid, who, message.consultation_id)
         if not await self._records.finish(consultation.id, ConsultationStatus.ENDED):
             raise BadMessage("not_active", "the consultation is already over")
         room = _parties(consultation)
@@ -343,7 +417,7 @@ class SignalingServer:
         await self._media.end(consultation.id)  # every segment is stored when this returns
         self._captions.forget(consultation.id)
         protocol = await self._protocols.draft(consultation.id)
-        await self._records.audit(who, "consultation.end", patient_id=consultation.patient_id,
+        await self._audit(sid, who, "consultation.end", patient_id=consultation.patient_id,
                                   object_id=consultation.id)
         await self.sio.emit("protocol.ready", {
             "consultation_id": consultation.id, "protocol_id": protocol.id,

@@ -138,7 +138,10 @@ async def test_signed_protocol_reaches_both_records_exactly_once(
                             json={"based_on_version": 3, "data": {"vitals": 5}}) as response:
             assert response.status == 422
             assert (await response.json())["error"] == "invalid_protocol"
-        async with http.put(url, headers=as_doctor, data=b"not json") as response:
+        async with http.put(url, headers={**as_doctor, "Content-Type": "application/json"},
+                            data=b"not json") as response:
             assert response.status == 400
+        async with http.put(url, headers=as_doctor, data=b"not json") as response:
+            assert response.status == 415  # JSON only: any page can send other types
     assert fhir.count("Composition") == 2
 

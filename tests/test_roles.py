@@ -86,6 +86,7 @@ NOT_ROLE_ROUTES = {
     "POST /api/join/{token}/otp", "POST /api/join/{token}/session",  # test_sign_in
     "POST /api/sessions/doctor", "POST /api/sign-out",  # test_sign_in
     "POST /api/sms/delivery-reports",  # test_actions: the operator's webhook token
+    "GET /api/openapi.json",  # test_interface: the interface, public like the pages
 }
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import hmac
 import re
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 from aiohttp import web
@@ -14,29 +14,27 @@ from aiohttp import web
 from actions.booking import Bookings, Outcome, slot_body, visit_needed
 from actions.consilium import BadDecision, decision_body, parse_decision, record_decision
 from clinic.domain import Principal, Role
+from clinic.messages.http import (
+    BookVisit,
+    ConsiliumDecision,
+    DeliveryReport,
+    MoveVisit,
+    PublishSlots,
+)
 from clinic.records import Records
 from clinic.settings import Settings
 from clinic.sms import Messenger
 from clinic.tables import Consultation, Patient, Prescription
 from clinic.time import aware, now
 from protocol_writer.service import ProtocolService
-from web.api import authenticated, json_error, operator
+from web.api import authenticated, json_error, known_patient, operator
+from web.bodies import body
 
 RECORDS = web.AppKey("actions_records", Records)
 BOOKINGS = web.AppKey("actions_bookings", Bookings)
 MESSENGER = web.AppKey("actions_messenger", Messenger)
 PROTOCOLS = web.AppKey("actions_protocols", ProtocolService)
 SETTINGS = web.AppKey("actions_settings", Settings)
-
-
-async def read_json(request: web.Request) -> dict[str, Any]:
-    try:
-        body = await request.json()
-    except ValueError as exc:
-        raise json_error(web.HTTPBadRequest, "bad_request", "expected a JSON object") from exc
-    if not isinstance(body, dict):
-        raise json_error(web.HTTPBadRequest, "bad_request", "expected a JSON object")
-    return body
 
 
 async def patient_for(request: web.Request, action: str, *,
@@ -52,6 +50,7 @@ async def patient_for(request: web.Request, action: str, *,
     patient = await records.patient(patient_id) if allowed else None
     if patient is None:
         await records.audit(who, action, object_id=patient_id, source=request.remote,
+                            patient_id=await known_patient(records, patient_id),
                             outcome="refused", detail="not found")
         raise json_error(web.HTTPNotFound, "not_found", "no such patient")
     return who, patient
@@ -67,6 +66,7 @@ async def _consultation_doctor(request: web.Request, action: str
     if consultation is None or who.role is not Role.DOCTOR \
             or consultation.doctor_id != who.id:
         await records.audit(who, action, object_id=consultation_id, source=request.remote,
+                            patient_id=consultation.patient_id if consultation else None,
                             outcome="refused", detail="not found")
         raise json_error(web.HTTPNotFound, "not_found", "no such consultation")
     patient = await records.patient(consultation.patient_id)
@@ -101,8 +101,7 @@ async def book_visit(request: web.Request) -> web.Response:
     """The doctor confirms a visit: `{"slot_id": ...}` (the proposal when omitted)."""
     records = request.app[RECORDS]
     who, consultation, patient = await _consultation_doctor(request, "appointment.book")
-    body = await read_json(request) if request.can_read_body else {}
-    slot_id = body.get("slot_id")
+    slot_id = (await body(request, BookVisit)).slot_id
     if slot_id is None:
         latest = await records.latest_protocol(consultation.id)
         needed, in_days = visit_needed(latest.data) if latest else (False, 0)
@@ -111,13 +110,13 @@ async def book_visit(request: web.Request) -> web.Response:
                              "the protocol asks for no visit; name a slot_id to book one")
         proposal = await request.app[BOOKINGS].proposal(patient, in_days)
         slot_id = proposal.id if proposal else None
-    if not isinstance(slot_id, str):
+    if slot_id is None:
         raise json_error(web.HTTPConflict, "no_free_slot",
                          "no free slot at the patient's polyclinic")
     if await records.appointment_from(consultation.id) is not None:
         raise json_error(web.HTTPConflict, "already_booked",
                          "this consultation has booked a visit already")
-    outcome = await request.app[BOOKINGS].book(who, patient, slot_id[:36], consultation.id)
+    outcome = await request.app[BOOKINGS].book(who, patient, slot_id, consultation.id)
     return await _booking_answer(request, who, patient, outcome, "appointment.book", 201)
 
 
@@ -184,11 +183,9 @@ async def cancel_appointment(request: web.Request) -> web.Response:
 
 async def move_appointment(request: web.Request) -> web.Response:
     who, patient = await patient_for(request, "appointment.move", acting=True)
-    to_slot = (await read_json(request)).get("to_slot_id")
-    if not isinstance(to_slot, str):
-        raise json_error(web.HTTPBadRequest, "bad_request", "expected {to_slot_id}")
+    to_slot = (await body(request, MoveVisit)).to_slot_id
     outcome = await request.app[BOOKINGS].move(who, patient, request.match_info["slot_id"][:36],
-                                               to_slot[:36])
+                                               to_slot)
     return await _booking_answer(request, who, patient, outcome, "appointment.move")
 
 
@@ -211,7 +208,8 @@ async def add_consilium_decision(request: web.Request) -> web.Response:
                             source=request.remote, outcome="refused", detail="not staff")
         raise json_error(web.HTTPForbidden, "forbidden", "oncology-centre staff only")
     try:
-        decided_on, decision, external_id = parse_decision(await read_json(request))
+        decided_on, decision, external_id = parse_decision(
+            (await body(request, ConsiliumDecision)).model_dump())
     except BadDecision as exc:
         raise json_error(web.HTTPBadRequest, "bad_request", str(exc)) from exc
     row, created = await record_decision(records, request.app[SETTINGS], who,
@@ -303,19 +301,12 @@ async def publish_slots(request: web.Request) -> web.Response:
     organisation = await records.organisation(request.match_info["organisation_id"][:36])
     if organisation is None or organisation.kind != "polyclinic":
         raise json_error(web.HTTPNotFound, "not_found", "no such polyclinic")
-    body = await read_json(request)
-    try:
-        doctor, specialty = str(body["doctor"])[:200], str(body.get("specialty", ""))[:64]
-        minutes = int(body.get("minutes", 20))
-        starts = [aware(datetime.fromisoformat(str(s))) for s in body["starts"]]
-        if not doctor.strip() or not 5 <= minutes <= 240 or not 0 < len(starts) <= 500:
-            raise ValueError("a doctor, 5-240 minutes and 1-500 start times are needed")
-    except (KeyError, TypeError, ValueError) as exc:
-        raise json_error(web.HTTPBadRequest, "bad_request",
-                         f"expected {{doctor, specialty, starts, minutes, room}}: {exc}"
-                         ) from exc
-    slots = await records.publish_slots(organisation.id, doctor, specialty, starts, minutes,
-                                        str(body.get("room", ""))[:100])
+    message = await body(request, PublishSlots)
+    if not message.doctor.strip():
+        raise json_error(web.HTTPBadRequest, "bad_request", "doctor: the doctor's name is empty")
+    slots = await records.publish_slots(organisation.id, message.doctor, message.specialty,
+                                        [aware(s) for s in message.starts], message.minutes,
+                                        message.room)
     await records.audit(who, "schedule.write", object_id=organisation.id,
                         source=request.remote, detail=f"{len(slots)} slots")
     return web.json_response({"published": len(slots)}, status=201)
@@ -330,14 +321,10 @@ async def delivery_report(request: web.Request) -> web.Response:
     given = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
     if not expected or not hmac.compare_digest(given.encode(), expected.encode()):
         raise json_error(web.HTTPUnauthorized, "unauthorized", "a valid webhook token is needed")
-    body = await read_json(request)
-    message_id, status = body.get("id"), body.get("status")
-    if not isinstance(message_id, str) or status not in ("delivered", "failed"):
-        raise json_error(web.HTTPBadRequest, "bad_request",
-                         "expected {id, status: delivered|failed}")
-    error = body.get("error")
+    report = await body(request, DeliveryReport)
+    status = report.status
     message = await request.app[RECORDS].sms_delivery_report(
-        message_id[:36], status == "delivered", str(error)[:500] if error else None)
+        report.id, status == "delivered", report.error)
     if message is None:
         raise json_error(web.HTTPNotFound, "not_found", "no such sent message")
     await request.app[RECORDS].audit(None, "sms.delivery_report", patient_id=message.patient_id,

@@ -11,12 +11,14 @@ from aiohttp import web
 from actions.renewal import RenewalRefused
 from clinic.access import is_party
 from clinic.domain import Principal, Role
+from clinic.messages.http import SignProtocol
 from clinic.records import Conflict, Records
 from clinic.sms import Messenger
 from clinic.tables import ProtocolRow
 from protocol_writer.outbox import OutboxDispatcher
 from protocol_writer.service import InvalidProtocol, ProtocolService
 from signaling import rooms
+from web.bodies import body
 from web.sessions import SIGN_IN, session_principal
 
 RECORDS_KEY = web.AppKey("api_records", Records)
@@ -54,6 +56,17 @@ async def authenticated(request: web.Request, action: str) -> Principal:
     return who
 
 
+async def known_patient(records: Records, patient_id: str) -> str | None:
+    """`patient_id` if such a patient exists: a refused attempt on a real record is
+    audited under the patient, so their "who looked at my card" shows it."""
+    return patient_id if await records.patient(patient_id[:36]) is not None else None
+
+
+async def known_patient_of(records: Records, consultation_id: str) -> str | None:
+    consultation = await records.consultation(consultation_id[:36])
+    return consultation.patient_id if consultation else None
+
+
 def _protocol_body(row: ProtocolRow) -> dict[str, Any]:
     return {"consultation_id": row.consultation_id, "protocol_id": row.id,
             "version": row.version, "status": row.status, "data": row.data, "html": row.html,
@@ -77,6 +90,7 @@ async def read_protocol(request: web.Request) -> web.Response:
     if consultation is None or row is None:
         # The same answer for "not yours" and "does not exist": ids are not an oracle.
         await records.audit(who, "protocol.read", object_id=consultation_id[:36],
+                            patient_id=consultation.patient_id if consultation else None,
                             source=request.remote, outcome="refused", detail="not found")
         raise json_error(web.HTTPNotFound, "not_found", "no such protocol")
     await records.audit(who, "protocol.read", patient_id=consultation.patient_id,
@@ -89,20 +103,15 @@ async def sign_protocol(request: web.Request) -> web.Response:
     records = request.app[RECORDS_KEY]
     consultation_id = request.match_info["consultation_id"]
     who = await authenticated(request, "protocol.sign")
-    try:
-        body = await request.json()
-        version, data = int(body["based_on_version"]), body["data"]
-        if not isinstance(data, dict):
-            raise TypeError("'data' must be an object")
-    except (ValueError, KeyError, TypeError) as exc:
-        raise json_error(web.HTTPBadRequest, "bad_request",
-                     f"expected {{based_on_version, data}}: {exc}") from exc
+    message = await body(request, SignProtocol)
+    version, data = message.based_on_version, message.data
     if who.role is not Role.DOCTOR:
         raise json_error(web.HTTPForbidden, "forbidden", "only the doctor signs a protocol")
     try:
         row = await request.app[PROTOCOLS_KEY].sign(consultation_id, who.id, version, data)
     except LookupError as exc:
         await records.audit(who, "protocol.sign", object_id=consultation_id[:36],
+                            patient_id=await known_patient_of(records, consultation_id),
                             source=request.remote, outcome="refused", detail="not found")
         raise json_error(web.HTTPNotFound, "not_found", "no such protocol") from exc
     except InvalidProtocol as exc:
@@ -137,6 +146,7 @@ async def patient_protocols(request: web.Request) -> web.Response:
     who = await authenticated(request, "record.read")
     if not await records.may_read_patient(who, patient_id):
         await records.audit(who, "record.read", object_id=patient_id, source=request.remote,
+                            patient_id=await known_patient(records, patient_id),
                             outcome="refused", detail="not found")
         raise json_error(web.HTTPNotFound, "not_found", "no such patient")
     rows = await records.signed_protocols_of_patient(patient_id)
@@ -153,6 +163,7 @@ async def patient_audit(request: web.Request) -> web.Response:
     who = await authenticated(request, "audit.read")
     if who.role is not Role.PATIENT or not await records.may_read_patient(who, patient_id):
         await records.audit(who, "audit.read", object_id=patient_id, source=request.remote,
+                            patient_id=await known_patient(records, patient_id),
                             outcome="refused", detail="not found")
         raise json_error(web.HTTPNotFound, "not_found", "no such patient")
     entries = await records.audit_entries(patient_id)

@@ -22,9 +22,10 @@ from protocol_writer.outbox import OutboxDispatcher
 from protocol_writer.service import ProtocolService
 from signaling.captions import CaptionSink
 from signaling.server import SignalingServer, create_sio
+from signaling.session_watch import SessionWatch
 from transcription.models import LANGUAGES, ModelPool
-from web import actions_api, api, checkins_api, operations, pages, sessions
-from web.security import api_errors, security_headers
+from web import actions_api, api, checkins_api, openapi, operations, pages, sessions
+from web.security import api_errors, security_headers, strict_requests
 
 SETTINGS = web.AppKey("settings", Settings)
 RECORDS = web.AppKey("records", Records)
@@ -37,7 +38,8 @@ METRICS = web.AppKey("metrics", Metrics)
 
 def create_app(settings: Settings, models: ModelPool | None = None) -> web.Application:
     """Builds the app; `models` lets a test session share one loaded speech model."""
-    app = web.Application(client_max_size=1024 * 1024, middlewares=[security_headers, api_errors])
+    app = web.Application(client_max_size=1024 * 1024, middlewares=[
+        security_headers, api_errors, strict_requests(settings.public_base_url)])
     metrics = Metrics()
     engine = create_engine(settings)
     records = Records(engine)
@@ -57,7 +59,7 @@ def create_app(settings: Settings, models: ModelPool | None = None) -> web.Appli
     protocols = ProtocolService(records, tuple(targets))
     outbox = OutboxDispatcher(records, targets, retry_base_s=settings.outbox_retry_s)
     app[OUTBOX] = outbox
-    sign_in = SignIn(engine, settings.session_ttl_s)
+    sign_in = SignIn(engine, settings.session_ttl_s, settings.invitation_ttl_s)
     transport: SmsTransport = HttpSms(
         settings.sms_url, settings.sms_token,
         f"{settings.public_base_url}/api/sms/delivery-reports") \
@@ -72,8 +74,9 @@ def create_app(settings: Settings, models: ModelPool | None = None) -> web.Appli
         cluster = StreamMedia(settings.redis_url)
     elif settings.redis_url:
         cluster = ClusterMedia(media, settings.redis_url)
+    watch = SessionWatch(sio, settings.redis_url)
     app[SIGNALING] = SignalingServer(sio, settings, records, cluster or media, protocols,
-                                     captions, sign_in)
+                                     captions, sign_in, watch)
     app[METRICS] = metrics
 
     async def lifecycle(app: web.Application) -> AsyncIterator[None]:
@@ -85,7 +88,9 @@ def create_app(settings: Settings, models: ModelPool | None = None) -> web.Appli
         messenger.start()
         if cluster is not None:
             cluster.start()
+        watch.start()
         yield
+        await watch.stop()
         await messenger.stop()
         await outbox.stop()
         if cluster is not None:
@@ -101,13 +106,14 @@ def create_app(settings: Settings, models: ModelPool | None = None) -> web.Appli
 
     app.cleanup_ctx.append(lifecycle)
     app.on_shutdown.append(stop_socketio)
-    sessions.add_routes(app, records, sign_in, messenger, settings.redis_url)
+    sessions.add_routes(app, records, sign_in, messenger, watch, settings.redis_url)
     api.add_routes(app, records, protocols, outbox, sio, messenger)
     actions_api.add_routes(app, records, settings, protocols,
                            Bookings(records, settings, tuple(targets)), messenger)
     checkins_api.add_routes(app, records)
-    operations.add_routes(app, records, media, app[SIGNALING], metrics)
+    operations.add_routes(app, records, media, app[SIGNALING], metrics, settings.metrics_token)
     pages.add_routes(app, settings)
+    openapi.add_routes(app)
     return app
 
 

@@ -18,13 +18,13 @@ from actions.checkin import (
     review_due,
 )
 from clinic.domain import Principal, Role
+from clinic.messages.http import CheckInAnswers, Chemotherapy, Review
 from clinic.records import Records
 from clinic.tables import CheckIn, Patient
 from clinic.time import aware, now
-from web.actions_api import RECORDS, SETTINGS, patient_for, read_json
+from web.actions_api import RECORDS, SETTINGS, patient_for
 from web.api import authenticated, json_error
-
-MAX_NOTE_CHARS = 4000
+from web.bodies import body
 
 
 def _language(request: web.Request, fallback: str) -> str:
@@ -73,7 +73,7 @@ async def submit_checkin(request: web.Request) -> web.Response:
         raise json_error(web.HTTPConflict, "not_under_chemotherapy",
                          "check-ins are for patients during a chemotherapy course")
     try:
-        answers = parse_answers(await read_json(request))
+        answers = parse_answers((await body(request, CheckInAnswers)).model_extra or {})
     except BadCheckIn as exc:
         raise json_error(web.HTTPBadRequest, "bad_request", str(exc)) from exc
     assessment = assess(answers)
@@ -108,9 +108,7 @@ async def set_chemotherapy(request: web.Request) -> web.Response:
     records = request.app[RECORDS]
     who, patient = await patient_for(request, "chemotherapy.write")
     await _centre_member(request, "chemotherapy.write", patient, who)
-    active = (await read_json(request)).get("active")
-    if not isinstance(active, bool):
-        raise json_error(web.HTTPBadRequest, "bad_request", "expected {active: true|false}")
+    active = (await body(request, Chemotherapy)).active
     await records.set_chemotherapy(patient.id, active)
     await records.audit(who, "chemotherapy.write", patient_id=patient.id,
                         source=request.remote, detail="started" if active else "ended")
@@ -147,12 +145,10 @@ async def review(request: web.Request) -> web.Response:
     if row is None or who.role is not Role.DOCTOR \
             or not await records.may_read_patient(who, row.patient_id):
         await records.audit(who, "checkin.review", object_id=checkin_id,
+                            patient_id=row.patient_id if row else None,
                             source=request.remote, outcome="refused", detail="not found")
         raise json_error(web.HTTPNotFound, "not_found", "no such check-in")
-    note = (await read_json(request)).get("note", "")
-    if not isinstance(note, str) or len(note) > MAX_NOTE_CHARS:
-        raise json_error(web.HTTPBadRequest, "bad_request",
-                         f"note must be text of up to {MAX_NOTE_CHARS} characters")
+    note = (await body(request, Review)).note
     if not await records.review_checkin(row.id, who.id, note.strip()):
         raise json_error(web.HTTPConflict, "already_reviewed",
                          "another doctor reviewed this check-in first")

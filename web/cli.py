@@ -211,7 +211,7 @@ async def _run_worker(settings: Settings, redis_url: str) -> None:
                         on_side_end=metrics.observe_side_end)
     worker = StreamWorker(records, media, redis_url, to_rooms,
                           takeover_s=settings.worker_takeover_s)
-    runner = web.AppRunner(create_worker_app(worker, media, metrics))
+    runner = web.AppRunner(create_worker_app(worker, media, metrics, settings.metrics_token))
     await runner.setup()
     await web.TCPSite(runner, settings.host, settings.port).start()
     running = asyncio.create_task(worker.run())

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hmac
+
 from aiohttp import web
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -13,6 +15,7 @@ from media.worker import MediaWorker
 from signaling.server import SignalingServer
 
 KEYS = web.AppKey("operations", tuple)
+METRICS_TOKEN = web.AppKey("metrics_token", tuple)
 
 
 async def health(request: web.Request) -> web.Response:
@@ -33,8 +36,32 @@ async def ready(request: web.Request) -> web.Response:
     return web.json_response({"status": "ready"})
 
 
+def metrics_allowed(request: web.Request, token: str | None) -> bool:
+    """With TELEMED_METRICS_TOKEN, only `Authorization: Bearer <token>`; without one, only a
+    scraper on this machine that came through no proxy (a proxy's requests all come from
+    its own address, which may well be this machine)."""
+    if token:
+        given = request.headers.get("Authorization", "")
+        return hmac.compare_digest(given.encode(), f"Bearer {token}".encode())
+    return request.remote in ("127.0.0.1", "::1") and not any(
+        h in request.headers for h in ("X-Forwarded-For", "Forwarded", "X-Real-IP"))
+
+
+def refuse_metrics(token: str | None) -> web.HTTPException:
+    if token:
+        return web.HTTPUnauthorized(text='{"error": "unauthorized", "message": "the metrics '
+                                         'token is needed"}', content_type="application/json",
+                                    headers={"WWW-Authenticate": "Bearer"})
+    return web.HTTPNotFound(text='{"error": "not_found", "message": "set '
+                                 'TELEMED_METRICS_TOKEN to scrape from elsewhere"}',
+                            content_type="application/json")
+
+
 async def metrics(request: web.Request) -> web.Response:
     records, media, _, m = request.app[KEYS]
+    token = request.app[METRICS_TOKEN][0]
+    if not metrics_allowed(request, token):
+        raise refuse_metrics(token)
     waiting = await records.waiting()
     m.queue_length.clear()
     for consultation, _ in waiting:
@@ -54,8 +81,9 @@ async def metrics(request: web.Request) -> web.Response:
 
 
 def add_routes(app: web.Application, records: Records, media: MediaWorker,
-               signaling: SignalingServer, m: Metrics) -> None:
+               signaling: SignalingServer, m: Metrics, metrics_token: str | None) -> None:
     app[KEYS] = (records, media, signaling, m)
+    app[METRICS_TOKEN] = (metrics_token,)
     app.router.add_get("/healthz", health)
     app.router.add_get("/readyz", ready)
     app.router.add_get("/metrics", metrics)

@@ -6,38 +6,32 @@ so another site can neither submit these forms nor ride the session.
 
 from __future__ import annotations
 
+import logging
+
 from aiohttp import web
 
 from clinic.domain import Principal, Role
+from clinic.messages.http import DoctorSignIn, NoFields, VerifyCode
 from clinic.records import Records
 from clinic.sign_in import SignIn, SignInRefused
 from clinic.sms import Messenger, SmsFailed, render_sms
 from signaling.server import SESSION_COOKIE
+from signaling.session_watch import SessionWatch
+from web.bodies import body
 from web.ratelimit import Limiter, RateLimit, RedisRateLimit
+
+log = logging.getLogger(__name__)
 
 COOKIE = SESSION_COOKIE
 SIGN_IN = web.AppKey("sign_in", SignIn)
 SMS = web.AppKey("sms", Messenger)
 LIMIT = web.AppKey("sign_in_limit", Limiter)
 RECORDS = web.AppKey("sessions_records", Records)
+WATCH = web.AppKey("session_watch", SessionWatch)
 
 
 def _json_error(status: int, code: str, message: str) -> web.Response:
     return web.json_response({"error": code, "message": message}, status=status)
-
-
-async def _body(request: web.Request) -> dict[str, object]:
-    if request.content_type != "application/json":
-        raise web.HTTPUnsupportedMediaType(text='{"error": "json_only"}',
-                                           content_type="application/json")
-    try:
-        body = await request.json()
-    except ValueError as exc:
-        raise web.HTTPBadRequest(text='{"error": "bad_request"}',
-                                 content_type="application/json") from exc
-    if not isinstance(body, dict):
-        raise web.HTTPBadRequest(text='{"error": "bad_request"}', content_type="application/json")
-    return body
 
 
 async def _limited(request: web.Request) -> web.Response | None:
@@ -50,7 +44,7 @@ async def send_code(request: web.Request) -> web.Response:
     """`POST /api/join/{token}/otp`: sends a one-time password to the patient's phone."""
     if (limited := await _limited(request)) is not None:
         return limited
-    await _body(request)
+    await body(request, NoFields)
     records = request.app[RECORDS]
     try:
         sent = await request.app[SIGN_IN].start_otp(request.match_info["token"])
@@ -60,10 +54,12 @@ async def send_code(request: web.Request) -> web.Response:
         return _json_error(403 if exc.code == "invalid_link" else 429, exc.code, exc.message)
     text = render_sms("otp", sent.language, code=sent.code)
     try:
-        await request.app[SMS].send_now(sent.phone, text, "otp", sent.patient_id,
-                                        f"otp:{sent.challenge_id}")
+        await request.app[SMS].send_now(
+            sent.phone, text, "otp", sent.patient_id, f"otp:{sent.challenge_id}",
+            stored_text=render_sms("otp", sent.language, code="••••••"))
     except SmsFailed as exc:
-        return _json_error(502, "sms_failed", str(exc))
+        log.warning("sign_in_sms_failed error=%s", exc)
+        return _json_error(502, "sms_failed", "the SMS could not be sent; try again shortly")
     await records.audit(None, "sign_in.code", patient_id=sent.patient_id, source=request.remote)
     return web.json_response({"challenge_id": sent.challenge_id,
                               "phone_ending": sent.phone[-2:]})
@@ -73,14 +69,11 @@ async def verify_code(request: web.Request) -> web.Response:
     """`POST /api/join/{token}/session` with `{challenge_id, code}`: sets the session cookie."""
     if (limited := await _limited(request)) is not None:
         return limited
-    body = await _body(request)
-    challenge_id, code = body.get("challenge_id"), body.get("code")
-    if not isinstance(challenge_id, str) or not isinstance(code, str) or len(code) > 12 \
-            or len(challenge_id) > 36:
-        return _json_error(400, "bad_request", "expected {challenge_id, code}")
+    message = await body(request, VerifyCode)
     sign_in = request.app[SIGN_IN]
     try:
-        token = await sign_in.verify_otp(request.match_info["token"], challenge_id, code)
+        token = await sign_in.verify_otp(request.match_info["token"], message.challenge_id,
+                                         message.code)
     except SignInRefused as exc:
         await request.app[RECORDS].audit(None, "sign_in", source=request.remote,
                                          outcome="refused", detail=exc.code)
@@ -107,14 +100,10 @@ async def doctor_sign_in(request: web.Request) -> web.Response:
     """`POST /api/sessions/doctor` with `{login, password, code?}`: sets the session cookie."""
     if (limited := await _limited(request)) is not None:
         return limited
-    body = await _body(request)
-    login, password, code = body.get("login"), body.get("password"), body.get("code")
-    if not isinstance(login, str) or not isinstance(password, str) or len(login) > 64 \
-            or len(password) > 200 or not (code is None or isinstance(code, str)):
-        return _json_error(400, "bad_request", "expected {login, password, code?}")
+    message = await body(request, DoctorSignIn)
     sign_in = request.app[SIGN_IN]
     try:
-        token = await sign_in.doctor_password(login, password, (code or "")[:12] or None)
+        token = await sign_in.doctor_password(message.login, message.password, message.code)
     except SignInRefused as exc:
         await request.app[RECORDS].audit(None, "sign_in.doctor", source=request.remote,
                                          outcome="refused", detail=exc.code)
@@ -135,13 +124,20 @@ async def who_am_i(request: web.Request) -> web.Response:
 
 
 async def sign_out(request: web.Request) -> web.Response:
-    await _body(request)
-    token = request.cookies.get(COOKIE, "")
-    if token:
-        await request.app[SIGN_IN].sign_out(token)
+    """Ends the caller's session (the cookie, or a program's `Authorization: Bearer`) and
+    closes every socket opened with it, on every node."""
+    await body(request, NoFields)
+    token = request.cookies.get(COOKIE, "") or _bearer(request)
+    if token and (token_hash := await request.app[SIGN_IN].sign_out(token)) is not None:
+        await request.app[WATCH].ended(token_hash)
     response = web.json_response({"signed_out": True})
     response.del_cookie(COOKIE, path="/")
     return response
+
+
+def _bearer(request: web.Request) -> str:
+    header = request.headers.get("Authorization", "")
+    return header[len("Bearer "):].strip() if header.startswith("Bearer ") else ""
 
 
 async def session_principal(request: web.Request) -> Principal | None:
@@ -149,8 +145,9 @@ async def session_principal(request: web.Request) -> Principal | None:
 
 
 def add_routes(app: web.Application, records: Records, sign_in: SignIn,
-               sms: Messenger, redis_url: str | None = None) -> None:
+               sms: Messenger, watch: SessionWatch, redis_url: str | None = None) -> None:
     app[RECORDS] = records
+    app[WATCH] = watch
     app[SIGN_IN] = sign_in
     app[SMS] = sms
     if redis_url:

@@ -5,12 +5,17 @@ from __future__ import annotations
 import uuid
 
 from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
 
 from clinic.domain import CallMode, ConsultationStatus, Reason
 from clinic.store.base import Store
 from clinic.tables import Consultation, Patient
 from clinic.time import aware as _aware
 from clinic.time import now
+
+
+class DoctorBusy(Exception):
+    """The doctor already has a consultation in progress (the database's unique index)."""
 
 
 class QueueStore(Store):
@@ -46,8 +51,16 @@ class QueueStore(Store):
             mode=mode.value, language=language, status=ConsultationStatus.WAITING.value,
             queued_at=now(), started_at=None, ended_at=None, priority=1 if urgent else 0,
         )
-        async with self._session() as s, s.begin():
-            s.add(consultation)
+        try:
+            async with self._session() as s, s.begin():
+                s.add(consultation)
+        except IntegrityError:
+            # Another socket or node queued this patient between the read and the insert:
+            # the unique index kept one place, and this call joins it.
+            winner = await self.open_consultation_of(patient_id)
+            if winner is None:
+                raise
+            return winner
         return consultation
 
     async def waiting(self) -> list[tuple[Consultation, Patient]]:
@@ -61,7 +74,17 @@ class QueueStore(Store):
             return [(c, p) for c, p in rows.all()]
 
     async def take(self, doctor_id: str, consultation_id: str | None) -> Consultation | None:
-        """Atomically moves one waiting consultation to the doctor: two doctors never get one."""
+        """Atomically moves one waiting consultation to the doctor: two doctors never get one.
+
+        None when no such patient is waiting; raises DoctorBusy when the doctor already has a
+        call in progress, even one taken at the same instant on another socket or node.
+        """
+        try:
+            return await self._take(doctor_id, consultation_id)
+        except IntegrityError as exc:
+            raise DoctorBusy(doctor_id) from exc
+
+    async def _take(self, doctor_id: str, consultation_id: str | None) -> Consultation | None:
         async with self._session() as s, s.begin():
             if consultation_id is None:
                 consultation_id = await s.scalar(

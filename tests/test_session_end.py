@@ -1,0 +1,115 @@
+"""A session ends everywhere at once: signed out by cookie or bearer, or past its lifetime,
+its token opens nothing and every socket opened with it is closed, on every node."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+from pathlib import Path
+
+import aiohttp
+import pytest
+import socketio
+
+from clinic.servers import redis_server
+from signaling.client import Party
+from tests.conftest import Platform, make_settings
+from transcription.models import ModelPool
+from web.app import RECORDS, create_app
+
+JSON = {"Content-Type": "application/json"}
+
+
+async def disconnected(party: Party, timeout: float = 10.0) -> None:
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while party.sio.connected:
+        if loop.time() > deadline:
+            raise AssertionError("the socket outlived its session")
+        await asyncio.sleep(0.05)
+
+
+async def sign_out(url: str, token: str) -> int:
+    async with aiohttp.ClientSession() as http, http.post(
+            f"{url}api/sign-out", json={},
+            headers={"Authorization": f"Bearer {token}"}) as response:
+        return response.status
+
+
+async def test_bearer_sign_out_revokes_the_session_and_its_sockets(platform: Platform) -> None:
+    patient_id, token = await platform.patient()
+    socket = Party(platform.url, {"session": token})
+    await socket.connect()
+    try:
+        assert await sign_out(platform.url, token) == 200
+        await disconnected(socket)
+        assert socket.events["session.ended"] == [{"reason": "signed_out"}]
+    finally:
+        await socket.close()
+    async with aiohttp.ClientSession() as http, http.get(
+            f"{platform.url}api/patients/{patient_id}/protocols",
+            headers={"Authorization": f"Bearer {token}"}) as response:
+        assert response.status == 401
+    with pytest.raises(socketio.exceptions.ConnectionError):
+        await Party(platform.url, {"session": token}).connect()
+
+
+async def test_a_socket_closes_when_its_session_expires(
+        aiohttp_server, tmp_path: Path, model_pool: ModelPool  # type: ignore[no-untyped-def]
+) -> None:
+    settings = make_settings(tmp_path / "data", TELEMED_SESSION_TTL_S="2")
+    app = create_app(settings, models=model_pool)
+    platform = Platform(await aiohttp_server(app, host="127.0.0.1"), app[RECORDS], settings)
+    _, token = await platform.patient()
+    socket = Party(platform.url, {"session": token})
+    await socket.connect()
+    try:
+        assert (await socket.call("queue.join", {}))["ok"]
+        await disconnected(socket, timeout=6)
+        assert socket.events["session.ended"] == [{"reason": "expired"}]
+    finally:
+        await socket.close()
+
+
+@pytest.fixture
+def redis() -> Iterator[str]:
+    with redis_server() as (url, _):
+        yield url
+
+
+async def test_sign_out_on_one_node_closes_the_socket_on_another(
+        aiohttp_server, tmp_path: Path, model_pool: ModelPool,  # type: ignore[no-untyped-def]
+        redis: str) -> None:
+    """Two nodes sharing a database and Redis, as `telemed cluster` runs them."""
+    env = {"TELEMED_REDIS_URL": redis,
+           "TELEMED_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'shared.db'}"}
+    nodes = []
+    for name in ("a", "b"):
+        settings = make_settings(tmp_path / name, **env)
+        app = create_app(settings, models=model_pool)
+        nodes.append(Platform(await aiohttp_server(app, host="127.0.0.1"), app[RECORDS],
+                              settings))
+    a, b = nodes
+    _, token = await a.patient()
+    socket = Party(b.url, {"session": token})
+    await socket.connect()
+    try:
+        assert await sign_out(a.url, token) == 200
+        await disconnected(socket)
+    finally:
+        await socket.close()
+
+
+async def test_a_signed_out_socket_can_do_nothing_more(platform: Platform) -> None:
+    """Even before the close reaches it, an event on a dead session is refused."""
+    patient_id, token = await platform.patient()
+    socket = Party(platform.url, {"session": token})
+    await socket.connect()
+    try:
+        await platform.sign_in.sign_out(token)  # the record only: no node was told
+        reply = await socket.call("queue.join", {})
+        assert reply["ok"] is False and reply["code"] == "unauthorized"
+        await disconnected(socket)
+    finally:
+        await socket.close()
+    assert await platform.records.open_consultation_of(patient_id) is None
