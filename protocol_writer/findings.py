@@ -102,6 +102,7 @@ def extract_complaints(items: list[Utterance], vitals: dict[str, Vital]) -> tupl
     ("второй день температура и заложен нос") belongs to each complaint of that segment."""
     vocabulary_ = {k: v for k, v in vocabulary("complaints").items() if not k.startswith("_")}
     found: dict[str, list[int]] = {}
+    first: dict[str, tuple[int, int]] = {}  # where each was first said: the order shown
     durations: dict[str, int] = {}
     denied: set[str] = set()
     by_index = {u.index: u for u in items}
@@ -111,11 +112,15 @@ def extract_complaints(items: list[Utterance], vitals: dict[str, Vital]) -> tupl
             if _denied_in_answer(answer):
                 denied.update(name for name, stems in vocabulary_.items() if u.has(stems))
             continue
-        for _start, _end, name in _outermost(_phrase_spans(u, vocabulary_) + _site_spans(u)):
+        for start, _end, name in _outermost(_phrase_spans(u, vocabulary_) + _site_spans(u)):
             found.setdefault(name, []).append(u.index)
+            first.setdefault(name, (u.index, start))
     temperature = vitals.get("temperature_c")
     if temperature is not None and temperature.value >= FEVER_FROM_C:
         found.setdefault("fever", []).extend(temperature.segments)
+        said = by_index.get(temperature.segments[-1])
+        where = said.find(vocabulary_["fever"]) if said is not None else -1
+        first.setdefault("fever", (temperature.segments[-1], max(where, 0)))
     for name, indices in found.items():
         for index in indices:
             said = by_index.get(index)
@@ -126,7 +131,8 @@ def extract_complaints(items: list[Utterance], vitals: dict[str, Vital]) -> tupl
     if "pain" in found and any(p in found for p in PRECISE_PAINS):
         del found["pain"]
     return tuple(Complaint(name, tuple(sorted(set(indices))), durations.get(name))
-                 for name, indices in found.items() if name not in denied)
+                 for name, indices in sorted(found.items(), key=lambda f: first[f[0]])
+                 if name not in denied)
 
 
 def extract_anamnesis(items: list[Utterance]) -> tuple[AnamnesisItem, ...]:
