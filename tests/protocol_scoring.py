@@ -121,7 +121,8 @@ def table(tallies: dict[str, Tally]) -> str:
 
 
 CORPORA = {"corpus": Path(__file__).parent / "corpus",
-           "challenge": Path(__file__).parent / "challenge"}
+           "challenge": Path(__file__).parent / "challenge",
+           "heldout": Path(__file__).parent / "heldout"}
 
 
 def main(argv: list[str]) -> None:
