@@ -106,14 +106,6 @@ class Utterance:
         return any(f" {n}" in before for n in p["negation_before"]) or any(
             after.startswith(n) or f"{n} " in after[:10] for n in p["negation_after"])
 
-    def conditional(self) -> bool:
-        return self.has(phrases()["conditional"])
-
-    def conditional_before(self, position: int) -> bool:
-        """Whether the clause around `position` is an "if ..." clause, not a statement."""
-        before = self.text[max(0, position - 30):position]
-        return any(cue in before for cue in (" если ", " if ", " при "))
-
     @property
     def corrected(self) -> bool:
         """The speaker corrects themselves, so the last value said is the one meant."""
