@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cache, lru_cache
+from itertools import pairwise
 
 from rapidfuzz import fuzz, process
 
@@ -116,9 +117,9 @@ def _mentions(u: Utterance) -> list[_Mention]:
                 covered.update(range(position, position + len(words)))
     for position, token in enumerate(u.tokens):
         if position not in covered:
-            name = _drug_at(token)
-            if name is not None:
-                found[position] = name
+            said = _drug_at(token)
+            if said is not None:
+                found[position] = said
     mentions = [_Mention(t, n) for t, n in sorted(found.items())]
     # "амоксиклав амоксициллин с клавуланатом": one medicine named twice in a row is one.
     return [m for i, m in enumerate(mentions) if i == 0 or mentions[i - 1].name != m.name
@@ -131,7 +132,7 @@ def _clause_starts(u: Utterance, mentions: list[_Mention]) -> list[int]:
     cues = phrases()["medication"]
     conjunctions, leads = set(cues["conjunctions"]), tuple(cues["leads"])
     starts = [0]
-    for previous, mention in zip(mentions, mentions[1:], strict=False):
+    for previous, mention in pairwise(mentions):
         between = range(previous.token + 1, mention.token)
         joins = [i for i in between if u.tokens[i] in conjunctions]
         verbs = [i for i in between if u.tokens[i].startswith(leads)]

@@ -133,8 +133,8 @@ def _pneumonia_signs(f: Findings) -> Reason | None:
     temperature = f.vitals.get("temperature_c")
     febrile = "fever" in f.complaints or (temperature is not None and temperature.value >= 37.5)
     if pleuritic and febrile:
-        return ("red", "chest pain on breathing with fever: signs of pneumonia, "
-                "in-person assessment today", (pleuritic[0].index,))
+        reason = "chest pain on breathing with fever: signs of pneumonia, in-person assessment today"
+        return ("red", reason, (pleuritic[0].index,))
     return None
 
 
@@ -148,9 +148,9 @@ def _complaint_reasons(f: Findings) -> list[Reason]:
                        else ("yellow", "breathing difficulty", breathless.segments))
     if "chest pain" in c:
         acute = f.said_by_patient("cardiac_chest_pain")
-        reasons.append(("red", "chest pain with sweating, breathlessness or spreading: "
-                        "acute coronary syndrome until shown otherwise", c["chest pain"].segments)
-                       if acute else ("yellow", "chest pain", c["chest pain"].segments))
+        acs = "chest pain with sweating or spreading: acute coronary syndrome until shown otherwise"
+        reasons.append(("red", acs, c["chest pain"].segments) if acute
+                       else ("yellow", "chest pain", c["chest pain"].segments))
     stroke = f.said_by_patient("stroke")
     if stroke:
         reasons.append(("red", "face, arm or speech: signs of a stroke", (stroke[0].index,)))

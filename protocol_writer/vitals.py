@@ -13,6 +13,7 @@ the one said.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from itertools import pairwise
 
 from protocol_writer.context import Modifier, modifiers
 from protocol_writer.cues import Utterance, phrases
@@ -102,7 +103,7 @@ def _pair(u: Utterance, start: int, end: int, pair: VitalPair) -> tuple[float, f
     upper, lower = (vital_signs()[p] for p in pair.parts)
     numbers = [n for n in u.numbers if n.start >= start]
     found: tuple[float, float] | None = None
-    for first, second in zip(numbers, numbers[1:], strict=False):
+    for first, second in pairwise(numbers):
         between = u.tokens[first.end:second.start]
         joined = not between or (len(between) == 1 and between[0] in pair.separators)
         if first.start >= end:
@@ -134,10 +135,10 @@ def _record(found: dict[str, Vital], u: Utterance, start: int, end: int,
         for part, value in zip(sign.parts, pair, strict=True):
             found[part] = Vital(value, vital_signs()[part].unit, sources)
         return True
-    value = _single(u, start, end, sign)
-    if value is None:
+    single = _single(u, start, end, sign)
+    if single is None:
         return False
-    found[sign.name] = Vital(value, sign.unit, sources)
+    found[sign.name] = Vital(single, sign.unit, sources)
     return True
 
 
@@ -182,7 +183,7 @@ def _uncued_pairs(found: dict[str, Vital], u: Utterance) -> None:
         if any(part in found for part in pair.parts):
             continue
         words = [s for s in pair.separators if s.isalpha()]
-        for first, second in zip(u.numbers, u.numbers[1:], strict=False):
+        for first, second in pairwise(u.numbers):
             if tuple(u.tokens[first.end:second.start]) in {(w,) for w in words} and first.value >= 90 \
                     and _record(found, u, first.start, first.start + 1, pair, (u.index,)):
                 break
