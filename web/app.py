@@ -102,7 +102,7 @@ def create_app(settings: Settings, models: ModelPool | None = None) -> web.Appli
     app.cleanup_ctx.append(lifecycle)
     app.on_shutdown.append(stop_socketio)
     sessions.add_routes(app, records, sign_in, messenger, settings.redis_url)
-    api.add_routes(app, records, protocols, outbox, sio, messenger)
+    api.add_routes(app, records, protocols, outbox, sio, messenger, metrics)
     actions_api.add_routes(app, records, settings, protocols,
                            Bookings(records, settings, tuple(targets)), messenger)
     checkins_api.add_routes(app, records)
