@@ -25,28 +25,36 @@ def words(text: str) -> list[str]:
 Lemmatiser = Callable[[str], str]
 
 
+def word_features(word: str, base: str | None, char_range: tuple[int, int]) -> list[str]:
+    """The features of one word alone: the word ("w:"), its lemma ("l:") when lemmas are
+    used, and its character n-grams inside word boundaries ("c:"), which catch misspellings
+    and Russian endings."""
+    out = ["w:" + word]
+    if base is not None:
+        out.append("l:" + base)
+    padded = " " + word + " "
+    low, high = char_range
+    for n in range(low, min(high, len(padded)) + 1):
+        out.extend("c:" + padded[k:k + n] for k in range(len(padded) - n + 1))
+    return out
+
+
+def bigram(previous: str, base: str) -> str:
+    """Two adjacent words (lemmas when lemmas are used): "боль в", "в пояснице"."""
+    return "b:" + previous + " " + base
+
+
 def features(tokens: Iterable[str], lemma: Lemmatiser | None,
              char_range: tuple[int, int] = (2, 5)) -> list[tuple[str, int]]:
-    """The features cut from words, each with the index of the word it came from.
-
-    Word unigrams ("w:"), their lemmas ("l:") and adjacent-lemma bigrams ("b:") catch what
-    a term means; character n-grams inside word boundaries ("c:") catch misspellings and
-    Russian endings the lemmatiser does not know. The index lets evidence name the word.
-    """
+    """The features cut from a text's words, each with the index of the word it came from
+    (a bigram counts as its second word's), so that evidence can name the word."""
     out: list[tuple[str, int]] = []
     previous: str | None = None
-    low, high = char_range
     for i, word in enumerate(tokens):
-        out.append(("w:" + word, i))
-        base = lemma(word) if lemma is not None else word
-        if lemma is not None:
-            out.append(("l:" + base, i))
+        base = lemma(word) if lemma is not None else None
+        out.extend((name, i) for name in word_features(word, base, char_range))
+        key = base if base is not None else word
         if previous is not None:
-            out.append(("b:" + previous + " " + base, i))
-        previous = base
-        padded = " " + word + " "
-        for n in range(low, high + 1):
-            if n > len(padded):
-                break
-            out.extend(("c:" + padded[k:k + n], i) for k in range(len(padded) - n + 1))
+            out.append((bigram(previous, key), i))
+        previous = key
     return out

@@ -68,7 +68,8 @@ def export(vectorizer: TfidfVectorizer, model: LogisticRegression, directory: Pa
     names = sorted(vectorizer.vocabulary_, key=vectorizer.vocabulary_.__getitem__)
     (directory / "vocabulary.json").write_text(
         json.dumps(names, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
-    np.savez_compressed(directory / "weights.npz",
+    # Not compressed: float16 weights hardly compress, and inflating them doubles the load.
+    np.savez(directory / "weights.npz",
                         idf=vectorizer.idf_.astype(np.float32),
                         coef=model.coef_.T.astype(np.float16),
                         intercept=model.intercept_.astype(np.float32))
