@@ -5,6 +5,6 @@ and JSON and read with numpy. It imports nothing from the rest of the platform, 
 protocol writer, the console and batch tools can all use it.
 """
 
-from decision_support.model import Answer, Suggester, Suggestion
+from decision_support.model import Answer, Suggester, Suggestion, shipped
 
-__all__ = ["Answer", "Suggester", "Suggestion"]
+__all__ = ["Answer", "Suggester", "Suggestion", "shipped"]

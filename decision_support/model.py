@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -159,3 +159,10 @@ class Suggester:
         if entry is None:
             return code
         return entry["ru" if language == "ru" else "en"]
+
+
+@cache
+def shipped() -> Suggester:
+    """The shipped model, loaded once per process on first use: the protocol writer and the
+    live console suggestions share it, so `telemed serve` holds one copy."""
+    return Suggester()

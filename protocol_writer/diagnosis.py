@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from functools import cache
-
-from decision_support import Suggester
+from decision_support import shipped
 from protocol_writer.cues import Utterance, vocabulary
 from protocol_writer.protocol import AnamnesisItem, Complaint, Diagnosis, Protocol, Vital
 
@@ -42,12 +40,6 @@ def stated_diagnoses(items: list[Utterance], anamnesis: tuple[AnamnesisItem, ...
             del found[general]
     return [Diagnosis(code, _entry(code, language), tuple(indices), True)
             for code, indices in found.items()]
-
-
-@cache
-def _suggester() -> Suggester:
-    """Loaded once per process, on the first consultation that needs it (about a second)."""
-    return Suggester()
 
 
 def _safety_overrides(complaints: tuple[Complaint, ...], vitals: dict[str, Vital],
@@ -91,7 +83,7 @@ def _learned(items: list[Utterance], language: str) -> list[Diagnosis]:
     spoken = [u for u in items if u.by_patient]
     if not spoken:
         return []
-    answer = _suggester().suggest(" ".join(u.text for u in spoken), language)
+    answer = shipped().suggest(" ".join(u.text for u in spoken), language)
     if answer.abstained:
         return []
     out = []

@@ -10,10 +10,9 @@ from __future__ import annotations
 
 import asyncio
 from collections import OrderedDict
-from functools import cached_property
 from typing import Any
 
-from decision_support import Suggester
+from decision_support import shipped
 
 
 class LiveSuggestions:
@@ -23,12 +22,8 @@ class LiveSuggestions:
     def __init__(self) -> None:
         self._said: OrderedDict[str, list[str]] = OrderedDict()
 
-    @cached_property
-    def _suggester(self) -> Suggester:
-        return Suggester()
-
     def _answer(self, consultation_id: str, language: str) -> dict[str, Any]:
-        answer = self._suggester.suggest(" ".join(self._said[consultation_id]), language)
+        answer = shipped().suggest(" ".join(self._said[consultation_id]), language)
         return {"consultation_id": consultation_id, "abstained": answer.abstained,
                 "confidence": round(answer.confidence, 4),
                 "suggestions": [] if answer.abstained else
