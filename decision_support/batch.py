@@ -13,16 +13,20 @@ from typing import Any
 from decision_support.model import Suggester
 
 
+class BadLine(ValueError):
+    """A line that is not a case; its message says why."""
+
+
 def _case(line: str, number: int, fmt: str) -> tuple[Any, str]:
-    """The case's id and text; raises ValueError with a reason for a bad line."""
+    """The case's id and text; raises BadLine for a line that is not a case."""
     if fmt == "text":
         return number, line
     try:
         case = json.loads(line)
     except json.JSONDecodeError as error:
-        raise ValueError(f"not JSON: {error.msg}") from None
+        raise BadLine(f"not JSON: {error.msg}") from None
     if not isinstance(case, dict) or not isinstance(case.get("text"), str):
-        raise ValueError('expected an object with a "text" string')
+        raise BadLine('expected an object with a "text" string')
     return case.get("idx", number), case["text"]
 
 
@@ -36,7 +40,7 @@ def answer(suggester: Suggester, lines: Iterable[str], fmt: str = "jsonl",
             continue
         try:
             idx, text = _case(line, number, fmt)
-        except ValueError as error:
+        except BadLine as error:
             yield json.dumps({"line": number, "error": str(error)}, ensure_ascii=False)
             continue
         result = suggester.suggest(text, language)

@@ -81,7 +81,7 @@ class Suggester:
         """A word's key for bigrams and the columns of its own known features (cached:
         a consultation says the same words again and again)."""
         base = self._lemma(word) if self._lemma is not None else None
-        names = word_features(word, base, self._char_range)  # type: ignore[arg-type]
+        names = word_features(word, base, self._char_range)
         columns = [c for c in map(self._index.get, names) if c is not None]
         return (base if base is not None else word), np.array(columns, dtype=np.int64)
 

@@ -43,7 +43,7 @@ def hits(ranked: list[Ranked]) -> dict[str, float]:
 def coverage_curve(ranked: list[Ranked], step: float = 0.05) -> list[dict[str, float]]:
     """For each threshold, the share of cases answered and hit@3 among them."""
     curve = []
-    for k in range(int(round(1 / step))):
+    for k in range(round(1 / step)):
         threshold = round(k * step, 4)
         kept = [r for r in ranked if r.confidence >= threshold]
         curve.append({"threshold": threshold, "coverage": round(len(kept) / len(ranked), 4),
@@ -58,7 +58,7 @@ def abstain_threshold(ranked: list[Ranked], step: float = 0.05) -> float:
     so the console says "no confident suggestion" for them rather than three guesses.
     """
     chosen = 0.0
-    for k in range(1, int(round(1 / step))):
+    for k in range(1, round(1 / step)):
         threshold = round(k * step, 4)
         below = [r for r in ranked if r.confidence < threshold]
         if below and sum(r.hit3 for r in below) / len(below) < 0.5:

@@ -115,7 +115,7 @@ def main(argv: list[str] | None = None) -> int:
     settings = {"c": args.c, "lemmas": args.lemmas, "char_range": (2, 5),
                 "speech_mix": args.speech_mix, "min_df": args.min_df,
                 "max_iter": args.max_iter}
-    vectorizer, model = fit(train, **settings)  # type: ignore[arg-type]
+    vectorizer, model = fit(train, **settings)
     given = sys.argv[1:] if argv is None else argv
     command = " ".join([COMMAND, *given])
     metadata: dict[str, Any] = {

@@ -16,7 +16,8 @@ TELEMED = [sys.executable, "-m", "web.cli", "suggest"]
 
 def suggest(args: list[str], data_dir: Path, stdin: str | None = None) -> list[dict]:
     done = subprocess.run([*TELEMED, *args], input=stdin, capture_output=True, text=True,
-                          timeout=120, env={**os.environ, "TELEMED_DATA_DIR": str(data_dir)})
+                          check=False, timeout=120,
+                          env={**os.environ, "TELEMED_DATA_DIR": str(data_dir)})
     assert done.returncode == 0, done.stderr
     return [json.loads(line) for line in done.stdout.splitlines()]
 
