@@ -107,8 +107,9 @@ def suggest(complaints: tuple[Complaint, ...], vitals: dict[str, Vital],
     evidence = tuple(sorted({i for c in complaints for i in c.segments}))
     ranked = [Diagnosis(code, _entry(code, language), evidence, False)
               for code in sorted(overrides, key=lambda code: -overrides[code])]
-    taken = {d.code for d in ranked}
-    ranked += [d for d in learned if d.code not in taken]
+    # A learned category the rules already name more precisely (J18 beside J18.9) is left out.
+    named = {d.code.split(".")[0] for d in ranked}
+    ranked += [d for d in learned if d.code.split(".")[0] not in named]
     return tuple(ranked[:3])
 
 
