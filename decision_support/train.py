@@ -2,8 +2,8 @@
 
     python -m decision_support.train            (or: telemed suggest train)
 
-Deterministic: the features are counted in a fixed order and lbfgs has no randomness, so
-the same data gives the same weights. scikit-learn is needed here only; the shipped model
+Deterministic: the features are counted in a fixed order, lbfgs has no randomness and the
+fit runs on one thread, so the same data gives the same weights. scikit-learn is needed here only; the shipped model
 is read by decision_support.model with numpy.
 """
 
@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
+from threadpoolctl import threadpool_limits
 
 from decision_support import dataset, scoring
 from decision_support.dataset import Visit
@@ -56,7 +57,10 @@ def fit(visits: list[Visit], *, c: float, lemmas: bool, char_range: tuple[int, i
                                  sublinear_tf=True, min_df=min_df, dtype=np.float32)
     matrix = vectorizer.fit_transform(texts)
     model = LogisticRegression(C=c, max_iter=max_iter, tol=1e-4)
-    model.fit(matrix, codes)
+    # One thread: scikit-learn's loss sums in parallel, and the order of a parallel sum
+    # changes the last bits, which lbfgs carries into different weights run to run.
+    with threadpool_limits(limits=1):
+        model.fit(matrix, codes)
     return vectorizer, model
 
 
