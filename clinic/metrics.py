@@ -3,7 +3,7 @@ process in tests without clashing)."""
 
 from __future__ import annotations
 
-from prometheus_client import CollectorRegistry, Gauge, Histogram, generate_latest
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 
 
 class Metrics:
@@ -36,11 +36,26 @@ class Metrics:
         self.checkin_reviews_overdue = Gauge(
             "telemed_checkin_reviews_overdue",
             "High-risk chemotherapy check-ins past their review deadline", registry=r)
+        # Decision support: of the signed protocols that carried the suggester's codes, how
+        # many signed one of them (protocol_writer.diagnosis.suggestion_taken).
+        self.suggestions_signed = Counter(
+            "telemed_diagnosis_suggestions_signed",
+            "Signed protocols with learned diagnosis suggestions, by whether one was taken",
+            ["taken"], registry=r)
+        self.suggestions_taken_share = Gauge(
+            "telemed_diagnosis_suggestions_taken_share",
+            "Share of those signed protocols whose diagnosis was a suggestion", registry=r)
         self.draining = Gauge(
             "telemed_draining", "1 while the process takes no new consultations", registry=r)
 
     def observe_side_end(self, frames: int, audio_seconds: float) -> None:
         self.media_frame_seconds.observe(audio_seconds / frames)
+
+    def observe_suggestion(self, taken: bool) -> None:
+        self.suggestions_signed.labels("yes" if taken else "no").inc()
+        yes = self.suggestions_signed.labels("yes")._value.get()
+        no = self.suggestions_signed.labels("no")._value.get()
+        self.suggestions_taken_share.set(yes / (yes + no))
 
     def exposition(self) -> bytes:
         return generate_latest(self.registry)

@@ -2,9 +2,17 @@
 
 from __future__ import annotations
 
+from decision_support import shipped
 from protocol_writer.context import Modifier, modifiers
 from protocol_writer.cues import Utterance, vocabulary
-from protocol_writer.protocol import AnamnesisItem, Complaint, Diagnosis, Medication, Vital
+from protocol_writer.protocol import (
+    AnamnesisItem,
+    Complaint,
+    Diagnosis,
+    Medication,
+    Protocol,
+    Vital,
+)
 
 
 def _entry(code: str, language: str) -> str:
@@ -71,10 +79,12 @@ def from_medicines(medications: tuple[Medication, ...], language: str) -> Diagno
     return None
 
 
-def suggest(complaints: tuple[Complaint, ...], vitals: dict[str, Vital],
-            anamnesis: tuple[AnamnesisItem, ...], reason: str, items: list[Utterance],
-            language: str) -> tuple[Diagnosis, ...]:
-    """Up to three codes that fit the findings, best first, when the doctor named none."""
+def _safety_overrides(complaints: tuple[Complaint, ...], vitals: dict[str, Vital],
+                      anamnesis: tuple[AnamnesisItem, ...], reason: str,
+                      items: list[Utterance]) -> dict[str, float]:
+    """Explicit rules that win over the fitted suggester, which never saw these codes:
+    COVID-19 (a positive test, lost smell or taste), pneumonia when oxygen is low or breath
+    short, and the visit's own purpose (a prescription renewal, a consilium)."""
     names = {c.name for c in complaints}
     spo2 = vitals.get("spo2_percent")
     scores: dict[str, float] = {}
@@ -83,16 +93,68 @@ def suggest(complaints: tuple[Complaint, ...], vitals: dict[str, Vital],
         scores[_covid_code(items, anamnesis)] = 3
     if (spo2 is not None and spo2.value < 94) or "shortness of breath" in names:
         scores["J18.9"] = 2.5 if spo2 is not None and spo2.value < 94 else 1.5
-    respiratory = names & {"fever", "cough", "sore throat", "nasal congestion"}
-    if respiratory:
-        scores["J06.9"] = 1 + len(respiratory) * 0.5
-        if names == {"sore throat"} or names == {"sore throat", "fever"}:
-            scores["J02.9"] = scores["J06.9"] + 0.1
     if reason == "oncology_renewal" or any(
             u.by_doctor and u.has(["рецепт", "prescription", "продлева", "renew"]) for u in items):
         scores["Z76.0"] = 2
     if reason == "consilium":
         scores["Z09"] = 1
-    ranked = sorted(scores, key=lambda code: -scores[code])[:3]
+    return scores
+
+
+def _respiratory_rules(complaints: tuple[Complaint, ...]) -> dict[str, float]:
+    """When the suggester has nothing to say: English consultations (it was fitted on
+    Russian notes) and Russian ones where it abstains (an acute respiratory infection spreads
+    its probability over J00, J06, J20...)."""
+    names = {c.name for c in complaints}
+    respiratory = names & {"fever", "cough", "sore throat", "nasal congestion", "runny nose"}
+    scores: dict[str, float] = {}
+    if respiratory:
+        scores["J06.9"] = 1 + len(respiratory) * 0.5
+        if names == {"sore throat"} or names == {"sore throat", "fever"}:
+            scores["J02.9"] = scores["J06.9"] + 0.1
+    return scores
+
+
+def _learned(items: list[Utterance], language: str) -> list[Diagnosis]:
+    """The fitted suggester over what the patient said; nothing when it abstains."""
+    spoken = [u for u in items if u.by_patient]
+    if not spoken:
+        return []
+    answer = shipped().suggest(" ".join(u.text for u in spoken), language)
+    if answer.abstained:
+        return []
+    out = []
+    for s in answer.suggestions:
+        # The segments are those where the words behind the code were said.
+        segments = tuple(u.index for u in spoken if any(w in u.tokens for w in s.evidence))
+        out.append(Diagnosis(s.code, s.title, segments, False, round(s.score, 4), s.evidence))
+    return out
+
+
+def suggest(complaints: tuple[Complaint, ...], vitals: dict[str, Vital],
+            anamnesis: tuple[AnamnesisItem, ...], reason: str, items: list[Utterance],
+            language: str) -> tuple[Diagnosis, ...]:
+    """Up to three codes, best first, when the doctor named none: the safety overrides
+    first, then the fitted suggester's codes (decision_support) over the patient's words,
+    or the respiratory rules when it has no confident suggestion."""
+    overrides = _safety_overrides(complaints, vitals, anamnesis, reason, items)
+    learned = _learned(items, language) if language == "ru" else []
+    if not learned:
+        overrides = {**_respiratory_rules(complaints), **overrides}
     evidence = tuple(sorted({i for c in complaints for i in c.segments}))
-    return tuple(Diagnosis(code, _entry(code, language), evidence, False) for code in ranked)
+    ranked = [Diagnosis(code, _entry(code, language), evidence, False)
+              for code in sorted(overrides, key=lambda code: -overrides[code])]
+    # A learned category the rules already name more precisely (J18 beside J18.9) is left out.
+    named = {d.code.split(".")[0] for d in ranked}
+    ranked += [d for d in learned if d.code.split(".")[0] not in named]
+    return tuple(ranked[:3])
+
+
+def suggestion_taken(protocol: Protocol) -> bool | None:
+    """Whether the signed diagnosis is one of the suggester's codes (or a refinement of one:
+    J06 suggested, J06.9 signed); None when the protocol carried no learned suggestion."""
+    learned = [d.code for d in protocol.diagnosis_suggestions if d.score is not None]
+    if not learned:
+        return None
+    code = protocol.diagnosis.code if protocol.diagnosis else ""
+    return any(code == c or code.startswith(c + ".") for c in learned)

@@ -35,7 +35,9 @@ class Diagnosis:
     code: str
     text: str
     segments: Sources
-    stated: bool  # named by the doctor, rather than suggested by the rules
+    stated: bool  # named by the doctor, rather than suggested by the rules or the suggester
+    score: float | None = None  # the suggester's probability; None for rules and stated ones
+    evidence: tuple[str, ...] = ()  # the patient's words that drove a learned suggestion
 
 
 @dataclass(frozen=True)
@@ -140,4 +142,5 @@ class Protocol:
 
 
 def _sources(item: dict[str, Any]) -> dict[str, Any]:
+    item = {**item, "evidence": tuple(item["evidence"])} if "evidence" in item else item
     return {**item, "segments": tuple(item.get("segments", ()))} if "segments" in item else item

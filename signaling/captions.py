@@ -7,6 +7,7 @@ from typing import Any, Protocol
 from clinic.domain import Role, Segment, Speaker
 from clinic.records import Records
 from signaling import rooms
+from signaling.suggestions import LiveSuggestions
 
 
 class Emitter(Protocol):
@@ -18,10 +19,13 @@ class Emitter(Protocol):
 class CaptionSink:
     """A TranscriptSink: segments are stored before the caption is sent, so none is lost."""
 
-    def __init__(self, records: Records, sio: Emitter) -> None:
+    def __init__(self, records: Records, sio: Emitter,
+                 live: LiveSuggestions | None = None) -> None:
         self._records = records
         self._sio = sio
         self._doctor_of: dict[str, str] = {}
+        self._language_of: dict[str, str] = {}
+        self._live = live if live is not None else LiveSuggestions()
 
     async def _doctor_room(self, consultation_id: str) -> str | None:
         doctor_id = self._doctor_of.get(consultation_id)
@@ -30,6 +34,7 @@ class CaptionSink:
             if consultation is None or consultation.doctor_id is None:
                 return None
             doctor_id = self._doctor_of[consultation_id] = consultation.doctor_id
+            self._language_of[consultation_id] = consultation.language
         return rooms.person(Role.DOCTOR, doctor_id)
 
     async def partial(self, consultation_id: str, speaker: Speaker, text: str) -> None:
@@ -49,6 +54,13 @@ class CaptionSink:
                 "text": segment.text, "final": True, "start": segment.start, "end": segment.end,
                 "confidence": segment.confidence,
             }, room=room)
+            # The suggester was fitted on Russian complaints: only the patient's count.
+            if segment.speaker is Speaker.PATIENT and \
+                    self._language_of.get(segment.consultation_id) == "ru":
+                await self._sio.emit("suggestions", await self._live.heard(
+                    segment.consultation_id, segment.text), room=room)
 
     def forget(self, consultation_id: str) -> None:
         self._doctor_of.pop(consultation_id, None)
+        self._language_of.pop(consultation_id, None)
+        self._live.forget(consultation_id)

@@ -37,7 +37,7 @@ NOTE_NAMES = {"acetaminophen": "paracetamol", "albuterol": "salbutamol",
 # Named in plans as tests to order, not as medicines.
 LAB_ANALYTES = {"uric acid", "alkaline phosphatase", "aldosterone"}
 STOPPED = re.compile(r"\b(stop|stopped|discontinu\w*|hold|held|avoid|cease|off of|taper off)\b",
-                     re.I)
+                     re.IGNORECASE)
 UNITS = {"mg": "milligrams", "mcg": "micrograms", "ml": "milliliters", "%": " percent",
          "kg": "kilograms", "lbs": "pounds", "lb": "pounds", "bpm": "beats per minute"}
 
@@ -65,7 +65,7 @@ def spoken(text: str) -> str:
                   lambda m: str(num2words(int(m.group(1)), to="ordinal")), text)
     text = re.sub(r"(\d)\s*/\s*(\d)", r"\1 over \2", text)
     text = re.sub(r"(\d)\s*(mg|mcg|ml|kg|lbs|lb|bpm|%)(?![a-z])",
-                  lambda m: f"{m.group(1)} {UNITS[m.group(2).lower()]}", text, flags=re.I)
+                  lambda m: f"{m.group(1)} {UNITS[m.group(2).lower()]}", text, flags=re.IGNORECASE)
     text = re.sub(r"\d*\.\d+|\d+", _number_words, text)
     text = text.lower().replace("-", " ")
     text = re.sub(r"[^\w\s']", " ", text)
@@ -88,7 +88,7 @@ def _dialogue(raw: str) -> str:
 def _section(note: str, header: str) -> str:
     """The body of the first section whose upper-case header contains `header`."""
     match = re.search(rf"^[A-Z ,&/]*{header}[A-Z ,&/]*$\n(.*?)(?=^[A-Z][A-Z ,&/]{{4,}}$|\Z)",
-                      note, re.M | re.S)
+                      note, re.MULTILINE | re.DOTALL)
     return match.group(1) if match else ""
 
 

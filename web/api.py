@@ -12,10 +12,13 @@ from actions.renewal import RenewalRefused
 from clinic.access import is_party
 from clinic.domain import Principal, Role
 from clinic.messages.http import SignProtocol
+from clinic.metrics import Metrics
 from clinic.records import Conflict, Records
 from clinic.sms import Messenger
 from clinic.tables import ProtocolRow
+from protocol_writer.diagnosis import suggestion_taken
 from protocol_writer.outbox import OutboxDispatcher
+from protocol_writer.protocol import Protocol
 from protocol_writer.service import InvalidProtocol, ProtocolService
 from signaling import rooms
 from web.bodies import body
@@ -26,6 +29,7 @@ PROTOCOLS_KEY = web.AppKey("api_protocols", ProtocolService)
 OUTBOX_KEY = web.AppKey("api_outbox", OutboxDispatcher)
 SIO_KEY = web.AppKey("api_sio", socketio.AsyncServer)
 MESSENGER_KEY = web.AppKey("api_messenger", Messenger)
+METRICS_KEY = web.AppKey("api_metrics", Metrics)
 
 
 def json_error(status: type[web.HTTPException], code: str, message: str) -> web.HTTPException:
@@ -127,8 +131,13 @@ async def sign_protocol(request: web.Request) -> web.Response:
             content_type="application/json") from exc
     consultation = await records.consultation(consultation_id)
     assert consultation is not None
+    # Recorded with the signature: was the signed diagnosis one the suggester offered?
+    taken = suggestion_taken(Protocol.from_dict({**row.data, "consultation_id": consultation_id}))
+    if taken is not None:
+        request.app[METRICS_KEY].observe_suggestion(taken)
     await records.audit(who, "protocol.sign", patient_id=consultation.patient_id,
-                        object_id=row.id, source=request.remote)
+                        object_id=row.id, source=request.remote,
+                        detail="" if taken is None else f"suggestion_taken={str(taken).lower()}")
     request.app[OUTBOX_KEY].nudge()
     request.app[MESSENGER_KEY].nudge()
     await request.app[SIO_KEY].emit(
@@ -211,8 +220,9 @@ async def operator_outbox(request: web.Request) -> web.Response:
 
 def add_routes(app: web.Application, records: Records, protocols: ProtocolService,
                outbox: OutboxDispatcher, sio: socketio.AsyncServer,
-               messenger: Messenger) -> None:
+               messenger: Messenger, metrics: Metrics) -> None:
     app[MESSENGER_KEY] = messenger
+    app[METRICS_KEY] = metrics
     app[RECORDS_KEY] = records
     app[PROTOCOLS_KEY] = protocols
     app[OUTBOX_KEY] = outbox

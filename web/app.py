@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 
 from aiohttp import web
 
+import decision_support
 from actions.booking import Bookings
 from clinic.db import create_engine, upgrade_async
 from clinic.metrics import Metrics
@@ -84,6 +85,8 @@ def create_app(settings: Settings, models: ModelPool | None = None) -> web.Appli
         # Loaded before the first call, not during it: loading takes seconds.
         for language in LANGUAGES if settings.media == "local" else ():
             await asyncio.to_thread(models.for_language, language)
+        # The suggester too (about half a second), so the first draft does not wait for it.
+        await asyncio.to_thread(decision_support.shipped)
         outbox.start()
         messenger.start()
         if cluster is not None:
@@ -107,7 +110,7 @@ def create_app(settings: Settings, models: ModelPool | None = None) -> web.Appli
     app.cleanup_ctx.append(lifecycle)
     app.on_shutdown.append(stop_socketio)
     sessions.add_routes(app, records, sign_in, messenger, watch, settings.redis_url)
-    api.add_routes(app, records, protocols, outbox, sio, messenger)
+    api.add_routes(app, records, protocols, outbox, sio, messenger, metrics)
     actions_api.add_routes(app, records, settings, protocols,
                            Bookings(records, settings, tuple(targets)), messenger)
     checkins_api.add_routes(app, records)

@@ -101,6 +101,14 @@ def main(argv: list[str] | None = None) -> int:
     protocol.add_argument("--lang", choices=["ru", "en"], help="default: from the text")
     protocol.add_argument("--format", choices=["json", "html", "text", "fhir"], default="text")
 
+    suggest = commands.add_parser(
+        "suggest", help="three likely ICD-10 codes per complaint (`suggest train` refits)")
+    suggest.add_argument("file", nargs="?", default="-",
+                         help="JSON lines {idx, text} (or `train`: refit the model); - for stdin")
+    suggest.add_argument("--format", choices=["jsonl", "text"], default="jsonl",
+                         help="text: one complaint per line")
+    suggest.add_argument("--lang", choices=["ru", "en"], default="ru", help="language of titles")
+
     commands.add_parser("outbox", help="record pushes not yet delivered, with their errors")
     db = commands.add_parser("db", help="the database schema")
     db.add_argument("db_command", choices=["upgrade"], help="apply Alembic migrations")
@@ -120,6 +128,7 @@ def main(argv: list[str] | None = None) -> int:
         "models": _models, "users": _users, "doctors": _users,
         "invite": _invite, "simulate": _simulate, "protocol": _protocol,
         "outbox": _outbox, "organisations": _organisations, "slots": _slots, "db": _db,
+        "suggest": _suggest,
     }[args.command]
     return handler(settings, args)
 
@@ -412,6 +421,27 @@ def _protocol(settings: Settings, args: argparse.Namespace) -> int:
         bundle = build_bundle(protocol, context)
         validate_bundle(bundle)
         print(json.dumps(bundle, ensure_ascii=False, indent=2))
+    return 0
+
+
+def _suggest(settings: Settings, args: argparse.Namespace) -> int:
+    """Decision support over many cases in one process; `train` refits the shipped model."""
+    if args.file == "train":
+        from decision_support.train import main as train
+
+        return train([])
+    from decision_support.batch import answer
+    from decision_support.model import Suggester
+
+    suggester = Suggester()
+    try:
+        with (contextlib.nullcontext(sys.stdin) if args.file == "-"
+              else open(args.file, encoding="utf-8")) as lines:
+            for out in answer(suggester, lines, args.format, args.lang):
+                print(out, flush=True)
+    except OSError as exc:
+        print(f"telemed: cannot read {args.file}: {exc}", file=sys.stderr)
+        return 2
     return 0
 
 

@@ -13,6 +13,10 @@
   const historyPanel = document.getElementById("history-panel");
   const history = document.getElementById("history");
   let draft = null;
+  // A suggestion taken during the call, put into the draft editor when the draft arrives.
+  let taken = null;
+  const liveSuggestions = document.getElementById("live-suggestions");
+  const liveStatus = document.getElementById("live-status");
   const say = (message) => { status.textContent = message; };
   let socket = null;
   let call = null;
@@ -102,6 +106,9 @@
     review.hidden = true;
     showHistory(message.patient_id);
     captions.replaceChildren();
+    liveSuggestions.replaceChildren();
+    liveStatus.textContent = "Waiting for the patient's complaints";
+    taken = null;
     callSection.hidden = false;
     say("In call");
     const stream = await navigator.mediaDevices.getUserMedia({ audio: true, video: message.mode === "video" });
@@ -122,6 +129,21 @@
     item.append(who, document.createTextNode(m.text));
     captions.appendChild(item);
     captions.scrollTop = captions.scrollHeight;
+  }
+
+  function showLiveSuggestions(m) {
+    if (!call || call.consultationId !== m.consultation_id) return;
+    if (m.abstained) {
+      liveStatus.textContent = "No confident suggestion yet";
+      liveSuggestions.replaceChildren();
+      return;
+    }
+    liveStatus.textContent = taken ? `Taken: ${taken.code} ${taken.title}` : "From what the patient said so far";
+    ProtocolEditor.showSuggestions(liveSuggestions, m.suggestions, (s) => {
+      taken = s;
+      liveStatus.textContent = `Taken: ${s.code} ${s.title}`;
+      if (!review.hidden) ProtocolEditor.take(editor, s);
+    });
   }
 
   // The session lives in an HttpOnly cookie: the page never holds a secret itself.
@@ -152,6 +174,7 @@
     // A media worker died and another took the consultation over: offer it our audio again.
     socket.on("media.restart", (m) => call && call.consultationId === m.consultation_id && call.connectWorker());
     socket.on("caption", addCaption);
+    socket.on("suggestions", showLiveSuggestions);
     socket.on("consultation.ended", () => {
       if (call) { call.close(); call = null; }
       callSection.hidden = true;
@@ -161,6 +184,7 @@
       draft = await Telemed.fetchProtocol(m.consultation_id);
       protocolSection.innerHTML = draft.html; // rendered and escaped by the server
       ProtocolEditor.fill(editor, draft.data);
+      if (taken && !draft.data.diagnosis) ProtocolEditor.take(editor, taken);
       review.hidden = false;
       editor.hidden = false;
       document.getElementById("visit").hidden = true;

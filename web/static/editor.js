@@ -55,17 +55,8 @@ const ProtocolEditor = (() => {
     const d = data.diagnosis;
     form.diagnosis_code.value = d ? d.code : "";
     form.diagnosis_text.value = d ? d.text : "";
-    const suggestions = form.querySelector("#suggestions");
-    suggestions.replaceChildren();
-    for (const s of data.diagnosis_suggestions) {
-      const use = document.createElement("button");
-      use.type = "button";
-      use.textContent = `Use ${s.code} ${s.text}`;
-      use.addEventListener("click", () => { form.diagnosis_code.value = s.code; form.diagnosis_text.value = s.text; });
-      const item = document.createElement("li");
-      item.append(use);
-      suggestions.append(item);
-    }
+    showSuggestions(form.querySelector("#suggestions"), data.diagnosis_suggestions,
+      (s) => take(form, s));
     const medications = form.querySelector("#medications");
     medications.querySelectorAll(".medication").forEach((r) => r.remove());
     data.medications.forEach((m) => medications.insertBefore(medicationRow(m), medications.lastElementChild));
@@ -75,6 +66,40 @@ const ProtocolEditor = (() => {
     form.triage.value = data.triage.level;
     form.follow_up_kind.value = data.follow_up.kind;
     form.follow_up_days.value = data.follow_up.in_days == null ? "" : data.follow_up.in_days;
+  }
+
+  function take(form, s) {
+    form.diagnosis_code.value = s.code;
+    form.diagnosis_text.value = s.text || s.title;
+  }
+
+  // One list for the live suggestions during the call and the draft's: code, title, the
+  // suggester's probability and the patient's words behind it, and a button to take it.
+  function showSuggestions(list, suggestions, onTake) {
+    list.replaceChildren();
+    for (const s of suggestions) {
+      const item = document.createElement("li");
+      item.className = "suggestion";
+      item.dataset.code = s.code;
+      const use = document.createElement("button");
+      use.type = "button";
+      use.textContent = `Use ${s.code} ${s.text || s.title}`;
+      use.addEventListener("click", () => onTake(s));
+      item.append(use);
+      if (s.score != null) {
+        const score = document.createElement("span");
+        score.className = "score";
+        score.textContent = ` ${Math.round(s.score * 100)}%`;
+        item.append(score);
+      }
+      if (s.evidence && s.evidence.length) {
+        const why = document.createElement("span");
+        why.className = "evidence";
+        why.textContent = ` because: ${s.evidence.join(", ")}`;
+        item.append(why);
+      }
+      list.append(item);
+    }
   }
 
   function number(value) { return value === "" ? null : Number(value); }
@@ -118,5 +143,5 @@ const ProtocolEditor = (() => {
     };
   }
 
-  return { fill, read, medicationRow };
+  return { fill, read, medicationRow, showSuggestions, take };
 })();
