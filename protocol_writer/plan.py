@@ -50,6 +50,21 @@ def _when(u: Utterance, token: int) -> int | None:
     return None
 
 
+def _arrangements(u: Utterance, cues: list[str]) -> list[int]:
+    """Tokens where one of the cues is said outside a hypothetical scope, in order."""
+    governed = modifiers(u.tokens)
+    found = set()
+    for cue in cues:
+        position = u.text.find(cue)
+        while position >= 0:
+            token = min(u.token_at(position + 1 if u.text[position] == " " else position),
+                        len(governed) - 1)
+            if Modifier.HYPOTHETICAL not in governed[token]:
+                found.add(token)
+            position = u.text.find(cue, position + 1)
+    return sorted(found)
+
+
 def extract_follow_up(items: list[Utterance]) -> FollowUp:
     """The most urgent follow-up the doctor arranged. Safety-net advice ("если станет хуже,
     приходите") is in a hypothetical scope and arranges nothing; recognisers swap speakers,
@@ -59,13 +74,15 @@ def extract_follow_up(items: list[Utterance]) -> FollowUp:
         for u in items:
             if not (u.by_doctor or kind == "telemedicine"):
                 continue
-            governed = modifiers(u.tokens)
-            for cue in cues[kind]:
-                position = u.text.find(cue)
-                while position >= 0:
-                    token = u.token_at(position + 1 if u.text[position] == " " else position)
-                    if Modifier.HYPOTHETICAL not in governed[min(token, len(governed) - 1)]:
-                        days = 0 if kind == "ambulance" else _when(u, token)
-                        return FollowUp(kind, days, (u.index,))
-                    position = u.text.find(cue, position + 1)
+            tokens = _arrangements(u, cues[kind])
+            if not tokens:
+                continue
+            if kind == "ambulance":
+                return FollowUp(kind, 0, (u.index,))
+            # When may be said beside any of its words: "через три дня приходите очно к лору
+            # в поликлинику" names the day two words from "приходите", not from "поликлинику".
+            days = next((d for d in (_when(u, t) for t in tokens) if d is not None), None)
+            if days is None and not u.has(phrases()["after_results"]):
+                days = days_until(u)
+            return FollowUp(kind, days, (u.index,))
     return FollowUp("none", None, ())
