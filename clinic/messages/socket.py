@@ -80,7 +80,7 @@ SERVER_EVENTS: tuple[str, ...] = (
     "queue.joined", "queue.position", "queue.updated", "consultation.started",
     "consultation.resumed", "peer.rejoined", "offer", "answer", "ice", "caption",
     "consultation.ended", "protocol.ready", "protocol.signed", "media.restart",
-    "session.ended", "error",
+    "session.ended", "suggestions", "error",
 )
 
 
