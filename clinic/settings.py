@@ -59,10 +59,15 @@ class Settings:
     turn_ttl_s: int = 6 * 3600
     # On SIGTERM, how long running consultations get to end before the process stops.
     drain_timeout_s: float = 600.0
+    # Warm Vosk recognisers kept per model (transcription/pool.py); None: derived from the
+    # memory available at start and the cores.
+    recognizer_pool: int | None = None
 
     def __post_init__(self) -> None:
         if self.media not in ("local", "workers"):
             raise ValueError("TELEMED_MEDIA must be local or workers")
+        if self.recognizer_pool is not None and self.recognizer_pool < 0:
+            raise ValueError("TELEMED_RECOGNISER_POOL must be 0 or more")
         if self.media == "workers" and not self.redis_url:
             raise ValueError("TELEMED_MEDIA=workers needs TELEMED_REDIS_URL")
 
@@ -113,6 +118,8 @@ class Settings:
             turn_urls=tuple(u.strip() for u in get("TURN_URLS", "").split(",") if u.strip()),
             turn_secret=get("TURN_SECRET", "") or None,
             turn_ttl_s=int(get("TURN_TTL_S", str(6 * 3600))),
+            recognizer_pool=int(get("RECOGNISER_POOL", "")) if get("RECOGNISER_POOL", "")
+            else None,
         )
 
 

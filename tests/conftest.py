@@ -47,8 +47,10 @@ def postgres_url() -> Iterator[str]:
 
 @pytest.fixture(scope="session")
 def model_pool(tmp_path_factory: pytest.TempPathFactory) -> ModelPool:
-    """The speech model loads once per test session and is shared by every server."""
-    pool = ModelPool(make_settings(tmp_path_factory.mktemp("models")))
+    """The speech model loads once per test session and is shared by every server, with two
+    warm recognisers: enough to test the pool, little to warm."""
+    pool = ModelPool(make_settings(tmp_path_factory.mktemp("models"),
+                                   TELEMED_RECOGNISER_POOL="2"))
     pool.for_language("ru")
     return pool
 

@@ -10,6 +10,7 @@ from media.decode import pcm_chunks
 from tests.speech import PHRASES, speak
 from transcription import stream
 from transcription.models import ModelPool
+from transcription.pool import Recognizer, RecognizerPool
 from transcription.stream import SideTranscriber
 
 
@@ -30,6 +31,13 @@ class FlakyStore:
         self.stored.append(segment)
 
 
+class OutOfMemory(RecognizerPool):
+    """A pool on a machine out of memory: Vosk cannot build a recogniser."""
+
+    def take(self) -> Recognizer:
+        raise MemoryError("std::bad_alloc")
+
+
 async def test_segments_survive_a_store_that_fails_for_a_while(
     model_pool: ModelPool, tmp_path: Path, monkeypatch  # type: ignore[no-untyped-def]
 ) -> None:
@@ -37,8 +45,8 @@ async def test_segments_survive_a_store_that_fails_for_a_while(
     audio = speak(PHRASES["patient"] + " " + PHRASES["doctor"], tmp_path / "a.wav",
                   rate_hz=16000)
     store = FlakyStore(failures=2)
-    transcriber = SideTranscriber(model_pool.for_language("ru"), "c1", Speaker.PATIENT, 10.0,
-                                  store)
+    transcriber = SideTranscriber(RecognizerPool(model_pool.for_language("ru"), 1), "c1",
+                                  Speaker.PATIENT, 10.0, store)
     for chunk in pcm_chunks(audio):
         transcriber.feed(chunk)
     await transcriber.close()
@@ -50,14 +58,10 @@ async def test_segments_survive_a_store_that_fails_for_a_while(
 async def test_a_recognizer_that_cannot_be_built_does_not_hold_up_the_hang_up(
     model_pool: ModelPool, tmp_path: Path, monkeypatch  # type: ignore[no-untyped-def]
 ) -> None:
-    def out_of_memory(model: object) -> None:
-        raise MemoryError("std::bad_alloc")
-
-    monkeypatch.setattr(stream, "StreamingRecognizer", out_of_memory)
     audio = speak(PHRASES["patient"], tmp_path / "a.wav", rate_hz=16000)
     store = FlakyStore(failures=0)
-    transcriber = SideTranscriber(model_pool.for_language("ru"), "c1", Speaker.PATIENT, 0.0,
-                                  store)
+    transcriber = SideTranscriber(OutOfMemory(model_pool.for_language("ru"), 0), "c1",
+                                  Speaker.PATIENT, 0.0, store)
     for chunk in pcm_chunks(audio):
         transcriber.feed(chunk)
     await transcriber.close()  # returns: the side's recording and the protocol go on
