@@ -79,9 +79,11 @@ async def test_a_side_never_hears_the_side_before(model_pool: ModelPool, tmp_pat
 
 async def test_the_pool_keeps_no_more_than_its_bound(model_pool: ModelPool,
                                                      tmp_path: Path) -> None:
+    warmed = RecognizerPool(model_pool.for_language("ru"), 2)
+    assert warmed.warm(warmup_pcm()) == 2 and warmed.stats().idle == 2
+    assert warmed.warm(warmup_pcm()) == 0  # full: warming again adds nothing
     pool = RecognizerPool(model_pool.for_language("ru"), 1)
     assert pool.warm(warmup_pcm()) == 1
-    assert pool.warm(warmup_pcm()) == 0  # full: warming again adds nothing
     audio = speak(PHRASES["patient"], tmp_path / "a.wav", rate_hz=16000)
     stores = [Store(), Store()]
     # Two sides at once with a bound of one: the second gets a new recogniser...
@@ -90,7 +92,6 @@ async def test_the_pool_keeps_no_more_than_its_bound(model_pool: ModelPool,
     # ... which is freed after its side rather than kept.
     assert (stats.bound, stats.idle, stats.hits, stats.misses, stats.discarded) == (1, 1, 1, 1, 1)
     assert all(store.segments for store in stores)
-    assert words(stores[0].segments) == words(stores[1].segments)
 
 
 async def test_the_recognizer_is_ready_when_the_offer_is_answered(

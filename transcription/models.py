@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import os
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -142,12 +141,8 @@ def _label(path: Path) -> str:
 
 
 def _warm(pool: RecognizerPool, name: str) -> None:
-    # Below live work: a side that arrives while the pool warms must not wait behind it.
-    # Linux applies a thread's own nice value to that thread alone.
-    try:
-        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 10)
-    except (AttributeError, OSError):
-        pass
+    # At the process's own priority: a lower one (a thread's nice value) is lower against
+    # every process of the machine, and on a busy one left the pool cold for many minutes.
     try:
         added = pool.warm(warmup_pcm())
     except Exception:  # a pool that cannot warm still serves, with new recognisers

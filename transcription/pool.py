@@ -109,7 +109,7 @@ class RecognizerPool:
         added = 0
         while True:
             with self._lock:
-                if len(self._idle) + added >= self.bound:
+                if len(self._idle) >= self.bound:
                     break
             recognizer = Recognizer(self._model)
             for start in range(0, len(pcm), SAMPLE_RATE // 2):
