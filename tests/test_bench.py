@@ -54,3 +54,12 @@ def test_packet_bench_runs_quick() -> None:
     assert row["ptime_ms"] == 60 and row["audio_received_s"] > 0
     assert {"aiortc_receive_cpu_per_audio_s", "paced_vosk_cpu_per_audio_s",
             "ratio_to_plain_vosk", "rest_cpu_per_audio_s"} <= set(row)
+
+
+def test_turns_bench_runs_quick() -> None:
+    figures = quick("turns")
+    (step,) = figures["steps"]
+    assert step["consultations"] == 1 and step["audio_received"] > 0
+    assert {"lag_p95_s_at_most", "server_cpu_per_audio_s", "ratio_to_plain_vosk_warm",
+            "ratio_to_plain_vosk_new", "pool_hits", "pool_misses"} <= set(step)
+    assert figures["plain_vosk_warm_cpu_per_audio_s"] > 0
