@@ -3,7 +3,7 @@
 `bench.worker_capacity` starts every consultation at once with the same dense speech on
 both sides, which piles the costly starts together and leaves no silence. Here consultation
 i starts `i * stagger` seconds after the first; in each the doctor and the patient take
-turns, so each side is silent about half the time (with a faint noise floor, not digital
+turns of one to three sentences, so each side is silent about half the time (with a faint noise floor, not digital
 silence, as a microphone gives); each consultation's speech differs (phrases in its own
 order, its own speaking rate). Against `telemed serve`, pinned to `--cores`, it reports per
 step: the server's share of those cores while every consultation of the step is running,
@@ -100,7 +100,10 @@ def turn_taking(seed: int, seconds: float, workdir: Path) -> tuple[Path, Path]:
     k = 0
     while len(doctor) < seconds * RATE * 2:
         speaking, listening = (doctor, patient) if k % 2 == 0 else (patient, doctor)
-        pcm = _phrase_pcm(rng.choice(DOCTOR if k % 2 == 0 else PATIENT), speed, workdir)
+        # A turn is one to three sentences with short pauses, as people speak.
+        pcm = b"".join(
+            _phrase_pcm(text, speed, workdir) + bytes(2 * int(RATE * rng.uniform(0.2, 0.6)))
+            for text in rng.sample(DOCTOR if k % 2 == 0 else PATIENT, rng.randint(1, 3)))
         gap = bytes(2 * int(RATE * rng.uniform(0.4, 1.5)))
         speaking += pcm + gap
         listening += bytes(len(pcm)) + gap
@@ -219,7 +222,9 @@ def step(url: str, settings: Settings, pid: int, n: int, tracks: list[tuple[Path
         for process in processes:
             out, err = process.communicate(timeout=seconds + n * stagger + 600)
             if process.returncode != 0:
-                raise RuntimeError(f"a sender failed: {err[-2000:]}")
+                # The first traceback is the cause; what follows is the teardown's noise.
+                first = err.find("Traceback")
+                raise RuntimeError(f"a sender failed: {err[max(first, 0):][:3000]}")
             consultations += json.loads(out)
     total_cpu = cpu_seconds(pid) - before_cpu
     # All of the step's consultations run between the last one's start and the first one's
