@@ -5,7 +5,8 @@ silent about half the time over a faint noise floor) go through the platform's
 `StreamingRecognizer` (gate, then Vosk) and through plain Vosk over all of the audio, each
 with a recogniser warmed as the pool warms them, in this process, one after the other. No
 network and no server: only the recognition. Reports the CPU per audio second of each, the
-share of the audio the gate let through, and the words of each (how many differ).
+share of the audio the gate let through, and how many words differ between the two, and
+between two plain runs (Vosk's dither alone).
 
     python -m bench.gate [--consultations 2] [--minutes 2] [--quick]
 """
@@ -84,22 +85,27 @@ def run(consultations: int, minutes: float) -> dict[str, Any]:
             for path in turn_taking(seed, seconds, workdir):
                 with wave.open(str(path)) as w:
                     sides.append(w.readframes(w.getnframes()))
-    # One warm recogniser each way, kept across the sides as the pool keeps them.
-    with_gate, without = warm_recognizer(model), warm_recognizer(model)
+    # One warm recogniser each way, kept across the sides as the pool keeps them; a second
+    # plain one gives how much Vosk's dither alone changes the words between two runs.
+    with_gate, without, again = (warm_recognizer(model), warm_recognizer(model),
+                                 warm_recognizer(model))
     gate_cpu = plain_cpu = fed = 0.0
-    words = changed = 0
+    words = changed = changed_by_dither = 0
     for pcm in sides:
         cpu, gated_words, share = gated(with_gate, pcm)
         cpu_plain, plain_words = plain(without, pcm)
+        _, plain_again = plain(again, pcm)
         gate_cpu, plain_cpu, fed = gate_cpu + cpu, plain_cpu + cpu_plain, fed + share
         words, changed = words + len(plain_words), changed + differing(gated_words, plain_words)
+        changed_by_dither += differing(plain_again, plain_words)
     audio = len(sides) * seconds
     return {"sides": len(sides), "audio_s": audio,
             "plain_vosk_warm_cpu_per_audio_s": round(plain_cpu / audio, 3),
             "gated_cpu_per_audio_s": round(gate_cpu / audio, 3),
             "cpu_saved": round(1 - gate_cpu / plain_cpu, 2),
             "audio_fed_to_vosk": round(fed / len(sides), 2),
-            "words_plain": words, "words_differing": changed}
+            "words_plain": words, "words_differing": changed,
+            "words_differing_plain_vs_plain": changed_by_dither}
 
 
 def main(argv: list[str] | None = None) -> None:
