@@ -94,7 +94,7 @@ def plain_vosk_cpu(paths: list[Path], model: vosk.Model | None = None,
                    warm: bool = False) -> float:
     """CPU seconds plain Vosk takes to transcribe `paths` (not loading the model): with a
     new recogniser per file, or `warm`: one recogniser, first warmed on the pool's warm-up
-    speech (as the platform's are), reset between files."""
+    speech (as the platform's are), finalised between files."""
     if model is None:
         vosk.SetLogLevel(-1)
         model = vosk.Model(str(bundled_model_dir()))
@@ -103,8 +103,7 @@ def plain_vosk_cpu(paths: list[Path], model: vosk.Model | None = None,
         kept = vosk.KaldiRecognizer(model, 16000)
         kept.SetWords(True)
         kept.AcceptWaveform(warmup_pcm())
-        kept.FinalResult()
-        kept.Reset()
+        kept.FinalResult()  # no Reset() after it: see RecognizerPool.give_back
     start = time.process_time()
     for path in paths:
         recognizer = kept or vosk.KaldiRecognizer(model, 16000)
@@ -113,7 +112,6 @@ def plain_vosk_cpu(paths: list[Path], model: vosk.Model | None = None,
             while data := w.readframes(4000):
                 recognizer.AcceptWaveform(data)
         recognizer.FinalResult()
-        recognizer.Reset()
     return time.process_time() - start
 
 

@@ -27,6 +27,7 @@ import vosk
 
 from bench.turns import NOISE_VOLUME, RATE, turn_taking
 from transcription.models import bundled_model_dir
+from transcription.gate import VoiceGate
 from transcription.pool import Recognizer, warmup_pcm
 from transcription.recognizer import CHUNK_BYTES, Phrase, StreamingRecognizer
 
@@ -34,21 +35,19 @@ from transcription.recognizer import CHUNK_BYTES, Phrase, StreamingRecognizer
 def warm_recognizer(model: vosk.Model) -> Recognizer:
     recognizer = Recognizer(model)
     recognizer.accept(warmup_pcm())
-    recognizer.kaldi.FinalResult()
-    recognizer.kaldi.Reset()
+    recognizer.kaldi.FinalResult()  # no Reset() after it: see RecognizerPool.give_back
     return recognizer
 
 
 def gated(recognizer: Recognizer, pcm: bytes) -> tuple[float, list[str], float]:
     """CPU seconds, words, and the share of the audio Vosk heard."""
     started = time.process_time()
-    side = StreamingRecognizer(recognizer)
+    side = StreamingRecognizer(recognizer, VoiceGate())
     phrases: list[Phrase] = []
     for i in range(0, len(pcm), CHUNK_BYTES):
         phrases += [r for r in side.accept(pcm[i:i + CHUNK_BYTES]) if isinstance(r, Phrase)]
     last = side.finish()
     phrases += [last] if last else []
-    recognizer.kaldi.Reset()
     cpu = time.process_time() - started
     return cpu, [w.word for p in phrases for w in p.words], side.fed_s / side.heard_s
 
@@ -61,7 +60,6 @@ def plain(recognizer: Recognizer, pcm: bytes) -> tuple[float, list[str]]:
         if kaldi.AcceptWaveform(pcm[i:i + CHUNK_BYTES]):
             words += [w["word"] for w in json.loads(kaldi.Result()).get("result", [])]
     words += [w["word"] for w in json.loads(kaldi.FinalResult()).get("result", [])]
-    kaldi.Reset()
     return time.process_time() - started, words
 
 

@@ -122,7 +122,7 @@ def turn_taking(seed: int, seconds: float, workdir: Path) -> tuple[Path, Path]:
 def plain_vosk(paths: list[str]) -> dict[str, float]:
     """CPU seconds plain Vosk takes over `paths` (whole files, silence included), with a new
     recogniser per file and with one warm recogniser (warmed on the pool's warm-up speech,
-    reset between files); run in a fresh process."""
+    finalised between files); run in a fresh process."""
     vosk.SetLogLevel(-1)
     model = vosk.Model(str(bundled_model_dir()))
 
@@ -142,12 +142,10 @@ def plain_vosk(paths: list[str]) -> dict[str, float]:
     warm = vosk.KaldiRecognizer(model, RATE)
     warm.SetWords(True)
     warm.AcceptWaveform(warmup_pcm())
-    warm.FinalResult()
-    warm.Reset()
+    warm.FinalResult()  # no Reset() after it: see RecognizerPool.give_back
     started = time.process_time()
     for path in paths:
         hear(warm, path)
-        warm.Reset()
     return {"new": new, "warm": time.process_time() - started}
 
 

@@ -73,8 +73,9 @@ async def test_a_side_never_hears_the_side_before(model_pool: ModelPool, tmp_pat
     assert len(distinctive) >= 3, "the first side's words are not distinctive enough to test"
     assert not distinctive & set(words(second.segments))
     # Times count from the start of the second side, not from the recogniser's first audio.
-    alone_start = transcribe_pcm(model, pcm_chunks(second_audio))[0].start
-    assert second.segments and abs(second.segments[0].start - alone_start) < 0.1
+    # (The first side heard 4 s; Vosk's own clock would put the second side's words after.)
+    # Which word comes first varies with Vosk's dither, so within the speech's first second.
+    assert second.segments and 0 <= second.segments[0].start < 1.0
 
 
 async def test_the_pool_keeps_no_more_than_its_bound(model_pool: ModelPool,
@@ -120,15 +121,14 @@ async def test_the_recognizer_is_ready_when_the_offer_is_answered(
     assert pool.stats().idle >= 1  # given back when the side ended
 
 
-def test_vosk_word_times_run_on_across_a_reset(model_pool: ModelPool, tmp_path: Path) -> None:
+def test_vosk_word_times_run_on_across_sides(model_pool: ModelPool, tmp_path: Path) -> None:
     """Why a pooled recogniser's times are read against what it heard before: Vosk counts
-    them from the recogniser's creation, Reset() or not."""
+    them from the recogniser's creation, across FinalResult()."""
     recognizer = vosk.KaldiRecognizer(model_pool.for_language("ru"), 16000)
     recognizer.SetWords(True)
     pcm = b"".join(pcm_chunks(speak(PHRASES["doctor"], tmp_path / "d.wav", rate_hz=16000)))
     recognizer.AcceptWaveform(pcm)
     recognizer.FinalResult()
-    recognizer.Reset()
     recognizer.AcceptWaveform(pcm)
     result = json.loads(recognizer.FinalResult())
     assert result["result"][0]["start"] > len(pcm) / 32000

@@ -15,6 +15,7 @@ from media.decode import pcm_chunks
 from tests.speech import PHRASES, speak
 from transcription.files import transcribe_pcm
 from transcription.models import ModelPool, bundled_model_dir
+from transcription.gate import VoiceGate
 from transcription.pool import Recognizer
 from transcription.recognizer import CHUNK_BYTES, Phrase, StreamingRecognizer
 
@@ -84,7 +85,7 @@ def test_silence_never_reaches_vosk_and_the_words_stay(undithered_model: vosk.Mo
     subprocess.run(["sox", *map(str, parts), str(audio)], check=True)
     expected = plain_vosk_timed_words(undithered_model, audio)
 
-    recognizer = StreamingRecognizer(Recognizer(undithered_model))
+    recognizer = StreamingRecognizer(Recognizer(undithered_model), VoiceGate())
     phrases: list[Phrase] = []
     for chunk in fixed_chunks(audio):
         phrases += [r for r in recognizer.accept(chunk) if isinstance(r, Phrase)]
@@ -107,7 +108,7 @@ def test_silence_never_reaches_vosk_and_the_words_stay(undithered_model: vosk.Mo
 
 
 def test_silence_alone_is_never_fed(model_pool: ModelPool) -> None:
-    recognizer = StreamingRecognizer(Recognizer(model_pool.for_language("ru")))
+    recognizer = StreamingRecognizer(Recognizer(model_pool.for_language("ru")), VoiceGate())
     for _ in range(40):  # 10 s of digital silence
         assert recognizer.accept(bytes(CHUNK_BYTES)) == []
     assert recognizer.finish() is None

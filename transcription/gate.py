@@ -1,5 +1,9 @@
 """The voice gate: which of a side's 0.25 s chunks Vosk hears.
 
+Off by default (StreamingRecognizer takes it only when given one): on a pooled recogniser
+that already served a side, the gated words differed far more from plain Vosk's than on a
+new one, for a reason not yet found (bench/README.md).
+
 Vosk costs nearly as much per second of silence as of speech (0.075–0.095 s of CPU per
 second on the bundled model, issue #19), and in a consultation each side is silent about
 half the time, while the other talks. WebRTC's voice-activity detector (webrtcvad, the

@@ -3,7 +3,7 @@
 With a model whose decoding graph is composed on the fly (the bundled one, and Alpha
 Cephei's small models), a new recogniser starts with an empty graph cache and pays to fill
 it as it hears speech: on the same speech a new one costs about three times the CPU of one
-that already heard some (issue #19). A recogniser that ended its side is therefore reset
+that already heard some (issue #19). A recogniser that ended its side is therefore finalised
 and kept for the next side instead of freed, up to a bound, and the pool is filled with
 recognisers warmed on bundled speech when the process starts.
 """
@@ -34,7 +34,7 @@ SIDES_PER_CORE = 8
 class Recognizer:
     """A Vosk recogniser and how much audio it heard in its whole life.
 
-    Vosk's word times count from the recogniser's creation, not from its last reset, so a
+    Vosk's word times count from the recogniser's creation, not from its last side, so a
     pooled recogniser's times are read against `heard_s` at the start of each side.
     """
 
@@ -90,12 +90,14 @@ class RecognizerPool:
     def give_back(self, recognizer: Recognizer) -> None:
         """Keeps `recognizer` for the next side, or frees it when the pool is full.
 
-        Call only after its side's last `FinalResult()`: that drops the side's audio state
-        (features, speaker adaptation, decoder), and `Reset()` makes sure of it; only the
-        graph cache, which holds no speech, stays. Freeing one that heard a long call takes
+        Call only after its side's last `FinalResult()`: that leaves Vosk "finalized", so
+        the next audio rebuilds the features, the speaker adaptation and the decoder; only
+        the graph cache, which holds no speech, stays. Never `Reset()` after it: in Vosk
+        0.3.45 that turns "finalized" into "end of phrase", and the next side went on with
+        the old, finished feature pipeline and adaptation (its words changed far more than
+        the gate changes them: bench/README.md). Freeing one that heard a long call takes
         tens of ms: call it off the event loop.
         """
-        recognizer.kaldi.Reset()
         with self._lock:
             if len(self._idle) < self.bound:
                 self._idle.append(recognizer)
@@ -114,8 +116,7 @@ class RecognizerPool:
             recognizer = Recognizer(self._model)
             for start in range(0, len(pcm), SAMPLE_RATE // 2):
                 recognizer.accept(pcm[start:start + SAMPLE_RATE // 2])
-            recognizer.kaldi.FinalResult()
-            recognizer.kaldi.Reset()
+            recognizer.kaldi.FinalResult()  # and no Reset(): see give_back
             with self._lock:
                 if len(self._idle) >= self.bound:
                     break
