@@ -39,6 +39,7 @@ from media.pcm import BYTES_PER_SECOND
 from media.worker import MediaWorker
 from signaling.client import send_packets_of
 from transcription.models import bundled_model_dir
+from transcription.pool import RecognizerPool
 from transcription.recognizer import CHUNK_BYTES
 from web.cli import DEMO_PHRASES
 
@@ -86,6 +87,10 @@ class _OneModel:
 
     def for_language(self, language: str) -> vosk.Model:
         return self._model
+
+    def recognizers(self, language: str) -> RecognizerPool:
+        # No warm recognisers: the worker's side gets a new one, as plain Vosk here does.
+        return RecognizerPool(self._model, 0)
 
 
 async def _drain(track: MediaStreamTrack) -> None:

@@ -3,7 +3,27 @@ process in tests without clashing)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator, Mapping
+from typing import Protocol
+
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
+from prometheus_client.registry import Collector
+
+
+class PoolFigures(Protocol):
+    """What a pool of warm recognisers reports (transcription.pool.PoolStats)."""
+
+    @property
+    def bound(self) -> int: ...
+    @property
+    def idle(self) -> int: ...
+    @property
+    def hits(self) -> int: ...
+    @property
+    def misses(self) -> int: ...
+    @property
+    def discarded(self) -> int: ...
 
 
 class Metrics:
@@ -48,6 +68,12 @@ class Metrics:
         self.draining = Gauge(
             "telemed_draining", "1 while the process takes no new consultations", registry=r)
 
+    def watch_recognizer_pools(
+            self, figures: Callable[[], Mapping[str, PoolFigures]]) -> None:
+        """Exposes the pools' figures as they are when scraped (the pools count; the
+        metrics only read)."""
+        self.registry.register(_RecognizerPools(figures))
+
     def observe_side_end(self, frames: int, audio_seconds: float) -> None:
         self.media_frame_seconds.observe(audio_seconds / frames)
 
@@ -59,3 +85,29 @@ class Metrics:
 
     def exposition(self) -> bytes:
         return generate_latest(self.registry)
+
+
+class _RecognizerPools(Collector):
+    def __init__(self, figures: Callable[[], Mapping[str, PoolFigures]]) -> None:
+        self._figures = figures
+
+    def collect(self) -> Iterator[GaugeMetricFamily | CounterMetricFamily]:
+        bound = GaugeMetricFamily("telemed_recognizer_pool_bound",
+                                  "Warm recognisers a model's pool keeps at most", labels=["model"])
+        idle = GaugeMetricFamily("telemed_recognizer_pool_idle",
+                                 "Warm recognisers waiting for a side", labels=["model"])
+        hits = CounterMetricFamily("telemed_recognizer_pool_hits",
+                                   "Sides that got a warm recogniser", labels=["model"])
+        misses = CounterMetricFamily("telemed_recognizer_pool_misses",
+                                     "Sides that got a new recogniser (pool empty)",
+                                     labels=["model"])
+        discarded = CounterMetricFamily("telemed_recognizer_pool_discarded",
+                                        "Recognisers freed after their side (pool full)",
+                                        labels=["model"])
+        for model, f in self._figures().items():
+            bound.add_metric([model], f.bound)
+            idle.add_metric([model], f.idle)
+            hits.add_metric([model], f.hits)
+            misses.add_metric([model], f.misses)
+            discarded.add_metric([model], f.discarded)
+        yield from (bound, idle, hits, misses, discarded)

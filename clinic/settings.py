@@ -65,10 +65,15 @@ class Settings:
     socket_messages_per_s: float = 20.0
     # /metrics answers only `Authorization: Bearer <this>`; None: /metrics is off (404).
     metrics_token: str | None = None
+    # Warm Vosk recognisers kept per model (transcription/pool.py); None: derived from the
+    # memory available at start and the cores.
+    recognizer_pool: int | None = None
 
     def __post_init__(self) -> None:
         if self.media not in ("local", "workers"):
             raise ValueError("TELEMED_MEDIA must be local or workers")
+        if self.recognizer_pool is not None and self.recognizer_pool < 0:
+            raise ValueError("TELEMED_RECOGNISER_POOL must be 0 or more")
         if self.media == "workers" and not self.redis_url:
             raise ValueError("TELEMED_MEDIA=workers needs TELEMED_REDIS_URL")
 
@@ -122,6 +127,8 @@ class Settings:
             socket_burst=int(get("SOCKET_BURST", "120")),
             socket_messages_per_s=float(get("SOCKET_MESSAGES_PER_S", "20")),
             metrics_token=get("METRICS_TOKEN", "") or None,
+            recognizer_pool=int(get("RECOGNISER_POOL", "")) if get("RECOGNISER_POOL", "")
+            else None,
         )
 
 

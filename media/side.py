@@ -22,7 +22,7 @@ class SideRecorder:
         self, track: MediaStreamTrack, transcriber: SideTranscriber, recording: WavRecording
     ) -> None:
         self._track = track
-        self._transcriber = transcriber
+        self.transcriber = transcriber
         self._recording = recording
         self._converter = PcmConverter()
         self._pending = bytearray()
@@ -44,7 +44,7 @@ class SideRecorder:
         self.received_bytes += len(pcm)
         self._pending += pcm
         while len(self._pending) >= CHUNK_BYTES:
-            self._transcriber.feed(bytes(self._pending[:CHUNK_BYTES]))
+            self.transcriber.feed(bytes(self._pending[:CHUNK_BYTES]))
             del self._pending[:CHUNK_BYTES]
 
     async def stop(self) -> None:
@@ -62,9 +62,9 @@ class SideRecorder:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
         self._take(self._converter.flush())
-        self._transcriber.feed(bytes(self._pending))
+        self.transcriber.feed(bytes(self._pending))
         self._pending.clear()
         self._recording.close()
-        await self._transcriber.close()
+        await self.transcriber.close()
         log.info("side_stopped recording=%s bytes=%d frames=%d", self._recording.path.name,
                  self.received_bytes, self.frames)

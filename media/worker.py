@@ -111,6 +111,9 @@ class MediaWorker:
             log.info("bad_offer error=%s", exc.__class__.__name__)
             raise BadOffer("unusable SDP offer: it could not be parsed or has no usable "
                            "audio codec, ICE or DTLS attributes") from exc
+        # The track arrived with the offer: its recogniser is taken from the pool now, so
+        # it waits ready for the first speech instead of being built when it comes.
+        await asyncio.gather(*(r.transcriber.ready() for r in leg.recorders))
         async with self._lock:
             self._legs[(consultation_id, speaker)] = leg
         return RTCSessionDescription(sdp=ask_for_ptime(pc.localDescription.sdp), type="answer")
@@ -150,10 +153,10 @@ class MediaWorker:
     def _on_track(self, leg: _Leg, track: MediaStreamTrack) -> None:
         if track.kind != "audio":
             return
-        model = self._models.for_language(leg.language)
+        pool = self._models.recognizers(leg.language)
         offset = max(0.0, time.time() - leg.started_at)
         name = f"{leg.consultation_id}/{leg.speaker.value}-{int(time.time() * 1000)}.wav"
-        transcriber = SideTranscriber(model, leg.consultation_id, leg.speaker, offset, self._sink,
+        transcriber = SideTranscriber(pool, leg.consultation_id, leg.speaker, offset, self._sink,
                                       self._on_lag)
         leg.recorders.append(
             SideRecorder(track, transcriber, WavRecording(self._recordings_dir / name))

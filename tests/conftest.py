@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import os
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,6 +17,13 @@ from tests.speech import PHRASES, speak
 from transcription.models import ModelPool
 from web.app import RECORDS, create_app
 from web.sessions import SIGN_IN
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # Servers the tests start as processes inherit this: two warm recognisers each rather
+    # than the default (up to eight per core, about four seconds of CPU each to warm), which
+    # would fill the machine while the suite runs.
+    os.environ.setdefault("TELEMED_RECOGNISER_POOL", "2")
 
 
 @pytest.fixture(scope="session")
@@ -47,8 +55,10 @@ def postgres_url() -> Iterator[str]:
 
 @pytest.fixture(scope="session")
 def model_pool(tmp_path_factory: pytest.TempPathFactory) -> ModelPool:
-    """The speech model loads once per test session and is shared by every server."""
-    pool = ModelPool(make_settings(tmp_path_factory.mktemp("models")))
+    """The speech model loads once per test session and is shared by every server, with two
+    warm recognisers: enough to test the pool, little to warm."""
+    pool = ModelPool(make_settings(tmp_path_factory.mktemp("models"),
+                                   TELEMED_RECOGNISER_POOL="2"))
     pool.for_language("ru")
     return pool
 

@@ -59,3 +59,19 @@ def test_packet_bench_runs_quick() -> None:
 def test_protocol_bench_runs_quick() -> None:
     figures = quick("protocol")
     assert figures["consultations"] == 5 and figures["ms_p95"] > 0
+
+
+def test_turns_bench_runs_quick() -> None:
+    figures = quick("turns")
+    (step,) = figures["steps"]
+    assert step["consultations"] == 1 and step["audio_received"] > 0
+    assert {"lag_p95_s_at_most", "server_cpu_per_audio_s", "ratio_to_plain_vosk_warm",
+            "ratio_to_plain_vosk_new", "pool_hits", "pool_misses"} <= set(step)
+    assert figures["plain_vosk_warm_cpu_per_audio_s"] > 0
+
+
+def test_gate_bench_runs_quick() -> None:
+    figures = quick("gate")
+    assert figures["sides"] == 2 and 0 < figures["audio_fed_to_vosk"] <= 1
+    assert {"gated_cpu_per_audio_s", "plain_vosk_warm_cpu_per_audio_s", "cpu_saved",
+            "words_differing"} <= set(figures)

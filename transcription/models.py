@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -9,6 +10,9 @@ from pathlib import Path
 import vosk
 
 from clinic.settings import Settings
+from transcription.pool import PoolStats, RecognizerPool, default_bound, warmup_pcm
+
+log = logging.getLogger(__name__)
 
 LANGUAGES = ("ru", "en")
 
@@ -67,16 +71,31 @@ def describe_models(settings: Settings) -> list[str]:
 
 
 class ModelPool:
-    """Loads each model directory once and shares it between all recognizers of the process."""
+    """Loads each model directory once and shares it between all recognizers of the process;
+    keeps a pool of warm recognisers per model."""
 
     def __init__(self, settings: Settings) -> None:
         self._settings = settings
         self._loaded: dict[Path, vosk.Model] = {}
+        self._recognizers: dict[Path, RecognizerPool] = {}
+        self._warming: dict[Path, threading.Thread] = {}
         self._lock = threading.Lock()
+        self._bound = (settings.recognizer_pool if settings.recognizer_pool is not None
+                       else default_bound())
         vosk.SetLogLevel(-1)
 
     def for_language(self, language: str) -> vosk.Model:
         return self.load(choose_model(self._settings, language).path)
+
+    def recognizers(self, language: str) -> RecognizerPool:
+        """The pool of warm recognisers of the model serving `language`."""
+        path = choose_model(self._settings, language).path.resolve()
+        model = self.load(path)
+        with self._lock:
+            pool = self._recognizers.get(path)
+            if pool is None:
+                pool = self._recognizers[path] = RecognizerPool(model, self._bound)
+            return pool
 
     def load(self, path: Path) -> vosk.Model:
         path = path.resolve()
@@ -86,3 +105,47 @@ class ModelPool:
                 model = vosk.Model(str(path))
                 self._loaded[path] = model
             return model
+
+    def warm(self, language: str) -> None:
+        """Starts filling the language's pool with warm recognisers in a background thread
+        (once per model), so the process serves at once and sides arriving meanwhile get
+        new recognisers. `wait_warm` waits for it."""
+        pool = self.recognizers(language)
+        path = choose_model(self._settings, language).path.resolve()
+        with self._lock:
+            if path in self._warming:
+                return
+            thread = threading.Thread(target=_warm, args=(pool, _label(path)), daemon=True,
+                                      name=f"warm-{path.name}")
+            self._warming[path] = thread
+        thread.start()
+
+    def wait_warm(self, timeout_s: float | None = None) -> bool:
+        """True when every pool started warming has finished."""
+        with self._lock:
+            threads = list(self._warming.values())
+        for thread in threads:
+            thread.join(timeout_s)
+        return not any(t.is_alive() for t in threads)
+
+    def recognizer_stats(self) -> dict[str, PoolStats]:
+        """Per model directory name: the pool's bound, idle recognisers, hits and misses."""
+        with self._lock:
+            pools = dict(self._recognizers)
+        return {_label(path): pool.stats() for path, pool in pools.items()}
+
+
+def _label(path: Path) -> str:
+    # The bundled model's directory is just "model": its package names it.
+    return f"{path.parent.name}/{path.name}" if path.name == "model" else path.name
+
+
+def _warm(pool: RecognizerPool, name: str) -> None:
+    # At the process's own priority: a lower one (a thread's nice value) is lower against
+    # every process of the machine, and on a busy one left the pool cold for many minutes.
+    try:
+        added = pool.warm(warmup_pcm())
+    except Exception:  # a pool that cannot warm still serves, with new recognisers
+        log.exception("recognizer_pool_warm_failed model=%s", name)
+        return
+    log.info("recognizer_pool_warm model=%s added=%d bound=%d", name, added, pool.bound)

@@ -1,15 +1,22 @@
-"""One streaming Vosk recognizer: PCM in, partial text and finalised phrases out."""
+"""One side's streaming recognition: PCM in, partial text and finalised phrases out.
+
+A voice gate decides which chunks Vosk hears; a pooled recogniser hears them. Vosk's times
+count the audio it heard since the recogniser was built; the phrases here count the side's
+audio, silence included.
+"""
 
 from __future__ import annotations
 
+import bisect
 import json
 from dataclasses import dataclass
 
-import vosk
-
 from clinic.domain import Word
+from transcription.gate import Passage, VoiceGate
+from transcription.pool import Recognizer
 
 SAMPLE_RATE = 16000
+BYTES_PER_SECOND = SAMPLE_RATE * 2
 # Audio goes to Vosk in chunks of this size (0.25 s): large enough to keep thread
 # hand-offs rare, small enough that live captions follow speech closely. Vosk checks
 # for the end of a phrase once per chunk, so one size everywhere gives one result.
@@ -18,7 +25,7 @@ CHUNK_BYTES = SAMPLE_RATE * 2 // 4
 
 @dataclass(frozen=True)
 class Phrase:
-    """A finalised phrase, times in seconds from the start of this recognizer's audio."""
+    """A finalised phrase, times in seconds from the start of this side's audio."""
 
     start: float
     end: float
@@ -27,57 +34,99 @@ class Phrase:
     words: tuple[Word, ...]
 
 
+Result = Phrase | str  # a finalised phrase, or new partial text for the captions
+
+
 class StreamingRecognizer:
-    """Not thread-safe: feed it from one thread at a time, in order."""
+    """Not thread-safe: feed it from one thread at a time, in order, in CHUNK_BYTES chunks
+    (the last may be shorter)."""
 
-    def __init__(self, model: vosk.Model) -> None:
-        # Tens of milliseconds of CPU with the bundled model: build it off the event loop.
-        self._rec: vosk.KaldiRecognizer | None = vosk.KaldiRecognizer(model, SAMPLE_RATE)
-        self._rec.SetWords(True)
+    def __init__(self, recognizer: Recognizer, gate: VoiceGate | None = None) -> None:
+        # No gate unless asked: on a pooled recogniser that already served a side, the
+        # gated path changed far more words than on a new one (bench/README.md, not yet
+        # understood), so the platform feeds Vosk everything until that is settled.
+        self._rec = recognizer
+        self._gate = gate
+        self._heard = 0  # bytes of the side's audio so far
+        self._fed_until = 0  # the side's byte position right after the last one Vosk heard
+        # Where each stretch of audio Vosk heard begins: its time on the recogniser's clock
+        # and on the side's. A phrase never spans two stretches: the gate ends it first.
+        self._spans_rec: list[float] = []
+        self._spans_side: list[float] = []
         self._last_partial = ""
+        self._finished = False
+        self.fed_bytes = 0
 
-    def accept(self, pcm: bytes) -> Phrase | str | None:
-        """A Phrase when Vosk finalises one, new partial text when it changed, else None."""
-        rec = self._rec
-        if rec is None:
+    @property
+    def heard_s(self) -> float:
+        return self._heard / BYTES_PER_SECOND
+
+    @property
+    def fed_s(self) -> float:
+        """Seconds of this side's audio Vosk heard: the rest the gate kept from it."""
+        return self.fed_bytes / BYTES_PER_SECOND
+
+    def accept(self, pcm: bytes) -> list[Result]:
+        """The phrases Vosk finalised and the partial text, if it changed, after `pcm`."""
+        if self._finished:
             raise RuntimeError("the recognizer already finished")
-        if rec.AcceptWaveform(pcm):
+        passage = self._gate.push(pcm) if self._gate is not None else Passage((pcm,), False)
+        self._heard += len(pcm)
+        results: list[Result] = []
+        if passage.feed:
+            start = self._heard - sum(len(c) for c in passage.feed)
+            if start != self._fed_until or not self._spans_rec:
+                self._spans_rec.append(self._rec.heard_s)
+                self._spans_side.append(start / BYTES_PER_SECOND)
+            self._fed_until = self._heard
+            for chunk in passage.feed:
+                self.fed_bytes += len(chunk)
+                if self._rec.accept(chunk):
+                    self._last_partial = ""
+                    results += self._phrases(self._rec.kaldi.Result())
+        if passage.ends_phrase:
+            # Vosk has usually ended the phrase itself by now (then this is empty); when it
+            # has not, the phrase ends here rather than with the next one after the silence.
+            # Result(), not FinalResult(): the features and the speaker adaptation go on.
             self._last_partial = ""
-            return _phrase(rec.Result())
-        partial = json.loads(rec.PartialResult()).get("partial", "")
-        if partial and partial != self._last_partial:
-            self._last_partial = partial
-            return partial
-        return None
+            results += self._phrases(self._rec.kaldi.Result())
+        elif passage.feed and not any(isinstance(r, Phrase) for r in results[-1:]):
+            partial = json.loads(self._rec.kaldi.PartialResult()).get("partial", "")
+            if partial and partial != self._last_partial:
+                self._last_partial = partial
+                results.append(partial)
+        return results
 
     def finish(self) -> Phrase | None:
-        """Flushes the phrase in progress, e.g. when the call ends mid-sentence; the last call.
-
-        Frees Vosk's recognizer here, in the caller's thread: freeing one that heard a long
-        call takes tens of milliseconds, which must not stall an event loop.
-        """
-        self._last_partial = ""
-        rec, self._rec = self._rec, None
-        if rec is None:
+        """Flushes the phrase in progress, e.g. when the call ends mid-sentence; the last
+        call. The recogniser can then go back to its pool."""
+        if self._finished:
             raise RuntimeError("the recognizer already finished")
-        result = rec.FinalResult()
-        del rec
-        return _phrase(result)
+        self._finished = True
+        self._last_partial = ""
+        phrases = self._phrases(self._rec.kaldi.FinalResult())
+        return phrases[0] if phrases else None
 
+    def _phrases(self, result_json: str) -> list[Result]:
+        result = json.loads(result_json)
+        words = tuple(
+            Word(word=w["word"], start=self._side_time(float(w["start"])),
+                 end=self._side_time(float(w["end"])), conf=float(w["conf"]))
+            for w in result.get("result", [])
+        )
+        text = result.get("text", "").strip()
+        if not words or not text:
+            return []
+        return [Phrase(
+            start=words[0].start,
+            end=words[-1].end,
+            text=text,
+            confidence=sum(w.conf for w in words) / len(words),
+            words=words,
+        )]
 
-def _phrase(result_json: str) -> Phrase | None:
-    result = json.loads(result_json)
-    words = tuple(
-        Word(word=w["word"], start=float(w["start"]), end=float(w["end"]), conf=float(w["conf"]))
-        for w in result.get("result", [])
-    )
-    text = result.get("text", "").strip()
-    if not words or not text:
-        return None
-    return Phrase(
-        start=words[0].start,
-        end=words[-1].end,
-        text=text,
-        confidence=sum(w.conf for w in words) / len(words),
-        words=words,
-    )
+    def _side_time(self, rec_time: float) -> float:
+        # Vosk rounds times to its 30 ms frames: a word at a stretch's very start may read
+        # a hair before it, and belongs to it all the same.
+        i = max(0, bisect.bisect_right(self._spans_rec, rec_time + 0.015) - 1)
+        return round(self._spans_side[i] + rec_time - self._spans_rec[i], 3)

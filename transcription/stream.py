@@ -9,9 +9,8 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import Protocol
 
-import vosk
-
 from clinic.domain import Segment, Speaker, Word
+from transcription.pool import RecognizerPool
 from transcription.recognizer import Phrase, StreamingRecognizer
 
 log = logging.getLogger(__name__)
@@ -27,20 +26,21 @@ class TranscriptSink(Protocol):
 class SideTranscriber:
     """Feeds PCM chunks in order to one recognizer running in a worker thread.
 
-    Each finalised phrase reaches the sink (which persists it) before the next chunk is
-    decoded, so a crash loses at most the phrase in progress.
+    The recognizer comes from the pool as the side starts (`ready()` waits for it) and goes
+    back when the side ends. Each finalised phrase reaches the sink (which persists it)
+    before the next chunk is decoded, so a crash loses at most the phrase in progress.
     """
 
     def __init__(
         self,
-        model: vosk.Model,
+        pool: RecognizerPool,
         consultation_id: str,
         speaker: Speaker,
         offset_s: float,
         sink: TranscriptSink,
         on_lag: Callable[[float], None] | None = None,
     ) -> None:
-        self._model = model
+        self._pool = pool
         self._on_lag = on_lag
         self._consultation_id = consultation_id
         self._speaker = speaker
@@ -48,7 +48,17 @@ class SideTranscriber:
         self._sink = sink
         # (arrival time, PCM); None marks the end of the stream.
         self._chunks: asyncio.Queue[tuple[float, bytes] | None] = asyncio.Queue()
+        self._ready = asyncio.Event()
+        self._ended = False  # the end of the stream was taken from the queue
         self._task = asyncio.create_task(self._run())
+        # Seconds of the side's audio, and how much of it Vosk heard (the gate skips silence).
+        self.heard_s = 0.0
+        self.fed_s = 0.0
+
+    async def ready(self) -> None:
+        """Until the recognizer is taken from the pool (or failed to be built): the worker
+        answers the side's offer after this, so the first speech finds it waiting."""
+        await self._ready.wait()
 
     def feed(self, pcm: bytes) -> None:
         if pcm:
@@ -60,33 +70,55 @@ class SideTranscriber:
         await self._task
 
     async def _run(self) -> None:
-        loop = asyncio.get_running_loop()
-        # Built here, off the loop; the chunks that arrive meanwhile wait in the queue.
         try:
-            recognizer = await asyncio.to_thread(StreamingRecognizer, self._model)
+            recognizer = await asyncio.to_thread(self._pool.take)
         except Exception:
             # The call goes on and its audio is recorded; only its transcript is lost.
             log.exception("recognizer_failed consultation=%s speaker=%s",
                           self._consultation_id, self._speaker.value)
-            while await self._chunks.get() is not None:
-                pass
+            self._ready.set()
+            await self._drain()
             return
-        while True:
-            item = await self._chunks.get()
-            if item is None:
-                phrase = await asyncio.to_thread(recognizer.finish)
-                if phrase is not None:
-                    await self._store(self._segment(phrase))
-                return
-            arrived, chunk = item
-            result = await asyncio.to_thread(recognizer.accept, chunk)
-            if self._on_lag is not None:
-                self._on_lag(loop.time() - arrived)
-            if isinstance(result, Phrase):
-                await self._store(self._segment(result))
-            elif result:
-                with contextlib.suppress(Exception):  # a lost caption is only a caption
-                    await self._sink.partial(self._consultation_id, self._speaker, result)
+        self._ready.set()
+        try:
+            await self._transcribe(StreamingRecognizer(recognizer))
+        except Exception:
+            # A recogniser that failed mid-call may be in any state: freed, never pooled.
+            log.exception("recognizer_failed consultation=%s speaker=%s",
+                          self._consultation_id, self._speaker.value)
+            await asyncio.to_thread(recognizer.close)
+            await self._drain()
+            return
+        await asyncio.to_thread(self._pool.give_back, recognizer)
+
+    async def _transcribe(self, recognizer: StreamingRecognizer) -> None:
+        loop = asyncio.get_running_loop()
+        try:
+            while True:
+                item = await self._chunks.get()
+                if item is None:
+                    self._ended = True
+                    phrase = await asyncio.to_thread(recognizer.finish)
+                    if phrase is not None:
+                        await self._store(self._segment(phrase))
+                    return
+                arrived, chunk = item
+                results = await asyncio.to_thread(recognizer.accept, chunk)
+                if self._on_lag is not None:
+                    self._on_lag(loop.time() - arrived)
+                for result in results:
+                    if isinstance(result, Phrase):
+                        await self._store(self._segment(result))
+                    else:
+                        with contextlib.suppress(Exception):  # a lost caption is only a caption
+                            await self._sink.partial(self._consultation_id, self._speaker,
+                                                     result)
+        finally:
+            self.heard_s, self.fed_s = recognizer.heard_s, recognizer.fed_s
+
+    async def _drain(self) -> None:
+        while not self._ended:
+            self._ended = await self._chunks.get() is None
 
     async def _store(self, segment: Segment) -> None:
         """Hands a segment to the sink, retrying a failing store (a database restarting)

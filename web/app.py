@@ -48,6 +48,7 @@ def create_app(settings: Settings, models: ModelPool | None = None) -> web.Appli
     sio.attach(app)
     captions = CaptionSink(records, sio)
     models = models or ModelPool(settings)
+    metrics.watch_recognizer_pools(models.recognizer_stats)
     media = MediaWorker(models, captions, settings.recordings_dir, settings.ice_servers,
                         on_lag=metrics.transcription_lag.observe,
                         on_side_end=metrics.observe_side_end)
@@ -82,9 +83,11 @@ def create_app(settings: Settings, models: ModelPool | None = None) -> web.Appli
 
     async def lifecycle(app: web.Application) -> AsyncIterator[None]:
         await upgrade_async(settings.database_url)
-        # Loaded before the first call, not during it: loading takes seconds.
+        # Loaded before the first call, not during it: loading takes seconds. The warm
+        # recognisers follow in the background (a second of CPU each).
         for language in LANGUAGES if settings.media == "local" else ():
             await asyncio.to_thread(models.for_language, language)
+            models.warm(language)
         # The suggester too (about half a second), so the first draft does not wait for it.
         await asyncio.to_thread(decision_support.shipped)
         outbox.start()

@@ -213,8 +213,10 @@ async def _run_worker(settings: Settings, redis_url: str) -> None:
     models = ModelPool(settings)
     for language in LANGUAGES:
         await asyncio.to_thread(models.for_language, language)
+        models.warm(language)
     to_rooms = emitter(redis_url)
     metrics = Metrics()
+    metrics.watch_recognizer_pools(models.recognizer_stats)
     media = MediaWorker(models, CaptionSink(records, to_rooms), settings.recordings_dir,
                         settings.ice_servers, on_lag=metrics.transcription_lag.observe,
                         on_side_end=metrics.observe_side_end)
