@@ -84,18 +84,17 @@ def _read(u: Utterance, number: SpokenNumber, sign: VitalSign) -> float | None:
 def _single(u: Utterance, start: int, end: int, sign: VitalSign) -> float | None:
     corrections = phrases()["corrections"]
     found: float | None = None
+    found_end = start
     for number in u.numbers:
         if not start <= number.start < end or not _today(u, number):
             continue
         value = _read(u, number, sign)
         if value is None:
             continue
-        if found is None:
-            found = value
-            continue
-        between = " " + " ".join(u.tokens[start:number.start]) + " "
-        if any(c in between for c in corrections):
-            found = value  # "тридцать восемь ой нет тридцать семь и восемь"
+        between = " " + " ".join(u.tokens[found_end:number.start]) + " "
+        if found is None or any(c in between for c in corrections):
+            # "тридцать восемь ой нет тридцать семь и восемь": the corrected value
+            found, found_end = value, number.end
     return found
 
 

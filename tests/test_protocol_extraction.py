@@ -183,6 +183,8 @@ def test_every_vital_reaches_fhir_with_its_loinc_code_and_an_unknown_one_by_its_
     ("doctor: держим давление до ста тридцати на восемьдесят", {}),
     ("doctor: температура\npatient: вчера было тридцать восемь ой нет тридцать семь и восемь",
      {"temperature_c": 37.8}),
+    ("patient: температура тридцать восемь ой нет тридцать семь и восемь",
+     {"temperature_c": 37.8}),
     ("patient: температура вчера была тридцать восемь и пять а сегодня тридцать семь и две",
      {"temperature_c": 37.2}),
     ("doctor: at home your blood pressure was one fifty over ninety today it is one thirty "
