@@ -22,8 +22,9 @@ class LiveSuggestions:
     def __init__(self) -> None:
         self._said: OrderedDict[str, list[str]] = OrderedDict()
 
-    def _answer(self, consultation_id: str, language: str) -> dict[str, Any]:
-        answer = shipped().suggest(" ".join(self._said[consultation_id]), language)
+    @staticmethod
+    def _answer(consultation_id: str, text: str, language: str) -> dict[str, Any]:
+        answer = shipped().suggest(text, language)
         return {"consultation_id": consultation_id, "abstained": answer.abstained,
                 "confidence": round(answer.confidence, 4),
                 "suggestions": [] if answer.abstained else
@@ -36,7 +37,9 @@ class LiveSuggestions:
         self._said.move_to_end(consultation_id)
         while len(self._said) > self.KEEP:
             self._said.popitem(last=False)
-        return await asyncio.to_thread(self._answer, consultation_id, language)
+        # The text is taken here, so a consultation forgotten meanwhile changes nothing.
+        text = " ".join(self._said[consultation_id])
+        return await asyncio.to_thread(self._answer, consultation_id, text, language)
 
     def forget(self, consultation_id: str) -> None:
         self._said.pop(consultation_id, None)
