@@ -28,45 +28,96 @@ class Question:
 
 
 QUESTIONS: tuple[Question, ...] = (
-    Question("temperature_c", "number", 34.0, 43.0,
-             {"ru": "Температура тела сейчас, °C", "en": "Your temperature now, °C"}),
-    Question("shivering", "yesno", 0, 1,
-             {"ru": "Озноб или вы чувствуете себя плохо, даже без температуры?",
-              "en": "Shivering, or feeling unwell even without a temperature?"}),
-    Question("bleeding", "yesno", 0, 1,
-             {"ru": "Кровотечение или синяки, которым нет объяснения?",
-              "en": "Any bleeding, or bruises you cannot explain?"}),
-    Question("vomiting_per_day", "count", 0, 50,
-             {"ru": "Сколько раз была рвота за последние сутки?",
-              "en": "How many times have you vomited in the last 24 hours?"}),
-    Question("diarrhoea_per_day", "count", 0, 50,
-             {"ru": "Сколько раз был жидкий стул за сутки сверх обычного?",
-              "en": "How many loose stools in 24 hours, above your usual?"}),
-    Question("drinking", "yesno", 0, 1,
-             {"ru": "Вы можете пить и удерживать жидкость?",
-              "en": "Can you drink and keep fluids down?"}),
-    Question("breathless", "yesno", 0, 1,
-             {"ru": "Одышка или боль в груди?",
-              "en": "Short of breath, or chest pain?"}),
-    Question("pain", "scale", 0, 10,
-             {"ru": "Боль от 0 (нет) до 10 (нестерпимая)",
-              "en": "Pain from 0 (none) to 10 (unbearable)"}),
+    Question(
+        "temperature_c",
+        "number",
+        34.0,
+        43.0,
+        {"ru": "Температура тела сейчас, °C", "en": "Your temperature now, °C"},
+    ),
+    Question(
+        "shivering",
+        "yesno",
+        0,
+        1,
+        {
+            "ru": "Озноб или вы чувствуете себя плохо, даже без температуры?",
+            "en": "Shivering, or feeling unwell even without a temperature?",
+        },
+    ),
+    Question(
+        "bleeding",
+        "yesno",
+        0,
+        1,
+        {
+            "ru": "Кровотечение или синяки, которым нет объяснения?",
+            "en": "Any bleeding, or bruises you cannot explain?",
+        },
+    ),
+    Question(
+        "vomiting_per_day",
+        "count",
+        0,
+        50,
+        {
+            "ru": "Сколько раз была рвота за последние сутки?",
+            "en": "How many times have you vomited in the last 24 hours?",
+        },
+    ),
+    Question(
+        "diarrhoea_per_day",
+        "count",
+        0,
+        50,
+        {
+            "ru": "Сколько раз был жидкий стул за сутки сверх обычного?",
+            "en": "How many loose stools in 24 hours, above your usual?",
+        },
+    ),
+    Question(
+        "drinking",
+        "yesno",
+        0,
+        1,
+        {
+            "ru": "Вы можете пить и удерживать жидкость?",
+            "en": "Can you drink and keep fluids down?",
+        },
+    ),
+    Question(
+        "breathless",
+        "yesno",
+        0,
+        1,
+        {"ru": "Одышка или боль в груди?", "en": "Short of breath, or chest pain?"},
+    ),
+    Question(
+        "pain",
+        "scale",
+        0,
+        10,
+        {
+            "ru": "Боль от 0 (нет) до 10 (нестерпимая)",
+            "en": "Pain from 0 (none) to 10 (unbearable)",
+        },
+    ),
 )
 
 # What each flag means to the doctor reading the check-in.
 FLAG_TEXT = {
     "fever": {"ru": "температура 37,5 °C и выше", "en": "temperature 37.5 °C or above"},
-    "low_temperature": {"ru": "температура 36,0 °C и ниже",
-                        "en": "temperature 36.0 °C or below"},
+    "low_temperature": {"ru": "температура 36,0 °C и ниже", "en": "temperature 36.0 °C or below"},
     "raised_temperature": {"ru": "температура 37,0–37,4 °C", "en": "temperature 37.0-37.4 °C"},
     "shivering": {"ru": "озноб, плохое самочувствие", "en": "shivering, feeling unwell"},
     "bleeding": {"ru": "кровотечение", "en": "bleeding"},
     "vomiting": {"ru": "рвота", "en": "vomiting"},
-    "severe_vomiting": {"ru": "рвота 6 раз в сутки и чаще",
-                        "en": "vomiting 6 or more times a day"},
+    "severe_vomiting": {"ru": "рвота 6 раз в сутки и чаще", "en": "vomiting 6 or more times a day"},
     "diarrhoea": {"ru": "диарея", "en": "diarrhoea"},
-    "severe_diarrhoea": {"ru": "диарея 7 раз в сутки и чаще",
-                         "en": "diarrhoea 7 or more times a day"},
+    "severe_diarrhoea": {
+        "ru": "диарея 7 раз в сутки и чаще",
+        "en": "diarrhoea 7 or more times a day",
+    },
     "not_drinking": {"ru": "не может пить", "en": "cannot drink"},
     "breathless": {"ru": "одышка или боль в груди", "en": "short of breath or chest pain"},
     "pain": {"ru": "боль 4–6 из 10", "en": "pain 4-6 of 10"},
@@ -125,8 +176,10 @@ def assess(answers: dict[str, float | int | bool]) -> Assessment:
         amber.append("shivering")
     if answers["bleeding"]:
         red.append("bleeding")
-    for key, flag, amber_from, red_from in (("vomiting_per_day", "vomiting", 3, 6),
-                                            ("diarrhoea_per_day", "diarrhoea", 4, 7)):
+    for key, flag, amber_from, red_from in (
+        ("vomiting_per_day", "vomiting", 3, 6),
+        ("diarrhoea_per_day", "diarrhoea", 4, 7),
+    ):
         count = int(answers[key])
         if count >= red_from:
             red.append(f"severe_{flag}")
@@ -156,8 +209,10 @@ def review_due(submitted: datetime, zone: ZoneInfo) -> datetime:
 
 def questionnaire(language: str) -> list[dict[str, object]]:
     lang = language if language in ("ru", "en") else "ru"
-    return [{"key": q.key, "kind": q.kind, "low": q.low, "high": q.high,
-             "text": q.text[lang]} for q in QUESTIONS]
+    return [
+        {"key": q.key, "kind": q.kind, "low": q.low, "high": q.high, "text": q.text[lang]}
+        for q in QUESTIONS
+    ]
 
 
 def flag_texts(flags: list[str] | tuple[str, ...], language: str) -> list[str]:

@@ -31,32 +31,52 @@ def parse_decision(body: dict[str, object]) -> tuple[str, str, str | None]:
         date.fromisoformat(decided_on)
     except ValueError as exc:
         raise BadDecision(f"decided_on: {exc}") from exc
-    if not isinstance(decision, str) or not decision.strip() \
-            or len(decision) > MAX_DECISION_CHARS:
+    if not isinstance(decision, str) or not decision.strip() or len(decision) > MAX_DECISION_CHARS:
         raise BadDecision(f"decision must be text of 1 to {MAX_DECISION_CHARS} characters")
-    if external_id is not None and (not isinstance(external_id, str)
-                                    or not 0 < len(external_id) <= 100):
+    if external_id is not None and (
+        not isinstance(external_id, str) or not 0 < len(external_id) <= 100
+    ):
         raise BadDecision("external_id must be text of up to 100 characters")
     return decided_on, decision.strip(), external_id
 
 
-async def record_decision(records: Records, settings: Settings, staff: Principal,
-                          organisation_id: str, patient: Patient, decided_on: str,
-                          decision: str, external_id: str | None
-                          ) -> tuple[ConsiliumDecision, bool]:
+async def record_decision(
+    records: Records,
+    settings: Settings,
+    staff: Principal,
+    organisation_id: str,
+    patient: Patient,
+    decided_on: str,
+    decision: str,
+    external_id: str | None,
+) -> tuple[ConsiliumDecision, bool]:
     """Stores the decision, its invitation (reason: consilium) and its SMS at once."""
-    invitation, token = new_invitation(patient.id, Reason.CONSILIUM,
-                                       settings.invitation_ttl_s)
-    text = render_sms("consilium_decision", patient.language, decided_on=decided_on,
-                      link=f"{settings.public_base_url}/join/{token}")
-    notice = SmsNotice(patient.phone, text, "consilium_decision", patient.id,
-                       f"consilium:{invitation.id}")
+    invitation, token = new_invitation(patient.id, Reason.CONSILIUM, settings.invitation_ttl_s)
+    text = render_sms(
+        "consilium_decision",
+        patient.language,
+        decided_on=decided_on,
+        link=f"{settings.public_base_url}/join/{token}",
+    )
+    notice = SmsNotice(
+        patient.phone, text, "consilium_decision", patient.id, f"consilium:{invitation.id}"
+    )
     return await records.add_consilium_decision(
-        patient_id=patient.id, organisation_id=organisation_id, decided_on=decided_on,
-        decision=decision, entered_by=staff.id, external_id=external_id,
-        invitation=invitation, notice=notice)
+        patient_id=patient.id,
+        organisation_id=organisation_id,
+        decided_on=decided_on,
+        decision=decision,
+        entered_by=staff.id,
+        external_id=external_id,
+        invitation=invitation,
+        notice=notice,
+    )
 
 
 def decision_body(row: ConsiliumDecision) -> dict[str, object]:
-    return {"id": row.id, "decided_on": row.decided_on, "decision": row.decision,
-            "created_at": row.created_at.isoformat()}
+    return {
+        "id": row.id,
+        "decided_on": row.decided_on,
+        "decision": row.decision,
+        "created_at": row.created_at.isoformat(),
+    }

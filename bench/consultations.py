@@ -72,10 +72,14 @@ def wait_pool_warm(url: str, timeout_s: float = 600) -> None:
     while time.time() < deadline:
         with urllib.request.urlopen(f"{url}/metrics") as response:
             text = response.read().decode()
-        bound = sum(float(v) for v in re.findall(
-            r"^telemed_recognizer_pool_bound\{[^}]*\} (\S+)$", text, re.M))
-        idle = sum(float(v) for v in re.findall(
-            r"^telemed_recognizer_pool_idle\{[^}]*\} (\S+)$", text, re.M))
+        bound = sum(
+            float(v)
+            for v in re.findall(r"^telemed_recognizer_pool_bound\{[^}]*\} (\S+)$", text, re.M)
+        )
+        idle = sum(
+            float(v)
+            for v in re.findall(r"^telemed_recognizer_pool_idle\{[^}]*\} (\S+)$", text, re.M)
+        )
         if bound and idle >= bound:
             return
         time.sleep(1)
@@ -85,13 +89,14 @@ def wait_pool_warm(url: str, timeout_s: float = 600) -> None:
 def speak16k(text: str, path: Path) -> float:
     raw = path.with_suffix(".raw.wav")
     subprocess.run(["espeak-ng", "-v", "ko", "-s", "140", "-w", str(raw), text], check=True)
-    subprocess.run(["sox", str(raw), "-c", "1", "-b", "16", str(path), "pad", "0.3", "1",
-                    "rate", "16000"], check=True)
+    subprocess.run(
+        ["sox", str(raw), "-c", "1", "-b", "16", str(path), "pad", "0.3", "1", "rate", "16000"],
+        check=True,
+    )
     return wav_seconds(path)
 
 
-def plain_vosk_cpu(paths: list[Path], model: vosk.Model | None = None,
-                   warm: bool = False) -> float:
+def plain_vosk_cpu(paths: list[Path], model: vosk.Model | None = None, warm: bool = False) -> float:
     """CPU seconds plain Vosk takes to transcribe `paths` (not loading the model): with a
     new recogniser per file, or `warm`: one recogniser, first warmed on the pool's warm-up
     speech (as the platform's are), finalised between files."""
@@ -115,12 +120,12 @@ def plain_vosk_cpu(paths: list[Path], model: vosk.Model | None = None,
     return time.process_time() - start
 
 
-async def one_consultation(url: str, settings: Settings, doctor_wav: Path,
-                           patient_wav: Path) -> float:
+async def one_consultation(
+    url: str, settings: Settings, doctor_wav: Path, patient_wav: Path
+) -> float:
     """Holds one consultation; returns seconds from hang-up to the stored draft protocol."""
     _, key = await add_doctor(settings, "Bench Doctor", "therapist")
-    session = await signed_in_patient(settings, "Bench Patient", "+70000000000",
-                                      Reason.RESPIRATORY)
+    session = await signed_in_patient(settings, "Bench Patient", "+70000000000", Reason.RESPIRATORY)
     patient = Party(url, {"session": session})
     doctor = Party(url, {"role": "doctor", "key": key})
     try:
@@ -162,13 +167,19 @@ def run(runs: int, repeats: int = 1) -> dict[str, Any]:
         tmpdir = Path(tmp)
         doctor_wav, patient_wav = tmpdir / "doctor.wav", tmpdir / "patient.wav"
         audio_s = speech(DEMO_PHRASES["doctor"], doctor_wav, repeats) + speech(
-            DEMO_PHRASES["patient"], patient_wav, repeats)
+            DEMO_PHRASES["patient"], patient_wav, repeats
+        )
         port = free_port()
-        env = {**os.environ, "TELEMED_DATA_DIR": str(tmpdir / "data"),
-               "TELEMED_PORT": str(port), "TELEMED_DRAIN_TIMEOUT_S": "5"}
+        env = {
+            **os.environ,
+            "TELEMED_DATA_DIR": str(tmpdir / "data"),
+            "TELEMED_PORT": str(port),
+            "TELEMED_DRAIN_TIMEOUT_S": "5",
+        }
         settings = Settings.from_env(env)
-        server = subprocess.Popen([*TELEMED, "serve"], env=env, stdout=subprocess.DEVNULL,
-                                  stderr=subprocess.DEVNULL)
+        server = subprocess.Popen(
+            [*TELEMED, "serve"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
         url = f"http://127.0.0.1:{port}"
         try:
             wait_ready(url, server)
@@ -177,8 +188,9 @@ def run(runs: int, repeats: int = 1) -> dict[str, Any]:
             cpu_before = cpu_seconds(server.pid)
             latencies, rss_after = [], []
             for _ in range(runs):
-                latencies.append(asyncio.run(
-                    one_consultation(url, settings, doctor_wav, patient_wav)))
+                latencies.append(
+                    asyncio.run(one_consultation(url, settings, doctor_wav, patient_wav))
+                )
                 rss_after.append(rss_mib(server.pid))
             server_cpu = cpu_seconds(server.pid) - cpu_before
         finally:
@@ -203,24 +215,33 @@ def run(runs: int, repeats: int = 1) -> dict[str, Any]:
         "rss_after_first_mib": round(rss_after[0], 1),
         "rss_after_last_mib": round(rss_after[-1], 1),
         # After every tenth of the runs: whether the size settles, not only where it ends.
-        "rss_curve_mib": [round(rss_after[i], 1)
-                          for i in range(max(1, runs // 10) - 1, runs, max(1, runs // 10))],
+        "rss_curve_mib": [
+            round(rss_after[i], 1) for i in range(max(1, runs // 10) - 1, runs, max(1, runs // 10))
+        ],
         # Growth per consultation over the second half, after allocator warm-up.
         "rss_growth_per_consultation_mib": round(
-            (rss_after[-1] - rss_after[-half]) / max(1, half - 1), 2) if runs > 2 else None,
+            (rss_after[-1] - rss_after[-half]) / max(1, half - 1), 2
+        )
+        if runs > 2
+        else None,
     }
 
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=10)
-    parser.add_argument("--repeats", type=int, default=1,
-                        help="phrases per side: longer consultations spread each side's "
-                        "fixed costs (a peer connection, a recogniser) over more audio")
+    parser.add_argument(
+        "--repeats",
+        type=int,
+        default=1,
+        help="phrases per side: longer consultations spread each side's "
+        "fixed costs (a peer connection, a recogniser) over more audio",
+    )
     parser.add_argument("--quick", action="store_true", help="one consultation, for CI")
     args = parser.parse_args(argv)
-    print(json.dumps(run(1 if args.quick else args.runs, 1 if args.quick else args.repeats),
-                     indent=2))
+    print(
+        json.dumps(run(1 if args.quick else args.runs, 1 if args.quick else args.repeats), indent=2)
+    )
 
 
 if __name__ == "__main__":

@@ -26,8 +26,8 @@ from typing import Any
 import vosk
 
 from bench.turns import NOISE_VOLUME, RATE, turn_taking
-from transcription.models import bundled_model_dir
 from transcription.gate import VoiceGate
+from transcription.models import bundled_model_dir
 from transcription.pool import Recognizer, warmup_pcm
 from transcription.recognizer import CHUNK_BYTES, Phrase, StreamingRecognizer
 
@@ -45,7 +45,7 @@ def gated(recognizer: Recognizer, pcm: bytes) -> tuple[float, list[str], float]:
     side = StreamingRecognizer(recognizer, VoiceGate())
     phrases: list[Phrase] = []
     for i in range(0, len(pcm), CHUNK_BYTES):
-        phrases += [r for r in side.accept(pcm[i:i + CHUNK_BYTES]) if isinstance(r, Phrase)]
+        phrases += [r for r in side.accept(pcm[i : i + CHUNK_BYTES]) if isinstance(r, Phrase)]
     last = side.finish()
     phrases += [last] if last else []
     cpu = time.process_time() - started
@@ -57,7 +57,7 @@ def plain(recognizer: Recognizer, pcm: bytes) -> tuple[float, list[str]]:
     kaldi = recognizer.kaldi
     words: list[str] = []
     for i in range(0, len(pcm), CHUNK_BYTES):
-        if kaldi.AcceptWaveform(pcm[i:i + CHUNK_BYTES]):
+        if kaldi.AcceptWaveform(pcm[i : i + CHUNK_BYTES]):
             words += [w["word"] for w in json.loads(kaldi.Result()).get("result", [])]
     words += [w["word"] for w in json.loads(kaldi.FinalResult()).get("result", [])]
     return time.process_time() - started, words
@@ -65,8 +65,9 @@ def plain(recognizer: Recognizer, pcm: bytes) -> tuple[float, list[str]]:
 
 def differing(a: list[str], b: list[str]) -> int:
     matcher = SequenceMatcher(a=a, b=b, autojunk=False)
-    return sum(max(i2 - i1, j2 - j1) for tag, i1, i2, j1, j2 in matcher.get_opcodes()
-               if tag != "equal")
+    return sum(
+        max(i2 - i1, j2 - j1) for tag, i1, i2, j1, j2 in matcher.get_opcodes() if tag != "equal"
+    )
 
 
 def run(consultations: int, minutes: float) -> dict[str, Any]:
@@ -75,9 +76,26 @@ def run(consultations: int, minutes: float) -> dict[str, Any]:
     seconds = minutes * 60
     with tempfile.TemporaryDirectory() as tmp:
         workdir = Path(tmp)
-        subprocess.run(["sox", "-n", "-r", str(RATE), "-c", "1", "-b", "16", "-D",
-                        str(workdir / "noise.wav"), "synth", str(seconds + 5), "whitenoise",
-                        "vol", NOISE_VOLUME], check=True)
+        subprocess.run(
+            [
+                "sox",
+                "-n",
+                "-r",
+                str(RATE),
+                "-c",
+                "1",
+                "-b",
+                "16",
+                "-D",
+                str(workdir / "noise.wav"),
+                "synth",
+                str(seconds + 5),
+                "whitenoise",
+                "vol",
+                NOISE_VOLUME,
+            ],
+            check=True,
+        )
         sides = []
         for seed in range(consultations):
             for path in turn_taking(seed, seconds, workdir):
@@ -85,8 +103,11 @@ def run(consultations: int, minutes: float) -> dict[str, Any]:
                     sides.append(w.readframes(w.getnframes()))
     # One warm recogniser each way, kept across the sides as the pool keeps them; a second
     # plain one gives how much Vosk's dither alone changes the words between two runs.
-    with_gate, without, again = (warm_recognizer(model), warm_recognizer(model),
-                                 warm_recognizer(model))
+    with_gate, without, again = (
+        warm_recognizer(model),
+        warm_recognizer(model),
+        warm_recognizer(model),
+    )
     gate_cpu = plain_cpu = fed = 0.0
     words = changed = changed_by_dither = 0
     for pcm in sides:
@@ -97,13 +118,17 @@ def run(consultations: int, minutes: float) -> dict[str, Any]:
         words, changed = words + len(plain_words), changed + differing(gated_words, plain_words)
         changed_by_dither += differing(plain_again, plain_words)
     audio = len(sides) * seconds
-    return {"sides": len(sides), "audio_s": audio,
-            "plain_vosk_warm_cpu_per_audio_s": round(plain_cpu / audio, 3),
-            "gated_cpu_per_audio_s": round(gate_cpu / audio, 3),
-            "cpu_saved": round(1 - gate_cpu / plain_cpu, 2),
-            "audio_fed_to_vosk": round(fed / len(sides), 2),
-            "words_plain": words, "words_differing": changed,
-            "words_differing_plain_vs_plain": changed_by_dither}
+    return {
+        "sides": len(sides),
+        "audio_s": audio,
+        "plain_vosk_warm_cpu_per_audio_s": round(plain_cpu / audio, 3),
+        "gated_cpu_per_audio_s": round(gate_cpu / audio, 3),
+        "cpu_saved": round(1 - gate_cpu / plain_cpu, 2),
+        "audio_fed_to_vosk": round(fed / len(sides), 2),
+        "words_plain": words,
+        "words_differing": changed,
+        "words_differing_plain_vs_plain": changed_by_dither,
+    }
 
 
 def main(argv: list[str] | None = None) -> None:

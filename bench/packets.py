@@ -101,8 +101,7 @@ async def _drain(track: MediaStreamTrack) -> None:
         pass
 
 
-async def receive(conn: Connection, receiver: str, model: vosk.Model,
-                  recordings: Path) -> float:
+async def receive(conn: Connection, receiver: str, model: vosk.Model, recordings: Path) -> float:
     """CPU seconds this process spent receiving (from the offer to the sender's end)."""
     offer = await asyncio.to_thread(conn.recv)
     started = process_cpu()
@@ -141,7 +140,8 @@ async def paced_vosk_cpu(model: vosk.Model, path: Path) -> float:
 def one(wav: Path, ptime: int, receiver: str, model: vosk.Model, tmp: Path) -> float:
     ours, theirs = multiprocessing.get_context("spawn").Pipe()
     sender = multiprocessing.get_context("spawn").Process(
-        target=send, args=(str(wav), ptime, theirs))
+        target=send, args=(str(wav), ptime, theirs)
+    )
     sender.start()
     try:
         return asyncio.run(receive(ours, receiver, model, tmp / f"{receiver}-{ptime}"))
@@ -164,20 +164,23 @@ def run(ptimes: list[int], repeats: int) -> dict[str, Any]:
             received_s = wav_seconds(recording)
             plain = plain_vosk_cpu([recording], model)
             paced = asyncio.run(paced_vosk_cpu(model, recording))
-            rows.append({
-                "ptime_ms": ptime,
-                "audio_received_s": round(received_s, 2),
-                "aiortc_receive_cpu_per_audio_s": round(bare / audio_s, 4),
-                "platform_cpu_per_audio_s": round(ours / received_s, 4),
-                "plain_vosk_cpu_per_audio_s": round(plain / received_s, 4),
-                "paced_vosk_cpu_per_audio_s": round(paced / received_s, 4),
-                "ratio_to_plain_vosk": round(ours / plain, 3),
-                "ratio_to_paced_vosk": round(ours / paced, 3),
-                # What is neither aiortc's receive nor Vosk streaming: resampling, the WAV,
-                # the chunking and thread hand-offs, the partial captions.
-                "rest_cpu_per_audio_s": round(
-                    ours / received_s - bare / audio_s - paced / received_s, 4),
-            })
+            rows.append(
+                {
+                    "ptime_ms": ptime,
+                    "audio_received_s": round(received_s, 2),
+                    "aiortc_receive_cpu_per_audio_s": round(bare / audio_s, 4),
+                    "platform_cpu_per_audio_s": round(ours / received_s, 4),
+                    "plain_vosk_cpu_per_audio_s": round(plain / received_s, 4),
+                    "paced_vosk_cpu_per_audio_s": round(paced / received_s, 4),
+                    "ratio_to_plain_vosk": round(ours / plain, 3),
+                    "ratio_to_paced_vosk": round(ours / paced, 3),
+                    # What is neither aiortc's receive nor Vosk streaming: resampling, the WAV,
+                    # the chunking and thread hand-offs, the partial captions.
+                    "rest_cpu_per_audio_s": round(
+                        ours / received_s - bare / audio_s - paced / received_s, 4
+                    ),
+                }
+            )
     return {"audio_sent_s": round(audio_s, 2), "rows": rows}
 
 

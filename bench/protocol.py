@@ -59,15 +59,21 @@ def main(argv: list[str] | None = None) -> None:
             extract_protocol(segments, consultation_id=case, language=language)
             took.append(time.perf_counter() - started)
             parsing.append(parsed - started)
-    print(json.dumps({
-        "consultations": len(cases), "runs": len(took),
-        "words_median": statistics.median(words), "words_max": max(words),
-        "ms_median": round(statistics.median(took) * 1000, 2),
-        "ms_p95": round(_percentile(took, 0.95) * 1000, 2),
-        "ms_max": round(max(took) * 1000, 2),
-        "goal_ms_p95": 50,
-        "parse_only_ms_p95": round(_percentile(parsing, 0.95) * 1000, 3),
-    }))
+    print(
+        json.dumps(
+            {
+                "consultations": len(cases),
+                "runs": len(took),
+                "words_median": statistics.median(words),
+                "words_max": max(words),
+                "ms_median": round(statistics.median(took) * 1000, 2),
+                "ms_p95": round(_percentile(took, 0.95) * 1000, 2),
+                "ms_max": round(max(took) * 1000, 2),
+                "goal_ms_p95": 50,
+                "parse_only_ms_p95": round(_percentile(parsing, 0.95) * 1000, 3),
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -43,6 +43,7 @@ CONNECTS_AT_ONCE = 50
 
 # --- the bare relay ----------------------------------------------------------------------
 
+
 def echo_server(port: int) -> None:
     sio = socketio.AsyncServer(async_mode="aiohttp", cors_allowed_origins="*")
     app = web.Application()
@@ -66,6 +67,7 @@ def echo_server(port: int) -> None:
 
 # --- the platform's side: consultations in progress ------------------------------------------
 
+
 async def seed(settings: Settings, pairs: int) -> list[dict[str, str]]:
     """Active consultations, each with a patient's session and a doctor's access key."""
     out = []
@@ -75,14 +77,16 @@ async def seed(settings: Settings, pairs: int) -> list[dict[str, str]]:
             doctor, key = await records.add_doctor(f"Bench Doctor {i}", "therapist")
             patient = await records.add_patient(f"Bench Patient {i}", "+70000000000")
             session = await sign_in.open_session(Role.PATIENT, patient.id)
-            consultation = await records.enqueue(patient.id, Reason.RESPIRATORY,
-                                                 CallMode.AUDIO, "ru")
+            consultation = await records.enqueue(
+                patient.id, Reason.RESPIRATORY, CallMode.AUDIO, "ru"
+            )
             await records.take(doctor.id, consultation.id)
             out.append({"patient": session, "doctor": key, "consultation": consultation.id})
     return out
 
 
 # --- client processes --------------------------------------------------------------------------
+
 
 async def clients(spec: dict[str, Any]) -> None:
     """Connects both parties of each pair, says so, then (the sampling process) measures
@@ -95,12 +99,14 @@ async def clients(spec: dict[str, Any]) -> None:
     async def one(auth: dict[str, str], listens: bool) -> socketio.AsyncClient:
         client = socketio.AsyncClient(reconnection=False)
         if listens:
+
             @client.on("offer")
             async def on_offer(data: Any) -> None:
                 token = data["sdp"].split()[-1]
                 future = arrived.get(token)
                 if future is not None and not future.done():
                     future.set_result(time.perf_counter())
+
         async with gate:
             await client.connect(url, auth=auth, transports=["websocket"], wait_timeout=60)
         connected.append(client)
@@ -125,8 +131,12 @@ async def clients(spec: dict[str, Any]) -> None:
         arrived[token] = loop.create_future()
         sent = time.perf_counter()
         if kind == "telemed":
-            message = {"consultation_id": pair["consultation"], "target": "peer",
-                       "type": "offer", "sdp": f"v=0 {token}"}
+            message = {
+                "consultation_id": pair["consultation"],
+                "target": "peer",
+                "type": "offer",
+                "sdp": f"v=0 {token}",
+            }
         else:
             message = {"to": f"d{pair['id']}", "sdp": f"v=0 {token}"}
         await sender.emit("offer", message)
@@ -139,17 +149,28 @@ async def clients(spec: dict[str, Any]) -> None:
 
 # --- the orchestra -----------------------------------------------------------------------------
 
-def measure(url: str, server_pid: int, kind: str, pairs: list[dict[str, Any]],
-            samples: int) -> dict[str, Any]:
+
+def measure(
+    url: str, server_pid: int, kind: str, pairs: list[dict[str, Any]], samples: int
+) -> dict[str, Any]:
     rss_before = rss_mib(server_pid)
     processes = []
     per = max(1, CLIENTS_PER_PROCESS // 2)
     for first in range(0, len(pairs), per):
-        spec = {"url": url, "kind": kind, "pairs": pairs[first:first + per],
-                "samples": samples if first == 0 else 0}
-        processes.append(subprocess.Popen(
-            [sys.executable, "-m", "bench.signaling", "--client", json.dumps(spec)],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True))
+        spec = {
+            "url": url,
+            "kind": kind,
+            "pairs": pairs[first : first + per],
+            "samples": samples if first == 0 else 0,
+        }
+        processes.append(
+            subprocess.Popen(
+                [sys.executable, "-m", "bench.signaling", "--client", json.dumps(spec)],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                text=True,
+            )
+        )
     started = time.perf_counter()
     for process in processes:
         assert process.stdout is not None
@@ -172,10 +193,13 @@ def measure(url: str, server_pid: int, kind: str, pairs: list[dict[str, Any]],
     for process in processes:
         process.wait(120)
     clients_n = 2 * len(pairs)
-    return {"clients": clients_n, "connect_all_s": round(connect_s, 1),
-            "relay_ms_median": round(statistics.median(latencies) * 1000, 2),
-            "relay_ms_p99": round(latencies[int(0.99 * (len(latencies) - 1))] * 1000, 2),
-            "server_kib_per_client": round((rss_connected - rss_before) * 1024 / clients_n, 1)}
+    return {
+        "clients": clients_n,
+        "connect_all_s": round(connect_s, 1),
+        "relay_ms_median": round(statistics.median(latencies) * 1000, 2),
+        "relay_ms_p99": round(latencies[int(0.99 * (len(latencies) - 1))] * 1000, 2),
+        "server_kib_per_client": round((rss_connected - rss_before) * 1024 / clients_n, 1),
+    }
 
 
 def run(sizes: list[int], samples: int) -> dict[str, Any]:
@@ -183,8 +207,9 @@ def run(sizes: list[int], samples: int) -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as tmp:
         port = free_port()
         url = f"http://127.0.0.1:{port}"
-        echo = subprocess.Popen([sys.executable, "-m", "bench.signaling", "--echo-server",
-                                 str(port)])
+        echo = subprocess.Popen(
+            [sys.executable, "-m", "bench.signaling", "--echo-server", str(port)]
+        )
         try:
             wait_ready(url, echo)
             for n in sizes:
@@ -195,27 +220,37 @@ def run(sizes: list[int], samples: int) -> dict[str, Any]:
             echo.wait(30)
         port = free_port()
         url = f"http://127.0.0.1:{port}"
-        env = {**os.environ, "TELEMED_DATA_DIR": str(Path(tmp) / "data"),
-               "TELEMED_PORT": str(port)}
+        env = {**os.environ, "TELEMED_DATA_DIR": str(Path(tmp) / "data"), "TELEMED_PORT": str(port)}
         settings = Settings.from_env(env)
         seeded = asyncio.run(seed(settings, max(sizes) // 2))
-        server = subprocess.Popen([sys.executable, "-m", "web.cli", "serve"], env=env,
-                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        server = subprocess.Popen(
+            [sys.executable, "-m", "web.cli", "serve"],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         try:
             wait_ready(url, server)
             for n in sizes:
-                results["telemed"].append(measure(url, server.pid, "telemed",
-                                                  seeded[:n // 2], samples))
+                results["telemed"].append(
+                    measure(url, server.pid, "telemed", seeded[: n // 2], samples)
+                )
         finally:
             server.terminate()
             server.wait(60)
     table = []
     for ours, bare in zip(results["telemed"], results["echo"], strict=True):
-        table.append({**ours, "bare_relay_ms_median": bare["relay_ms_median"],
-                      "bare_relay_ms_p99": bare["relay_ms_p99"],
-                      "bare_kib_per_client": bare["server_kib_per_client"],
-                      "ratio_median_to_bare": round(
-                          ours["relay_ms_median"] / max(bare["relay_ms_median"], 1e-6), 2)})
+        table.append(
+            {
+                **ours,
+                "bare_relay_ms_median": bare["relay_ms_median"],
+                "bare_relay_ms_p99": bare["relay_ms_p99"],
+                "bare_kib_per_client": bare["server_kib_per_client"],
+                "ratio_median_to_bare": round(
+                    ours["relay_ms_median"] / max(bare["relay_ms_median"], 1e-6), 2
+                ),
+            }
+        )
     return {"samples": samples, "cores": os.cpu_count(), "steps": table}
 
 

@@ -30,9 +30,11 @@ def rss_mib() -> float:
 
 def summary(values: list[float]) -> dict[str, float]:
     ordered = sorted(values)
-    return {"median_ms": round(statistics.median(ordered) * 1000, 2),
-            "p95_ms": round(ordered[int(0.95 * (len(ordered) - 1))] * 1000, 2),
-            "max_ms": round(ordered[-1] * 1000, 2)}
+    return {
+        "median_ms": round(statistics.median(ordered) * 1000, 2),
+        "p95_ms": round(ordered[int(0.95 * (len(ordered) - 1))] * 1000, 2),
+        "max_ms": round(ordered[-1] * 1000, 2),
+    }
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -48,11 +50,11 @@ def main(argv: list[str] | None = None) -> int:
     suggester = Suggester()
     load_s = time.perf_counter() - started
     loaded = rss_mib()
-    dev = dataset.read("dev")[:50 if args.quick else None]
+    dev = dataset.read("dev")[: 50 if args.quick else None]
     # What the recogniser gives: lower case, no punctuation, numbers as words.
     complaints = [speech_like(v.text) for v in dev]
     # A consultation: the patient's text grows to several complaints' worth (~130 words).
-    consultations = [" ".join(complaints[i:i + 5]) for i in range(0, len(complaints), 5)]
+    consultations = [" ".join(complaints[i : i + 5]) for i in range(0, len(complaints), 5)]
     single: list[float] = []
     whole: list[float] = []
     for _ in range(1 if args.quick else args.repeats):
@@ -62,15 +64,24 @@ def main(argv: list[str] | None = None) -> int:
                 suggester.suggest(text)
                 times.append(time.perf_counter() - t)
     figures: dict[str, Any] = {
-        "load_s": round(load_s, 3), "rss_before_mib": round(before, 1),
+        "load_s": round(load_s, 3),
+        "rss_before_mib": round(before, 1),
         "rss_added_mib": round(loaded - before, 1),
         "rss_added_after_use_mib": round(rss_mib() - before, 1),
-        "model_files_mib": round(sum(p.stat().st_size for p in
-                                     (Path(sys.modules["decision_support"].__file__ or "")
-                                      .parent / "model").iterdir()) / 2**20, 2),
+        "model_files_mib": round(
+            sum(
+                p.stat().st_size
+                for p in (
+                    Path(sys.modules["decision_support"].__file__ or "").parent / "model"
+                ).iterdir()
+            )
+            / 2**20,
+            2,
+        ),
         "complaint_words_median": statistics.median(len(t.split()) for t in complaints),
         "consultation_words_median": statistics.median(len(t.split()) for t in consultations),
-        "one_complaint": summary(single), "one_consultation": summary(whole),
+        "one_complaint": summary(single),
+        "one_consultation": summary(whole),
         "suggestions_timed": len(single) + len(whole),
         "scikit_learn_imported": "sklearn" in sys.modules,
     }

@@ -3,12 +3,12 @@
 `bench.worker_capacity` starts every consultation at once with the same dense speech on
 both sides, which piles the costly starts together and leaves no silence. Here consultation
 i starts `i * stagger` seconds after the first; in each the doctor and the patient take
-turns of one to three sentences, so each side is silent about half the time (with a faint noise floor, not digital
-silence, as a microphone gives); each consultation's speech differs (phrases in its own
-order, its own speaking rate). Against `telemed serve`, pinned to `--cores`, it reports per
-step: the server's share of those cores while every consultation of the step is running,
-its CPU per audio second, transcription lag p95 (the server's histogram), audio received,
-peak memory and the recogniser pool's hits and misses. In the same run, plain Vosk
+turns of one to three sentences, so each side is silent about half the time (with a faint
+noise floor, not digital silence, as a microphone gives); each consultation's speech
+differs (phrases in its own order, its own speaking rate). Against `telemed serve`, pinned to
+`--cores`, it reports per step: the server's share of those cores while every consultation of the
+step is running, its CPU per audio second, transcription lag p95 (the server's histogram), audio
+received, peak memory and the recogniser pool's hits and misses. In the same run, plain Vosk
 `KaldiRecognizer` over the same audio (silence included, as plain Vosk hears it), once with
 a new recogniser per side and once with one warm recogniser reset between sides.
 
@@ -75,10 +75,12 @@ def _phrase_pcm(text: str, speed: int, cache: Path) -> bytes:
     path = cache / f"{hashlib.sha1(f'{speed}:{text}'.encode()).hexdigest()[:16]}.wav"
     if not path.exists():
         raw = path.with_suffix(".raw.wav")
-        subprocess.run(["espeak-ng", "-v", "ko", "-s", str(speed), "-w", str(raw), text],
-                       check=True)
-        subprocess.run(["sox", str(raw), "-c", "1", "-b", "16", "-D", str(path), "rate",
-                        str(RATE)], check=True)
+        subprocess.run(
+            ["espeak-ng", "-v", "ko", "-s", str(speed), "-w", str(raw), text], check=True
+        )
+        subprocess.run(
+            ["sox", str(raw), "-c", "1", "-b", "16", "-D", str(path), "rate", str(RATE)], check=True
+        )
         raw.unlink()
     with wave.open(str(path)) as w:
         return w.readframes(w.getnframes())
@@ -103,7 +105,8 @@ def turn_taking(seed: int, seconds: float, workdir: Path) -> tuple[Path, Path]:
         # A turn is one to three sentences with short pauses, as people speak.
         pcm = b"".join(
             _phrase_pcm(text, speed, workdir) + bytes(2 * int(RATE * rng.uniform(0.2, 0.6)))
-            for text in rng.sample(DOCTOR if k % 2 == 0 else PATIENT, rng.randint(1, 3)))
+            for text in rng.sample(DOCTOR if k % 2 == 0 else PATIENT, rng.randint(1, 3))
+        )
         gap = bytes(2 * int(RATE * rng.uniform(0.4, 1.5)))
         speaking += pcm + gap
         listening += bytes(len(pcm)) + gap
@@ -112,8 +115,26 @@ def turn_taking(seed: int, seconds: float, workdir: Path) -> tuple[Path, Path]:
     for name, pcm in (("doctor", doctor), ("patient", patient)):
         clean, noisy = workdir / f"{seed}-{name}.clean.wav", workdir / f"{seed}-{name}.wav"
         _write(clean, bytes(pcm[: int(seconds * RATE) * 2]))
-        subprocess.run(["sox", "-m", "-v", "1", str(clean), "-v", "1", str(workdir / "noise.wav"),
-                        "-b", "16", "-D", str(noisy), "trim", "0", str(seconds)], check=True)
+        subprocess.run(
+            [
+                "sox",
+                "-m",
+                "-v",
+                "1",
+                str(clean),
+                "-v",
+                "1",
+                str(workdir / "noise.wav"),
+                "-b",
+                "16",
+                "-D",
+                str(noisy),
+                "trim",
+                "0",
+                str(seconds),
+            ],
+            check=True,
+        )
         clean.unlink()
         tracks.append(noisy)
     return tracks[0], tracks[1]
@@ -151,15 +172,26 @@ def plain_vosk(paths: list[str]) -> dict[str, float]:
 
 async def delayed_pair(delay: float, url: str, pair: dict[str, str]) -> str:
     await asyncio.sleep(delay)
-    return await one_pair(url, pair["key"], pair["session"], Path(pair["doctor_wav"]),
-                          Path(pair["patient_wav"]), timeout_s=pair["seconds"] + 120)
+    return await one_pair(
+        url,
+        pair["key"],
+        pair["session"],
+        Path(pair["doctor_wav"]),
+        Path(pair["patient_wav"]),
+        timeout_s=pair["seconds"] + 120,
+    )
 
 
 async def senders(spec: dict[str, Any]) -> list[str]:
     started = spec["start_at"]
-    return list(await asyncio.gather(*(
-        delayed_pair(started + pair["offset_s"] - time.time(), spec["url"], pair)
-        for pair in spec["pairs"])))
+    return list(
+        await asyncio.gather(
+            *(
+                delayed_pair(started + pair["offset_s"] - time.time(), spec["url"], pair)
+                for pair in spec["pairs"]
+            )
+        )
+    )
 
 
 def pool_figures(url: str) -> dict[str, float]:
@@ -199,22 +231,45 @@ class CpuSamples:
         self._thread.join()
 
 
-def step(url: str, settings: Settings, pid: int, n: int, tracks: list[tuple[Path, Path]],
-         seconds: float, stagger: float, sender_cores: str) -> dict[str, Any]:
+def step(
+    url: str,
+    settings: Settings,
+    pid: int,
+    n: int,
+    tracks: list[tuple[Path, Path]],
+    seconds: float,
+    stagger: float,
+    sender_cores: str,
+) -> dict[str, Any]:
     pairs = asyncio.run(accounts(settings, n))
     for i, pair in enumerate(pairs):
-        pair.update(doctor_wav=str(tracks[i][0]), patient_wav=str(tracks[i][1]),
-                    offset_s=i * stagger, seconds=seconds)
+        pair.update(
+            doctor_wav=str(tracks[i][0]),
+            patient_wav=str(tracks[i][1]),
+            offset_s=i * stagger,
+            seconds=seconds,
+        )
     before_lag, before_pool = lag_buckets(url), pool_figures(url)
     before_cpu = cpu_seconds(pid)
     start_at = time.time() + 3  # the sender processes start and connect first
     processes = []
     for first in range(0, n, PAIRS_PER_SENDER):
-        spec = {"url": url, "start_at": start_at, "pairs": pairs[first:first + PAIRS_PER_SENDER]}
-        processes.append(subprocess.Popen(
-            [*pinned(sender_cores), sys.executable, "-m", "bench.turns",
-             "--senders", json.dumps(spec)],
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True))
+        spec = {"url": url, "start_at": start_at, "pairs": pairs[first : first + PAIRS_PER_SENDER]}
+        processes.append(
+            subprocess.Popen(
+                [
+                    *pinned(sender_cores),
+                    sys.executable,
+                    "-m",
+                    "bench.turns",
+                    "--senders",
+                    json.dumps(spec),
+                ],
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
+        )
     consultations: list[str] = []
     with PeakRss(pid) as rss, CpuSamples(pid) as cpu:
         for process in processes:
@@ -222,48 +277,81 @@ def step(url: str, settings: Settings, pid: int, n: int, tracks: list[tuple[Path
             if process.returncode != 0:
                 # The first traceback is the cause; what follows is the teardown's noise.
                 first = err.find("Traceback")
-                raise RuntimeError(f"a sender failed: {err[max(first, 0):][:3000]}")
+                raise RuntimeError(f"a sender failed: {err[max(first, 0) :][:3000]}")
             consultations += json.loads(out)
     total_cpu = cpu_seconds(pid) - before_cpu
     # All of the step's consultations run between the last one's start and the first one's
     # end; a few seconds in from each for connecting and hanging up.
     all_running = (start_at + (n - 1) * stagger + 5, start_at + seconds - 5)
-    received = sum(wav_seconds(p) for c in consultations
-                   for p in (settings.recordings_dir / c).glob("*.wav"))
+    received = sum(
+        wav_seconds(p) for c in consultations for p in (settings.recordings_dir / c).glob("*.wav")
+    )
     after_pool = pool_figures(url)
-    return {"consultations": n,
-            "server_core_share_all_running": (round(s, 2) if (s := cpu.share(*all_running))
-                                              is not None else None),
-            "server_cpu_per_audio_s": round(total_cpu / (2 * n * seconds), 3),
-            "lag_p95_s_at_most": p95(before_lag, lag_buckets(url)),
-            "audio_received": round(received / (2 * n * seconds), 3),
-            "rss_peak_mib": round(rss.peak, 1),
-            "pool_hits": after_pool.get("hits_total", 0) - before_pool.get("hits_total", 0),
-            "pool_misses": after_pool.get("misses_total", 0) - before_pool.get("misses_total", 0)}
+    return {
+        "consultations": n,
+        "server_core_share_all_running": (
+            round(s, 2) if (s := cpu.share(*all_running)) is not None else None
+        ),
+        "server_cpu_per_audio_s": round(total_cpu / (2 * n * seconds), 3),
+        "lag_p95_s_at_most": p95(before_lag, lag_buckets(url)),
+        "audio_received": round(received / (2 * n * seconds), 3),
+        "rss_peak_mib": round(rss.peak, 1),
+        "pool_hits": after_pool.get("hits_total", 0) - before_pool.get("hits_total", 0),
+        "pool_misses": after_pool.get("misses_total", 0) - before_pool.get("misses_total", 0),
+    }
 
 
-def run(steps: list[int], minutes: float, stagger: float, cores: str,
-        pool: str | None, plain_consultations: int = 2) -> dict[str, Any]:
+def run(
+    steps: list[int],
+    minutes: float,
+    stagger: float,
+    cores: str,
+    pool: str | None,
+    plain_consultations: int = 2,
+) -> dict[str, Any]:
     seconds = minutes * 60
     with tempfile.TemporaryDirectory() as tmp:
         tmpdir = Path(tmp)
-        subprocess.run(["sox", "-n", "-r", str(RATE), "-c", "1", "-b", "16", "-D",
-                        str(tmpdir / "noise.wav"), "synth", str(seconds + 5), "whitenoise",
-                        "vol", NOISE_VOLUME], check=True)
+        subprocess.run(
+            [
+                "sox",
+                "-n",
+                "-r",
+                str(RATE),
+                "-c",
+                "1",
+                "-b",
+                "16",
+                "-D",
+                str(tmpdir / "noise.wav"),
+                "synth",
+                str(seconds + 5),
+                "whitenoise",
+                "vol",
+                NOISE_VOLUME,
+            ],
+            check=True,
+        )
         tracks = [turn_taking(seed, seconds, tmpdir) for seed in range(max(steps))]
         port = free_port()
-        env = {**os.environ, "TELEMED_DATA_DIR": str(tmpdir / "data"),
-               "TELEMED_PORT": str(port)}
+        env = {**os.environ, "TELEMED_DATA_DIR": str(tmpdir / "data"), "TELEMED_PORT": str(port)}
         if pool is not None:
             env["TELEMED_RECOGNISER_POOL"] = pool
         settings = Settings.from_env(env)
         all_cores = f"0-{(os.cpu_count() or 1) - 1}"
         # Senders need a core of their own to be faithful; with the server on all cores
         # they share them (said in the output).
-        sender_cores = all_cores if cores == all_cores else f"{int(cores.split('-')[-1]) + 1}-" \
-            f"{(os.cpu_count() or 2) - 1}"
-        server = subprocess.Popen([*pinned(cores), *TELEMED, "serve"], env=env,
-                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        sender_cores = (
+            all_cores
+            if cores == all_cores
+            else f"{int(cores.split('-')[-1]) + 1}-{(os.cpu_count() or 2) - 1}"
+        )
+        server = subprocess.Popen(
+            [*pinned(cores), *TELEMED, "serve"],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         url = f"http://127.0.0.1:{port}"
         results = []
         try:
@@ -271,44 +359,68 @@ def run(steps: list[int], minutes: float, stagger: float, cores: str,
             wait_pool_warm(url)
             rss_idle = rss_mib(server.pid)
             for n in steps:
-                results.append(step(url, settings, server.pid, n, tracks, seconds, stagger,
-                                    sender_cores))
+                results.append(
+                    step(url, settings, server.pid, n, tracks, seconds, stagger, sender_cores)
+                )
         finally:
             server.terminate()
             server.wait(60)
         # Plain Vosk over the first consultations' audio: over all of it would take as long
         # as the steps again; the speech and the silence are alike in each.
         paths = [str(p) for pair in tracks[:plain_consultations] for p in pair]
-        plain = json.loads(subprocess.run(
-            [sys.executable, "-m", "bench.turns", "--plain", json.dumps(paths)],
-            capture_output=True, text=True, check=True).stdout)
+        plain = json.loads(
+            subprocess.run(
+                [sys.executable, "-m", "bench.turns", "--plain", json.dumps(paths)],
+                capture_output=True,
+                text=True,
+                check=True,
+            ).stdout
+        )
     audio = len(paths) * seconds
     plain_new, plain_warm = plain["new"] / audio, plain["warm"] / audio
     for r in results:
         r["ratio_to_plain_vosk_warm"] = round(r["server_cpu_per_audio_s"] / plain_warm, 2)
         r["ratio_to_plain_vosk_new"] = round(r["server_cpu_per_audio_s"] / plain_new, 2)
-    passing = [r["consultations"] for r in results
-               if r["lag_p95_s_at_most"] is not None and r["lag_p95_s_at_most"] <= 2
-               and r["audio_received"] >= 0.99]
-    return {"minutes": minutes, "stagger_s": stagger, "server_cores": cores,
-            "plain_vosk_consultations": min(plain_consultations, len(tracks)),
-            "sender_cores": sender_cores, "cores": os.cpu_count(),
-            "rss_idle_mib": round(rss_idle, 1),
-            "plain_vosk_new_cpu_per_audio_s": round(plain_new, 3),
-            "plain_vosk_warm_cpu_per_audio_s": round(plain_warm, 3),
-            "steps": results, "capacity": max(passing, default=0)}
+    passing = [
+        r["consultations"]
+        for r in results
+        if r["lag_p95_s_at_most"] is not None
+        and r["lag_p95_s_at_most"] <= 2
+        and r["audio_received"] >= 0.99
+    ]
+    return {
+        "minutes": minutes,
+        "stagger_s": stagger,
+        "server_cores": cores,
+        "plain_vosk_consultations": min(plain_consultations, len(tracks)),
+        "sender_cores": sender_cores,
+        "cores": os.cpu_count(),
+        "rss_idle_mib": round(rss_idle, 1),
+        "plain_vosk_new_cpu_per_audio_s": round(plain_new, 3),
+        "plain_vosk_warm_cpu_per_audio_s": round(plain_warm, 3),
+        "steps": results,
+        "capacity": max(passing, default=0),
+    }
 
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--steps", default="4,6,8")
     parser.add_argument("--minutes", type=float, default=5.0)
-    parser.add_argument("--stagger", type=float, default=10.0,
-                        help="seconds between the starts of two consultations")
+    parser.add_argument(
+        "--stagger",
+        type=float,
+        default=10.0,
+        help="seconds between the starts of two consultations",
+    )
     parser.add_argument("--cores", default="0", help="the server's cores, as taskset takes them")
     parser.add_argument("--pool", help="TELEMED_RECOGNISER_POOL for the server")
-    parser.add_argument("--plain-consultations", type=int, default=2,
-                        help="consultations whose audio plain Vosk transcribes for comparison")
+    parser.add_argument(
+        "--plain-consultations",
+        type=int,
+        default=2,
+        help="consultations whose audio plain Vosk transcribes for comparison",
+    )
     parser.add_argument("--quick", action="store_true", help="one short consultation, for CI")
     parser.add_argument("--senders", help=argparse.SUPPRESS)
     parser.add_argument("--plain", help=argparse.SUPPRESS)
@@ -322,8 +434,19 @@ def main(argv: list[str] | None = None) -> None:
     if args.quick:
         print(json.dumps(run([1], 0.25, 0, args.cores, "2"), indent=2))
         return
-    print(json.dumps(run([int(s) for s in args.steps.split(",")], args.minutes, args.stagger,
-                         args.cores, args.pool, args.plain_consultations), indent=2))
+    print(
+        json.dumps(
+            run(
+                [int(s) for s in args.steps.split(",")],
+                args.minutes,
+                args.stagger,
+                args.cores,
+                args.pool,
+                args.plain_consultations,
+            ),
+            indent=2,
+        )
+    )
 
 
 if __name__ == "__main__":

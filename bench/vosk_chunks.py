@@ -29,9 +29,11 @@ from web.cli import DEMO_PHRASES
 
 def summary(values: list[float]) -> dict[str, float]:
     ordered = sorted(values)
-    return {"median_ms": round(statistics.median(ordered) * 1000, 1),
-            "p95_ms": round(ordered[int(0.95 * (len(ordered) - 1))] * 1000, 1),
-            "max_ms": round(ordered[-1] * 1000, 1)}
+    return {
+        "median_ms": round(statistics.median(ordered) * 1000, 1),
+        "p95_ms": round(ordered[int(0.95 * (len(ordered) - 1))] * 1000, 1),
+        "max_ms": round(ordered[-1] * 1000, 1),
+    }
 
 
 def run(repeats: int, rounds: int) -> dict[str, Any]:
@@ -53,10 +55,14 @@ def run(repeats: int, rounds: int) -> dict[str, Any]:
                         started = time.process_time()
                         recognizer.PartialResult()
                         partial.append(time.process_time() - started)
-    return {"audio_s": round(seconds * rounds, 1), "chunk_s": CHUNK_BYTES / 32000,
-            "chunks": len(accept), "accept_waveform": summary(accept),
-            "partial_result": summary(partial),
-            "chunks_over_a_chunk_of_audio": sum(a > CHUNK_BYTES / 32000 for a in accept)}
+    return {
+        "audio_s": round(seconds * rounds, 1),
+        "chunk_s": CHUNK_BYTES / 32000,
+        "chunks": len(accept),
+        "accept_waveform": summary(accept),
+        "partial_result": summary(partial),
+        "chunks_over_a_chunk_of_audio": sum(a > CHUNK_BYTES / 32000 for a in accept),
+    }
 
 
 def main(argv: list[str] | None = None) -> None:

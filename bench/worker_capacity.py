@@ -33,8 +33,14 @@ from typing import Any
 
 import vosk
 
-from bench.consultations import (cpu_seconds, rss_mib, speech, wait_pool_warm, wait_ready,
-                                 wav_seconds)
+from bench.consultations import (
+    cpu_seconds,
+    rss_mib,
+    speech,
+    wait_pool_warm,
+    wait_ready,
+    wav_seconds,
+)
 from clinic.domain import Reason
 from clinic.servers import free_port
 from clinic.settings import Settings
@@ -58,8 +64,9 @@ def lag_buckets(url: str) -> dict[float, float]:
     """The server's cumulative transcription-lag histogram: upper bound -> count."""
     with urllib.request.urlopen(f"{url}/metrics") as response:
         text = response.read().decode()
-    found = re.findall(r'^telemed_transcription_lag_seconds_bucket\{le="([^"]+)"\} (\S+)$',
-                       text, re.M)
+    found = re.findall(
+        r'^telemed_transcription_lag_seconds_bucket\{le="([^"]+)"\} (\S+)$', text, re.M
+    )
     return {float(le): float(count) for le, count in found}  # "+Inf" -> inf
 
 
@@ -73,8 +80,14 @@ def p95(before: dict[float, float], after: dict[float, float]) -> float | None:
     return next(le for le, count in counts.items() if count >= 0.95 * total)
 
 
-async def one_pair(url: str, doctor_key: str, session: str, doctor_wav: Path,
-                   patient_wav: Path, timeout_s: float = 120) -> str:
+async def one_pair(
+    url: str,
+    doctor_key: str,
+    session: str,
+    doctor_wav: Path,
+    patient_wav: Path,
+    timeout_s: float = 120,
+) -> str:
     patient = Party(url, {"session": session})
     doctor = Party(url, {"key": doctor_key})
     try:
@@ -83,14 +96,15 @@ async def one_pair(url: str, doctor_key: str, session: str, doctor_wav: Path,
         joined = await patient.call("queue.join", {"mode": "audio"})
         consultation_id = joined["consultation_id"]
         await doctor.call("consultation.take", {"consultation_id": consultation_id})
-        await asyncio.gather(doctor.send_audio(consultation_id, doctor_wav),
-                             patient.send_audio(consultation_id, patient_wav))
+        await asyncio.gather(
+            doctor.send_audio(consultation_id, doctor_wav),
+            patient.send_audio(consultation_id, patient_wav),
+        )
         await asyncio.gather(doctor.played_out(timeout_s), patient.played_out(timeout_s))
         await asyncio.sleep(1.0)
         # The hang-up is answered once every segment is stored: on an overloaded server,
         # after its transcription backlog, which can be longer than Party.call waits.
-        await doctor.sio.call("hangup", {"consultation_id": consultation_id},
-                              timeout=timeout_s)
+        await doctor.sio.call("hangup", {"consultation_id": consultation_id}, timeout=timeout_s)
         # An overloaded server is behind by minutes at the hang-up: wait for it, so that
         # the step reports its lag instead of failing.
         await doctor.next("protocol.ready", timeout=timeout_s)
@@ -101,17 +115,29 @@ async def one_pair(url: str, doctor_key: str, session: str, doctor_wav: Path,
 
 
 async def senders(spec: dict[str, Any]) -> list[str]:
-    return list(await asyncio.gather(*(
-        one_pair(spec["url"], pair["key"], pair["session"], Path(spec["doctor_wav"]),
-                 Path(spec["patient_wav"])) for pair in spec["pairs"])))
+    return list(
+        await asyncio.gather(
+            *(
+                one_pair(
+                    spec["url"],
+                    pair["key"],
+                    pair["session"],
+                    Path(spec["doctor_wav"]),
+                    Path(spec["patient_wav"]),
+                )
+                for pair in spec["pairs"]
+            )
+        )
+    )
 
 
 async def accounts(settings: Settings, n: int) -> list[dict[str, str]]:
     pairs = []
     for i in range(n):
         _, key = await add_doctor(settings, f"Bench Doctor {i}", "therapist")
-        session = await signed_in_patient(settings, f"Bench Patient {i}", "+70000000000",
-                                          Reason.RESPIRATORY)
+        session = await signed_in_patient(
+            settings, f"Bench Patient {i}", "+70000000000", Reason.RESPIRATORY
+        )
         pairs.append({"key": key, "session": session})
     return pairs
 
@@ -155,18 +181,41 @@ def plain_vosk_rss(paths: list[str]) -> float:
     return rss_mib(os.getpid()) - loaded
 
 
-def step(url: str, settings: Settings, server_pid: int, n: int, doctor_wav: Path,
-         patient_wav: Path, sent_s: float, recordings: Path) -> dict[str, Any]:
+def step(
+    url: str,
+    settings: Settings,
+    server_pid: int,
+    n: int,
+    doctor_wav: Path,
+    patient_wav: Path,
+    sent_s: float,
+    recordings: Path,
+) -> dict[str, Any]:
     pairs = asyncio.run(accounts(settings, n))
     before_lag, before_cpu, started = lag_buckets(url), cpu_seconds(server_pid), time.time()
     processes = []
     for first in range(0, n, PAIRS_PER_SENDER):
-        spec = {"url": url, "doctor_wav": str(doctor_wav), "patient_wav": str(patient_wav),
-                "pairs": pairs[first:first + PAIRS_PER_SENDER]}
-        processes.append(subprocess.Popen(
-            [*pinned(f"1-{(os.cpu_count() or 2) - 1}"), sys.executable, "-m",
-             "bench.worker_capacity", "--senders", json.dumps(spec)],
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True))
+        spec = {
+            "url": url,
+            "doctor_wav": str(doctor_wav),
+            "patient_wav": str(patient_wav),
+            "pairs": pairs[first : first + PAIRS_PER_SENDER],
+        }
+        processes.append(
+            subprocess.Popen(
+                [
+                    *pinned(f"1-{(os.cpu_count() or 2) - 1}"),
+                    sys.executable,
+                    "-m",
+                    "bench.worker_capacity",
+                    "--senders",
+                    json.dumps(spec),
+                ],
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
+        )
     consultations: list[str] = []
     with PeakRss(server_pid) as rss:
         for process in processes:
@@ -176,28 +225,35 @@ def step(url: str, settings: Settings, server_pid: int, n: int, doctor_wav: Path
             consultations += json.loads(out)
     wall = time.time() - started
     cpu = cpu_seconds(server_pid) - before_cpu
-    received = sum(wav_seconds(p) for c in consultations
-                   for p in (recordings / c).glob("*.wav"))
+    received = sum(wav_seconds(p) for c in consultations for p in (recordings / c).glob("*.wav"))
     lag = p95(before_lag, lag_buckets(url))
-    return {"consultations": n, "server_core_share": round(cpu / wall, 2),
-            "server_cpu_per_audio_s": round(cpu / (2 * n * sent_s), 3),
-            "lag_p95_s_at_most": lag,
-            "audio_received": round(received / (2 * n * sent_s), 3),
-            "rss_peak_mib": round(rss.peak, 1)}
+    return {
+        "consultations": n,
+        "server_core_share": round(cpu / wall, 2),
+        "server_cpu_per_audio_s": round(cpu / (2 * n * sent_s), 3),
+        "lag_p95_s_at_most": lag,
+        "audio_received": round(received / (2 * n * sent_s), 3),
+        "rss_peak_mib": round(rss.peak, 1),
+    }
 
 
 def run(steps: list[int], repeats: int) -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as tmp:
         tmpdir = Path(tmp)
         doctor_wav, patient_wav = tmpdir / "doctor.wav", tmpdir / "patient.wav"
-        sent_s = min(speech(DEMO_PHRASES["doctor"], doctor_wav, repeats),
-                     speech(DEMO_PHRASES["patient"], patient_wav, repeats))
+        sent_s = min(
+            speech(DEMO_PHRASES["doctor"], doctor_wav, repeats),
+            speech(DEMO_PHRASES["patient"], patient_wav, repeats),
+        )
         port = free_port()
-        env = {**os.environ, "TELEMED_DATA_DIR": str(tmpdir / "data"),
-               "TELEMED_PORT": str(port)}
+        env = {**os.environ, "TELEMED_DATA_DIR": str(tmpdir / "data"), "TELEMED_PORT": str(port)}
         settings = Settings.from_env(env)
-        server = subprocess.Popen([*pinned("0"), *TELEMED, "serve"], env=env,
-                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        server = subprocess.Popen(
+            [*pinned("0"), *TELEMED, "serve"],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         url = f"http://127.0.0.1:{port}"
         results = []
         try:
@@ -205,28 +261,59 @@ def run(steps: list[int], repeats: int) -> dict[str, Any]:
             wait_pool_warm(url)
             rss_idle = rss_mib(server.pid)
             for n in steps:
-                results.append(step(url, settings, server.pid, n, doctor_wav, patient_wav,
-                                    sent_s, settings.recordings_dir))
+                results.append(
+                    step(
+                        url,
+                        settings,
+                        server.pid,
+                        n,
+                        doctor_wav,
+                        patient_wav,
+                        sent_s,
+                        settings.recordings_dir,
+                    )
+                )
         finally:
             server.terminate()
             server.wait(60)
-        plain = subprocess.run([sys.executable, "-m", "bench.worker_capacity", "--plain-memory",
-                                json.dumps([str(doctor_wav), str(patient_wav)])],
-                               capture_output=True, text=True, check=True)
-    passing = [r["consultations"] for r in results
-               if r["lag_p95_s_at_most"] is not None and r["lag_p95_s_at_most"] <= 2
-               and r["audio_received"] >= 0.99]
+        plain = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "bench.worker_capacity",
+                "--plain-memory",
+                json.dumps([str(doctor_wav), str(patient_wav)]),
+            ],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+    passing = [
+        r["consultations"]
+        for r in results
+        if r["lag_p95_s_at_most"] is not None
+        and r["lag_p95_s_at_most"] <= 2
+        and r["audio_received"] >= 0.99
+    ]
     first, last = results[0], results[-1]
-    return {"audio_per_side_s": round(sent_s, 1), "cores": os.cpu_count(),
-            "pinned": bool(pinned("0")), "rss_idle_mib": round(rss_idle, 1), "steps": results,
-            "capacity_one_core": max(passing, default=0),
-            "plain_vosk_rss_per_consultation_mib": round(float(plain.stdout), 1),
-            # The first consultation also grows the allocator's arenas once; the slope between
-            # the smallest and the largest step is what one more concurrent call costs.
-            "rss_per_added_consultation_mib": round(
-                (last["rss_peak_mib"] - first["rss_peak_mib"])
-                / (last["consultations"] - first["consultations"]), 1)
-            if len(results) > 1 else None}
+    return {
+        "audio_per_side_s": round(sent_s, 1),
+        "cores": os.cpu_count(),
+        "pinned": bool(pinned("0")),
+        "rss_idle_mib": round(rss_idle, 1),
+        "steps": results,
+        "capacity_one_core": max(passing, default=0),
+        "plain_vosk_rss_per_consultation_mib": round(float(plain.stdout), 1),
+        # The first consultation also grows the allocator's arenas once; the slope between
+        # the smallest and the largest step is what one more concurrent call costs.
+        "rss_per_added_consultation_mib": round(
+            (last["rss_peak_mib"] - first["rss_peak_mib"])
+            / (last["consultations"] - first["consultations"]),
+            1,
+        )
+        if len(results) > 1
+        else None,
+    }
 
 
 def main(argv: list[str] | None = None) -> None:

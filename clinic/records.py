@@ -23,9 +23,19 @@ from clinic.store.transcript import TranscriptStore
 __all__ = ["Conflict", "Records", "opened_records", "token_hash"]
 
 
-class Records(PeopleStore, QueueStore, TranscriptStore, ProtocolStore, RecordPushStore,
-              AuditStore, SmsStore, PrescriptionStore, ScheduleStore, ConsiliumStore,
-              CheckInStore):
+class Records(
+    PeopleStore,
+    QueueStore,
+    TranscriptStore,
+    ProtocolStore,
+    RecordPushStore,
+    AuditStore,
+    SmsStore,
+    PrescriptionStore,
+    ScheduleStore,
+    ConsiliumStore,
+    CheckInStore,
+):
     """One object for the server's handlers; each concern lives in its own module."""
 
 

@@ -36,11 +36,13 @@ def free_port() -> int:
 
 
 def _postgres_bin(name: str) -> str:
-    found = shutil.which(name) or next(iter(sorted(glob.glob(
-        f"/usr/lib/postgresql/*/bin/{name}"), reverse=True)), None)
+    found = shutil.which(name) or next(
+        iter(sorted(glob.glob(f"/usr/lib/postgresql/*/bin/{name}"), reverse=True)), None
+    )
     if found is None:
-        raise RuntimeError(f"{name} not found: install the postgresql package "
-                           "(scripts/setup.sh --test does)")
+        raise RuntimeError(
+            f"{name} not found: install the postgresql package (scripts/setup.sh --test does)"
+        )
     return found
 
 
@@ -55,20 +57,53 @@ def postgres() -> Iterator[str]:
         as_user = ["runuser", "-u", "postgres", "--"]
         shutil.chown(directory, "postgres", "postgres")
     data = directory / "data"
-    subprocess.run([*as_user, _postgres_bin("initdb"), "-D", str(data), "-A", "trust",
-                    "-U", "telemed", "--no-sync", "-E", "UTF8"], check=True,
-                   capture_output=True)
+    subprocess.run(
+        [
+            *as_user,
+            _postgres_bin("initdb"),
+            "-D",
+            str(data),
+            "-A",
+            "trust",
+            "-U",
+            "telemed",
+            "--no-sync",
+            "-E",
+            "UTF8",
+        ],
+        check=True,
+        capture_output=True,
+    )
     port = free_port()
     server = subprocess.Popen(
-        [*as_user, _postgres_bin("postgres"), "-D", str(data), "-p", str(port),
-         "-k", str(directory), "-c", "listen_addresses=127.0.0.1", "-c", "fsync=off",
-         "-c", "synchronous_commit=off", "-c", "full_page_writes=off"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        [
+            *as_user,
+            _postgres_bin("postgres"),
+            "-D",
+            str(data),
+            "-p",
+            str(port),
+            "-k",
+            str(directory),
+            "-c",
+            "listen_addresses=127.0.0.1",
+            "-c",
+            "fsync=off",
+            "-c",
+            "synchronous_commit=off",
+            "-c",
+            "full_page_writes=off",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         deadline = time.monotonic() + 30
         while True:
-            ready = subprocess.run([_postgres_bin("pg_isready"), "-h", "127.0.0.1", "-p",
-                                    str(port)], capture_output=True)
+            ready = subprocess.run(
+                [_postgres_bin("pg_isready"), "-h", "127.0.0.1", "-p", str(port)],
+                capture_output=True,
+            )
             if ready.returncode == 0:
                 break
             if server.poll() is not None or time.monotonic() > deadline:
@@ -87,8 +122,10 @@ def redis_server(port: int | None = None) -> Iterator[tuple[str, subprocess.Pope
     (a test may kill it and start another on the same port)."""
     found = shutil.which("redis-server") or "/usr/bin/redis-server"
     if not Path(found).exists():
-        raise RuntimeError("redis-server not found: install the redis-server package "
-                           "(scripts/setup.sh --test does)")
+        raise RuntimeError(
+            "redis-server not found: install the redis-server package "
+            "(scripts/setup.sh --test does)"
+        )
     port = port or free_port()
     server = start_redis(port)
     try:
@@ -100,9 +137,22 @@ def redis_server(port: int | None = None) -> Iterator[tuple[str, subprocess.Pope
 
 def start_redis(port: int) -> subprocess.Popen[bytes]:
     server = subprocess.Popen(
-        [shutil.which("redis-server") or "/usr/bin/redis-server", "--port", str(port),
-         "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--protected-mode", "no"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        [
+            shutil.which("redis-server") or "/usr/bin/redis-server",
+            "--port",
+            str(port),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--protected-mode",
+            "no",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     deadline = time.monotonic() + 15
     while True:
         try:

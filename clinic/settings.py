@@ -127,8 +127,7 @@ class Settings:
             socket_burst=int(get("SOCKET_BURST", "120")),
             socket_messages_per_s=float(get("SOCKET_MESSAGES_PER_S", "20")),
             metrics_token=get("METRICS_TOKEN", "") or None,
-            recognizer_pool=int(get("RECOGNISER_POOL", "")) if get("RECOGNISER_POOL", "")
-            else None,
+            recognizer_pool=int(get("RECOGNISER_POOL", "")) if get("RECOGNISER_POOL", "") else None,
         )
 
 

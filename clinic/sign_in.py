@@ -64,8 +64,9 @@ class LiveSession:
 
 def _locked() -> SignInRefused:
     minutes = int(LOCKOUT.total_seconds() // 60)
-    return SignInRefused("account_locked", f"too many wrong passwords: this login is locked "
-                                           f"for {minutes} minutes")
+    return SignInRefused(
+        "account_locked", f"too many wrong passwords: this login is locked for {minutes} minutes"
+    )
 
 
 def _hash(value: str) -> str:
@@ -73,8 +74,9 @@ def _hash(value: str) -> str:
 
 
 class SignIn:
-    def __init__(self, engine: AsyncEngine, session_ttl_s: int = 12 * 3600,
-                 invitation_ttl_s: int = 24 * 3600) -> None:
+    def __init__(
+        self, engine: AsyncEngine, session_ttl_s: int = 12 * 3600, invitation_ttl_s: int = 24 * 3600
+    ) -> None:
         self._session = sessionmaker(engine)
         self._dialect = engine.dialect.name
         self.session_ttl = timedelta(seconds=session_ttl_s)
@@ -83,41 +85,60 @@ class SignIn:
         self.invitation_ttl = timedelta(seconds=invitation_ttl_s)
 
     def _link_open(self, invitation: Invitation, now: datetime) -> bool:
-        return invitation.used_at is None and aware(invitation.expires_at) > now \
+        return (
+            invitation.used_at is None
+            and aware(invitation.expires_at) > now
             and aware(invitation.created_at) + self.invitation_ttl > now
+        )
 
     async def start_otp(self, link_token: str) -> OtpSent:
         """A new one-time password for a valid, unused link (rate-limited per link)."""
         now = clock()
         async with self._session() as s, s.begin():
-            row = (await s.execute(
-                select(Invitation, Patient).join(Patient, Patient.id == Invitation.patient_id)
-                .where(Invitation.token_hash == _hash(link_token)))).first()
+            row = (
+                await s.execute(
+                    select(Invitation, Patient)
+                    .join(Patient, Patient.id == Invitation.patient_id)
+                    .where(Invitation.token_hash == _hash(link_token))
+                )
+            ).first()
             if row is None or not self._link_open(row[0], now):
                 raise SignInRefused("invalid_link", "the link is invalid, used or expired")
             invitation, patient = row
             recent = await s.scalar(
-                select(func.count()).select_from(OtpChallenge)
+                select(func.count())
+                .select_from(OtpChallenge)
                 .where(OtpChallenge.invitation_id == invitation.id)
-                .where(OtpChallenge.created_at > now - OTP_WINDOW))
+                .where(OtpChallenge.created_at > now - OTP_WINDOW)
+            )
             if (recent or 0) >= OTP_PER_WINDOW:
                 raise SignInRefused("too_many_codes", "too many codes asked for; wait a while")
             challenge_id = str(uuid.uuid4())
             code = f"{secrets.randbelow(10**6):06d}"
-            s.add(OtpChallenge(id=challenge_id, invitation_id=invitation.id,
-                               code_hash=_hash(challenge_id + code), attempts=0,
-                               created_at=now, expires_at=now + OTP_TTL))
+            s.add(
+                OtpChallenge(
+                    id=challenge_id,
+                    invitation_id=invitation.id,
+                    code_hash=_hash(challenge_id + code),
+                    attempts=0,
+                    created_at=now,
+                    expires_at=now + OTP_TTL,
+                )
+            )
         return OtpSent(challenge_id, code, patient.phone, patient.language, patient.id)
 
     async def verify_otp(self, link_token: str, challenge_id: str, code: str) -> str:
         """Checks the code; on success uses up the link and returns a new session token."""
         now = clock()
         async with self._session() as s, s.begin():
-            row = (await s.execute(
-                select(OtpChallenge, Invitation)
-                .join(Invitation, Invitation.id == OtpChallenge.invitation_id)
-                .where(OtpChallenge.id == challenge_id)
-                .where(Invitation.token_hash == _hash(link_token)))).first()
+            row = (
+                await s.execute(
+                    select(OtpChallenge, Invitation)
+                    .join(Invitation, Invitation.id == OtpChallenge.invitation_id)
+                    .where(OtpChallenge.id == challenge_id)
+                    .where(Invitation.token_hash == _hash(link_token))
+                )
+            ).first()
             if row is None:
                 raise SignInRefused("invalid_link", "the link is invalid, used or expired")
             challenge, invitation = row
@@ -129,9 +150,11 @@ class SignIn:
             # guesses cannot get past the limit.
             before = challenge.attempts  # the UPDATE below also refreshes the loaded row
             counted = await s.execute(
-                update(OtpChallenge).where(OtpChallenge.id == challenge_id)
+                update(OtpChallenge)
+                .where(OtpChallenge.id == challenge_id)
                 .where(OtpChallenge.attempts < OTP_ATTEMPTS)
-                .values(attempts=OtpChallenge.attempts + 1))
+                .values(attempts=OtpChallenge.attempts + 1)
+            )
             if counted.rowcount != 1:  # type: ignore[attr-defined]
                 wrong_left: int | None = 0
             elif secrets.compare_digest(challenge.code_hash, _hash(challenge_id + code)):
@@ -140,20 +163,34 @@ class SignIn:
                 wrong_left = OTP_ATTEMPTS - before - 1
         if wrong_left is not None:
             # Raised after the commit: the failed attempt must count.
-            raise SignInRefused("wrong_code" if wrong_left else "locked",
-                                f"wrong code; {wrong_left} attempts left" if wrong_left
-                                else "too many wrong codes; ask for a new one")
+            raise SignInRefused(
+                "wrong_code" if wrong_left else "locked",
+                f"wrong code; {wrong_left} attempts left"
+                if wrong_left
+                else "too many wrong codes; ask for a new one",
+            )
         async with self._session() as s, s.begin():
-            used = await s.execute(update(Invitation).where(Invitation.id == invitation.id)
-                                   .where(Invitation.used_at.is_(None)).values(used_at=now))
+            used = await s.execute(
+                update(Invitation)
+                .where(Invitation.id == invitation.id)
+                .where(Invitation.used_at.is_(None))
+                .values(used_at=now)
+            )
             if used.rowcount != 1:  # type: ignore[attr-defined]
                 raise SignInRefused("invalid_link", "the link is invalid, used or expired")
-            await s.execute(update(OtpChallenge).where(OtpChallenge.id == challenge_id)
-                            .values(used_at=now))
+            await s.execute(
+                update(OtpChallenge).where(OtpChallenge.id == challenge_id).values(used_at=now)
+            )
             token = secrets.token_urlsafe(32)
-            s.add(SessionRow(token_hash=_hash(token), role=Role.PATIENT.value,
-                             principal_id=invitation.patient_id, created_at=now,
-                             expires_at=now + self.session_ttl))
+            s.add(
+                SessionRow(
+                    token_hash=_hash(token),
+                    role=Role.PATIENT.value,
+                    principal_id=invitation.patient_id,
+                    created_at=now,
+                    expires_at=now + self.session_ttl,
+                )
+            )
         return token
 
     async def doctor_password(self, login: str, password: str, code: str | None = None) -> str:
@@ -167,8 +204,9 @@ class SignIn:
             doctor = await s.scalar(select(Doctor).where(Doctor.login == login))
         try:
             # A missing login still costs a hash check, so timing does not tell logins apart.
-            PasswordHasher().verify(doctor.password_hash if doctor and doctor.password_hash
-                                    else _DUMMY_HASH, password)
+            PasswordHasher().verify(
+                doctor.password_hash if doctor and doctor.password_hash else _DUMMY_HASH, password
+            )
             if doctor is None:
                 raise VerifyMismatchError()
         except (VerifyMismatchError, VerificationError, InvalidHashError) as exc:
@@ -186,8 +224,7 @@ class SignIn:
     async def _refuse_if_locked(self, login: str) -> None:
         async with self._session() as s:
             row = await s.get(LoginFailure, login)
-        if row is not None and row.locked_until is not None \
-                and aware(row.locked_until) > clock():
+        if row is not None and row.locked_until is not None and aware(row.locked_until) > clock():
             raise _locked()
 
     async def _count_failure(self, login: str) -> None:
@@ -196,23 +233,32 @@ class SignIn:
         insert = postgresql_insert if self._dialect == "postgresql" else sqlite_insert
         statement = insert(LoginFailure).values(login=login, failures=1, locked_until=None)
         statement = statement.on_conflict_do_update(
-            index_elements=[LoginFailure.login],
-            set_={"failures": LoginFailure.failures + 1}).returning(LoginFailure.failures)
+            index_elements=[LoginFailure.login], set_={"failures": LoginFailure.failures + 1}
+        ).returning(LoginFailure.failures)
         async with self._session() as s, s.begin():
             failures = (await s.execute(statement)).scalar_one()
             if failures < PASSWORD_FAILURES:
                 return
-            await s.execute(update(LoginFailure).where(LoginFailure.login == login)
-                            .values(failures=0, locked_until=clock() + LOCKOUT))
+            await s.execute(
+                update(LoginFailure)
+                .where(LoginFailure.login == login)
+                .values(failures=0, locked_until=clock() + LOCKOUT)
+            )
         raise _locked()
 
     async def open_session(self, role: Role, principal_id: str) -> str:
         """A session for someone already proven (the doctor's key, an operator's tool)."""
         token, now = secrets.token_urlsafe(32), clock()
         async with self._session() as s, s.begin():
-            s.add(SessionRow(token_hash=_hash(token), role=role.value,
-                             principal_id=principal_id, created_at=now,
-                             expires_at=now + self.session_ttl))
+            s.add(
+                SessionRow(
+                    token_hash=_hash(token),
+                    role=role.value,
+                    principal_id=principal_id,
+                    created_at=now,
+                    expires_at=now + self.session_ttl,
+                )
+            )
         return token
 
     async def principal(self, token: str) -> Principal | None:
@@ -232,8 +278,11 @@ class SignIn:
             person = await s.get(kind, row.principal_id)
         if person is None:
             return None
-        return LiveSession(Principal(Role(row.role), row.principal_id, person.full_name),
-                           row.token_hash, aware(row.expires_at))
+        return LiveSession(
+            Principal(Role(row.role), row.principal_id, person.full_name),
+            row.token_hash,
+            aware(row.expires_at),
+        )
 
     async def is_live(self, token_hash: str) -> bool:
         """Whether the session with this hash is neither signed out nor expired."""
@@ -246,6 +295,9 @@ class SignIn:
         token_hash = _hash(token)
         async with self._session() as s, s.begin():
             revoked = await s.execute(
-                update(SessionRow).where(SessionRow.token_hash == token_hash)
-                .where(SessionRow.revoked_at.is_(None)).values(revoked_at=clock()))
+                update(SessionRow)
+                .where(SessionRow.token_hash == token_hash)
+                .where(SessionRow.revoked_at.is_(None))
+                .values(revoked_at=clock())
+            )
         return token_hash if revoked.rowcount == 1 else None  # type: ignore[attr-defined]

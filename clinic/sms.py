@@ -25,7 +25,8 @@ from clinic.records import Records
 log = logging.getLogger(__name__)
 
 TEMPLATES: dict[str, dict[str, str]] = json.loads(
-    (Path(__file__).with_name("sms_templates.json")).read_text(encoding="utf-8"))
+    (Path(__file__).with_name("sms_templates.json")).read_text(encoding="utf-8")
+)
 SYSTEM = Principal(Role.OPERATOR, "sms-dispatcher", "SMS dispatcher")
 
 
@@ -58,8 +59,9 @@ class DevelopmentSms:
         self.sent: deque[tuple[str, str]] = deque(maxlen=100)  # (phone, text)
 
     async def deliver(self, message_id: str, phone: str, text: str) -> str:
-        log.warning("development_sms to=%s text=%r (set TELEMED_SMS_URL to send real SMS)",
-                    phone, text)
+        log.warning(
+            "development_sms to=%s text=%r (set TELEMED_SMS_URL to send real SMS)", phone, text
+        )
         self.sent.append((phone, text))
         return f"development:{message_id}"
 
@@ -83,8 +85,10 @@ class HttpSms:
         if self._callback:
             body["callback_url"] = self._callback
         try:
-            async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=15)) as http, \
-                    http.post(self._url, json=body, headers=headers) as response:
+            async with (
+                aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=15)) as http,
+                http.post(self._url, json=body, headers=headers) as response,
+            ):
                 if response.status >= 300:
                     raise SmsFailed(f"SMS operator answered {response.status}")
                 try:
@@ -100,9 +104,15 @@ class HttpSms:
 class Messenger(Dispatcher):
     """Sends and queues SMS for the platform, and delivers the queued ones."""
 
-    def __init__(self, records: Records, transport: SmsTransport, retry_base_s: float = 5.0,
-                 retry_max_s: float = 600.0, max_attempts: int = 20,
-                 poll_s: float = 5.0) -> None:
+    def __init__(
+        self,
+        records: Records,
+        transport: SmsTransport,
+        retry_base_s: float = 5.0,
+        retry_max_s: float = 600.0,
+        max_attempts: int = 20,
+        poll_s: float = 5.0,
+    ) -> None:
         self._records = records
         self._transport = transport
         self._retry_base, self._retry_max = retry_base_s, retry_max_s
@@ -113,25 +123,35 @@ class Messenger(Dispatcher):
     def transport(self) -> SmsTransport:
         return self._transport
 
-    async def send_now(self, phone: str, text: str, purpose: str,
-                       patient_id: str | None, key: str, *, stored_text: str | None = None
-                       ) -> str:
+    async def send_now(
+        self,
+        phone: str,
+        text: str,
+        purpose: str,
+        patient_id: str | None,
+        key: str,
+        *,
+        stored_text: str | None = None,
+    ) -> str:
         """Records the message and sends it at once; raises SmsFailed (and it is not retried).
 
         `stored_text` is what the record keeps instead of `text` (a sign-in code masked:
         with the code and the link, whoever reads the table could sign in as the patient).
         Nothing retries these, so the readable text is needed only this once.
         """
-        message_id = await self._records.queue_sms(phone=phone, text=stored_text or text,
-                                                   purpose=purpose, patient_id=patient_id,
-                                                   key=key)
+        message_id = await self._records.queue_sms(
+            phone=phone, text=stored_text or text, purpose=purpose, patient_id=patient_id, key=key
+        )
         if message_id is None:
             raise SmsFailed("this message was already sent")
         await self._attempt(message_id, phone, text, purpose, patient_id, attempts=None)
         message = await self._records.sms(message_id)
         if message is None or message.status in ("pending", "failed"):
-            raise SmsFailed(message.last_error if message and message.last_error
-                            else "the SMS could not be sent")
+            raise SmsFailed(
+                message.last_error
+                if message and message.last_error
+                else "the SMS could not be sent"
+            )
         return message_id
 
     async def next_due(self) -> datetime | None:
@@ -141,26 +161,45 @@ class Messenger(Dispatcher):
         """One pass over due messages; returns how many the transport took."""
         sent = 0
         for message in await self._records.claim_sms(lease_s=60):
-            sent += await self._attempt(message.id, message.phone, message.text,
-                                        message.purpose, message.patient_id, message.attempts)
+            sent += await self._attempt(
+                message.id,
+                message.phone,
+                message.text,
+                message.purpose,
+                message.patient_id,
+                message.attempts,
+            )
         return sent
 
-    async def _attempt(self, message_id: str, phone: str, text: str, purpose: str,
-                       patient_id: str | None, attempts: int | None) -> int:
+    async def _attempt(
+        self,
+        message_id: str,
+        phone: str,
+        text: str,
+        purpose: str,
+        patient_id: str | None,
+        attempts: int | None,
+    ) -> int:
         """One delivery attempt; `attempts` None means no retry (sign-in codes)."""
         try:
             reference = await self._transport.deliver(message_id, phone, text)
         except SmsFailed as exc:
             retry: float | None = None
             if attempts is not None and attempts + 1 < self._max_attempts:
-                retry = min(self._retry_max, self._retry_base * 2 ** attempts)
+                retry = min(self._retry_max, self._retry_base * 2**attempts)
             await self._records.sms_failed(message_id, str(exc), retry)
-            await self._records.audit(SYSTEM, "sms.send", patient_id=patient_id,
-                                      object_id=message_id, outcome="failed",
-                                      detail=f"{purpose}: {exc}"[:500])
+            await self._records.audit(
+                SYSTEM,
+                "sms.send",
+                patient_id=patient_id,
+                object_id=message_id,
+                outcome="failed",
+                detail=f"{purpose}: {exc}"[:500],
+            )
             log.warning("sms_failed purpose=%s retry_in_s=%s", purpose, retry)
             return 0
         await self._records.sms_sent(message_id, self._transport.accepted_status, reference)
-        await self._records.audit(SYSTEM, "sms.send", patient_id=patient_id,
-                                  object_id=message_id, detail=purpose)
+        await self._records.audit(
+            SYSTEM, "sms.send", patient_id=patient_id, object_id=message_id, detail=purpose
+        )
         return 1

@@ -68,12 +68,13 @@ class Patient(Base):
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
     # The polyclinic the patient is attached to, and the oncology centre following them.
     polyclinic_id: Mapped[str | None] = mapped_column(
-        ForeignKey("organisations.id", name="fk_patients_polyclinic"))
+        ForeignKey("organisations.id", name="fk_patients_polyclinic")
+    )
     oncology_centre_id: Mapped[str | None] = mapped_column(
-        ForeignKey("organisations.id", name="fk_patients_oncology_centre"), index=True)
+        ForeignKey("organisations.id", name="fk_patients_oncology_centre"), index=True
+    )
     # Set by the centre while a course runs: the patient's page asks for check-ins.
-    under_chemotherapy: Mapped[bool] = mapped_column(Boolean, default=False,
-                                                     server_default=false())
+    under_chemotherapy: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class Guardianship(Base):
@@ -81,9 +82,11 @@ class Guardianship(Base):
 
     __tablename__ = "guardianships"
     guardian_id: Mapped[str] = mapped_column(
-        ForeignKey("patients.id", name="fk_guardianships_guardian"), primary_key=True)
+        ForeignKey("patients.id", name="fk_guardianships_guardian"), primary_key=True
+    )
     child_id: Mapped[str] = mapped_column(
-        ForeignKey("patients.id", name="fk_guardianships_child"), primary_key=True)
+        ForeignKey("patients.id", name="fk_guardianships_child"), primary_key=True
+    )
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
 
@@ -105,7 +108,8 @@ class Doctor(Base):
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
     # Where they work: oncology-centre staff see that centre's patients.
     organisation_id: Mapped[str | None] = mapped_column(
-        ForeignKey("organisations.id", name="fk_doctors_organisation"))
+        ForeignKey("organisations.id", name="fk_doctors_organisation")
+    )
 
     __table_args__ = (UniqueConstraint("login", name="uq_doctors_login"),)
 
@@ -213,10 +217,20 @@ class Consultation(Base):
     # The database, not the handlers, keeps a patient to one open place and a doctor to one
     # call: two sockets (or two nodes) racing past a check-then-write both lose but one.
     __table_args__ = (
-        Index("uq_consultations_open_per_patient", "patient_id", unique=True,
-              sqlite_where=text(OPEN_STATUSES), postgresql_where=text(OPEN_STATUSES)),
-        Index("uq_consultations_active_per_doctor", "doctor_id", unique=True,
-              sqlite_where=text(ACTIVE_STATUS), postgresql_where=text(ACTIVE_STATUS)),
+        Index(
+            "uq_consultations_open_per_patient",
+            "patient_id",
+            unique=True,
+            sqlite_where=text(OPEN_STATUSES),
+            postgresql_where=text(OPEN_STATUSES),
+        ),
+        Index(
+            "uq_consultations_active_per_doctor",
+            "doctor_id",
+            unique=True,
+            sqlite_where=text(ACTIVE_STATUS),
+            postgresql_where=text(ACTIVE_STATUS),
+        ),
     )
 
 
@@ -249,12 +263,14 @@ class ProtocolRow(Base):
     # A signed version is never changed; a correction is a new version naming the one
     # it supersedes.
     signed_by: Mapped[str | None] = mapped_column(
-        ForeignKey("doctors.id", name="fk_protocols_signed_by"))
+        ForeignKey("doctors.id", name="fk_protocols_signed_by")
+    )
     signed_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     supersedes_id: Mapped[str | None] = mapped_column(String(36))
 
-    __table_args__ = (UniqueConstraint("consultation_id", "version",
-                                       name="uq_protocols_consultation_version"),)
+    __table_args__ = (
+        UniqueConstraint("consultation_id", "version", name="uq_protocols_consultation_version"),
+    )
 
 
 class OutboxEntry(Base):
@@ -318,9 +334,11 @@ class Prescription(Base):
     dose: Mapped[str | None] = mapped_column(String(100))
     oncology: Mapped[bool] = mapped_column(Boolean, default=False)
     prescriber_id: Mapped[str | None] = mapped_column(
-        ForeignKey("doctors.id", name="fk_prescriptions_prescriber"))
+        ForeignKey("doctors.id", name="fk_prescriptions_prescriber")
+    )
     organisation_id: Mapped[str | None] = mapped_column(
-        ForeignKey("organisations.id", name="fk_prescriptions_organisation"))
+        ForeignKey("organisations.id", name="fk_prescriptions_organisation")
+    )
     valid_from: Mapped[datetime] = mapped_column(UtcDateTime())
     valid_until: Mapped[datetime] = mapped_column(UtcDateTime())
     prior_id: Mapped[str | None] = mapped_column(String(36))
@@ -347,7 +365,8 @@ class Slot(Base):
     ends_at: Mapped[datetime] = mapped_column(UtcDateTime())
     room: Mapped[str] = mapped_column(String(100), default="")
     patient_id: Mapped[str | None] = mapped_column(
-        ForeignKey("patients.id", name="fk_slots_patient"), index=True)
+        ForeignKey("patients.id", name="fk_slots_patient"), index=True
+    )
     consultation_id: Mapped[str | None] = mapped_column(String(36))
     booked_by: Mapped[str | None] = mapped_column(String(36))
     booked_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
@@ -362,7 +381,8 @@ class ConsiliumDecision(Base):
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     patient_id: Mapped[str] = mapped_column(ForeignKey("patients.id"), index=True)
     organisation_id: Mapped[str | None] = mapped_column(
-        ForeignKey("organisations.id", name="fk_consilium_organisation"))
+        ForeignKey("organisations.id", name="fk_consilium_organisation")
+    )
     decided_on: Mapped[str] = mapped_column(String(10))  # ISO date of the board
     decision: Mapped[str] = mapped_column(Text)
     entered_by: Mapped[str] = mapped_column(String(36))
@@ -372,8 +392,9 @@ class ConsiliumDecision(Base):
     external_id: Mapped[str | None] = mapped_column(String(100))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
-    __table_args__ = (UniqueConstraint("organisation_id", "external_id",
-                                       name="uq_consilium_external"),)
+    __table_args__ = (
+        UniqueConstraint("organisation_id", "external_id", name="uq_consilium_external"),
+    )
 
 
 class CheckIn(Base):
@@ -390,8 +411,7 @@ class CheckIn(Base):
     answers: Mapped[dict[str, object]] = mapped_column(JSON)
     level: Mapped[str] = mapped_column(String(8))  # red, amber, green
     flags: Mapped[list[str]] = mapped_column(JSON)
-    review_due_at: Mapped[datetime | None] = mapped_column(UtcDateTime(),
-                                                           index=True)
+    review_due_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), index=True)
     reviewed_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     reviewed_by: Mapped[str | None] = mapped_column(String(36))
     review_note: Mapped[str | None] = mapped_column(Text)

@@ -30,8 +30,9 @@ def _case(line: str, number: int, fmt: str) -> tuple[Any, str]:
     return case.get("idx", number), case["text"]
 
 
-def answer(suggester: Suggester, lines: Iterable[str], fmt: str = "jsonl",
-           language: str = "ru") -> Iterator[str]:
+def answer(
+    suggester: Suggester, lines: Iterable[str], fmt: str = "jsonl", language: str = "ru"
+) -> Iterator[str]:
     """One JSON line per non-empty input line, in order. Below the calibrated confidence
     the suggestions are empty and "abstained" is true: no confident suggestion."""
     for number, raw in enumerate(lines, start=1):
@@ -44,8 +45,14 @@ def answer(suggester: Suggester, lines: Iterable[str], fmt: str = "jsonl",
             yield json.dumps({"line": number, "error": str(error)}, ensure_ascii=False)
             continue
         result = suggester.suggest(text, language)
-        yield json.dumps({
-            "idx": idx,
-            "suggestions": [] if result.abstained else [s.to_dict() for s in result.suggestions],
-            "confidence": round(result.confidence, 4), "abstained": result.abstained,
-        }, ensure_ascii=False)
+        yield json.dumps(
+            {
+                "idx": idx,
+                "suggestions": []
+                if result.abstained
+                else [s.to_dict() for s in result.suggestions],
+                "confidence": round(result.confidence, 4),
+                "abstained": result.abstained,
+            },
+            ensure_ascii=False,
+        )

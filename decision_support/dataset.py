@@ -7,9 +7,11 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-SOURCE = ("RuMedTop3 from RuMedBench (sb-ai-lab/MedBench, data/RuMedTop3, commit dd57f4f; "
-          "arXiv:2201.06499): train_v1 to fit, dev_v1 to choose and report; the test split "
-          "is never used")
+SOURCE = (
+    "RuMedTop3 from RuMedBench (sb-ai-lab/MedBench, data/RuMedTop3, commit dd57f4f; "
+    "arXiv:2201.06499): train_v1 to fit, dev_v1 to choose and report; the test split "
+    "is never used"
+)
 LICENSE = "Apache-2.0"
 
 
@@ -34,5 +36,6 @@ def read(split: str, directory: Path | None = None) -> list[Visit]:
         raise ValueError(f"{split!r}: only train and dev are used")
     path = (directory or data_dir()) / f"{split}_v1.jsonl"
     with path.open(encoding="utf-8") as lines:
-        return [Visit(row["idx"], row["symptoms"], row["code"])
-                for row in map(json.loads, lines) if row]
+        return [
+            Visit(row["idx"], row["symptoms"], row["code"]) for row in map(json.loads, lines) if row
+        ]

@@ -17,8 +17,9 @@ from decision_support.model import MODEL_DIR, Suggester
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m decision_support.evaluate",
-                                     description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m decision_support.evaluate", description=__doc__.splitlines()[0]
+    )
     parser.add_argument("--data", type=Path, default=None, help="folder of dev_v1.jsonl")
     parser.add_argument("--model", type=Path, default=MODEL_DIR)
     args = parser.parse_args(argv)
@@ -29,9 +30,11 @@ def main(argv: list[str] | None = None) -> int:
     figures = {"dev_clean": scoring.hits(clean), "dev_speech_like": scoring.hits(speech)}
     print(f"dev ({len(dev)} visits)        hit@1   hit@3")
     for name, label in (("dev_clean", "clean"), ("dev_speech_like", "speech-like")):
-        print(f"  {label:<20} {figures[name]['hit@1']:.4f}  {figures[name]['hit@3']:.4f}"
-              f"   (recorded {suggester.metadata[name]['hit@1']:.4f}"
-              f"  {suggester.metadata[name]['hit@3']:.4f})")
+        print(
+            f"  {label:<20} {figures[name]['hit@1']:.4f}  {figures[name]['hit@3']:.4f}"
+            f"   (recorded {suggester.metadata[name]['hit@1']:.4f}"
+            f"  {suggester.metadata[name]['hit@3']:.4f})"
+        )
     print("coverage curve (clean dev): answer only when the three codes' probability ≥ t")
     print("  t      coverage  hit@3 of answered")
     for point in scoring.coverage_curve(clean):

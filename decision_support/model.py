@@ -30,8 +30,12 @@ class Suggestion:
     evidence: tuple[str, ...]  # the input words that pushed this code most, strongest first
 
     def to_dict(self) -> dict[str, Any]:
-        return {"code": self.code, "title": self.title, "score": round(self.score, 4),
-                "evidence": list(self.evidence)}
+        return {
+            "code": self.code,
+            "title": self.title,
+            "score": round(self.score, 4),
+            "evidence": list(self.evidence),
+        }
 
 
 @dataclass(frozen=True)
@@ -74,8 +78,9 @@ class Suggester:
 
             self._lemma = Lemmas().of
         self._words = lru_cache(maxsize=100_000)(self._word)
-        self._titles: dict[str, dict[str, str]] = json.loads(
-            titles.read_text(encoding="utf-8"))["codes"]
+        self._titles: dict[str, dict[str, str]] = json.loads(titles.read_text(encoding="utf-8"))[
+            "codes"
+        ]
 
     def _word(self, word: str) -> tuple[str, np.ndarray]:
         """A word's key for bigrams and the columns of its own known features (cached:
@@ -102,10 +107,12 @@ class Suggester:
                     said_by.append(i)
             previous = key
         occurrences = np.concatenate(found) if found else np.zeros(0, dtype=np.int64)
-        words_of = np.repeat(np.array(said_by, dtype=np.int64),
-                             [len(f) for f in found]) if found else occurrences
-        columns, which, counts = np.unique(occurrences, return_inverse=True,
-                                           return_counts=True)
+        words_of = (
+            np.repeat(np.array(said_by, dtype=np.int64), [len(f) for f in found])
+            if found
+            else occurrences
+        )
+        columns, which, counts = np.unique(occurrences, return_inverse=True, return_counts=True)
         values = (1.0 + np.log(counts.astype(np.float32))) * self._idf[columns]
         norm = float(np.linalg.norm(values))
         if norm > 0:
@@ -124,8 +131,9 @@ class Suggester:
         exp = np.exp(scores - scores.max())
         return np.asarray(exp / exp.sum())
 
-    def suggest(self, text: str, language: str = "ru", top: int = 3,
-                evidence_words: int = 4) -> Answer:
+    def suggest(
+        self, text: str, language: str = "ru", top: int = 3, evidence_words: int = 4
+    ) -> Answer:
         """The best `top` codes for a complaint, best first, and whether to abstain."""
         x = self._vector(text)
         probability = self._softmax(self._scores(x))
@@ -135,8 +143,9 @@ class Suggester:
         for k in best:
             code = self.classes[int(k)]
             evidence = self._evidence(x, int(k), evidence_words) if evidence_words else ()
-            out.append(Suggestion(code, self.title(code, language), float(probability[k]),
-                                  evidence))
+            out.append(
+                Suggestion(code, self.title(code, language), float(probability[k]), evidence)
+            )
         return Answer(tuple(out), confidence, confidence < self.threshold)
 
     def _evidence(self, x: Features, k: int, limit: int) -> tuple[str, ...]:

@@ -27,17 +27,19 @@ class Ranked:
 def rank(suggester: Suggester, visits: list[Visit], speech: bool = False) -> list[Ranked]:
     out = []
     for visit in visits:
-        answer = suggester.suggest(speech_like(visit.text) if speech else visit.text,
-                                   evidence_words=0)
-        out.append(Ranked(tuple(s.code for s in answer.suggestions), answer.confidence,
-                          visit.code))
+        answer = suggester.suggest(
+            speech_like(visit.text) if speech else visit.text, evidence_words=0
+        )
+        out.append(Ranked(tuple(s.code for s in answer.suggestions), answer.confidence, visit.code))
     return out
 
 
 def hits(ranked: list[Ranked]) -> dict[str, float]:
     n = len(ranked)
-    return {"hit@1": round(sum(r.hit1 for r in ranked) / n, 4),
-            "hit@3": round(sum(r.hit3 for r in ranked) / n, 4)}
+    return {
+        "hit@1": round(sum(r.hit1 for r in ranked) / n, 4),
+        "hit@3": round(sum(r.hit3 for r in ranked) / n, 4),
+    }
 
 
 def coverage_curve(ranked: list[Ranked], step: float = 0.05) -> list[dict[str, float]]:
@@ -46,8 +48,13 @@ def coverage_curve(ranked: list[Ranked], step: float = 0.05) -> list[dict[str, f
     for k in range(round(1 / step)):
         threshold = round(k * step, 4)
         kept = [r for r in ranked if r.confidence >= threshold]
-        curve.append({"threshold": threshold, "coverage": round(len(kept) / len(ranked), 4),
-                      "hit@3": round(sum(r.hit3 for r in kept) / len(kept), 4) if kept else 0.0})
+        curve.append(
+            {
+                "threshold": threshold,
+                "coverage": round(len(kept) / len(ranked), 4),
+                "hit@3": round(sum(r.hit3 for r in kept) / len(kept), 4) if kept else 0.0,
+            }
+        )
     return curve
 
 

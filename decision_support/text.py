@@ -35,7 +35,7 @@ def word_features(word: str, base: str | None, char_range: tuple[int, int]) -> l
     padded = " " + word + " "
     low, high = char_range
     for n in range(low, min(high, len(padded)) + 1):
-        out.extend("c:" + padded[k:k + n] for k in range(len(padded) - n + 1))
+        out.extend("c:" + padded[k : k + n] for k in range(len(padded) - n + 1))
     return out
 
 
@@ -44,8 +44,9 @@ def bigram(previous: str, base: str) -> str:
     return "b:" + previous + " " + base
 
 
-def features(tokens: Iterable[str], lemma: Lemmatiser | None,
-             char_range: tuple[int, int] = (2, 5)) -> list[tuple[str, int]]:
+def features(
+    tokens: Iterable[str], lemma: Lemmatiser | None, char_range: tuple[int, int] = (2, 5)
+) -> list[tuple[str, int]]:
     """The features cut from a text's words, each with the index of the word it came from
     (a bigram counts as its second word's), so that evidence can name the word."""
     out: list[tuple[str, int]] = []

@@ -3,8 +3,8 @@
     python -m decision_support.train            (or: telemed suggest train)
 
 Deterministic: the features are counted in a fixed order, lbfgs has no randomness and the
-fit runs on one thread, so the same data gives the same weights. scikit-learn is needed here only; the shipped model
-is read by decision_support.model with numpy.
+fit runs on one thread, so the same data gives the same weights. scikit-learn is needed here
+only; the shipped model is read by decision_support.model with numpy.
 """
 
 from __future__ import annotations
@@ -42,9 +42,16 @@ class Analyzer:
         return [name for name, _ in features(words(text), self.lemma, self.char_range)]
 
 
-def fit(visits: list[Visit], *, c: float, lemmas: bool, char_range: tuple[int, int],
-        speech_mix: bool, min_df: int, max_iter: int) -> tuple[TfidfVectorizer,
-                                                               LogisticRegression]:
+def fit(
+    visits: list[Visit],
+    *,
+    c: float,
+    lemmas: bool,
+    char_range: tuple[int, int],
+    speech_mix: bool,
+    min_df: int,
+    max_iter: int,
+) -> tuple[TfidfVectorizer, LogisticRegression]:
     """tf-idf over words, word bigrams, character n-grams (and lemmas when asked), then a
     multinomial logistic regression. With speech_mix every visit is seen twice: as typed and as a
     recogniser would write it, so the weights do not lean on punctuation or digits."""
@@ -53,8 +60,12 @@ def fit(visits: list[Visit], *, c: float, lemmas: bool, char_range: tuple[int, i
     if speech_mix:
         texts += [speech_like(t) for t in texts]
         codes += codes
-    vectorizer = TfidfVectorizer(analyzer=Analyzer(Lemmas() if lemmas else None, char_range),
-                                 sublinear_tf=True, min_df=min_df, dtype=np.float32)
+    vectorizer = TfidfVectorizer(
+        analyzer=Analyzer(Lemmas() if lemmas else None, char_range),
+        sublinear_tf=True,
+        min_df=min_df,
+        dtype=np.float32,
+    )
     matrix = vectorizer.fit_transform(texts)
     model = LogisticRegression(C=c, max_iter=max_iter, tol=1e-4)
     # One thread: scikit-learn's loss sums in parallel, and the order of a parallel sum
@@ -64,26 +75,34 @@ def fit(visits: list[Visit], *, c: float, lemmas: bool, char_range: tuple[int, i
     return vectorizer, model
 
 
-def export(vectorizer: TfidfVectorizer, model: LogisticRegression, directory: Path,
-           metadata: dict[str, Any]) -> None:
+def export(
+    vectorizer: TfidfVectorizer,
+    model: LogisticRegression,
+    directory: Path,
+    metadata: dict[str, Any],
+) -> None:
     """Vocabulary as a JSON list in column order; idf, weights (float16) and intercepts in
     an npz of plain arrays; the metadata (classes, feature settings) as JSON."""
     directory.mkdir(parents=True, exist_ok=True)
     names = sorted(vectorizer.vocabulary_, key=vectorizer.vocabulary_.__getitem__)
     (directory / "vocabulary.json").write_text(
-        json.dumps(names, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
+        json.dumps(names, ensure_ascii=False, separators=(",", ":")), encoding="utf-8"
+    )
     # Not compressed: float16 weights hardly compress, and inflating them doubles the load.
-    np.savez(directory / "weights.npz",
-                        idf=vectorizer.idf_.astype(np.float32),
-                        coef=model.coef_.T.astype(np.float16),
-                        intercept=model.intercept_.astype(np.float32))
+    np.savez(
+        directory / "weights.npz",
+        idf=vectorizer.idf_.astype(np.float32),
+        coef=model.coef_.T.astype(np.float16),
+        intercept=model.intercept_.astype(np.float32),
+    )
     metadata = {**metadata, "classes": [str(c) for c in model.classes_]}
     _write_metadata(directory, metadata)
 
 
 def _write_metadata(directory: Path, metadata: dict[str, Any]) -> None:
     (directory / "metadata.json").write_text(
-        json.dumps(metadata, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+        json.dumps(metadata, ensure_ascii=False, indent=1) + "\n", encoding="utf-8"
+    )
 
 
 def score(directory: Path, dev: list[Visit]) -> dict[str, Any]:
@@ -91,23 +110,30 @@ def score(directory: Path, dev: list[Visit]) -> dict[str, Any]:
     suggester = Suggester(directory)
     clean = scoring.rank(suggester, dev)
     speech = scoring.rank(suggester, dev, speech=True)
-    return {"dev_clean": scoring.hits(clean), "dev_speech_like": scoring.hits(speech),
-            "dev_cases": len(dev), "abstain_below": scoring.abstain_threshold(clean),
-            "coverage_curve_clean": scoring.coverage_curve(clean)}
+    return {
+        "dev_clean": scoring.hits(clean),
+        "dev_speech_like": scoring.hits(speech),
+        "dev_cases": len(dev),
+        "abstain_below": scoring.abstain_threshold(clean),
+        "coverage_curve_clean": scoring.coverage_curve(clean),
+    }
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m decision_support.train",
-                                     description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m decision_support.train", description=__doc__.splitlines()[0]
+    )
     parser.add_argument("--data", type=Path, default=None, help="folder of train_v1/dev_v1")
     parser.add_argument("--out", type=Path, default=MODEL_DIR)
-    parser.add_argument("--sample", type=int, default=0,
-                        help="fit on the first N training visits only (tests)")
+    parser.add_argument(
+        "--sample", type=int, default=0, help="fit on the first N training visits only (tests)"
+    )
     parser.add_argument("--c", type=float, default=10.0)
     # Both measured on dev and off by default (decision_support/README.md has the figures).
     parser.add_argument("--lemmas", action="store_true", help="add pymorphy3 lemmas")
-    parser.add_argument("--speech-mix", action="store_true",
-                        help="also fit on every visit made speech-like")
+    parser.add_argument(
+        "--speech-mix", action="store_true", help="also fit on every visit made speech-like"
+    )
     parser.add_argument("--min-df", type=int, default=2)
     parser.add_argument("--max-iter", type=int, default=300)
     args = parser.parse_args(argv)
@@ -115,29 +141,47 @@ def main(argv: list[str] | None = None) -> int:
     train = dataset.read("train", args.data)
     dev = dataset.read("dev", args.data)
     if args.sample:
-        train = train[:args.sample]
-    settings = {"c": args.c, "lemmas": args.lemmas, "char_range": (2, 5),
-                "speech_mix": args.speech_mix, "min_df": args.min_df,
-                "max_iter": args.max_iter}
+        train = train[: args.sample]
+    settings = {
+        "c": args.c,
+        "lemmas": args.lemmas,
+        "char_range": (2, 5),
+        "speech_mix": args.speech_mix,
+        "min_df": args.min_df,
+        "max_iter": args.max_iter,
+    }
     vectorizer, model = fit(train, **settings)
     given = sys.argv[1:] if argv is None else argv
     command = " ".join([COMMAND, *given])
     metadata: dict[str, Any] = {
-        "model": "tf-idf (words, word bigrams, char_wb 2-5" + (", lemmas" if args.lemmas else "")
-                 + ") + multinomial logistic regression",
-        "features": {"lemmas": settings["lemmas"], "char_range": list(settings["char_range"]),
-                     "sublinear_tf": True, "norm": "l2"},
+        "model": "tf-idf (words, word bigrams, char_wb 2-5"
+        + (", lemmas" if args.lemmas else "")
+        + ") + multinomial logistic regression",
+        "features": {
+            "lemmas": settings["lemmas"],
+            "char_range": list(settings["char_range"]),
+            "sublinear_tf": True,
+            "norm": "l2",
+        },
         "settings": {**settings, "char_range": list(settings["char_range"])},
-        "training_command": command, "data_source": dataset.SOURCE,
-        "data_license": dataset.LICENSE, "train_cases": len(train),
-        "abstain_below": 0.0}
+        "training_command": command,
+        "data_source": dataset.SOURCE,
+        "data_license": dataset.LICENSE,
+        "train_cases": len(train),
+        "abstain_below": 0.0,
+    }
     export(vectorizer, model, args.out, metadata)
-    metadata = {**json.loads((args.out / "metadata.json").read_text()),
-                **score(args.out, dev)}
+    metadata = {**json.loads((args.out / "metadata.json").read_text()), **score(args.out, dev)}
     metadata["training_seconds"] = round(time.monotonic() - started, 1)
     _write_metadata(args.out, metadata)
-    print(json.dumps({k: metadata[k] for k in ("dev_clean", "dev_speech_like", "abstain_below",
-                                               "training_seconds")}))
+    print(
+        json.dumps(
+            {
+                k: metadata[k]
+                for k in ("dev_clean", "dev_speech_like", "abstain_below", "training_seconds")
+            }
+        )
+    )
     return 0
 
 

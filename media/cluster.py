@@ -47,8 +47,9 @@ class ClusterMedia:
         self._local = local
         # No read timeout: the listener blocks on the channel for as long as it is quiet;
         # health checks find a connection that died without a word.
-        self._redis = redis.Redis.from_url(redis_url, decode_responses=True,
-                                           socket_connect_timeout=5, health_check_interval=15)
+        self._redis = redis.Redis.from_url(
+            redis_url, decode_responses=True, socket_connect_timeout=5, health_check_interval=15
+        )
         self._wait_s = wait_s
         self.node_id = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
         self._listener: asyncio.Task[None] | None = None
@@ -57,21 +58,33 @@ class ClusterMedia:
     async def begin(self, consultation: Any) -> None:
         await self._local.begin(consultation)
 
-    async def answer(self, consultation_id: str, speaker: Speaker, language: str,
-                     started_at: float, sdp: str, sdp_type: str = "offer") -> Any:
-        answer = await self._local.answer(consultation_id, speaker, language, started_at,
-                                          sdp, sdp_type)
+    async def answer(
+        self,
+        consultation_id: str,
+        speaker: Speaker,
+        language: str,
+        started_at: float,
+        sdp: str,
+        sdp_type: str = "offer",
+    ) -> Any:
+        answer = await self._local.answer(
+            consultation_id, speaker, language, started_at, sdp, sdp_type
+        )
         try:
             key = _legs_key(consultation_id)
             await self._redis.sadd(key, self.node_id)
             await self._redis.expire(key, LEGS_TTL_S)
         except (RedisError, OSError) as exc:
-            log.warning("media_leg_unregistered consultation=%s error=%s", consultation_id,
-                        exc.__class__.__name__)
+            log.warning(
+                "media_leg_unregistered consultation=%s error=%s",
+                consultation_id,
+                exc.__class__.__name__,
+            )
         return answer
 
-    async def add_ice_candidate(self, consultation_id: str, speaker: Speaker,
-                                candidate: Mapping[str, object]) -> None:
+    async def add_ice_candidate(
+        self, consultation_id: str, speaker: Speaker, candidate: Mapping[str, object]
+    ) -> None:
         await self._local.add_ice_candidate(consultation_id, speaker, candidate)
 
     async def end(self, consultation_id: str) -> None:
@@ -83,16 +96,23 @@ class ClusterMedia:
             holders = {str(m) for m in await self._redis.smembers(_legs_key(consultation_id))}
             others = holders - {self.node_id}
             if others:
-                await self._redis.publish(CHANNEL, json.dumps(
-                    {"consultation_id": consultation_id, "reply": reply}))
+                await self._redis.publish(
+                    CHANNEL, json.dumps({"consultation_id": consultation_id, "reply": reply})
+                )
         except (RedisError, OSError) as exc:
-            log.warning("media_end_not_published consultation=%s error=%s", consultation_id,
-                        exc.__class__.__name__)
+            log.warning(
+                "media_end_not_published consultation=%s error=%s",
+                consultation_id,
+                exc.__class__.__name__,
+            )
         await self._local.end(consultation_id)
         confirmed = await self._confirmations(reply, others)
         if others - confirmed:
-            log.warning("media_end_unconfirmed consultation=%s nodes=%s", consultation_id,
-                        ",".join(sorted(others - confirmed)))
+            log.warning(
+                "media_end_unconfirmed consultation=%s nodes=%s",
+                consultation_id,
+                ",".join(sorted(others - confirmed)),
+            )
         with contextlib.suppress(RedisError, OSError):
             await self._redis.delete(_legs_key(consultation_id), reply)
 
@@ -154,5 +174,8 @@ class ClusterMedia:
             await self._redis.rpush(reply, self.node_id)
             await self._redis.expire(reply, 60)
         except (RedisError, OSError) as exc:
-            log.warning("media_end_unconfirmed_here consultation=%s error=%s",
-                        consultation_id, exc.__class__.__name__)
+            log.warning(
+                "media_end_unconfirmed_here consultation=%s error=%s",
+                consultation_id,
+                exc.__class__.__name__,
+            )

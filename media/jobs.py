@@ -41,8 +41,9 @@ def control_key(consultation_id: str) -> str:
 def connect(redis_url: str) -> Any:
     """A client answering str. Typed Any: redis-py types every reply as the union of all
     reply shapes, and the stream replies are read here as Redis documents them."""
-    return redis.Redis.from_url(redis_url, decode_responses=True, socket_connect_timeout=5,
-                                health_check_interval=15)
+    return redis.Redis.from_url(
+        redis_url, decode_responses=True, socket_connect_timeout=5, health_check_interval=15
+    )
 
 
 async def ensure_group(client: Any) -> None:
@@ -66,9 +67,13 @@ class StreamMedia:
         bound). Never raises: the call between the parties goes on even if the job could
         not be queued, which is logged as an error (that call is then not transcribed)."""
         assert consultation.started_at is not None and consultation.doctor_id is not None
-        job = {"consultation_id": consultation.id, "patient_id": consultation.patient_id,
-               "doctor_id": consultation.doctor_id, "language": consultation.language,
-               "started_at": str(consultation.started_at.timestamp())}
+        job = {
+            "consultation_id": consultation.id,
+            "patient_id": consultation.patient_id,
+            "doctor_id": consultation.doctor_id,
+            "language": consultation.language,
+            "started_at": str(consultation.started_at.timestamp()),
+        }
         loop = asyncio.get_running_loop()
         deadline = loop.time() + self._wait_s
         while True:
@@ -80,8 +85,11 @@ class StreamMedia:
                 return
             except (RedisError, OSError) as exc:
                 if loop.time() >= deadline:
-                    log.error("media_job_not_queued consultation=%s error=%s",
-                              consultation.id, exc.__class__.__name__)
+                    log.error(
+                        "media_job_not_queued consultation=%s error=%s",
+                        consultation.id,
+                        exc.__class__.__name__,
+                    )
                     return
                 await asyncio.sleep(0.5)
 
@@ -92,21 +100,32 @@ class StreamMedia:
             pipe.expire(key, CONTROL_TTL_S)
             await pipe.execute()
 
-    async def answer(self, consultation_id: str, speaker: Speaker, language: str,
-                     started_at: float, sdp: str, sdp_type: str = "offer") -> None:
+    async def answer(
+        self,
+        consultation_id: str,
+        speaker: Speaker,
+        language: str,
+        started_at: float,
+        sdp: str,
+        sdp_type: str = "offer",
+    ) -> None:
         """Queues the offer for the consultation's worker, which answers the party itself;
         None: there is no answer to hand back here."""
         if sdp_type != "offer":
             raise ValueError("the worker only answers offers")
         if not sdp.strip() or len(sdp) > MAX_SDP_CHARS:
             raise ValueError("unusable SDP offer: empty or too large")
-        await self._control(consultation_id, {"kind": "offer", "speaker": speaker.value,
-                                              "sdp": sdp})
+        await self._control(
+            consultation_id, {"kind": "offer", "speaker": speaker.value, "sdp": sdp}
+        )
 
-    async def add_ice_candidate(self, consultation_id: str, speaker: Speaker,
-                                candidate: Mapping[str, object]) -> None:
-        await self._control(consultation_id, {"kind": "ice", "speaker": speaker.value,
-                                              "candidate": json.dumps(dict(candidate))})
+    async def add_ice_candidate(
+        self, consultation_id: str, speaker: Speaker, candidate: Mapping[str, object]
+    ) -> None:
+        await self._control(
+            consultation_id,
+            {"kind": "ice", "speaker": speaker.value, "candidate": json.dumps(dict(candidate))},
+        )
 
     async def end(self, consultation_id: str) -> None:
         """Asks the holding worker to end both sides; returns once it confirmed that every
@@ -125,8 +144,11 @@ class StreamMedia:
                 break
             except (RedisError, OSError) as exc:
                 if loop.time() >= deadline:
-                    log.warning("media_end_not_sent consultation=%s error=%s",
-                                consultation_id, exc.__class__.__name__)
+                    log.warning(
+                        "media_end_not_sent consultation=%s error=%s",
+                        consultation_id,
+                        exc.__class__.__name__,
+                    )
                     return
                 await asyncio.sleep(0.5)
         if done is None:

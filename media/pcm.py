@@ -16,9 +16,11 @@ class PcmConverter:
         self._resampler = av.AudioResampler(format="s16", layout="mono", rate=PCM_RATE)
 
     def convert(self, frame: AudioFrame) -> bytes:
-        return b"".join(bytes(out.planes[0])[: out.samples * 2]
-                        for out in self._resampler.resample(frame))
+        return b"".join(
+            bytes(out.planes[0])[: out.samples * 2] for out in self._resampler.resample(frame)
+        )
 
     def flush(self) -> bytes:
-        return b"".join(bytes(out.planes[0])[: out.samples * 2]
-                        for out in self._resampler.resample(None))
+        return b"".join(
+            bytes(out.planes[0])[: out.samples * 2] for out in self._resampler.resample(None)
+        )

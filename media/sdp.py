@@ -22,8 +22,11 @@ def ask_for_ptime(sdp: str, ms: int = PTIME_MS) -> str:
     section: list[str] = []
 
     def close_section() -> None:
-        if section and section[0].startswith("m=audio") and not any(
-                line.startswith("a=ptime:") for line in section):
+        if (
+            section
+            and section[0].startswith("m=audio")
+            and not any(line.startswith("a=ptime:") for line in section)
+        ):
             section.append(f"a=ptime:{ms}")
         out.extend(section)
         section.clear()

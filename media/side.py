@@ -66,5 +66,9 @@ class SideRecorder:
         self._pending.clear()
         self._recording.close()
         await self.transcriber.close()
-        log.info("side_stopped recording=%s bytes=%d frames=%d", self._recording.path.name,
-                 self.received_bytes, self.frames)
+        log.info(
+            "side_stopped recording=%s bytes=%d frames=%d",
+            self._recording.path.name,
+            self.received_bytes,
+            self.frames,
+        )

@@ -31,9 +31,17 @@ log = logging.getLogger(__name__)
 
 
 class StreamWorker:
-    def __init__(self, records: Records, media: MediaWorker, redis_url: str,
-                 emitter: socketio.AsyncRedisManager, *, heartbeat_s: float = 2.0,
-                 takeover_s: float = 10.0, name: str | None = None) -> None:
+    def __init__(
+        self,
+        records: Records,
+        media: MediaWorker,
+        redis_url: str,
+        emitter: socketio.AsyncRedisManager,
+        *,
+        heartbeat_s: float = 2.0,
+        takeover_s: float = 10.0,
+        name: str | None = None,
+    ) -> None:
         self._records = records
         self._media = media
         self._redis = connect(redis_url)
@@ -59,8 +67,7 @@ class StreamWorker:
                     loops.create_task(self._claim_new())
                     loops.create_task(self._heartbeat_and_take_over())
             except* (RedisError, OSError) as lost:
-                log.warning("worker_redis_lost error=%s",
-                            lost.exceptions[0].__class__.__name__)
+                log.warning("worker_redis_lost error=%s", lost.exceptions[0].__class__.__name__)
                 await asyncio.sleep(1)
 
     async def drain(self, timeout_s: float) -> None:
@@ -83,8 +90,7 @@ class StreamWorker:
             if not self.accepting:
                 await asyncio.sleep(0.5)
                 continue
-            found = await self._redis.xreadgroup(GROUP, self.name, {JOBS: ">"}, count=1,
-                                                 block=1000)
+            found = await self._redis.xreadgroup(GROUP, self.name, {JOBS: ">"}, count=1, block=1000)
             for _, entries in found or []:
                 for job_id, fields in entries:
                     self._hold(job_id, fields, takeover=False)
@@ -93,15 +99,25 @@ class StreamWorker:
         while True:
             if self._held:
                 # Claiming our own jobs again resets their idle time: the heartbeat.
-                await self._redis.xclaim(JOBS, GROUP, self.name, min_idle_time=0,
-                                         message_ids=list(self._held), justid=True)
+                await self._redis.xclaim(
+                    JOBS,
+                    GROUP,
+                    self.name,
+                    min_idle_time=0,
+                    message_ids=list(self._held),
+                    justid=True,
+                )
             if self.accepting:
                 _, claimed, _ = await self._redis.xautoclaim(
-                    JOBS, GROUP, self.name, min_idle_time=self._takeover_ms, count=10)
+                    JOBS, GROUP, self.name, min_idle_time=self._takeover_ms, count=10
+                )
                 for job_id, fields in claimed:
                     if job_id not in self._held and fields:
-                        log.info("worker_takeover job=%s consultation=%s", job_id,
-                                 fields.get("consultation_id"))
+                        log.info(
+                            "worker_takeover job=%s consultation=%s",
+                            job_id,
+                            fields.get("consultation_id"),
+                        )
                         self._hold(job_id, fields, takeover=True)
             await asyncio.sleep(self._heartbeat_s)
 
@@ -112,8 +128,10 @@ class StreamWorker:
 
     async def _serve(self, job_id: str, job: dict[str, str], takeover: bool) -> None:
         consultation_id = job["consultation_id"]
-        party_rooms = {Speaker.PATIENT: rooms.person(Role.PATIENT, job["patient_id"]),
-                       Speaker.DOCTOR: rooms.person(Role.DOCTOR, job["doctor_id"])}
+        party_rooms = {
+            Speaker.PATIENT: rooms.person(Role.PATIENT, job["patient_id"]),
+            Speaker.DOCTOR: rooms.person(Role.DOCTOR, job["doctor_id"]),
+        }
         started_at = float(job["started_at"])
         key = control_key(consultation_id)
         consultation = await self._records.consultation(consultation_id)
@@ -127,8 +145,9 @@ class StreamWorker:
             last_id = latest[0][0] if latest else "0"
             await self._record_gaps(consultation_id, started_at)
             for room in party_rooms.values():
-                await self._emitter.emit("media.restart", {"consultation_id": consultation_id},
-                                         room=room)
+                await self._emitter.emit(
+                    "media.restart", {"consultation_id": consultation_id}, room=room
+                )
         try:
             while True:
                 try:
@@ -136,8 +155,11 @@ class StreamWorker:
                 except (RedisError, OSError) as exc:
                     # The media keeps flowing browser to worker; only the control stream is
                     # out of reach. Read on from where we were once Redis is back.
-                    log.warning("worker_control_lost consultation=%s error=%s",
-                                consultation_id, exc.__class__.__name__)
+                    log.warning(
+                        "worker_control_lost consultation=%s error=%s",
+                        consultation_id,
+                        exc.__class__.__name__,
+                    )
                     await asyncio.sleep(1)
                     continue
                 if not found:
@@ -151,32 +173,50 @@ class StreamWorker:
                         if fields.get("kind") == "end":
                             await self._finish(job_id, consultation_id, fields.get("reply"))
                             return
-                        await self._handle(consultation_id, job["language"], started_at,
-                                           fields, party_rooms)
+                        await self._handle(
+                            consultation_id, job["language"], started_at, fields, party_rooms
+                        )
         except asyncio.CancelledError:
             await self._media.end(consultation_id)
             raise
 
-    async def _handle(self, consultation_id: str, language: str, started_at: float,
-                      fields: dict[str, str], party_rooms: dict[Speaker, str]) -> None:
+    async def _handle(
+        self,
+        consultation_id: str,
+        language: str,
+        started_at: float,
+        fields: dict[str, str],
+        party_rooms: dict[Speaker, str],
+    ) -> None:
         try:
             speaker = Speaker(fields.get("speaker", ""))
         except ValueError:
             return
         try:
             if fields.get("kind") == "offer":
-                answer = await self._media.answer(consultation_id, speaker, language,
-                                                  started_at, fields.get("sdp", ""))
-                await self._emitter.emit("answer", {
-                    "consultation_id": consultation_id, "from": "worker", "sdp": answer.sdp,
-                    "type": answer.type}, room=party_rooms[speaker])
+                answer = await self._media.answer(
+                    consultation_id, speaker, language, started_at, fields.get("sdp", "")
+                )
+                await self._emitter.emit(
+                    "answer",
+                    {
+                        "consultation_id": consultation_id,
+                        "from": "worker",
+                        "sdp": answer.sdp,
+                        "type": answer.type,
+                    },
+                    room=party_rooms[speaker],
+                )
             elif fields.get("kind") == "ice":
-                await self._media.add_ice_candidate(consultation_id, speaker,
-                                                    json.loads(fields.get("candidate", "{}")))
+                await self._media.add_ice_candidate(
+                    consultation_id, speaker, json.loads(fields.get("candidate", "{}"))
+                )
         except (BadOffer, ValueError) as exc:
-            await self._emitter.emit("error", {"event": "offer", "code": "bad_sdp",
-                                               "message": str(exc)[:300]},
-                                     room=party_rooms[speaker])
+            await self._emitter.emit(
+                "error",
+                {"event": "offer", "code": "bad_sdp", "message": str(exc)[:300]},
+                room=party_rooms[speaker],
+            )
 
     async def _record_gaps(self, consultation_id: str, started_at: float) -> None:
         """Marks, for each side, the time from its last stored segment to now as lost."""
@@ -185,8 +225,9 @@ class StreamWorker:
         for speaker in Speaker:
             last_end = max((s.end for s in segments if s.speaker is speaker), default=0.0)
             if now_s > last_end:
-                await self._records.add_segment(Segment(
-                    consultation_id, speaker, last_end, now_s, "", 0.0, kind="gap"))
+                await self._records.add_segment(
+                    Segment(consultation_id, speaker, last_end, now_s, "", 0.0, kind="gap")
+                )
 
     async def _ended(self, consultation_id: str) -> bool:
         consultation = await self._records.consultation(consultation_id)

@@ -109,8 +109,10 @@ class MediaWorker:
             await pc.close()
             # aiortc's words are about its internals; the sender learns what to fix.
             log.info("bad_offer error=%s", exc.__class__.__name__)
-            raise BadOffer("unusable SDP offer: it could not be parsed or has no usable "
-                           "audio codec, ICE or DTLS attributes") from exc
+            raise BadOffer(
+                "unusable SDP offer: it could not be parsed or has no usable "
+                "audio codec, ICE or DTLS attributes"
+            ) from exc
         # The track arrived with the offer: its recogniser is taken from the pool now, so
         # it waits ready for the first speech instead of being built when it comes.
         await asyncio.gather(*(r.transcriber.ready() for r in leg.recorders))
@@ -128,15 +130,18 @@ class MediaWorker:
         if not text:
             return  # end-of-candidates
         try:
-            parsed = candidate_from_sdp(text.split(":", 1)[1] if text.startswith("candidate:")
-                                        else text)
+            parsed = candidate_from_sdp(
+                text.split(":", 1)[1] if text.startswith("candidate:") else text
+            )
             parsed.sdpMid = candidate.get("sdpMid")  # type: ignore[assignment]
             parsed.sdpMLineIndex = candidate.get("sdpMLineIndex")  # type: ignore[assignment]
             await leg.pc.addIceCandidate(parsed)
         except Exception as exc:
             log.info("bad_ice error=%s", exc.__class__.__name__)
-            raise BadOffer("unusable ICE candidate: expected an RTCIceCandidateInit whose "
-                           "'candidate' is an SDP candidate line") from exc
+            raise BadOffer(
+                "unusable ICE candidate: expected an RTCIceCandidateInit whose "
+                "'candidate' is an SDP candidate line"
+            ) from exc
 
     async def end(self, consultation_id: str) -> None:
         """Closes both sides and waits until every segment reached the sink."""
@@ -156,16 +161,20 @@ class MediaWorker:
         pool = self._models.recognizers(leg.language)
         offset = max(0.0, time.time() - leg.started_at)
         name = f"{leg.consultation_id}/{leg.speaker.value}-{int(time.time() * 1000)}.wav"
-        transcriber = SideTranscriber(pool, leg.consultation_id, leg.speaker, offset, self._sink,
-                                      self._on_lag)
+        transcriber = SideTranscriber(
+            pool, leg.consultation_id, leg.speaker, offset, self._sink, self._on_lag
+        )
         leg.recorders.append(
             SideRecorder(track, transcriber, WavRecording(self._recordings_dir / name))
         )
 
     def _on_state(self, leg: _Leg) -> None:
         if leg.pc.connectionState == "failed":
-            log.info("media_connection_failed consultation=%s speaker=%s",
-                     leg.consultation_id, leg.speaker.value)
+            log.info(
+                "media_connection_failed consultation=%s speaker=%s",
+                leg.consultation_id,
+                leg.speaker.value,
+            )
             asyncio.ensure_future(self._drop_failed(leg))
 
     async def _drop_failed(self, leg: _Leg) -> None:

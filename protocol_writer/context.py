@@ -38,11 +38,16 @@ class _Rule:
 @cache
 def _rules() -> tuple[_Rule, ...]:
     return tuple(
-        _Rule(tuple(r["literal"].replace("'", " ").split()), Modifier(r["category"]),
-              r["direction"] in ("forward", "bidirectional"),
-              r["direction"] in ("backward", "bidirectional"), int(r["max_scope"]),
-              bool(r.get("needs_number", False)))
-        for r in vocabulary("context_rules")["rules"])
+        _Rule(
+            tuple(r["literal"].replace("'", " ").split()),
+            Modifier(r["category"]),
+            r["direction"] in ("forward", "bidirectional"),
+            r["direction"] in ("backward", "bidirectional"),
+            int(r["max_scope"]),
+            bool(r.get("needs_number", False)),
+        )
+        for r in vocabulary("context_rules")["rules"]
+    )
 
 
 @cache
@@ -56,11 +61,13 @@ def _rules_by_first_word() -> dict[str, tuple[_Rule, ...]]:
 @cache
 def _terminators(modifier: Modifier) -> tuple[tuple[str, ...], ...]:
     table = vocabulary("context_rules")["terminators"]
-    return tuple(tuple(t.replace("'", " ").split()) for t in [*table["ALL"], *table.get(modifier.value, [])])
+    return tuple(
+        tuple(t.replace("'", " ").split()) for t in [*table["ALL"], *table.get(modifier.value, [])]
+    )
 
 
 def _starts_at(tokens: tuple[str, ...], i: int, words: tuple[str, ...]) -> bool:
-    return tokens[i:i + len(words)] == words
+    return tokens[i : i + len(words)] == words
 
 
 def _ends_scope(tokens: tuple[str, ...], i: int, modifier: Modifier) -> bool:

@@ -44,10 +44,13 @@ REPEATS_MEANT = frozenset({"нет", "no", "very", "очень", "да", "yes", 
 
 
 def _without_stutters(tokens: list[str]) -> list[str]:
-    """"давление давление сто двадцать": a word the recogniser heard twice in a row, once.
+    """ "давление давление сто двадцать": a word the recogniser heard twice in a row, once.
     Number words stay: "ninety seven seven" is 97.7, and a doubled number is read apart."""
-    return [t for i, t in enumerate(tokens)
-            if i == 0 or t != tokens[i - 1] or t in REPEATS_MEANT or is_number_word(t)]
+    return [
+        t
+        for i, t in enumerate(tokens)
+        if i == 0 or t != tokens[i - 1] or t in REPEATS_MEANT or is_number_word(t)
+    ]
 
 
 @dataclass(frozen=True)
@@ -65,8 +68,13 @@ class Utterance:
         tokens = _without_stutters(tokenize(segment.text))
         # Numbers are read in the language of the words said, whatever the consultation's.
         number_language = "ru" if any("а" <= c <= "я" for c in segment.text.lower()) else "en"
-        return cls(index, segment.speaker, " " + " ".join(tokens) + " ", tuple(tokens),
-                   tuple(find_numbers(tokens, number_language)))
+        return cls(
+            index,
+            segment.speaker,
+            " " + " ".join(tokens) + " ",
+            tuple(tokens),
+            tuple(find_numbers(tokens, number_language)),
+        )
 
     @property
     def by_patient(self) -> bool:
@@ -79,8 +87,11 @@ class Utterance:
     def part(self, start: int, end: int) -> Utterance:
         """Tokens start..end of this utterance as an utterance of their own (a clause)."""
         tokens = self.tokens[start:end]
-        numbers = tuple(SpokenNumber(n.value, n.start - start, n.end - start)
-                        for n in self.numbers if start <= n.start and n.end <= end)
+        numbers = tuple(
+            SpokenNumber(n.value, n.start - start, n.end - start)
+            for n in self.numbers
+            if start <= n.start and n.end <= end
+        )
         return Utterance(self.index, self.speaker, " " + " ".join(tokens) + " ", tokens, numbers)
 
     def has(self, cues: list[str]) -> bool:
@@ -97,14 +108,15 @@ class Utterance:
     def negated_at(self, position: int, length: int) -> bool:
         """Whether the words around a match deny it: "кашля нет", "горло не болит", "no cough"."""
         p = phrases()
-        before = " " + self.text[max(0, position - 12):position + 1]
-        after = self.text[position + length:position + length + 14]
+        before = " " + self.text[max(0, position - 12) : position + 1]
+        after = self.text[position + length : position + length + 14]
         clause_break = max(before.rfind(" но "), before.rfind(" but "), before.rfind(" а "))
         if clause_break >= 0:
             before = before[clause_break:]
         # Cues are whole words: " не " must not match inside "на фоне ".
         return any(f" {n}" in before for n in p["negation_before"]) or any(
-            after.startswith(n) or f"{n} " in after[:10] for n in p["negation_after"])
+            after.startswith(n) or f"{n} " in after[:10] for n in p["negation_after"]
+        )
 
     @property
     def corrected(self) -> bool:

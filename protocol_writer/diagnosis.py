@@ -22,7 +22,8 @@ def _entry(code: str, language: str) -> str:
 def _covid_code(items: list[Utterance], anamnesis: tuple[AnamnesisItem, ...]) -> str:
     data = vocabulary("icd10")
     confirmed = any(a.kind == "covid_test" and not a.negated for a in anamnesis) or any(
-        u.has(data["covid_confirmed"]) for u in items)
+        u.has(data["covid_confirmed"]) for u in items
+    )
     suspected = any(u.has(data["covid_suspected"]) for u in items)
     return "U07.1" if confirmed and not suspected else "U07.2"
 
@@ -31,13 +32,17 @@ def _ruled_out(u: Utterance, position: int) -> bool:
     """Denied ("это не пневмония"), to be excluded ("исключить пневмонию", "rule out"), or
     only conditional ("если это пневмония"): not a diagnosis the doctor makes."""
     token = u.token_at(position + 1 if u.text[position] == " " else position)
-    before = u.text[max(0, position - 24):position]
-    return u.negated_at(position, 1) or Modifier.HYPOTHETICAL in modifiers(u.tokens)[token] \
+    before = u.text[max(0, position - 24) : position]
+    return (
+        u.negated_at(position, 1)
+        or Modifier.HYPOTHETICAL in modifiers(u.tokens)[token]
         or any(cue in before for cue in vocabulary("icd10")["ruled_out"])
+    )
 
 
-def stated_diagnoses(items: list[Utterance], anamnesis: tuple[AnamnesisItem, ...],
-                     language: str) -> list[Diagnosis]:
+def stated_diagnoses(
+    items: list[Utterance], anamnesis: tuple[AnamnesisItem, ...], language: str
+) -> list[Diagnosis]:
     """Codes whose words the doctor said, the first said first and administrative Z codes
     after the disease they serve; a code named by a longer phrase ("артроз коленного сустава")
     hides one its words contain ("артроз"); COVID-19 resolved to U07.1/2."""
@@ -53,9 +58,18 @@ def stated_diagnoses(items: list[Utterance], anamnesis: tuple[AnamnesisItem, ...
                 if position >= 0 and not _ruled_out(u, position):
                     spans.append((u.index, position, position + len(trigger), code))
                     break
-    spans = [s for s in spans if not any(
-        o[0] == s[0] and o[1] <= s[1] and s[2] <= o[2] and (o[2] - o[1]) > (s[2] - s[1])
-        and o[3] != s[3] for o in spans)]
+    spans = [
+        s
+        for s in spans
+        if not any(
+            o[0] == s[0]
+            and o[1] <= s[1]
+            and s[2] <= o[2]
+            and (o[2] - o[1]) > (s[2] - s[1])
+            and o[3] != s[3]
+            for o in spans
+        )
+    ]
     spans.sort(key=lambda s: (s[3].startswith("Z"), s[0], s[1]))
     for index, _start, _end, code in spans:
         found.setdefault(code, []).append(index)
@@ -64,8 +78,10 @@ def stated_diagnoses(items: list[Utterance], anamnesis: tuple[AnamnesisItem, ...
     for general, specific in vocabulary("icd10")["more_specific"].items():
         if general in found and any(s in found for s in specific):
             del found[general]
-    return [Diagnosis(code, _entry(code, language), tuple(indices), True)
-            for code, indices in found.items()]
+    return [
+        Diagnosis(code, _entry(code, language), tuple(indices), True)
+        for code, indices in found.items()
+    ]
 
 
 def from_medicines(medications: tuple[Medication, ...], language: str) -> Diagnosis | None:
@@ -79,9 +95,13 @@ def from_medicines(medications: tuple[Medication, ...], language: str) -> Diagno
     return None
 
 
-def _safety_overrides(complaints: tuple[Complaint, ...], vitals: dict[str, Vital],
-                      anamnesis: tuple[AnamnesisItem, ...], reason: str,
-                      items: list[Utterance]) -> dict[str, float]:
+def _safety_overrides(
+    complaints: tuple[Complaint, ...],
+    vitals: dict[str, Vital],
+    anamnesis: tuple[AnamnesisItem, ...],
+    reason: str,
+    items: list[Utterance],
+) -> dict[str, float]:
     """Explicit rules that win over the fitted suggester, which never saw these codes:
     COVID-19 (a positive test, lost smell or taste), pneumonia when oxygen is low or breath
     short, and the visit's own purpose (a prescription renewal, a consilium)."""
@@ -94,7 +114,8 @@ def _safety_overrides(complaints: tuple[Complaint, ...], vitals: dict[str, Vital
     if (spo2 is not None and spo2.value < 94) or "shortness of breath" in names:
         scores["J18.9"] = 2.5 if spo2 is not None and spo2.value < 94 else 1.5
     if reason == "oncology_renewal" or any(
-            u.by_doctor and u.has(["рецепт", "prescription", "продлева", "renew"]) for u in items):
+        u.by_doctor and u.has(["рецепт", "prescription", "продлева", "renew"]) for u in items
+    ):
         scores["Z76.0"] = 2
     if reason == "consilium":
         scores["Z09"] = 1
@@ -131,9 +152,14 @@ def _learned(items: list[Utterance], language: str) -> list[Diagnosis]:
     return out
 
 
-def suggest(complaints: tuple[Complaint, ...], vitals: dict[str, Vital],
-            anamnesis: tuple[AnamnesisItem, ...], reason: str, items: list[Utterance],
-            language: str) -> tuple[Diagnosis, ...]:
+def suggest(
+    complaints: tuple[Complaint, ...],
+    vitals: dict[str, Vital],
+    anamnesis: tuple[AnamnesisItem, ...],
+    reason: str,
+    items: list[Utterance],
+    language: str,
+) -> tuple[Diagnosis, ...]:
     """Up to three codes, best first, when the doctor named none: the safety overrides
     first, then the fitted suggester's codes (decision_support) over the patient's words,
     or the respiratory rules when it has no confident suggestion."""
@@ -142,8 +168,10 @@ def suggest(complaints: tuple[Complaint, ...], vitals: dict[str, Vital],
     if not learned:
         overrides = {**_respiratory_rules(complaints), **overrides}
     evidence = tuple(sorted({i for c in complaints for i in c.segments}))
-    ranked = [Diagnosis(code, _entry(code, language), evidence, False)
-              for code in sorted(overrides, key=lambda code: -overrides[code])]
+    ranked = [
+        Diagnosis(code, _entry(code, language), evidence, False)
+        for code in sorted(overrides, key=lambda code: -overrides[code])
+    ]
     # A learned category the rules already name more precisely (J18 beside J18.9) is left out.
     named = {d.code.split(".")[0] for d in ranked}
     ranked += [d for d in learned if d.code.split(".")[0] not in named]

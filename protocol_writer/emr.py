@@ -27,8 +27,9 @@ class BuiltInRecord:
         self._records = records
 
     async def push(self, bundle: dict[str, Any], key: str) -> str:
-        patient = next(e["resource"] for e in bundle["entry"]
-                       if e["resource"]["resourceType"] == "Patient")
+        patient = next(
+            e["resource"] for e in bundle["entry"] if e["resource"]["resourceType"] == "Patient"
+        )
         patient_id = patient["identifier"][0]["value"]
         # A visit's Bundle records no protocol; a protocol's is identified by its version.
         identifier = bundle["identifier"]
@@ -49,17 +50,21 @@ class FhirRestRecord:
         self._timeout = aiohttp.ClientTimeout(total=timeout_s)
 
     async def push(self, bundle: dict[str, Any], key: str) -> str:
-        headers = {"Content-Type": "application/fhir+json", "Accept": "application/fhir+json",
-                   "X-Request-Id": key}
+        headers = {
+            "Content-Type": "application/fhir+json",
+            "Accept": "application/fhir+json",
+            "X-Request-Id": key,
+        }
         if self._token:
             headers["Authorization"] = f"Bearer {self._token}"
         try:
-            async with aiohttp.ClientSession(timeout=self._timeout) as http, \
-                    http.post(self._url, json=bundle, headers=headers) as response:
+            async with (
+                aiohttp.ClientSession(timeout=self._timeout) as http,
+                http.post(self._url, json=bundle, headers=headers) as response,
+            ):
                 body = await response.text()
                 if response.status >= 300:
-                    raise RecordUnavailable(f"FHIR server answered {response.status}: "
-                                            f"{body[:300]}")
+                    raise RecordUnavailable(f"FHIR server answered {response.status}: {body[:300]}")
                 return str(response.headers.get("Location") or key)
         except (aiohttp.ClientError, TimeoutError) as exc:
             raise RecordUnavailable(f"FHIR server unreachable: {exc}") from exc

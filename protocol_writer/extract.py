@@ -39,24 +39,34 @@ def extract_protocol(
             stated = [*stated[:1], treated, *stated[1:]]
     follow_up = extract_follow_up(items)
     triage = assess(complaints, vitals, follow_up, items, medications)
-    if needs_seeing_today(triage) and follow_up.kind != "ambulance" and not (
-            follow_up.kind == "in_person" and follow_up.in_days == 0):
+    if (
+        needs_seeing_today(triage)
+        and follow_up.kind != "ambulance"
+        and not (follow_up.kind == "in_person" and follow_up.in_days == 0)
+    ):
         follow_up = FollowUp("in_person", 0, triage.segments)
     return Protocol(
-        consultation_id=consultation_id, language=language, reason=reason,
-        patient_name=patient_name, doctor_name=doctor_name, started_at=started_at,
+        consultation_id=consultation_id,
+        language=language,
+        reason=reason,
+        patient_name=patient_name,
+        doctor_name=doctor_name,
+        started_at=started_at,
         ended_at=ended_at,
         complaints=complaints,
         anamnesis=anamnesis,
         vitals=vitals,
         diagnosis=stated[0] if stated else None,
-        diagnosis_suggestions=tuple(stated[1:4]) if stated else suggest(
-            complaints, vitals, anamnesis, reason, items, language),
+        diagnosis_suggestions=tuple(stated[1:4])
+        if stated
+        else suggest(complaints, vitals, anamnesis, reason, items, language),
         medications=medications,
         recommendations=extract_recommendations(items),
         sick_leave=extract_sick_leave(items),
         triage=triage,
         follow_up=follow_up,
-        transcript=tuple(TranscriptLine(i, s.speaker.value, s.start, s.end, s.text, s.kind)
-                         for i, s in enumerate(segments)),
+        transcript=tuple(
+            TranscriptLine(i, s.speaker.value, s.start, s.end, s.text, s.kind)
+            for i, s in enumerate(segments)
+        ),
     )

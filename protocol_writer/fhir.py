@@ -38,7 +38,6 @@ SECTION_PLAN = ("18776-5", "Plan of care note")
 SECTION_MEDICATIONS = ("10160-0", "History of Medication use Narrative")
 
 
-
 SINGLE_IDENTIFIER = {"Composition"}
 NO_IDENTIFIER = {"Provenance"}
 
@@ -63,32 +62,50 @@ class _Builder:
         self.entries: list[dict[str, Any]] = []
         self._namespace = uuid.UUID(int=uuid.uuid5(uuid.NAMESPACE_URL, ctx.protocol_id).int)
 
-    def add(self, resource: dict[str, Any], kind: str, key: str,
-            identifier_value: str | None = None) -> str:
+    def add(
+        self, resource: dict[str, Any], kind: str, key: str, identifier_value: str | None = None
+    ) -> str:
         """Adds a conditional create; returns the entry's fullUrl for references."""
         value = identifier_value or f"{self.ctx.protocol_id}-{key}"
         system = f"{ID_SYSTEM}{kind.lower()}"
         resource_id = uuid.uuid5(self._namespace, f"{kind}/{value}")
         if kind in SINGLE_IDENTIFIER:
-            resource = {"resourceType": kind, "identifier": {"system": system, "value": value},
-                        **resource}
+            resource = {
+                "resourceType": kind,
+                "identifier": {"system": system, "value": value},
+                **resource,
+            }
         elif kind in NO_IDENTIFIER:
             # No identifier to create on: an update with an id derived from the protocol
             # version creates it once and rewrites the same content after that.
             resource = {"resourceType": kind, "id": str(resource_id), **resource}
             full_url = f"urn:uuid:{resource_id}"
-            self.entries.append({"fullUrl": full_url, "resource": resource,
-                                 "request": {"method": "PUT", "url": f"{kind}/{resource_id}"}})
+            self.entries.append(
+                {
+                    "fullUrl": full_url,
+                    "resource": resource,
+                    "request": {"method": "PUT", "url": f"{kind}/{resource_id}"},
+                }
+            )
             return full_url
         else:
-            resource = {"resourceType": kind, "identifier": [{"system": system, "value": value}],
-                        **resource}
+            resource = {
+                "resourceType": kind,
+                "identifier": [{"system": system, "value": value}],
+                **resource,
+            }
         full_url = f"urn:uuid:{resource_id}"
-        self.entries.append({
-            "fullUrl": full_url, "resource": resource,
-            "request": {"method": "POST", "url": kind,
-                        "ifNoneExist": f"identifier={system}|{value}"},
-        })
+        self.entries.append(
+            {
+                "fullUrl": full_url,
+                "resource": resource,
+                "request": {
+                    "method": "POST",
+                    "url": kind,
+                    "ifNoneExist": f"identifier={system}|{value}",
+                },
+            }
+        )
         return full_url
 
 
@@ -109,19 +126,25 @@ def _coding(code: tuple[str, str], system: str = LOINC) -> dict[str, Any]:
 def build_bundle(protocol: Protocol, ctx: SignedContext) -> dict[str, Any]:
     b = _Builder(protocol, ctx)
     t = labels(protocol.language)
-    patient = b.add(_named(ctx.patient_name), "Patient", "patient",
-                    identifier_value=ctx.patient_id)
-    doctor = b.add(_named(ctx.doctor_name), "Practitioner", "doctor",
-                   identifier_value=ctx.doctor_id)
-    period = {k: v for k, v in (("start", _when(ctx.started_at)),
-                                ("end", _when(ctx.ended_at))) if v}
-    encounter = b.add({
-        "status": "finished",
-        "class": {"system": ACT_CODE, "code": "VR", "display": "virtual"},
-        "subject": {"reference": patient},
-        "participant": [{"individual": {"reference": doctor}}],
-        **({"period": period} if period else {}),
-    }, "Encounter", "encounter", identifier_value=protocol.consultation_id)
+    patient = b.add(_named(ctx.patient_name), "Patient", "patient", identifier_value=ctx.patient_id)
+    doctor = b.add(
+        _named(ctx.doctor_name), "Practitioner", "doctor", identifier_value=ctx.doctor_id
+    )
+    period = {
+        k: v for k, v in (("start", _when(ctx.started_at)), ("end", _when(ctx.ended_at))) if v
+    }
+    encounter = b.add(
+        {
+            "status": "finished",
+            "class": {"system": ACT_CODE, "code": "VR", "display": "virtual"},
+            "subject": {"reference": patient},
+            "participant": [{"individual": {"reference": doctor}}],
+            **({"period": period} if period else {}),
+        },
+        "Encounter",
+        "encounter",
+        identifier_value=protocol.consultation_id,
+    )
     context = {"subject": {"reference": patient}, "encounter": {"reference": encounter}}
 
     observations = []
@@ -130,70 +153,140 @@ def build_bundle(protocol: Protocol, ctx: SignedContext) -> dict[str, Any]:
     for pair in vital_pairs().values():
         if all(part in vitals for part in pair.parts):
             parts = [(vital_signs()[part], vitals.pop(part)) for part in pair.parts]
-            observations.append(b.add({
-                "status": "final", "category": [_vital_category()], "code": _coding(pair.loinc),
-                **context, "effectiveDateTime": when,
-                "component": [{"code": _coding(sign.loinc), "valueQuantity": _quantity(
-                    vital.value, sign.unit)} for sign, vital in parts],
-            }, "Observation", pair.name))
+            observations.append(
+                b.add(
+                    {
+                        "status": "final",
+                        "category": [_vital_category()],
+                        "code": _coding(pair.loinc),
+                        **context,
+                        "effectiveDateTime": when,
+                        "component": [
+                            {
+                                "code": _coding(sign.loinc),
+                                "valueQuantity": _quantity(vital.value, sign.unit),
+                            }
+                            for sign, vital in parts
+                        ],
+                    },
+                    "Observation",
+                    pair.name,
+                )
+            )
     for name, vital in vitals.items():
         sign = vital_signs().get(name)
         # A sign the registry does not know is still the doctor's finding: kept, coded by text.
         code = _coding(sign.loinc) if sign else {"text": name}
-        observations.append(b.add({
-            "status": "final", "category": [_vital_category()], "code": code,
-            **context, "effectiveDateTime": when,
-            "valueQuantity": _quantity(vital.value, sign.unit if sign else vital.unit),
-        }, "Observation", name))
+        observations.append(
+            b.add(
+                {
+                    "status": "final",
+                    "category": [_vital_category()],
+                    "code": code,
+                    **context,
+                    "effectiveDateTime": when,
+                    "valueQuantity": _quantity(vital.value, sign.unit if sign else vital.unit),
+                },
+                "Observation",
+                name,
+            )
+        )
 
     conditions = []
     if protocol.diagnosis is not None:
         d = protocol.diagnosis
-        conditions.append(b.add({
-            "clinicalStatus": {"coding": [{"system": CONDITION_CLINICAL, "code": "active"}]},
-            "verificationStatus": {"coding": [{
-                "system": CONDITION_VERIFICATION,
-                "code": "confirmed" if d.stated else "provisional"}]},
-            "code": {"coding": [{"system": ICD10, "code": d.code, "display": d.text}],
-                     "text": d.text},
-            **context, "recordedDate": _when(ctx.signed_at), "recorder": {"reference": doctor},
-        }, "Condition", "diagnosis"))
+        conditions.append(
+            b.add(
+                {
+                    "clinicalStatus": {
+                        "coding": [{"system": CONDITION_CLINICAL, "code": "active"}]
+                    },
+                    "verificationStatus": {
+                        "coding": [
+                            {
+                                "system": CONDITION_VERIFICATION,
+                                "code": "confirmed" if d.stated else "provisional",
+                            }
+                        ]
+                    },
+                    "code": {
+                        "coding": [{"system": ICD10, "code": d.code, "display": d.text}],
+                        "text": d.text,
+                    },
+                    **context,
+                    "recordedDate": _when(ctx.signed_at),
+                    "recorder": {"reference": doctor},
+                },
+                "Condition",
+                "diagnosis",
+            )
+        )
 
     requests = []
     for index, m in enumerate(protocol.medications):
         dosage = ", ".join(x for x in (m.dose, m.frequency) if x)
         resource: dict[str, Any] = {
-            "status": "active", "intent": "order",
-            "medicationCodeableConcept": {"text": m.name}, **context,
-            "authoredOn": _when(ctx.signed_at), "requester": {"reference": doctor},
+            "status": "active",
+            "intent": "order",
+            "medicationCodeableConcept": {"text": m.name},
+            **context,
+            "authoredOn": _when(ctx.signed_at),
+            "requester": {"reference": doctor},
             "dosageInstruction": [{"text": dosage or m.name}],
         }
         if m.duration_days:
-            resource["dispenseRequest"] = {"expectedSupplyDuration": {
-                "value": m.duration_days, "unit": "d", "system": UCUM, "code": "d"}}
+            resource["dispenseRequest"] = {
+                "expectedSupplyDuration": {
+                    "value": m.duration_days,
+                    "unit": "d",
+                    "system": UCUM,
+                    "code": "d",
+                }
+            }
         renewal = ctx.renewals.get(m.name) if m.renewal else None
         if renewal is not None:
             # The prescription records share identifiers with their MedicationRequests, so
             # the renewal points at the very request it continues.
             resource["priorPrescription"] = {
                 "identifier": {"system": f"{ID_SYSTEM}medicationrequest", "value": renewal[1]},
-                "display": f"earlier prescription of {m.name}"}
-            resource["courseOfTherapyType"] = {"coding": [{
-                "system": "http://terminology.hl7.org/CodeSystem/medicationrequest-course-of-therapy",
-                "code": "continuous"}]}
-        requests.append(b.add(resource, "MedicationRequest", f"medication-{index}",
-                              identifier_value=renewal[0] if renewal else None))
+                "display": f"earlier prescription of {m.name}",
+            }
+            resource["courseOfTherapyType"] = {
+                "coding": [
+                    {
+                        "system": "http://terminology.hl7.org/CodeSystem/medicationrequest-course-of-therapy",
+                        "code": "continuous",
+                    }
+                ]
+            }
+        requests.append(
+            b.add(
+                resource,
+                "MedicationRequest",
+                f"medication-{index}",
+                identifier_value=renewal[0] if renewal else None,
+            )
+        )
 
     plan_refs = []
     if protocol.follow_up.kind == "in_person":
         when = ctx.signed_at + timedelta(days=protocol.follow_up.in_days or 0)
-        plan_refs.append(b.add({
-            "status": "active", "intent": "order", "priority": "urgent"
-            if protocol.triage.level == "red" else "routine",
-            "code": {"text": "In-person visit at the polyclinic"}, **context,
-            "occurrenceDateTime": when.date().isoformat(), "requester": {"reference": doctor},
-            "reasonCode": [{"text": r} for r in protocol.triage.reasons] or None,
-        }, "ServiceRequest", "follow-up"))
+        plan_refs.append(
+            b.add(
+                {
+                    "status": "active",
+                    "intent": "order",
+                    "priority": "urgent" if protocol.triage.level == "red" else "routine",
+                    "code": {"text": "In-person visit at the polyclinic"},
+                    **context,
+                    "occurrenceDateTime": when.date().isoformat(),
+                    "requester": {"reference": doctor},
+                    "reasonCode": [{"text": r} for r in protocol.triage.reasons] or None,
+                },
+                "ServiceRequest",
+                "follow-up",
+            )
+        )
         if not protocol.triage.reasons:
             b.entries[-1]["resource"].pop("reasonCode")
 
@@ -205,38 +298,67 @@ def build_bundle(protocol: Protocol, ctx: SignedContext) -> dict[str, Any]:
 
     p = protocol
     sections = [
-        section(SECTION_COMPLAINTS,
-                [t["complaint_names"].get(c.name, c.name) for c in p.complaints], []),
+        section(
+            SECTION_COMPLAINTS, [t["complaint_names"].get(c.name, c.name) for c in p.complaints], []
+        ),
         section(SECTION_HISTORY, [f"{a.kind}: {a.text}" for a in p.anamnesis], []),
         section(SECTION_VITALS, [f"{k}: {v.value:g}" for k, v in p.vitals.items()], observations),
-        section(SECTION_ASSESSMENT, ([f"{p.diagnosis.code} {p.diagnosis.text}"] if p.diagnosis
-                                     else []) + [f"triage: {p.triage.level}"]
-                + list(p.triage.reasons), conditions),
-        section(SECTION_PLAN, [r.text for r in p.recommendations]
-                + [f"follow-up: {p.follow_up.kind} {p.follow_up.in_days or ''}".strip()],
-                plan_refs),
+        section(
+            SECTION_ASSESSMENT,
+            ([f"{p.diagnosis.code} {p.diagnosis.text}"] if p.diagnosis else [])
+            + [f"triage: {p.triage.level}"]
+            + list(p.triage.reasons),
+            conditions,
+        ),
+        section(
+            SECTION_PLAN,
+            [r.text for r in p.recommendations]
+            + [f"follow-up: {p.follow_up.kind} {p.follow_up.in_days or ''}".strip()],
+            plan_refs,
+        ),
         section(SECTION_MEDICATIONS, [m.name for m in p.medications], requests),
     ]
-    composition = b.add({
-        "status": "final", "type": _coding(CONSULT_NOTE), **context,
-        "date": _when(ctx.signed_at), "author": [{"reference": doctor}], "title": t["title"],
-        "attester": [{"mode": "legal", "time": _when(ctx.signed_at),
-                      "party": {"reference": doctor}}],
-        "section": sections,
-    }, "Composition", "composition")
+    composition = b.add(
+        {
+            "status": "final",
+            "type": _coding(CONSULT_NOTE),
+            **context,
+            "date": _when(ctx.signed_at),
+            "author": [{"reference": doctor}],
+            "title": t["title"],
+            "attester": [
+                {"mode": "legal", "time": _when(ctx.signed_at), "party": {"reference": doctor}}
+            ],
+            "section": sections,
+        },
+        "Composition",
+        "composition",
+    )
     targets = [composition, *observations, *conditions, *requests, *plan_refs]
-    b.add({
-        "target": [{"reference": r} for r in targets], "recorded": _when(ctx.signed_at),
-        "agent": [
-            {"type": {"coding": [{"system": PROVENANCE_AGENT, "code": "assembler"}]},
-             "who": {"display": "telemed protocol writer (drafted from the transcript)"}},
-            {"type": {"coding": [{"system": PROVENANCE_AGENT, "code": "verifier"}]},
-             "who": {"reference": doctor}},
-        ],
-    }, "Provenance", "provenance")
-    return {"resourceType": "Bundle", "type": "transaction",
-            "identifier": {"system": PROTOCOL_BUNDLE, "value": ctx.protocol_id},
-            "entry": b.entries}
+    b.add(
+        {
+            "target": [{"reference": r} for r in targets],
+            "recorded": _when(ctx.signed_at),
+            "agent": [
+                {
+                    "type": {"coding": [{"system": PROVENANCE_AGENT, "code": "assembler"}]},
+                    "who": {"display": "telemed protocol writer (drafted from the transcript)"},
+                },
+                {
+                    "type": {"coding": [{"system": PROVENANCE_AGENT, "code": "verifier"}]},
+                    "who": {"reference": doctor},
+                },
+            ],
+        },
+        "Provenance",
+        "provenance",
+    )
+    return {
+        "resourceType": "Bundle",
+        "type": "transaction",
+        "identifier": {"system": PROTOCOL_BUNDLE, "value": ctx.protocol_id},
+        "entry": b.entries,
+    }
 
 
 def _named(name: str) -> dict[str, Any]:

@@ -11,8 +11,16 @@ from protocol_writer.timewords import days_lasting
 
 FEVER_FROM_C = 37.5  # a reading from here is a fever (UKONS's threshold too)
 # "pain" is a catch-all: it stands only when nothing more precise named the pain.
-PRECISE_PAINS = ("sore throat", "headache", "chest pain", "muscle ache", "joint pain", "back pain",
-                 "abdominal pain", "ear pain")
+PRECISE_PAINS = (
+    "sore throat",
+    "headache",
+    "chest pain",
+    "muscle ache",
+    "joint pain",
+    "back pain",
+    "abdominal pain",
+    "ear pain",
+)
 
 
 Span = tuple[int, int, str]  # start and end character in the utterance's text, complaint
@@ -20,10 +28,13 @@ Span = tuple[int, int, str]  # start and end character in the utterance's text, 
 
 def _stated(u: Utterance, position: int, length: int) -> bool:
     """Not denied there ("кашля нет") and not only supposed ("если заболит голова")."""
-    token = min(u.token_at(position + 1 if u.text[position] == " " else position),
-                len(u.tokens) - 1)
-    return not u.negated_at(position, length) and \
-        Modifier.HYPOTHETICAL not in modifiers(u.tokens)[token]
+    token = min(
+        u.token_at(position + 1 if u.text[position] == " " else position), len(u.tokens) - 1
+    )
+    return (
+        not u.negated_at(position, length)
+        and Modifier.HYPOTHETICAL not in modifiers(u.tokens)[token]
+    )
 
 
 def _phrase_spans(u: Utterance, vocabulary_: dict[str, list[str]]) -> list[Span]:
@@ -33,20 +44,21 @@ def _phrase_spans(u: Utterance, vocabulary_: dict[str, list[str]]) -> list[Span]
             position = u.text.find(stem)
             while position >= 0:
                 if _stated(u, position, len(stem)) and not (
-                        name == "fever" and _reading_follows(u, position)):
+                    name == "fever" and _reading_follows(u, position)
+                ):
                     spans.append((position, position + len(stem), name))
                 position = u.text.find(stem, position + 1)
     return spans
 
 
 def _reading_follows(u: Utterance, position: int) -> bool:
-    """"температура тридцать семь и один": the reading, not the word, says if it is a fever."""
+    """ "температура тридцать семь и один": the reading, not the word, says if it is a fever."""
     token = u.token_at(position + 1 if u.text[position] == " " else position)
     return any(token < n.start <= token + 4 for n in u.numbers)
 
 
 def _char_span(u: Utterance, first: int, last: int) -> tuple[int, int]:
-    starts = [i + 1 for i, c in enumerate(u.text) if c == " "][:len(u.tokens)]
+    starts = [i + 1 for i, c in enumerate(u.text) if c == " "][: len(u.tokens)]
     return starts[first], starts[last] + len(u.tokens[last])
 
 
@@ -58,7 +70,8 @@ def _site_rules() -> tuple[int, tuple[tuple[str, tuple[str, ...], tuple[str, ...
     table = vocabulary("complaint_sites")
     return int(table["window"]), tuple(
         (name, tuple(rule["sites"]), tuple(f for f in rule["feelings"] if " " not in f))
-        for name, rule in table["sites"].items())
+        for name, rule in table["sites"].items()
+    )
 
 
 def _site_spans(u: Utterance) -> list[Span]:
@@ -73,8 +86,9 @@ def _site_spans(u: Utterance) -> list[Span]:
         feelings = [i for i, t in enumerate(u.tokens) if t.startswith(feeling_stems)]
         for site in sites:
             for feeling in feelings:
-                around = set(u.tokens[max(0, feeling - 1):feeling]) | set(
-                    u.tokens[feeling + 1:feeling + 2])  # "не болит", "болеть не будут"
+                around = set(u.tokens[max(0, feeling - 1) : feeling]) | set(
+                    u.tokens[feeling + 1 : feeling + 2]
+                )  # "не болит", "болеть не будут"
                 if site == feeling or abs(site - feeling) > window or around & negations:
                     continue
                 first, last = min(site, feeling), max(site, feeling)
@@ -87,13 +101,18 @@ def _site_spans(u: Utterance) -> list[Span]:
 def _outermost(spans: list[Span]) -> list[Span]:
     """A complaint found inside another's longer words yields to it: "приливы жара" is hot
     flashes, not fever; "голова в затылке болит" is a headache, not a pain."""
-    return [s for s in spans if not any(
-        o[2] != s[2] and o[0] <= s[0] and s[1] <= o[1] and (o[1] - o[0]) > (s[1] - s[0])
-        for o in spans)]
+    return [
+        s
+        for s in spans
+        if not any(
+            o[2] != s[2] and o[0] <= s[0] and s[1] <= o[1] and (o[1] - o[0]) > (s[1] - s[0])
+            for o in spans
+        )
+    ]
 
 
 def _denied_in_answer(answer: Utterance | None) -> bool:
-    """"кашель есть?" / "нет": the patient denies what the doctor asked about."""
+    """ "кашель есть?" / "нет": the patient denies what the doctor asked about."""
     return answer is not None and answer.by_patient and answer.tokens[:1] in (("нет",), ("no",))
 
 
@@ -130,9 +149,11 @@ def extract_complaints(items: list[Utterance], vitals: dict[str, Vital]) -> tupl
                 break
     if "pain" in found and any(p in found for p in PRECISE_PAINS):
         del found["pain"]
-    return tuple(Complaint(name, tuple(sorted(set(indices))), durations.get(name))
-                 for name, indices in sorted(found.items(), key=lambda f: first[f[0]])
-                 if name not in denied)
+    return tuple(
+        Complaint(name, tuple(sorted(set(indices))), durations.get(name))
+        for name, indices in sorted(found.items(), key=lambda f: first[f[0]])
+        if name not in denied
+    )
 
 
 def extract_anamnesis(items: list[Utterance]) -> tuple[AnamnesisItem, ...]:
@@ -148,7 +169,8 @@ def extract_anamnesis(items: list[Utterance]) -> tuple[AnamnesisItem, ...]:
                 if position < 0:
                     continue
                 negated = u.negated_at(position, len(stem)) or (
-                    kind == "covid_test" and u.has(["отрицательн", "negative"]))
+                    kind == "covid_test" and u.has(["отрицательн", "negative"])
+                )
                 found.append(AnamnesisItem(kind, u.text.strip(), negated, (u.index,)))
                 break
     return tuple(found)

@@ -37,16 +37,24 @@ class _Mention:
 def _forms() -> dict[str, str]:
     """Stems as the city's recogniser writes them (drugs.json): "амлодипин" is also
     "амлодипина"; a Russian word inflects, so a stem matches the start of a word."""
-    return {form: name for name, entry in vocabulary("drugs").items() if not name.startswith("_")
-            for form in entry["forms"]}
+    return {
+        form: name
+        for name, entry in vocabulary("drugs").items()
+        if not name.startswith("_")
+        for form in entry["forms"]
+    }
 
 
 @cache
 def _english_names() -> dict[str, str]:
     """Whole English names and brands (drugs_en.json, built from a drug lexicon by
     scripts/build_drug_lexicon.py): "lasix" is furosemide; English names do not inflect."""
-    return {form: name for name, entry in vocabulary("drugs_en").items()
-            if not name.startswith("_") for form in entry["forms"]}
+    return {
+        form: name
+        for name, entry in vocabulary("drugs_en").items()
+        if not name.startswith("_")
+        for form in entry["forms"]
+    }
 
 
 def _oncology(name: str) -> bool:
@@ -79,8 +87,10 @@ def _forms_by_letter() -> dict[str, tuple[str, ...]]:
 @cache
 def _phrase_forms() -> dict[str, tuple[tuple[tuple[str, ...], str], ...]]:
     """Forms of several words ("z pack", "но шпа"), by their first word."""
-    forms = {**{f: n for f, n in _english_names().items() if " " in f},
-             **{f: n for f, n in _forms().items() if " " in f}}
+    forms = {
+        **{f: n for f, n in _english_names().items() if " " in f},
+        **{f: n for f, n in _forms().items() if " " in f},
+    }
     table: dict[str, list[tuple[tuple[str, ...], str]]] = {}
     for form, name in forms.items():
         words = tuple(form.split())
@@ -98,8 +108,9 @@ def _drug_at(token: str) -> str | None:
     if english is not None:
         return english
     if len(token) >= 6:
-        match = process.extractOne(token, _forms_by_letter().get(token[0], ()),
-                                   scorer=fuzz.ratio, score_cutoff=FUZZY_SCORE)
+        match = process.extractOne(
+            token, _forms_by_letter().get(token[0], ()), scorer=fuzz.ratio, score_cutoff=FUZZY_SCORE
+        )
         if match is not None:
             return _forms()[match[0]]
     return None
@@ -112,7 +123,7 @@ def _mentions(u: Utterance) -> list[_Mention]:
     phrases_ = _phrase_forms()
     for position, word in enumerate(u.tokens):
         for words, name in phrases_.get(word, ()):
-            if u.tokens[position:position + len(words)] == words:
+            if u.tokens[position : position + len(words)] == words:
                 found[position] = name
                 covered.update(range(position, position + len(words)))
     for position, token in enumerate(u.tokens):
@@ -122,8 +133,11 @@ def _mentions(u: Utterance) -> list[_Mention]:
                 found[position] = said
     mentions = [_Mention(t, n) for t, n in sorted(found.items())]
     # "амоксиклав амоксициллин с клавуланатом": one medicine named twice in a row is one.
-    return [m for i, m in enumerate(mentions) if i == 0 or mentions[i - 1].name != m.name
-            or m.token - mentions[i - 1].token > 3]
+    return [
+        m
+        for i, m in enumerate(mentions)
+        if i == 0 or mentions[i - 1].name != m.name or m.token - mentions[i - 1].token > 3
+    ]
 
 
 def _clause_starts(u: Utterance, mentions: list[_Mention]) -> list[int]:
@@ -163,9 +177,12 @@ def _frequency(part: Utterance) -> str | None:
     cues = phrases()["medication"]
     tokens = part.tokens
     for number in part.numbers:  # "четыре раза в день", "four times a day"
-        rest = " ".join(tokens[number.end:number.end + 4])
-        if any(rest.startswith(p) for p in cues["per_day"]) and number.is_integer \
-                and 1 <= number.value <= 8:
+        rest = " ".join(tokens[number.end : number.end + 4])
+        if (
+            any(rest.startswith(p) for p in cues["per_day"])
+            and number.is_integer
+            and 1 <= number.value <= 8
+        ):
             return "once a day" if number.value == 1 else f"{int(number.value)} times a day"
     if part.has(cues["thrice"]):
         return "3 times a day"
@@ -174,9 +191,12 @@ def _frequency(part: Utterance) -> str | None:
     if part.has(cues["once"]):
         return "once a day"
     for number in part.numbers:  # "каждые восемь часов", "every eight hours"
-        window = " ".join(tokens[max(0, number.start - 1):number.end + 1])
-        if ("каждые" in window or "every" in window) and number.end < len(tokens) \
-                and tokens[number.end].startswith(("час", "hour")):
+        window = " ".join(tokens[max(0, number.start - 1) : number.end + 1])
+        if (
+            ("каждые" in window or "every" in window)
+            and number.end < len(tokens)
+            and tokens[number.end].startswith(("час", "hour"))
+        ):
             return f"every {int(number.value)} hours"
     if part.has(cues["as_needed"]):
         return "as needed"
@@ -192,8 +212,13 @@ def _stopped(u: Utterance, mentions: list[_Mention]) -> list[bool]:
     stopped: list[bool] = []
     for k, mention in enumerate(mentions):
         inside = Modifier.STOPPED in governed[mention.token]
-        if inside and k > 0 and stopped[k - 1] and mentions[k - 1].token < mention.token - 1 \
-                and u.tokens[mention.token - 1] not in joins:
+        if (
+            inside
+            and k > 0
+            and stopped[k - 1]
+            and mentions[k - 1].token < mention.token - 1
+            and u.tokens[mention.token - 1] not in joins
+        ):
             inside = False
         elif inside and k > 0 and stopped[k - 1] and mentions[k - 1].token == mention.token - 1:
             inside = False  # "...аспирин парацетамол": named right after, on its own
@@ -206,8 +231,7 @@ def _prescribed(u: Utterance, part: Utterance, mention: _Mention, alone: bool) -
     prescribes, continues or renews (the verb may be the utterance's when it names one
     medicine); on the patient's side, only with a verb that prescribes."""
     cues = phrases()["medication"]
-    if u.negated_at(u.text.find(f" {u.tokens[mention.token]}") + 1,
-                    len(u.tokens[mention.token])):
+    if u.negated_at(u.text.find(f" {u.tokens[mention.token]}") + 1, len(u.tokens[mention.token])):
         return False
     verbs = cues["prescribing"] + cues["renewal"]
     if u.by_patient:  # patients say "continue" too: only a prescriber's words count
@@ -232,18 +256,29 @@ def extract_medications(items: list[Utterance]) -> tuple[Medication, ...]:
             part = u.part(starts[k], end)
             # "continue you on the lipitor forty milligrams and the aspirin and the metoprolol":
             # a medicine joined on with no verb of its own shares the one before it.
-            joined = k > 0 and prescribed[k - 1] and not part.has(
-                phrases()["medication"]["leads_any"]) and u.tokens[starts[k]] in set(
-                phrases()["medication"]["joined"])
-            prescribed.append(not stopped[k] and (
-                joined or _prescribed(u, part, mention, len(mentions) == 1)))
+            joined = (
+                k > 0
+                and prescribed[k - 1]
+                and not part.has(phrases()["medication"]["leads_any"])
+                and u.tokens[starts[k]] in set(phrases()["medication"]["joined"])
+            )
+            prescribed.append(
+                not stopped[k] and (joined or _prescribed(u, part, mention, len(mentions) == 1))
+            )
             if not prescribed[k]:
                 continue
             # "продолжайте эналаприл и индапамид": a clause with no verb of its own shares
             # the renewal of the clause before it.
-            renewal = part.has(renewal_cues) or (len(mentions) == 1 and u.has(renewal_cues)) or (
-                k > 0 and not part.has(phrases()["medication"]["leads_any"])
-                and mentions[k - 1].name in found and found[mentions[k - 1].name].renewal)
+            renewal = (
+                part.has(renewal_cues)
+                or (len(mentions) == 1 and u.has(renewal_cues))
+                or (
+                    k > 0
+                    and not part.has(phrases()["medication"]["leads_any"])
+                    and mentions[k - 1].name in found
+                    and found[mentions[k - 1].name].renewal
+                )
+            )
             previous = found.get(mention.name)
             found[mention.name] = Medication(
                 name=mention.name,
@@ -251,8 +286,7 @@ def extract_medications(items: list[Utterance]) -> tuple[Medication, ...]:
                 dose=_dose(part, mention.token - starts[k])
                 or (previous.dose if previous else None),
                 frequency=_frequency(part) or (previous.frequency if previous else None),
-                duration_days=days_lasting(part)
-                or (previous.duration_days if previous else None),
+                duration_days=days_lasting(part) or (previous.duration_days if previous else None),
                 renewal=renewal or bool(previous and previous.renewal),
                 oncology=_oncology(mention.name),
             )

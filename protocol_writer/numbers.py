@@ -40,15 +40,25 @@ class _Words:
 @cache
 def _words(language: str) -> _Words:
     data = json.loads(VOCABULARY.read_text(encoding="utf-8"))[language]
-    return _Words(data["units"], data["teens"], data["tens"], data["hundreds"],
-                  frozenset(data["decimal_separators"]), frozenset(data["decimal_suffixes"]))
+    return _Words(
+        data["units"],
+        data["teens"],
+        data["tens"],
+        data["hundreds"],
+        frozenset(data["decimal_separators"]),
+        frozenset(data["decimal_suffixes"]),
+    )
 
 
 @cache
 def _all_number_words() -> frozenset[str]:
     data = json.loads(VOCABULARY.read_text(encoding="utf-8"))
-    return frozenset(word for language in data.values() for key in
-                     ("units", "teens", "tens", "hundreds") for word in language[key])
+    return frozenset(
+        word
+        for language in data.values()
+        for key in ("units", "teens", "tens", "hundreds")
+        for word in language[key]
+    )
 
 
 def is_number_word(token: str) -> bool:
@@ -62,20 +72,35 @@ def tokenize(text: str) -> list[str]:
 def _integer(tokens: list[str], i: int, w: _Words, language: str) -> tuple[int, int] | None:
     """Reads one whole number (up to 999) starting at token i: (value, next index)."""
     value, j, seen = 0, i, False
-    if language == "en" and j < len(tokens) and tokens[j] in ("a", "one") \
-            and j + 1 < len(tokens) and tokens[j + 1] == "hundred":
+    if (
+        language == "en"
+        and j < len(tokens)
+        and tokens[j] in ("a", "one")
+        and j + 1 < len(tokens)
+        and tokens[j + 1] == "hundred"
+    ):
         value, j, seen = 100, j + 2, True
         if j < len(tokens) and tokens[j] == "and":
             j += 1
     elif j < len(tokens) and tokens[j] in w.hundreds and language == "ru":
         value, j, seen = w.hundreds[tokens[j]], j + 1, True
-    elif language == "en" and j + 1 < len(tokens) and tokens[j] in w.units \
-            and tokens[j + 1] == "hundred" and tokens[j] != "a":
+    elif (
+        language == "en"
+        and j + 1 < len(tokens)
+        and tokens[j] in w.units
+        and tokens[j + 1] == "hundred"
+        and tokens[j] != "a"
+    ):
         value, j, seen = w.units[tokens[j]] * 100, j + 2, True
         if j < len(tokens) and tokens[j] == "and":
             j += 1
-    if language == "en" and not seen and j + 1 < len(tokens) and tokens[j] in ("one", "two") \
-            and (tokens[j + 1] in w.tens or tokens[j + 1] in w.teens):
+    if (
+        language == "en"
+        and not seen
+        and j + 1 < len(tokens)
+        and tokens[j] in ("one", "two")
+        and (tokens[j + 1] in w.tens or tokens[j + 1] in w.teens)
+    ):
         # "one twenty over eighty": hundreds said without the word "hundred".
         value, j, seen = w.units[tokens[j]] * 100, j + 1, True
     if j < len(tokens) and tokens[j] in w.teens:
@@ -90,13 +115,15 @@ def _integer(tokens: list[str], i: int, w: _Words, language: str) -> tuple[int, 
     return (value, j) if seen else None
 
 
-def _fraction(tokens: list[str], i: int, w: _Words, language: str,
-              most_digits: int = 2) -> tuple[float, int] | None:
+def _fraction(
+    tokens: list[str], i: int, w: _Words, language: str, most_digits: int = 2
+) -> tuple[float, int] | None:
     """The part after a decimal separator: digits said one by one or as one number."""
     digits: list[int] = []
     j = i
-    while j < len(tokens) and tokens[j] in w.units and tokens[j] != "a" \
-            and len(digits) < most_digits:
+    while (
+        j < len(tokens) and tokens[j] in w.units and tokens[j] != "a" and len(digits) < most_digits
+    ):
         digits.append(w.units[tokens[j]])
         j += 1
     if not digits:
@@ -117,7 +144,7 @@ HALVES = {"полторы": 1.5, "полтора": 1.5}
 
 
 def _thousands(tokens: list[str], i: int, w: _Words, language: str) -> tuple[int, int] | None:
-    """"тысяча", "две тысячи пятьсот", "полторы тысячи", "one thousand": (value, next)."""
+    """ "тысяча", "две тысячи пятьсот", "полторы тысячи", "one thousand": (value, next)."""
     if i < len(tokens) and tokens[i] in THOUSANDS:
         count, j = 1.0, i
     elif i + 1 < len(tokens) and tokens[i] in HALVES and tokens[i + 1] in THOUSANDS:
@@ -159,7 +186,7 @@ def find_numbers(tokens: list[str], language: str) -> list[SpokenNumber]:
                 value, j = whole + fraction[0], fraction[1]
         elif j + 1 < len(tokens) and tokens[j] in ("с",) and tokens[j + 1] == "половиной":
             value, j = whole + 0.5, j + 2
-        elif tokens[j:j + 3] == ["and", "a", "half"]:
+        elif tokens[j : j + 3] == ["and", "a", "half"]:
             value, j = whole + 0.5, j + 3
         elif whole == 0 and j < len(tokens) and tokens[j] in w.units and tokens[j] != "a":
             value, j = w.units[tokens[j]] / 10, j + 1  # "ноль пять": 0.5

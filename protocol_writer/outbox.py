@@ -14,9 +14,14 @@ log = logging.getLogger(__name__)
 
 
 class OutboxDispatcher(Dispatcher):
-    def __init__(self, records: Records, targets: Mapping[str, MedicalRecord],
-                 retry_base_s: float = 2.0, retry_max_s: float = 300.0,
-                 poll_s: float = 5.0) -> None:
+    def __init__(
+        self,
+        records: Records,
+        targets: Mapping[str, MedicalRecord],
+        retry_base_s: float = 2.0,
+        retry_max_s: float = 300.0,
+        poll_s: float = 5.0,
+    ) -> None:
         self._records = records
         self._targets = targets
         self._retry_base = retry_base_s
@@ -32,16 +37,21 @@ class OutboxDispatcher(Dispatcher):
         for entry in await self._records.claim_outbox(lease_s=60):
             target = self._targets.get(entry.target)
             if target is None:
-                await self._records.outbox_failed(entry.id, f"no target {entry.target!r}",
-                                                  self._retry_max)
+                await self._records.outbox_failed(
+                    entry.id, f"no target {entry.target!r}", self._retry_max
+                )
                 continue
             try:
                 reference = await target.push(dict(entry.payload), entry.idempotency_key)
             except Exception as exc:
-                delay = min(self._retry_max, self._retry_base * 2 ** entry.attempts)
+                delay = min(self._retry_max, self._retry_base * 2**entry.attempts)
                 await self._records.outbox_failed(entry.id, str(exc), delay)
-                log.warning("outbox_push_failed target=%s attempts=%d retry_in_s=%.1f",
-                            entry.target, entry.attempts + 1, delay)
+                log.warning(
+                    "outbox_push_failed target=%s attempts=%d retry_in_s=%.1f",
+                    entry.target,
+                    entry.attempts + 1,
+                    delay,
+                )
                 continue
             await self._records.outbox_sent(entry.id, reference)
             delivered += 1

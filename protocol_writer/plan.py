@@ -10,8 +10,9 @@ from protocol_writer.timewords import days_lasting, days_until
 
 def extract_recommendations(items: list[Utterance]) -> tuple[Recommendation, ...]:
     cues = phrases()["recommendation"]
-    return tuple(Recommendation(u.text.strip(), (u.index,))
-                 for u in items if u.by_doctor and u.has(cues))
+    return tuple(
+        Recommendation(u.text.strip(), (u.index,)) for u in items if u.by_doctor and u.has(cues)
+    )
 
 
 def extract_sick_leave(items: list[Utterance]) -> SickLeave | None:
@@ -22,8 +23,9 @@ def extract_sick_leave(items: list[Utterance]) -> SickLeave | None:
             continue
         for action in ("close", "extend", "open"):
             if u.has(cues[action]):
-                found = SickLeave(action, days_lasting(u) if action != "close" else None,
-                                  (u.index,))
+                found = SickLeave(
+                    action, days_lasting(u) if action != "close" else None, (u.index,)
+                )
                 break
     return found
 
@@ -57,8 +59,9 @@ def _arrangements(u: Utterance, cues: list[str]) -> list[int]:
     for cue in cues:
         position = u.text.find(cue)
         while position >= 0:
-            token = min(u.token_at(position + 1 if u.text[position] == " " else position),
-                        len(governed) - 1)
+            token = min(
+                u.token_at(position + 1 if u.text[position] == " " else position), len(governed) - 1
+            )
             if Modifier.HYPOTHETICAL not in governed[token]:
                 found.add(token)
             position = u.text.find(cue, position + 1)

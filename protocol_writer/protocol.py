@@ -115,27 +115,35 @@ class Protocol:
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Protocol:
         """The inverse of to_dict, for stored and doctor-edited protocols."""
+
         def many(kind: type, key: str) -> tuple[Any, ...]:
             return tuple(kind(**_sources(item)) for item in data.get(key) or ())
 
         diagnosis = data.get("diagnosis")
         sick_leave = data.get("sick_leave")
         return cls(
-            consultation_id=data["consultation_id"], language=data.get("language", "ru"),
-            reason=data.get("reason", ""), patient_name=data.get("patient_name", ""),
-            doctor_name=data.get("doctor_name", ""), started_at=data.get("started_at"),
+            consultation_id=data["consultation_id"],
+            language=data.get("language", "ru"),
+            reason=data.get("reason", ""),
+            patient_name=data.get("patient_name", ""),
+            doctor_name=data.get("doctor_name", ""),
+            started_at=data.get("started_at"),
             ended_at=data.get("ended_at"),
-            complaints=many(Complaint, "complaints"), anamnesis=many(AnamnesisItem, "anamnesis"),
+            complaints=many(Complaint, "complaints"),
+            anamnesis=many(AnamnesisItem, "anamnesis"),
             vitals={k: Vital(**_sources(v)) for k, v in (data.get("vitals") or {}).items()},
             diagnosis=Diagnosis(**_sources(diagnosis)) if diagnosis else None,
             diagnosis_suggestions=many(Diagnosis, "diagnosis_suggestions"),
             medications=many(Medication, "medications"),
             recommendations=many(Recommendation, "recommendations"),
             sick_leave=SickLeave(**_sources(sick_leave)) if sick_leave else None,
-            triage=Triage(**{**_sources(data["triage"]),
-                             "reasons": tuple(data["triage"].get("reasons", ()))})
-            if data.get("triage") else Triage("green", (), ()),
-            follow_up=FollowUp(**_sources(data["follow_up"])) if data.get("follow_up")
+            triage=Triage(
+                **{**_sources(data["triage"]), "reasons": tuple(data["triage"].get("reasons", ()))}
+            )
+            if data.get("triage")
+            else Triage("green", (), ()),
+            follow_up=FollowUp(**_sources(data["follow_up"]))
+            if data.get("follow_up")
             else FollowUp("none", None, ()),
             transcript=many(TranscriptLine, "transcript"),
         )

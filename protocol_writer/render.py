@@ -30,8 +30,11 @@ def labels(language: str) -> dict[str, Any]:
 
 
 def _render(template: str, protocol: Protocol, status: str) -> str:
-    return _environment().get_template(template).render(
-        p=protocol, t=labels(protocol.language), status=status)
+    return (
+        _environment()
+        .get_template(template)
+        .render(p=protocol, t=labels(protocol.language), status=status)
+    )
 
 
 def render_html(protocol: Protocol, status: str = "draft") -> str:

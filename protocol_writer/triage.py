@@ -65,8 +65,7 @@ class Findings:
     @property
     def on_chemotherapy(self) -> bool:
         cytotoxic = set(phrases()["triage"]["cytotoxic"])
-        return bool(self.said("chemotherapy")) or any(
-            m.name in cytotoxic for m in self.medications)
+        return bool(self.said("chemotherapy")) or any(m.name in cytotoxic for m in self.medications)
 
 
 Reason = tuple[str, str, tuple[int, ...]]  # level, reason, segments
@@ -95,7 +94,8 @@ def _vital_reasons(f: Findings) -> list[Reason]:
     if systolic is not None and systolic.value <= 90:
         reasons.append(("red", f"systolic pressure {systolic.value:g} mmHg", systolic.segments))
     elif (systolic is not None and systolic.value >= 160) or (
-            diastolic is not None and diastolic.value >= 100):
+        diastolic is not None and diastolic.value >= 100
+    ):
         parts = [x for x in (systolic, diastolic) if x is not None]
         said = "/".join(f"{x.value:g}" for x in parts)
         reasons.append(("yellow", f"blood pressure {said} mmHg", parts[0].segments))
@@ -105,11 +105,17 @@ def _vital_reasons(f: Findings) -> list[Reason]:
         fever = f.complaints.get("fever")
         days = fever.duration_days if fever else None
         if temperature.value >= 39 and days is not None and days > 3:
-            reasons.append(("red", f"temperature {temperature.value:g} °C for {days} days",
-                            temperature.segments))
+            reasons.append(
+                (
+                    "red",
+                    f"temperature {temperature.value:g} °C for {days} days",
+                    temperature.segments,
+                )
+            )
         else:
-            reasons.append(("yellow", f"temperature {temperature.value:g} °C",
-                            temperature.segments))
+            reasons.append(
+                ("yellow", f"temperature {temperature.value:g} °C", temperature.segments)
+            )
     return reasons
 
 
@@ -119,11 +125,17 @@ def _fever_on_chemotherapy(f: Findings) -> Reason | None:
     temperature = f.vitals.get("temperature_c")
     feverish = [c for name, c in f.complaints.items() if name in ("fever", "chills")]
     if temperature is not None and temperature.value >= NEUTROPENIC_FEVER_C:
-        return ("red", "fever during chemotherapy: febrile neutropenia until shown otherwise",
-                temperature.segments)
+        return (
+            "red",
+            "fever during chemotherapy: febrile neutropenia until shown otherwise",
+            temperature.segments,
+        )
     if feverish and (temperature is None or temperature.value >= NEUTROPENIC_FEVER_C):
-        return ("red", "fever during chemotherapy: febrile neutropenia until shown otherwise",
-                feverish[0].segments)
+        return (
+            "red",
+            "fever during chemotherapy: febrile neutropenia until shown otherwise",
+            feverish[0].segments,
+        )
     return None
 
 
@@ -133,7 +145,9 @@ def _pneumonia_signs(f: Findings) -> Reason | None:
     temperature = f.vitals.get("temperature_c")
     febrile = "fever" in f.complaints or (temperature is not None and temperature.value >= 37.5)
     if pleuritic and febrile:
-        reason = "chest pain on breathing with fever: signs of pneumonia, in-person assessment today"
+        reason = (
+            "chest pain on breathing with fever: signs of pneumonia, in-person assessment today"
+        )
         return ("red", reason, (pleuritic[0].index,))
     return None
 
@@ -144,29 +158,46 @@ def _complaint_reasons(f: Findings) -> list[Reason]:
     breathless = c.get("shortness of breath")
     if breathless is not None:
         severe = f.said_by_patient("breathless_at_rest")
-        reasons.append(("red", "breathing difficulty at rest", breathless.segments) if severe
-                       else ("yellow", "breathing difficulty", breathless.segments))
+        reasons.append(
+            ("red", "breathing difficulty at rest", breathless.segments)
+            if severe
+            else ("yellow", "breathing difficulty", breathless.segments)
+        )
     if "chest pain" in c:
         acute = f.said_by_patient("cardiac_chest_pain")
         acs = "chest pain with sweating or spreading: acute coronary syndrome until shown otherwise"
-        reasons.append(("red", acs, c["chest pain"].segments) if acute
-                       else ("yellow", "chest pain", c["chest pain"].segments))
+        reasons.append(
+            ("red", acs, c["chest pain"].segments)
+            if acute
+            else ("yellow", "chest pain", c["chest pain"].segments)
+        )
     stroke = f.said_by_patient("stroke")
     if stroke:
         reasons.append(("red", "face, arm or speech: signs of a stroke", (stroke[0].index,)))
     if f.child and "vomiting" in c and "diarrhoea" in c:
-        reasons.append(("yellow", "a child with vomiting and diarrhoea: risk of dehydration",
-                        c["vomiting"].segments))
+        reasons.append(
+            (
+                "yellow",
+                "a child with vomiting and diarrhoea: risk of dehydration",
+                c["vomiting"].segments,
+            )
+        )
     if f.on_chemotherapy:
         toxic = [c[n] for n in ("diarrhoea", "vomiting", "mouth sores") if n in c]
         if len(toxic) >= 2:  # UKONS grades one symptom alone as green at low frequency
-            reasons.append(("yellow", "side effects during anticancer treatment",
-                            toxic[0].segments))
+            reasons.append(
+                ("yellow", "side effects during anticancer treatment", toxic[0].segments)
+            )
     return reasons
 
 
-def assess(complaints: tuple[Complaint, ...], vitals: dict[str, Vital], follow_up: FollowUp,
-           items: list[Utterance], medications: tuple[Medication, ...] = ()) -> Triage:
+def assess(
+    complaints: tuple[Complaint, ...],
+    vitals: dict[str, Vital],
+    follow_up: FollowUp,
+    items: list[Utterance],
+    medications: tuple[Medication, ...] = (),
+) -> Triage:
     f = Findings({c.name: c for c in complaints}, vitals, medications, follow_up, items)
     reasons = _vital_reasons(f) + _complaint_reasons(f)
     for rule in (_fever_on_chemotherapy(f), _pneumonia_signs(f)):
@@ -180,8 +211,9 @@ def assess(complaints: tuple[Complaint, ...], vitals: dict[str, Vital], follow_u
     if not reasons:
         return Triage("green", (), ())
     level = max((r[0] for r in reasons), key=LEVELS.index)
-    return Triage(level, tuple(r[1] for r in reasons),
-                  tuple(sorted({i for r in reasons for i in r[2]})))
+    return Triage(
+        level, tuple(r[1] for r in reasons), tuple(sorted({i for r in reasons for i in r[2]}))
+    )
 
 
 def needs_seeing_today(triage: Triage) -> bool:
@@ -189,4 +221,5 @@ def needs_seeing_today(triage: Triage) -> bool:
     unless the doctor arranged something as urgent."""
     return triage.level == "red" and any(
         r.startswith(("SpO2", "respiratory rate", "chest pain on breathing"))
-        for r in triage.reasons)
+        for r in triage.reasons
+    )

@@ -63,31 +63,56 @@ class VitalPair:
 
 def _sign(name: str, entry: dict[str, Any]) -> VitalSign:
     return VitalSign(
-        name=name, cues=tuple(entry["cues"]), low=float(entry["range"][0]),
-        high=float(entry["range"][1]), unit=entry["unit"], decimals=int(entry["decimals"]),
-        loinc=(entry["loinc"][0], entry["loinc"][1]), labels=dict(entry["label"]),
-        conversions=tuple(Conversion(c["from"], float(c["range"][0]), float(c["range"][1]),
-                                     tuple(c["cues"]), float(c["scale"]), float(c["offset"]))
-                          for c in entry.get("convert", [])),
-        after=tuple(entry.get("after", [])))
+        name=name,
+        cues=tuple(entry["cues"]),
+        low=float(entry["range"][0]),
+        high=float(entry["range"][1]),
+        unit=entry["unit"],
+        decimals=int(entry["decimals"]),
+        loinc=(entry["loinc"][0], entry["loinc"][1]),
+        labels=dict(entry["label"]),
+        conversions=tuple(
+            Conversion(
+                c["from"],
+                float(c["range"][0]),
+                float(c["range"][1]),
+                tuple(c["cues"]),
+                float(c["scale"]),
+                float(c["offset"]),
+            )
+            for c in entry.get("convert", [])
+        ),
+        after=tuple(entry.get("after", [])),
+    )
 
 
 @cache
 def vital_signs() -> dict[str, VitalSign]:
-    return {name: _sign(name, entry)
-            for name, entry in vocabulary("vital_signs")["vitals"].items()}
+    return {name: _sign(name, entry) for name, entry in vocabulary("vital_signs")["vitals"].items()}
 
 
 @cache
 def vital_pairs() -> dict[str, VitalPair]:
-    return {name: VitalPair(name, tuple(entry["cues"]), (entry["parts"][0], entry["parts"][1]),
-                            frozenset(entry["separators"]),
-                            (entry["loinc"][0], entry["loinc"][1]))
-            for name, entry in vocabulary("vital_signs")["pairs"].items()}
+    return {
+        name: VitalPair(
+            name,
+            tuple(entry["cues"]),
+            (entry["parts"][0], entry["parts"][1]),
+            frozenset(entry["separators"]),
+            (entry["loinc"][0], entry["loinc"][1]),
+        )
+        for name, entry in vocabulary("vital_signs")["pairs"].items()
+    }
 
 
 def registry_for_editor(language: str) -> list[dict[str, str]]:
     """What the console's editor needs of each sign, in the registry's order."""
-    return [{"name": s.name, "label": s.label(language), "unit": s.unit,
-             "step": "1" if s.decimals == 0 else f"{10 ** -s.decimals:g}"}
-            for s in vital_signs().values()]
+    return [
+        {
+            "name": s.name,
+            "label": s.label(language),
+            "unit": s.unit,
+            "step": "1" if s.decimals == 0 else f"{10**-s.decimals:g}",
+        }
+        for s in vital_signs().values()
+    ]

@@ -52,9 +52,12 @@ def _cues(u: Utterance) -> list[_Cue]:
         if not any(span[0] < k[1] and k[0] < span[1] for k in kept):
             kept.append(span)
     kept.sort(key=lambda s: s[0])
-    return [_Cue(u.token_at(start + 1 if u.text[start] == " " else start),
-                 u.token_at(end - 1) + 1, sign)
-            for start, end, sign in kept]
+    return [
+        _Cue(
+            u.token_at(start + 1 if u.text[start] == " " else start), u.token_at(end - 1) + 1, sign
+        )
+        for start, end, sign in kept
+    ]
 
 
 def _today(u: Utterance, number: SpokenNumber) -> bool:
@@ -66,16 +69,23 @@ def _read(u: Utterance, number: SpokenNumber, sign: VitalSign) -> float | None:
     """The number as a value of the sign in its own unit, or None when it cannot be one."""
     value = number.value
     following = [n for n in u.numbers if n.start == number.end]
-    digit = following[0].value if following and following[0].end - following[0].start == 1 \
-        and following[0].is_integer and following[0].value <= 9 \
-        and not set(u.tokens[following[0].end:following[0].end + 1]) & COUNTED else None
+    digit = (
+        following[0].value
+        if following
+        and following[0].end - following[0].start == 1
+        and following[0].is_integer
+        and following[0].value <= 9
+        and not set(u.tokens[following[0].end : following[0].end + 1]) & COUNTED
+        else None
+    )
     if sign.decimals and number.is_integer and digit is not None:
         value += digit / 10  # "thirty seven eight", "ninety eight seven": decimals as digits
     for conversion in sign.conversions:
-        near = " ".join(u.tokens[number.start:number.end + 3])
+        near = " ".join(u.tokens[number.start : number.end + 3])
         said_in_unit = any(cue in f" {near} " for cue in conversion.cues)
-        if (conversion.low <= value <= conversion.high and not sign.plausible(value)) \
-                or said_in_unit:
+        if (
+            conversion.low <= value <= conversion.high and not sign.plausible(value)
+        ) or said_in_unit:
             value = round(conversion.apply(value), sign.decimals)
             break
     return value if sign.plausible(value) else None
@@ -91,7 +101,7 @@ def _single(u: Utterance, start: int, end: int, sign: VitalSign) -> float | None
         value = _read(u, number, sign)
         if value is None:
             continue
-        between = " " + " ".join(u.tokens[found_end:number.start]) + " "
+        between = " " + " ".join(u.tokens[found_end : number.start]) + " "
         if found is None or any(c in between for c in corrections):
             # "тридцать восемь ой нет тридцать семь и восемь": the corrected value
             found, found_end = value, number.end
@@ -103,12 +113,17 @@ def _pair(u: Utterance, start: int, end: int, pair: VitalPair) -> tuple[float, f
     numbers = [n for n in u.numbers if n.start >= start]
     found: tuple[float, float] | None = None
     for first, second in pairwise(numbers):
-        between = u.tokens[first.end:second.start]
+        between = u.tokens[first.end : second.start]
         joined = not between or (len(between) == 1 and between[0] in pair.separators)
         if first.start >= end:
             break
-        if joined and upper.plausible(first.value) and lower.plausible(second.value) \
-                and first.value > second.value and _today(u, first):
+        if (
+            joined
+            and upper.plausible(first.value)
+            and lower.plausible(second.value)
+            and first.value > second.value
+            and _today(u, first)
+        ):
             found = (first.value, second.value)
             if not u.corrected:
                 break
@@ -118,15 +133,21 @@ def _pair(u: Utterance, start: int, end: int, pair: VitalPair) -> tuple[float, f
 def _window(u: Utterance, cues: list[_Cue], k: int) -> tuple[int, int]:
     cue = cues[k]
     end = min(len(u.tokens), cue.end + WINDOW)
-    for later in cues[k + 1:]:
+    for later in cues[k + 1 :]:
         if later.sign.name != cue.sign.name:
             end = min(end, later.token)
             break
     return cue.end, end
 
 
-def _record(found: dict[str, Vital], u: Utterance, start: int, end: int,
-            sign: VitalSign | VitalPair, sources: tuple[int, ...]) -> bool:
+def _record(
+    found: dict[str, Vital],
+    u: Utterance,
+    start: int,
+    end: int,
+    sign: VitalSign | VitalPair,
+    sources: tuple[int, ...],
+) -> bool:
     if isinstance(sign, VitalPair):
         pair = _pair(u, start, end, sign)
         if pair is None:
@@ -141,8 +162,7 @@ def _record(found: dict[str, Vital], u: Utterance, start: int, end: int,
     return True
 
 
-def _answer(found: dict[str, Vital], u: Utterance, answer: Utterance,
-            asked: list[_Cue]) -> None:
+def _answer(found: dict[str, Vital], u: Utterance, answer: Utterance, asked: list[_Cue]) -> None:
     """Values said in reply, in the order asked ("сколько на градуснике и что на
     пульсоксиметре" / "тридцать восемь и две девяносто семь"), before the reply names a sign
     itself (which it then reads as its own)."""
@@ -156,8 +176,9 @@ def _answer(found: dict[str, Vital], u: Utterance, answer: Utterance,
         for number in answer.numbers:
             if number.start >= end or number.start in used:
                 continue
-            if _record(found, answer, number.start, number.start + 1, cue.sign,
-                       (u.index, answer.index)):
+            if _record(
+                found, answer, number.start, number.start + 1, cue.sign, (u.index, answer.index)
+            ):
                 used.add(number.start)
                 break
 
@@ -176,15 +197,18 @@ def _named_after(found: dict[str, Vital], u: Utterance) -> None:
 
 
 def _uncued_pairs(found: dict[str, Vital], u: Utterance) -> None:
-    """"сто сорок на девяносто", "one twenty eight over seventy eight" with no cue: said with
+    """ "сто сорок на девяносто", "one twenty eight over seventy eight" with no cue: said with
     the pair's own separator word and plausible parts, it is the pair."""
     for pair in vital_pairs().values():
         if any(part in found for part in pair.parts):
             continue
         words = [s for s in pair.separators if s.isalpha()]
         for first, second in pairwise(u.numbers):
-            if tuple(u.tokens[first.end:second.start]) in {(w,) for w in words} and first.value >= 90 \
-                    and _record(found, u, first.start, first.start + 1, pair, (u.index,)):
+            if (
+                tuple(u.tokens[first.end : second.start]) in {(w,) for w in words}
+                and first.value >= 90
+                and _record(found, u, first.start, first.start + 1, pair, (u.index,))
+            ):
                 break
 
 
@@ -200,8 +224,13 @@ def extract_vitals(items: list[Utterance]) -> dict[str, Vital]:
             if not _record(found, u, start, end, cue.sign, (u.index,)):
                 unanswered.append(cue)
         # A question the patient answers in the next segment: the doctor asks last.
-        if unanswered and answer is not None and u.by_doctor and answer.by_patient \
-                and _window(u, cues, len(cues) - 1)[1] >= len(u.tokens) - 2:
+        if (
+            unanswered
+            and answer is not None
+            and u.by_doctor
+            and answer.by_patient
+            and _window(u, cues, len(cues) - 1)[1] >= len(u.tokens) - 2
+        ):
             _answer(found, u, answer, unanswered)
     for u in items:
         _uncued_pairs(found, u)

@@ -20,12 +20,21 @@ import drug_named_entity_recognition.drugs_finder as library
 OUT = Path(__file__).resolve().parents[1] / "protocol_writer" / "vocabulary" / "drugs_en.json"
 WORDS = Path("/usr/share/dict/american-english-large")
 # The library's name -> the international non-proprietary name the protocol writer uses.
-INN = {"acetaminophen": "paracetamol", "albuterol": "salbutamol", "aspirin":
-       "acetylsalicylic acid", "hydroxyurea": "hydroxycarbamide", "glyburide":
-       "glibenclamide", "thyroxine": "levothyroxine", "cholecalciferol": "colecalciferol",
-       "ergocalciferol": "colecalciferol", "furosemide": "furosemide", "torsemide":
-       "torasemide", "amoxicillin-potassium clavulanate combination":
-       "amoxicillin clavulanate", "epinephrine": "adrenaline", "nicotine patch": "nicotine"}
+INN = {
+    "acetaminophen": "paracetamol",
+    "albuterol": "salbutamol",
+    "aspirin": "acetylsalicylic acid",
+    "hydroxyurea": "hydroxycarbamide",
+    "glyburide": "glibenclamide",
+    "thyroxine": "levothyroxine",
+    "cholecalciferol": "colecalciferol",
+    "ergocalciferol": "colecalciferol",
+    "furosemide": "furosemide",
+    "torsemide": "torasemide",
+    "amoxicillin-potassium clavulanate combination": "amoxicillin clavulanate",
+    "epinephrine": "adrenaline",
+    "nicotine patch": "nicotine",
+}
 ANTINEOPLASTIC = "D27.505.954.248"  # MeSH: Antineoplastic Agents
 
 
@@ -58,11 +67,18 @@ def main() -> None:
     table: dict[str, dict[str, object]] = {}
     for form, name in sorted(forms.items()):
         table.setdefault(name, {"forms": [], **kept[name]})["forms"].append(form)  # type: ignore[attr-defined]
-    document = {"_comment": __doc__.split("\n\n")[0] + " Generated: do not edit by hand.",
-                **dict(sorted(table.items()))}
-    OUT.write_text("{\n" + ",\n".join(
-        f"  {json.dumps(k)}: {json.dumps(v, ensure_ascii=False)}" for k, v in document.items())
-        + "\n}\n", encoding="utf-8")
+    document = {
+        "_comment": __doc__.split("\n\n")[0] + " Generated: do not edit by hand.",
+        **dict(sorted(table.items())),
+    }
+    OUT.write_text(
+        "{\n"
+        + ",\n".join(
+            f"  {json.dumps(k)}: {json.dumps(v, ensure_ascii=False)}" for k, v in document.items()
+        )
+        + "\n}\n",
+        encoding="utf-8",
+    )
     print(f"{len(table)} medicines, {len(forms)} names -> {OUT}")
 
 

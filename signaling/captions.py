@@ -19,8 +19,7 @@ class Emitter(Protocol):
 class CaptionSink:
     """A TranscriptSink: segments are stored before the caption is sent, so none is lost."""
 
-    def __init__(self, records: Records, sio: Emitter,
-                 live: LiveSuggestions | None = None) -> None:
+    def __init__(self, records: Records, sio: Emitter, live: LiveSuggestions | None = None) -> None:
         self._records = records
         self._sio = sio
         self._doctor_of: dict[str, str] = {}
@@ -40,25 +39,44 @@ class CaptionSink:
     async def partial(self, consultation_id: str, speaker: Speaker, text: str) -> None:
         room = await self._doctor_room(consultation_id)
         if room:
-            await self._sio.emit("caption", {
-                "consultation_id": consultation_id, "speaker": speaker.value, "text": text,
-                "final": False,
-            }, room=room)
+            await self._sio.emit(
+                "caption",
+                {
+                    "consultation_id": consultation_id,
+                    "speaker": speaker.value,
+                    "text": text,
+                    "final": False,
+                },
+                room=room,
+            )
 
     async def segment(self, segment: Segment) -> None:
         await self._records.add_segment(segment)
         room = await self._doctor_room(segment.consultation_id)
         if room:
-            await self._sio.emit("caption", {
-                "consultation_id": segment.consultation_id, "speaker": segment.speaker.value,
-                "text": segment.text, "final": True, "start": segment.start, "end": segment.end,
-                "confidence": segment.confidence,
-            }, room=room)
+            await self._sio.emit(
+                "caption",
+                {
+                    "consultation_id": segment.consultation_id,
+                    "speaker": segment.speaker.value,
+                    "text": segment.text,
+                    "final": True,
+                    "start": segment.start,
+                    "end": segment.end,
+                    "confidence": segment.confidence,
+                },
+                room=room,
+            )
             # The suggester was fitted on Russian complaints: only the patient's count.
-            if segment.speaker is Speaker.PATIENT and \
-                    self._language_of.get(segment.consultation_id) == "ru":
-                await self._sio.emit("suggestions", await self._live.heard(
-                    segment.consultation_id, segment.text), room=room)
+            if (
+                segment.speaker is Speaker.PATIENT
+                and self._language_of.get(segment.consultation_id) == "ru"
+            ):
+                await self._sio.emit(
+                    "suggestions",
+                    await self._live.heard(segment.consultation_id, segment.text),
+                    room=room,
+                )
 
     def forget(self, consultation_id: str) -> None:
         self._doctor_of.pop(consultation_id, None)

@@ -18,9 +18,21 @@ from av import AudioResampler
 from media.sdp import ptime_of
 
 EVENTS = (
-    "queue.joined", "queue.position", "queue.updated", "consultation.started",
-    "consultation.resumed", "peer.rejoined", "answer", "offer", "ice", "caption",
-    "consultation.ended", "protocol.ready", "error", "media.restart", "session.ended",
+    "queue.joined",
+    "queue.position",
+    "queue.updated",
+    "consultation.started",
+    "consultation.resumed",
+    "peer.rejoined",
+    "answer",
+    "offer",
+    "ice",
+    "caption",
+    "consultation.ended",
+    "protocol.ready",
+    "error",
+    "media.restart",
+    "session.ended",
 )
 
 
@@ -39,8 +51,9 @@ def send_packets_of(sender: RTCRtpSender, ms: int) -> None:
         return
     encoder = OpusEncoder()
     encoder.codec.options = {"application": "voip", "frame_duration": str(ms)}
-    encoder.resampler = AudioResampler(format="s16", layout="stereo", rate=OPUS_RATE,
-                                       frame_size=OPUS_RATE * ms // 1000)
+    encoder.resampler = AudioResampler(
+        format="s16", layout="stereo", rate=OPUS_RATE, frame_size=OPUS_RATE * ms // 1000
+    )
     # aiortc has no public way to choose the encoder; this is the attribute it fills lazily.
     sender._RTCRtpSender__encoder = encoder  # type: ignore[attr-defined]
 
@@ -64,11 +77,11 @@ class Party:
         async def collect(data: Any = None) -> None:
             self.events[name].append(data)
             self._arrived[name].set()
+
         return collect
 
     async def connect(self) -> None:
-        await self.sio.connect(self.url, auth=self.auth, transports=["websocket"],
-                               wait_timeout=10)
+        await self.sio.connect(self.url, auth=self.auth, transports=["websocket"], wait_timeout=10)
 
     async def next(self, name: str, timeout: float = 20.0) -> Any:
         """The next `name` event not yet consumed."""
@@ -90,10 +103,15 @@ class Party:
         self.pc = RTCPeerConnection()
         sender = self.pc.addTrack(self.player.audio)
         await self.pc.setLocalDescription(await self.pc.createOffer())
-        reply = await self.call("offer", {
-            "consultation_id": consultation_id, "target": "worker",
-            "sdp": self.pc.localDescription.sdp, "type": "offer",
-        })
+        reply = await self.call(
+            "offer",
+            {
+                "consultation_id": consultation_id,
+                "target": "worker",
+                "sdp": self.pc.localDescription.sdp,
+                "type": "offer",
+            },
+        )
         if reply != {"ok": True}:
             raise RuntimeError(f"the worker refused the offer: {reply}")
         answer = await self.next("answer")

@@ -18,8 +18,13 @@ class MediaGateway(Protocol):
     async def begin(self, consultation: Any) -> None: ...
 
     async def answer(
-        self, consultation_id: str, speaker: Speaker, language: str, started_at: float,
-        sdp: str, sdp_type: str = "offer",
+        self,
+        consultation_id: str,
+        speaker: Speaker,
+        language: str,
+        started_at: float,
+        sdp: str,
+        sdp_type: str = "offer",
     ) -> Any: ...
 
     async def add_ice_candidate(

@@ -7,4 +7,3 @@ DOCTORS = "doctors"
 
 def person(role: Role, person_id: str) -> str:
     return f"{role.value}:{person_id}"
-

@@ -12,13 +12,6 @@ import socketio
 
 from clinic.access import is_party
 from clinic.domain import ConsultationStatus, Principal, Reason, Role, Speaker
-from clinic.records import Records
-from clinic.settings import Settings
-from clinic.sign_in import LiveSession, SignIn
-from clinic.store.queue import DoctorBusy
-from clinic.tables import Consultation
-from signaling import rooms
-from signaling.captions import CaptionSink
 from clinic.messages.base import BadPayload, Message, parse
 from clinic.messages.socket import (
     CLIENT_EVENTS,
@@ -30,7 +23,14 @@ from clinic.messages.socket import (
     Offer,
     Take,
 )
+from clinic.records import Records
+from clinic.settings import Settings
+from clinic.sign_in import LiveSession, SignIn
+from clinic.store.queue import DoctorBusy
+from clinic.tables import Consultation
+from signaling import rooms
 from signaling.budget import MessageBudget
+from signaling.captions import CaptionSink
 from signaling.messages import BadMessage
 from signaling.packets import UNREADABLE, TolerantPacket
 from signaling.ports import MediaGateway, ProtocolDrafter
@@ -108,8 +108,14 @@ class SignalingServer:
             await self._records.audit(None, "signaling.connect", outcome="refused", source=source)
             # The message is the code: the pages match on it to say "this link is invalid".
             raise socketio.exceptions.ConnectionRefusedError("unauthorized")
-        await self.sio.save_session(sid, {"principal": principal, "source": source,
-                                          "session": live.token_hash if live else None})
+        await self.sio.save_session(
+            sid,
+            {
+                "principal": principal,
+                "source": source,
+                "session": live.token_hash if live else None,
+            },
+        )
         if live is not None:  # an access key has no session to end; a session does
             self._watch.track(sid, live.token_hash, live.expires_at)
         await self.sio.enter_room(sid, rooms.person(principal.role, principal.id))
@@ -118,8 +124,9 @@ class SignalingServer:
         log.info("connected role=%s", principal.role.value)
         await self._resume(sid, principal)
 
-    async def _authenticate(self, auth: Any, environ: Any
-                            ) -> tuple[Principal | None, LiveSession | None]:
+    async def _authenticate(
+        self, auth: Any, environ: Any
+    ) -> tuple[Principal | None, LiveSession | None]:
         """The browser's session cookie, a session token, or a doctor's access key."""
         try:
             given = parse(ConnectAuth, json.dumps(auth if auth is not None else {}))
@@ -144,12 +151,15 @@ class SignalingServer:
         if consultation.status == ConsultationStatus.WAITING.value:
             await self.sio.emit("queue.joined", await self._queue_place(consultation), to=sid)
             return
-        await self.sio.emit("consultation.resumed",
-                            self._started_payload(consultation, principal), to=sid)
+        await self.sio.emit(
+            "consultation.resumed", self._started_payload(consultation, principal), to=sid
+        )
         # The other browser must renegotiate the call between the two of them.
-        await self.sio.emit("peer.rejoined",
-                            {"consultation_id": consultation.id, "role": principal.role.value},
-                            room=self._other_party(principal, consultation))
+        await self.sio.emit(
+            "peer.rejoined",
+            {"consultation_id": consultation.id, "role": principal.role.value},
+            room=self._other_party(principal, consultation),
+        )
 
     async def _on_disconnect(self, sid: str, *args: Any) -> None:
         # Nothing is torn down: the queue place and the consultation wait for a rejoin,
@@ -161,8 +171,9 @@ class SignalingServer:
 
     # --- dispatch -----------------------------------------------------------
 
-    def _guarded(self, event: str, handler: Handler, schema: type[Message]
-                 ) -> Callable[..., Awaitable[dict[str, Any]]]:
+    def _guarded(
+        self, event: str, handler: Handler, schema: type[Message]
+    ) -> Callable[..., Awaitable[dict[str, Any]]]:
         async def run(sid: str, *args: Any) -> dict[str, Any]:
             try:
                 session = await self._checked(sid)
@@ -201,8 +212,9 @@ class SignalingServer:
             raise BadMessage("bad_payload", exc.message) from None
 
     async def _refuse(self, sid: str, event: str, exc: BadMessage) -> dict[str, Any]:
-        await self.sio.emit("error", {"event": event[:64], "code": exc.code,
-                                      "message": exc.message}, to=sid)
+        await self.sio.emit(
+            "error", {"event": event[:64], "code": exc.code, "message": exc.message}, to=sid
+        )
         return {"ok": False, "code": exc.code, "message": exc.message}
 
     async def _unknown(self, event: str, sid: str, *args: Any) -> dict[str, Any]:
@@ -232,10 +244,10 @@ class SignalingServer:
             reason = await self._records.invitation_reason(who.id)
         patient = await self._records.patient(who.id)
         language = patient.language if patient else self._settings.default_language
-        consultation = await self._records.enqueue(who.id, reason, message.mode, language,
-                                                   urgent=urgent)
-        await self._audit(sid, who, "queue.join", patient_id=who.id,
-                                  object_id=consultation.id)
+        consultation = await self._records.enqueue(
+            who.id, reason, message.mode, language, urgent=urgent
+        )
+        await self._audit(sid, who, "queue.join", patient_id=who.id, object_id=consultation.id)
         if consultation.status == ConsultationStatus.ACTIVE.value:
             await self._resume(sid, who)
             return {"ok": True, "consultation_id": consultation.id}
@@ -247,10 +259,15 @@ class SignalingServer:
     async def _queue_place(self, consultation: Consultation) -> dict[str, Any]:
         waiting = [c.id for c, _ in await self._records.waiting()]
         position = waiting.index(consultation.id) + 1 if consultation.id in waiting else 0
-        return {"consultation_id": consultation.id, "position": position,
-                "reason": consultation.reason, "mode": consultation.mode,
-                "estimated_wait_s": self._estimate(
-                    position, await self._records.median_consultation_s())}
+        return {
+            "consultation_id": consultation.id,
+            "position": position,
+            "reason": consultation.reason,
+            "mode": consultation.mode,
+            "estimated_wait_s": self._estimate(
+                position, await self._records.median_consultation_s()
+            ),
+        }
 
     def _estimate(self, position: int, median_s: float | None) -> int | None:
         """Position times the median recent consultation, shared among the doctors online.
@@ -269,20 +286,31 @@ class SignalingServer:
         return {"ok": True, **listing}
 
     async def _queue_listing(self) -> dict[str, Any]:
-        return {"waiting": [
-            {"consultation_id": c.id, "patient_name": p.full_name, "reason": c.reason,
-             "urgent": c.priority > 0,
-             "mode": c.mode, "queued_at": c.queued_at.isoformat()}
-            for c, p in await self._records.waiting()
-        ]}
+        return {
+            "waiting": [
+                {
+                    "consultation_id": c.id,
+                    "patient_name": p.full_name,
+                    "reason": c.reason,
+                    "urgent": c.priority > 0,
+                    "mode": c.mode,
+                    "queued_at": c.queued_at.isoformat(),
+                }
+                for c, p in await self._records.waiting()
+            ]
+        }
 
     async def _broadcast_queue(self) -> None:
         await self.sio.emit("queue.updated", await self._queue_listing(), room=rooms.DOCTORS)
         median_s = await self._records.median_consultation_s()
         for position, (consultation, _) in enumerate(await self._records.waiting(), start=1):
             await self.sio.emit(
-                "queue.position", {"consultation_id": consultation.id, "position": position,
-                                   "estimated_wait_s": self._estimate(position, median_s)},
+                "queue.position",
+                {
+                    "consultation_id": consultation.id,
+                    "position": position,
+                    "estimated_wait_s": self._estimate(position, median_s),
+                },
                 room=rooms.person(Role.PATIENT, consultation.patient_id),
             )
 
@@ -304,27 +332,45 @@ class SignalingServer:
         if consultation is None:
             if message.consultation_id is not None:
                 named = await self._records.consultation(message.consultation_id)
-                await self._audit(sid, who, "consultation.take", outcome="refused",
-                                  object_id=message.consultation_id, detail="not waiting",
-                                  patient_id=named.patient_id if named else None)
+                await self._audit(
+                    sid,
+                    who,
+                    "consultation.take",
+                    outcome="refused",
+                    object_id=message.consultation_id,
+                    detail="not waiting",
+                    patient_id=named.patient_id if named else None,
+                )
             raise BadMessage("not_found", "no such patient waiting")
-        await self._audit(sid, who, "consultation.take", patient_id=consultation.patient_id,
-                                  object_id=consultation.id)
+        await self._audit(
+            sid,
+            who,
+            "consultation.take",
+            patient_id=consultation.patient_id,
+            object_id=consultation.id,
+        )
         await self._media.begin(consultation)
         patient = Principal(Role.PATIENT, consultation.patient_id, "")
         for party in (who, patient):  # each party gets TURN credentials of their own
-            await self.sio.emit("consultation.started",
-                                self._started_payload(consultation, party),
-                                room=rooms.person(party.role, party.id))
+            await self.sio.emit(
+                "consultation.started",
+                self._started_payload(consultation, party),
+                room=rooms.person(party.role, party.id),
+            )
         await self._broadcast_queue()
         return {"ok": True, "consultation_id": consultation.id}
 
     def _started_payload(self, consultation: Consultation, who: Principal) -> dict[str, Any]:
         ice_servers = list(self._settings.ice_servers)
         if self._settings.turn_urls and self._settings.turn_secret:
-            ice_servers.append(turn_credentials(
-                self._settings.turn_urls, self._settings.turn_secret,
-                f"{who.role.value}-{who.id}", self._settings.turn_ttl_s))
+            ice_servers.append(
+                turn_credentials(
+                    self._settings.turn_urls,
+                    self._settings.turn_secret,
+                    f"{who.role.value}-{who.id}",
+                    self._settings.turn_ttl_s,
+                )
+            )
         return {
             "consultation_id": consultation.id,
             "patient_id": consultation.patient_id,
@@ -342,9 +388,15 @@ class SignalingServer:
         if consultation is None or not is_party(who, consultation):
             # The patient's id when the consultation exists: their "who looked at my card"
             # shows the attempt.
-            await self._audit(sid, who, "consultation.access", object_id=consultation_id,
-                              outcome="refused", detail="not a party",
-                              patient_id=consultation.patient_id if consultation else None)
+            await self._audit(
+                sid,
+                who,
+                "consultation.access",
+                object_id=consultation_id,
+                outcome="refused",
+                detail="not a party",
+                patient_id=consultation.patient_id if consultation else None,
+            )
             raise BadMessage("not_found", "no such consultation")
         if consultation.status != ConsultationStatus.ACTIVE.value:
             raise BadMessage("not_active", "the consultation is not in progress")
@@ -360,15 +412,26 @@ class SignalingServer:
         assert consultation.started_at is not None
         try:
             answer = await self._media.answer(
-                consultation.id, Speaker(who.role.value), consultation.language,
-                consultation.started_at.timestamp(), message.sdp, message.type,
+                consultation.id,
+                Speaker(who.role.value),
+                consultation.language,
+                consultation.started_at.timestamp(),
+                message.sdp,
+                message.type,
             )
         except ValueError as exc:
             raise BadMessage("bad_sdp", str(exc)) from exc
         if answer is not None:  # else a worker process answers the party itself
-            await self.sio.emit("answer", {"consultation_id": consultation.id,
-                                           "from": "worker", "sdp": answer.sdp,
-                                           "type": answer.type}, to=sid)
+            await self.sio.emit(
+                "answer",
+                {
+                    "consultation_id": consultation.id,
+                    "from": "worker",
+                    "sdp": answer.sdp,
+                    "type": answer.type,
+                },
+                to=sid,
+            )
         return {"ok": True}
 
     async def _answer(self, sid: str, who: Principal, message: Any) -> dict[str, Any]:
@@ -381,21 +444,36 @@ class SignalingServer:
         consultation = await self._party(sid, who, message.consultation_id)
         if message.target == "worker":
             try:
-                await self._media.add_ice_candidate(consultation.id, Speaker(who.role.value),
-                                                    message.candidate)
+                await self._media.add_ice_candidate(
+                    consultation.id, Speaker(who.role.value), message.candidate
+                )
             except ValueError as exc:
                 raise BadMessage("bad_ice", str(exc)) from exc
             return {"ok": True}
-        await self.sio.emit("ice", {"consultation_id": consultation.id, "from": who.role.value,
-                                    "candidate": message.candidate},
-                            room=self._other_party(who, consultation))
+        await self.sio.emit(
+            "ice",
+            {
+                "consultation_id": consultation.id,
+                "from": who.role.value,
+                "candidate": message.candidate,
+            },
+            room=self._other_party(who, consultation),
+        )
         return {"ok": True}
 
-    async def _relay(self, who: Principal, consultation: Consultation, event: str, sdp: str,
-                     sdp_type: str) -> dict[str, Any]:
-        await self.sio.emit(event, {"consultation_id": consultation.id, "from": who.role.value,
-                                    "sdp": sdp, "type": sdp_type},
-                            room=self._other_party(who, consultation))
+    async def _relay(
+        self, who: Principal, consultation: Consultation, event: str, sdp: str, sdp_type: str
+    ) -> dict[str, Any]:
+        await self.sio.emit(
+            event,
+            {
+                "consultation_id": consultation.id,
+                "from": who.role.value,
+                "sdp": sdp,
+                "type": sdp_type,
+            },
+            room=self._other_party(who, consultation),
+        )
         return {"ok": True}
 
     @staticmethod
@@ -412,17 +490,31 @@ class SignalingServer:
         if not await self._records.finish(consultation.id, ConsultationStatus.ENDED):
             raise BadMessage("not_active", "the consultation is already over")
         room = _parties(consultation)
-        await self.sio.emit("consultation.ended",
-                            {"consultation_id": consultation.id, "by": who.role.value}, room=room)
+        await self.sio.emit(
+            "consultation.ended",
+            {"consultation_id": consultation.id, "by": who.role.value},
+            room=room,
+        )
         await self._media.end(consultation.id)  # every segment is stored when this returns
         self._captions.forget(consultation.id)
         protocol = await self._protocols.draft(consultation.id)
-        await self._audit(sid, who, "consultation.end", patient_id=consultation.patient_id,
-                                  object_id=consultation.id)
-        await self.sio.emit("protocol.ready", {
-            "consultation_id": consultation.id, "protocol_id": protocol.id,
-            "version": protocol.version, "status": protocol.status,
-        }, room=room)
+        await self._audit(
+            sid,
+            who,
+            "consultation.end",
+            patient_id=consultation.patient_id,
+            object_id=consultation.id,
+        )
+        await self.sio.emit(
+            "protocol.ready",
+            {
+                "consultation_id": consultation.id,
+                "protocol_id": protocol.id,
+                "version": protocol.version,
+                "status": protocol.status,
+            },
+            room=room,
+        )
         return {"ok": True}
 
 
@@ -443,11 +535,12 @@ def _cookie(environ: Any, name: str) -> str | None:
 
 def _parties(consultation: Consultation) -> list[str]:
     """Both parties' personal rooms: they follow each person across reconnects and nodes."""
-    return [rooms.person(Role.DOCTOR, consultation.doctor_id or ""),
-            rooms.person(Role.PATIENT, consultation.patient_id)]
+    return [
+        rooms.person(Role.DOCTOR, consultation.doctor_id or ""),
+        rooms.person(Role.PATIENT, consultation.patient_id),
+    ]
 
 
 def _require(who: Principal, role: Role) -> None:
     if who.role is not role:
         raise BadMessage("forbidden", f"only a {role.value} may do this")
-

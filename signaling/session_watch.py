@@ -34,9 +34,13 @@ class SessionWatch:
         self._sids: dict[str, set[str]] = defaultdict(set)  # session hash -> local sockets
         self._timers: dict[str, asyncio.TimerHandle] = {}
         self._closing: set[asyncio.Task[None]] = set()
-        self._redis = redis.Redis.from_url(redis_url, decode_responses=True,
-                                           socket_connect_timeout=5,
-                                           health_check_interval=15) if redis_url else None
+        self._redis = (
+            redis.Redis.from_url(
+                redis_url, decode_responses=True, socket_connect_timeout=5, health_check_interval=15
+            )
+            if redis_url
+            else None
+        )
         self._listener: asyncio.Task[None] | None = None
 
     def track(self, sid: str, token_hash: str, expires_at: datetime) -> None:
@@ -44,7 +48,8 @@ class SessionWatch:
         self._sids[token_hash].add(sid)
         delay = max(0.0, (expires_at - now()).total_seconds())
         self._timers[sid] = asyncio.get_running_loop().call_later(
-            delay, self._close_soon, sid, "expired")
+            delay, self._close_soon, sid, "expired"
+        )
 
     def close_after_reply(self, sid: str, reason: str) -> None:
         """Closes `sid` once the acknowledgement being returned has had time to leave."""

@@ -25,13 +25,14 @@ class LiveSuggestions:
     @staticmethod
     def _answer(consultation_id: str, text: str, language: str) -> dict[str, Any]:
         answer = shipped().suggest(text, language)
-        return {"consultation_id": consultation_id, "abstained": answer.abstained,
-                "confidence": round(answer.confidence, 4),
-                "suggestions": [] if answer.abstained else
-                [s.to_dict() for s in answer.suggestions]}
+        return {
+            "consultation_id": consultation_id,
+            "abstained": answer.abstained,
+            "confidence": round(answer.confidence, 4),
+            "suggestions": [] if answer.abstained else [s.to_dict() for s in answer.suggestions],
+        }
 
-    async def heard(self, consultation_id: str, text: str,
-                    language: str = "ru") -> dict[str, Any]:
+    async def heard(self, consultation_id: str, text: str, language: str = "ru") -> dict[str, Any]:
         """The payload of a `suggestions` event after the patient said `text`."""
         self._said.setdefault(consultation_id, []).append(text)
         self._said.move_to_end(consultation_id)

@@ -14,10 +14,14 @@ import time
 from typing import Any
 
 
-def turn_credentials(urls: tuple[str, ...], secret: str, who: str, ttl_s: int,
-                     now: float | None = None) -> dict[str, Any]:
+def turn_credentials(
+    urls: tuple[str, ...], secret: str, who: str, ttl_s: int, now: float | None = None
+) -> dict[str, Any]:
     expiry = int((time.time() if now is None else now) + ttl_s)
     username = f"{expiry}:{who}"
     digest = hmac.new(secret.encode(), username.encode(), hashlib.sha1).digest()
-    return {"urls": list(urls), "username": username,
-            "credential": base64.b64encode(digest).decode()}
+    return {
+        "urls": list(urls),
+        "username": username,
+        "credential": base64.b64encode(digest).decode(),
+    }

@@ -27,19 +27,36 @@ from num2words import num2words
 DATASET = Path(__file__).resolve().parents[2] / "shared" / "datasets" / "aci-bench" / "train.csv"
 
 # The note's name for a drug -> the international name the protocol writer uses.
-NOTE_NAMES = {"acetaminophen": "paracetamol", "albuterol": "salbutamol",
-              "amoxicillin-potassium clavulanate combination": "amoxicillin clavulanate",
-              "aspirin": "acetylsalicylic acid", "glyburide": "glibenclamide",
-              "hydroxyurea": "hydroxycarbamide", "cholecalciferol": "colecalciferol",
-              "vitamin d": "colecalciferol", "thyroxine": "levothyroxine",
-              "nicotine patch": "nicotine", "ergocalciferol": "colecalciferol",
-              "torsemide": "torasemide", "epinephrine": "adrenaline"}
+NOTE_NAMES = {
+    "acetaminophen": "paracetamol",
+    "albuterol": "salbutamol",
+    "amoxicillin-potassium clavulanate combination": "amoxicillin clavulanate",
+    "aspirin": "acetylsalicylic acid",
+    "glyburide": "glibenclamide",
+    "hydroxyurea": "hydroxycarbamide",
+    "cholecalciferol": "colecalciferol",
+    "vitamin d": "colecalciferol",
+    "thyroxine": "levothyroxine",
+    "nicotine patch": "nicotine",
+    "ergocalciferol": "colecalciferol",
+    "torsemide": "torasemide",
+    "epinephrine": "adrenaline",
+}
 # Named in plans as tests to order, not as medicines.
 LAB_ANALYTES = {"uric acid", "alkaline phosphatase", "aldosterone"}
-STOPPED = re.compile(r"\b(stop|stopped|discontinu\w*|hold|held|avoid|cease|off of|taper off)\b",
-                     re.IGNORECASE)
-UNITS = {"mg": "milligrams", "mcg": "micrograms", "ml": "milliliters", "%": " percent",
-         "kg": "kilograms", "lbs": "pounds", "lb": "pounds", "bpm": "beats per minute"}
+STOPPED = re.compile(
+    r"\b(stop|stopped|discontinu\w*|hold|held|avoid|cease|off of|taper off)\b", re.IGNORECASE
+)
+UNITS = {
+    "mg": "milligrams",
+    "mcg": "micrograms",
+    "ml": "milliliters",
+    "%": " percent",
+    "kg": "kilograms",
+    "lbs": "pounds",
+    "lb": "pounds",
+    "bpm": "beats per minute",
+}
 
 
 @dataclass(frozen=True)
@@ -61,11 +78,16 @@ def _number_words(match: re.Match[str]) -> str:
 
 def spoken(text: str) -> str:
     """One dialogue line as Vosk would write it."""
-    text = re.sub(r"(\d+)(st|nd|rd|th)\b",
-                  lambda m: str(num2words(int(m.group(1)), to="ordinal")), text)
+    text = re.sub(
+        r"(\d+)(st|nd|rd|th)\b", lambda m: str(num2words(int(m.group(1)), to="ordinal")), text
+    )
     text = re.sub(r"(\d)\s*/\s*(\d)", r"\1 over \2", text)
-    text = re.sub(r"(\d)\s*(mg|mcg|ml|kg|lbs|lb|bpm|%)(?![a-z])",
-                  lambda m: f"{m.group(1)} {UNITS[m.group(2).lower()]}", text, flags=re.IGNORECASE)
+    text = re.sub(
+        r"(\d)\s*(mg|mcg|ml|kg|lbs|lb|bpm|%)(?![a-z])",
+        lambda m: f"{m.group(1)} {UNITS[m.group(2).lower()]}",
+        text,
+        flags=re.IGNORECASE,
+    )
     text = re.sub(r"\d*\.\d+|\d+", _number_words, text)
     text = text.lower().replace("-", " ")
     text = re.sub(r"[^\w\s']", " ", text)
@@ -87,8 +109,11 @@ def _dialogue(raw: str) -> str:
 
 def _section(note: str, header: str) -> str:
     """The body of the first section whose upper-case header contains `header`."""
-    match = re.search(rf"^[A-Z ,&/]*{header}[A-Z ,&/]*$\n(.*?)(?=^[A-Z][A-Z ,&/]{{4,}}$|\Z)",
-                      note, re.MULTILINE | re.DOTALL)
+    match = re.search(
+        rf"^[A-Z ,&/]*{header}[A-Z ,&/]*$\n(.*?)(?=^[A-Z][A-Z ,&/]{{4,}}$|\Z)",
+        note,
+        re.MULTILINE | re.DOTALL,
+    )
     return match.group(1) if match else ""
 
 
@@ -103,17 +128,23 @@ def note_vitals(note: str) -> dict[str, float] | None:
     found: dict[str, float] = {}
     for line in section.splitlines():
         lower = line.lower()
-        if (m := re.search(r"(\d{2,3})\s*/\s*(\d{2,3})", lower)) and \
-                re.search(r"blood pressure|\bbp\b", lower):
+        if (m := re.search(r"(\d{2,3})\s*/\s*(\d{2,3})", lower)) and re.search(
+            r"blood pressure|\bbp\b", lower
+        ):
             found["systolic_mmhg"], found["diastolic_mmhg"] = float(m[1]), float(m[2])
         elif re.search(r"heart rate|\bhr\b|pulse:", lower) and (
-                m := re.search(r":\s*(\d{2,3})(?!s)\b", lower)):
+            m := re.search(r":\s*(\d{2,3})(?!s)\b", lower)
+        ):
             found["heart_rate_bpm"] = float(m[1])
         elif re.search(r"respirat|\brr\b", lower) and (m := re.search(r"(\d{1,2})\b", lower)):
             found["respiratory_rate"] = float(m[1])
-        elif re.search(r"oxygen|spo2|o2 sat", lower) and (m := re.search(r"(\d{2,3})\s*%|"
-                                                                        r"(\d{2,3}) percent",
-                                                                        lower)):
+        elif re.search(r"oxygen|spo2|o2 sat", lower) and (
+            m := re.search(
+                r"(\d{2,3})\s*%|"
+                r"(\d{2,3}) percent",
+                lower,
+            )
+        ):
             found["spo2_percent"] = float(m[1] or m[2])
         elif "temperature" in lower and (m := re.search(r"(\d{2,3}(?:\.\d)?)", lower)):
             value = float(m[1])
@@ -155,5 +186,9 @@ def note_medicines(note: str) -> frozenset[str]:
 def encounters(path: Path = DATASET) -> Iterator[Encounter]:
     with path.open(encoding="utf-8", newline="") as handle:
         for row in csv.DictReader(handle):
-            yield Encounter(row["encounter_id"], _dialogue(row["dialogue"]),
-                            note_vitals(row["note"]), note_medicines(row["note"]))
+            yield Encounter(
+                row["encounter_id"],
+                _dialogue(row["dialogue"]),
+                note_vitals(row["note"]),
+                note_medicines(row["note"]),
+            )

@@ -57,8 +57,7 @@ def postgres_url() -> Iterator[str]:
 def model_pool(tmp_path_factory: pytest.TempPathFactory) -> ModelPool:
     """The speech model loads once per test session and is shared by every server, with two
     warm recognisers: enough to test the pool, little to warm."""
-    pool = ModelPool(make_settings(tmp_path_factory.mktemp("models"),
-                                   TELEMED_RECOGNISER_POOL="2"))
+    pool = ModelPool(make_settings(tmp_path_factory.mktemp("models"), TELEMED_RECOGNISER_POOL="2"))
     pool.for_language("ru")
     return pool
 
@@ -87,27 +86,37 @@ class Platform:
     async def invited(self, name: str = "Анна Иванова") -> tuple[str, str]:
         """An invited patient who has not signed in yet: their id and link token."""
         patient = await self.records.add_patient(name, "+79990000000")
-        token = await self.records.invite(patient.id, Reason.RESPIRATORY,
-                                          self.settings.invitation_ttl_s)
+        token = await self.records.invite(
+            patient.id, Reason.RESPIRATORY, self.settings.invitation_ttl_s
+        )
         return patient.id, token
 
     @property
     def sign_in(self) -> SignIn:
         return self.server.app[SIGN_IN]
 
-    async def doctor(self, name: str = "Ирина Петровна", login: str | None = None,
-                     password: str | None = None, totp_secret: str | None = None,
-                     role: Role = Role.DOCTOR, specialty: str = "therapist",
-                     organisation_id: str | None = None) -> tuple[str, str]:
+    async def doctor(
+        self,
+        name: str = "Ирина Петровна",
+        login: str | None = None,
+        password: str | None = None,
+        totp_secret: str | None = None,
+        role: Role = Role.DOCTOR,
+        specialty: str = "therapist",
+        organisation_id: str | None = None,
+    ) -> tuple[str, str]:
         """A staff account (a doctor unless told): id and access key, and a console login."""
-        doctor, key = await self.records.add_doctor(name, specialty, login, password,
-                                                    totp_secret, role, organisation_id)
+        doctor, key = await self.records.add_doctor(
+            name, specialty, login, password, totp_secret, role, organisation_id
+        )
         return doctor.id, key
 
 
 @pytest.fixture
 async def platform(
-    aiohttp_server, settings: Settings, model_pool: ModelPool  # type: ignore[no-untyped-def]
+    aiohttp_server,
+    settings: Settings,
+    model_pool: ModelPool,  # type: ignore[no-untyped-def]
 ) -> AsyncIterator[Platform]:
     app = create_app(settings, models=model_pool)
     server = await aiohttp_server(app, host="127.0.0.1")

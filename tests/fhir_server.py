@@ -33,8 +33,9 @@ class FhirServer:
             kind = resource["resourceType"]
             if how["method"] == "PUT" and "?" in how["url"]:  # a conditional update
                 condition = how["url"].split("?", 1)[1]
-                resource_id = self.by_identifier.setdefault(f"{kind}?{condition}",
-                                                            str(uuid.uuid4()))
+                resource_id = self.by_identifier.setdefault(
+                    f"{kind}?{condition}", str(uuid.uuid4())
+                )
                 status = "200 OK" if resource_id in self.resources[kind] else "201 Created"
             elif how["method"] == "PUT":
                 resource_id = how["url"].split("/", 1)[1]
@@ -43,16 +44,18 @@ class FhirServer:
                 condition = how.get("ifNoneExist", "")
                 existing = self.by_identifier.get(f"{kind}?{condition}")
                 if existing is not None:
-                    responses.append({"response": {"status": "200 OK",
-                                                   "location": f"{kind}/{existing}"}})
+                    responses.append(
+                        {"response": {"status": "200 OK", "location": f"{kind}/{existing}"}}
+                    )
                     continue
                 resource_id = str(uuid.uuid4())
                 self.by_identifier[f"{kind}?{condition}"] = resource_id
                 status = "201 Created"
             self.resources[kind][resource_id] = resource
             responses.append({"response": {"status": status, "location": f"{kind}/{resource_id}"}})
-        return web.json_response({"resourceType": "Bundle", "type": "transaction-response",
-                                  "entry": responses})
+        return web.json_response(
+            {"resourceType": "Bundle", "type": "transaction-response", "entry": responses}
+        )
 
     def app(self) -> web.Application:
         app = web.Application()

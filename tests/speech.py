@@ -12,8 +12,14 @@ PHRASES = {
 }
 
 
-def speak(text: str, path: Path, *, rate_hz: int | None = None, pad_s: float = 1.0,
-          repeatable: bool = False) -> Path:
+def speak(
+    text: str,
+    path: Path,
+    *,
+    rate_hz: int | None = None,
+    pad_s: float = 1.0,
+    repeatable: bool = False,
+) -> Path:
     """A WAV of `text` with `pad_s` of silence after, so the recogniser ends the phrase.
 
     sox dithers what it resamples with random noise, so two calls give slightly different
@@ -25,7 +31,19 @@ def speak(text: str, path: Path, *, rate_hz: int | None = None, pad_s: float = 1
     effects = ["pad", "0.3", str(pad_s)]
     if rate_hz:
         effects += ["rate", str(rate_hz)]
-    subprocess.run(["sox", str(raw), "-c", "1", "-b", "16", *(["-R"] if repeatable else []),
-                    str(path), *effects], check=True)
+    subprocess.run(
+        [
+            "sox",
+            str(raw),
+            "-c",
+            "1",
+            "-b",
+            "16",
+            *(["-R"] if repeatable else []),
+            str(path),
+            *effects,
+        ],
+        check=True,
+    )
     raw.unlink()
     return path

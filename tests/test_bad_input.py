@@ -25,8 +25,10 @@ async def test_bad_messages_get_errors_and_the_call_goes_on(platform: Platform) 
     intruder = Party(platform.url, {"role": "doctor", "key": other_key})
     await intruder.connect()
     try:
-        reply = await patient.call("offer", {"consultation_id": consultation_id,
-                                             "target": "worker", "sdp": "v=0\r\ngarbage"})
+        reply = await patient.call(
+            "offer",
+            {"consultation_id": consultation_id, "target": "worker", "sdp": "v=0\r\ngarbage"},
+        )
         assert reply["ok"] is False and reply["code"] == "bad_sdp"
         assert "Error" not in reply["message"]  # what to fix, not aiortc's internals
         error = await patient.next("error")
@@ -34,8 +36,11 @@ async def test_bad_messages_get_errors_and_the_call_goes_on(platform: Platform) 
 
         await patient.sio.emit("no.such.event", {"x": 1})
         error = await patient.next("error")
-        assert error == {"event": "no.such.event", "code": "unknown_event",
-                         "message": "no such event"}
+        assert error == {
+            "event": "no.such.event",
+            "code": "unknown_event",
+            "message": "no such event",
+        }
 
         huge = {"consultation_id": consultation_id, "target": "peer", "sdp": "x" * 100_000}
         reply = await patient.call("offer", huge)
@@ -56,8 +61,15 @@ async def test_bad_messages_get_errors_and_the_call_goes_on(platform: Platform) 
         assert consultation is not None and consultation.status == ConsultationStatus.ACTIVE
 
         # Relay still works for the two parties after all that.
-        await patient.call("offer", {"consultation_id": consultation_id, "target": "peer",
-                                     "sdp": "v=0\r\n", "type": "offer"})
+        await patient.call(
+            "offer",
+            {
+                "consultation_id": consultation_id,
+                "target": "peer",
+                "sdp": "v=0\r\n",
+                "type": "offer",
+            },
+        )
         relayed = await doctor.next("offer")
         assert relayed["from"] == "patient" and relayed["sdp"] == "v=0\r\n"
         assert await doctor.call("hangup", {"consultation_id": consultation_id}) == {"ok": True}

@@ -13,8 +13,13 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def quick(name: str) -> dict[str, Any]:
     """`python -m bench.<name> --quick`: it must succeed and print its figures as JSON."""
-    result = subprocess.run([sys.executable, "-m", f"bench.{name}", "--quick"],
-                            cwd=ROOT, capture_output=True, text=True, timeout=300)
+    result = subprocess.run(
+        [sys.executable, "-m", f"bench.{name}", "--quick"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert result.returncode == 0, result.stderr
     figures: dict[str, Any] = json.loads(result.stdout)
     return figures
@@ -52,8 +57,12 @@ def test_packet_bench_runs_quick() -> None:
     figures = quick("packets")
     (row,) = figures["rows"]
     assert row["ptime_ms"] == 60 and row["audio_received_s"] > 0
-    assert {"aiortc_receive_cpu_per_audio_s", "paced_vosk_cpu_per_audio_s",
-            "ratio_to_plain_vosk", "rest_cpu_per_audio_s"} <= set(row)
+    assert {
+        "aiortc_receive_cpu_per_audio_s",
+        "paced_vosk_cpu_per_audio_s",
+        "ratio_to_plain_vosk",
+        "rest_cpu_per_audio_s",
+    } <= set(row)
 
 
 def test_protocol_bench_runs_quick() -> None:
@@ -65,13 +74,23 @@ def test_turns_bench_runs_quick() -> None:
     figures = quick("turns")
     (step,) = figures["steps"]
     assert step["consultations"] == 1 and step["audio_received"] > 0
-    assert {"lag_p95_s_at_most", "server_cpu_per_audio_s", "ratio_to_plain_vosk_warm",
-            "ratio_to_plain_vosk_new", "pool_hits", "pool_misses"} <= set(step)
+    assert {
+        "lag_p95_s_at_most",
+        "server_cpu_per_audio_s",
+        "ratio_to_plain_vosk_warm",
+        "ratio_to_plain_vosk_new",
+        "pool_hits",
+        "pool_misses",
+    } <= set(step)
     assert figures["plain_vosk_warm_cpu_per_audio_s"] > 0
 
 
 def test_gate_bench_runs_quick() -> None:
     figures = quick("gate")
     assert figures["sides"] == 2 and 0 < figures["audio_fed_to_vosk"] <= 1
-    assert {"gated_cpu_per_audio_s", "plain_vosk_warm_cpu_per_audio_s", "cpu_saved",
-            "words_differing"} <= set(figures)
+    assert {
+        "gated_cpu_per_audio_s",
+        "plain_vosk_warm_cpu_per_audio_s",
+        "cpu_saved",
+        "words_differing",
+    } <= set(figures)

@@ -24,8 +24,14 @@ from web.app import MESSENGER, RECORDS, create_app
 
 CHROMIUM = "/usr/bin/chromium"
 FLAGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
     "--use-fake-device-for-media-stream",
 ]
 ARTIFACTS = Path(__file__).parent.parent / "artifacts"
@@ -36,15 +42,26 @@ async def browser(tmp_path: Path) -> AsyncIterator[Any]:
     async with async_playwright() as playwright:
         contexts: list[BrowserContext] = []
 
-        async def open_context(name: str, wav: Path | None, *, allow_media: bool = True,
-                               viewport: tuple[int, int] = (360, 740)) -> Page:
-            flags = [*FLAGS, "--use-fake-ui-for-media-stream" if allow_media
-                     else "--deny-permission-prompts"]
+        async def open_context(
+            name: str,
+            wav: Path | None,
+            *,
+            allow_media: bool = True,
+            viewport: tuple[int, int] = (360, 740),
+        ) -> Page:
+            flags = [
+                *FLAGS,
+                "--use-fake-ui-for-media-stream" if allow_media else "--deny-permission-prompts",
+            ]
             if wav is not None:
                 flags.append(f"--use-file-for-fake-audio-capture={wav}")
             context = await playwright.chromium.launch_persistent_context(
-                str(tmp_path / f"profile-{name}"), executable_path=CHROMIUM, headless=True,
-                args=flags, viewport={"width": viewport[0], "height": viewport[1]})
+                str(tmp_path / f"profile-{name}"),
+                executable_path=CHROMIUM,
+                headless=True,
+                args=flags,
+                viewport={"width": viewport[0], "height": viewport[1]},
+            )
             contexts.append(context)
             return context.pages[0] if context.pages else await context.new_page()
 
@@ -71,12 +88,12 @@ async def sign_in(page: Page, platform: Platform, url: str) -> None:
     await page.get_by_role("button", name="Встать в очередь").wait_for()
 
 
-async def staff_page(browser: Any, url: str, login: str, password: str,
-                     blocked: list[str]) -> Page:
+async def staff_page(browser: Any, url: str, login: str, password: str, blocked: list[str]) -> Page:
     """The console or office at `url`, signed in; CSP complaints are collected in `blocked`."""
     page = await browser(login, None, viewport=(1280, 900))
-    page.on("console", lambda m: blocked.append(m.text)
-            if "Content Security Policy" in m.text else None)
+    page.on(
+        "console", lambda m: blocked.append(m.text) if "Content Security Policy" in m.text else None
+    )
     await page.goto(url)
     await page.get_by_label("Login").fill(login)
     await page.get_by_label("Password").fill(password)
@@ -106,8 +123,9 @@ async def test_two_browsers_hold_a_consultation(
 
     patient = await browser("patient", speech_dir / "patient.wav")
     blocked: list[str] = []
-    patient.on("console", lambda m: blocked.append(m.text)
-               if "Content Security Policy" in m.text else None)
+    patient.on(
+        "console", lambda m: blocked.append(m.text) if "Content Security Policy" in m.text else None
+    )
     await sign_in(patient, platform, f"{platform.url}join/{token}")
     await patient.screenshot(path=ARTIFACTS / "patient-signed-in.png")
     await patient.get_by_role("button", name="Проверить микрофон").click()
@@ -118,8 +136,9 @@ async def test_two_browsers_hold_a_consultation(
     await patient.screenshot(path=ARTIFACTS / "patient-waiting.png")
 
     doctor = await browser("doctor", speech_dir / "doctor.wav", viewport=(1440, 900))
-    doctor.on("console", lambda m: blocked.append(m.text)
-              if "Content Security Policy" in m.text else None)
+    doctor.on(
+        "console", lambda m: blocked.append(m.text) if "Content Security Policy" in m.text else None
+    )
     await doctor.goto(f"{platform.url}console")
     await doctor.get_by_label("Login").fill("irina")
     await doctor.get_by_label("Password").fill("correct horse battery")
@@ -214,25 +233,41 @@ async def test_the_patient_reads_decisions_and_moves_and_cancels_a_visit(
     records = platform.records
     polyclinic = await records.add_organisation("polyclinic", "Поликлиника №5", "ул. Ленина, 1")
     centre = await records.add_organisation("oncology_centre", "Онкоцентр №1")
-    patient = await records.add_patient("Мария Соколова", "+79990000000",
-                                        polyclinic_id=polyclinic.id,
-                                        oncology_centre_id=centre.id)
+    patient = await records.add_patient(
+        "Мария Соколова", "+79990000000", polyclinic_id=polyclinic.id, oncology_centre_id=centre.id
+    )
     first, second = await records.publish_slots(
-        polyclinic.id, "Смирнова А.А.", "therapist", [tomorrow_at(9), tomorrow_at(11)])
+        polyclinic.id, "Смирнова А.А.", "therapist", [tomorrow_at(9), tomorrow_at(11)]
+    )
     assert await records.book_slot(first.id, patient.id, consultation_id=None, booked_by="d")
-    await records.add_prescription(patient.id, "Tamoxifen", dose="20 mg", valid_from=now(),
-                                   valid_until=now() + timedelta(days=90), oncology=True)
-    staff, _ = await records.add_doctor("Секретарь", "coordinator", role=Role.STAFF,
-                                        organisation_id=centre.id)
-    await record_decision(records, platform.settings,
-                          Principal(Role.STAFF, staff.id, staff.full_name), centre.id, patient,
-                          "2026-11-20", "Продолжить гормонотерапию", None)
+    await records.add_prescription(
+        patient.id,
+        "Tamoxifen",
+        dose="20 mg",
+        valid_from=now(),
+        valid_until=now() + timedelta(days=90),
+        oncology=True,
+    )
+    staff, _ = await records.add_doctor(
+        "Секретарь", "coordinator", role=Role.STAFF, organisation_id=centre.id
+    )
+    await record_decision(
+        records,
+        platform.settings,
+        Principal(Role.STAFF, staff.id, staff.full_name),
+        centre.id,
+        patient,
+        "2026-11-20",
+        "Продолжить гормонотерапию",
+        None,
+    )
     token = await records.invite(patient.id, Reason.CONSILIUM, 3600)
 
     page = await browser("record", None)
     blocked: list[str] = []
-    page.on("console", lambda m: blocked.append(m.text)
-            if "Content Security Policy" in m.text else None)
+    page.on(
+        "console", lambda m: blocked.append(m.text) if "Content Security Policy" in m.text else None
+    )
     await sign_in(page, platform, f"{platform.url}join/{token}")
     await page.get_by_text("2026-11-20: Продолжить гормонотерапию").wait_for()
     await page.get_by_text("Tamoxifen, 20 mg").wait_for()
@@ -259,15 +294,23 @@ async def test_the_office_publishes_a_schedule_and_enters_a_decision(
     records = platform.records
     polyclinic = await records.add_organisation("polyclinic", "Поликлиника №5")
     centre = await records.add_organisation("oncology_centre", "Онкоцентр №1")
-    patient = await records.add_patient("Мария Соколова", "+79990000000",
-                                        oncology_centre_id=centre.id)
-    await platform.doctor("Оператор", login="operator", password="operator password",
-                          role=Role.OPERATOR)
-    await platform.doctor("Секретарь", login="secretary", password="secretary password",
-                          role=Role.STAFF, organisation_id=centre.id)
+    patient = await records.add_patient(
+        "Мария Соколова", "+79990000000", oncology_centre_id=centre.id
+    )
+    await platform.doctor(
+        "Оператор", login="operator", password="operator password", role=Role.OPERATOR
+    )
+    await platform.doctor(
+        "Секретарь",
+        login="secretary",
+        password="secretary password",
+        role=Role.STAFF,
+        organisation_id=centre.id,
+    )
     blocked: list[str] = []
-    staff = await staff_page(browser, f"{platform.url}office", "secretary",
-                             "secretary password", blocked)
+    staff = await staff_page(
+        browser, f"{platform.url}office", "secretary", "secretary password", blocked
+    )
     await staff.get_by_label("Patient").select_option(patient.id)
     await staff.get_by_label("Board date").fill("2026-11-20")
     await staff.get_by_role("textbox", name="Decision").fill("Продолжить гормонотерапию")
@@ -276,8 +319,9 @@ async def test_the_office_publishes_a_schedule_and_enters_a_decision(
     (decision,) = await records.consilium_decisions_of(patient.id)
     assert decision.decision == "Продолжить гормонотерапию"
 
-    operator = await staff_page(browser, f"{platform.url}office", "operator",
-                                "operator password", blocked)
+    operator = await staff_page(
+        browser, f"{platform.url}office", "operator", "operator password", blocked
+    )
     await operator.get_by_label("Doctor").fill("Смирнова А.А.")
     await operator.get_by_label("First slot").fill("2030-12-01T09:00")
     await operator.get_by_label("Slots", exact=True).fill("3")
@@ -299,24 +343,33 @@ async def test_a_parent_answers_a_check_in_for_a_child_and_a_doctor_reviews_it(
     records = platform.records
     centre = await records.add_organisation("oncology_centre", "Онкоцентр №1")
     parent = await records.add_patient("Ольга Соколова", "+79990000000")
-    child = await records.add_patient("Миша Соколов", "+79990000001",
-                                      oncology_centre_id=centre.id)
+    child = await records.add_patient("Миша Соколов", "+79990000001", oncology_centre_id=centre.id)
     await records.link_guardian(parent.id, child.id)
     await records.set_chemotherapy(child.id, True)
-    await platform.doctor("Олег Онкологов", login="oleg", password="oncologist password",
-                          specialty="oncologist", organisation_id=centre.id)
+    await platform.doctor(
+        "Олег Онкологов",
+        login="oleg",
+        password="oncologist password",
+        specialty="oncologist",
+        organisation_id=centre.id,
+    )
     token = await records.invite(parent.id, Reason.RESPIRATORY, 3600)
     blocked: list[str] = []
 
     page = await browser("parent", None)
-    page.on("console", lambda m: blocked.append(m.text)
-            if "Content Security Policy" in m.text else None)
+    page.on(
+        "console", lambda m: blocked.append(m.text) if "Content Security Policy" in m.text else None
+    )
     await sign_in(page, platform, f"{platform.url}join/{token}")
     assert await page.locator("#checkin").is_hidden()  # the parent has no course of their own
     await page.get_by_label("Чья карта").select_option(child.id)
     await page.get_by_label("Температура тела сейчас, °C").fill("38.3")
-    for legend, answer in (("Озноб", "Да"), ("Кровотечение", "Нет"), ("Одышка", "Нет"),
-                           ("Вы можете пить", "Да")):
+    for legend, answer in (
+        ("Озноб", "Да"),
+        ("Кровотечение", "Нет"),
+        ("Одышка", "Нет"),
+        ("Вы можете пить", "Да"),
+    ):
         await page.locator("fieldset", has_text=legend).get_by_label(answer).check()
     await page.get_by_label("Сколько раз была рвота").fill("0")
     await page.get_by_label("Сколько раз был жидкий стул").fill("1")
@@ -329,8 +382,9 @@ async def test_a_parent_answers_a_check_in_for_a_child_and_a_doctor_reviews_it(
     (checkin,) = await records.checkins_of(child.id)
     assert (checkin.level, checkin.submitted_by) == ("red", parent.id)
 
-    doctor = await staff_page(browser, f"{platform.url}console", "oleg", "oncologist password",
-                              blocked)
+    doctor = await staff_page(
+        browser, f"{platform.url}console", "oleg", "oncologist password", blocked
+    )
     row = doctor.locator("#reviews tr", has_text="Миша Соколов")
     await row.get_by_text("temperature 37.5 °C or above, shivering").wait_for()
     await doctor.get_by_label("Review note for Миша Соколов").fill("Позвонил, ОАК сегодня")
@@ -342,23 +396,35 @@ async def test_a_parent_answers_a_check_in_for_a_child_and_a_doctor_reviews_it(
 
 
 async def test_the_editor_shows_every_registered_vital_and_keeps_an_unknown_one(
-        platform: Platform, browser: Any) -> None:
+    platform: Platform, browser: Any
+) -> None:
     """The editor reads the vital signs' registry from the page; a sign in the draft that the
     registry does not know (say, from a newer server) survives the doctor's edit unchanged."""
     page = await browser("editor", None, viewport=(1280, 900))
     await page.goto(f"{platform.url}console")
-    draft = {"complaints": [], "recommendations": [], "medications": [], "diagnosis": None,
-             "diagnosis_suggestions": [], "sick_leave": None,
-             "triage": {"level": "green", "reasons": [], "segments": []},
-             "follow_up": {"kind": "none", "in_days": None, "segments": []},
-             "vitals": {"respiratory_rate": {"value": 22, "unit": "/min", "segments": [3]},
-                        "weight_kg": {"value": 71.5, "unit": "kg", "segments": [4]}}}
-    signed = await page.evaluate("""(draft) => {
+    draft = {
+        "complaints": [],
+        "recommendations": [],
+        "medications": [],
+        "diagnosis": None,
+        "diagnosis_suggestions": [],
+        "sick_leave": None,
+        "triage": {"level": "green", "reasons": [], "segments": []},
+        "follow_up": {"kind": "none", "in_days": None, "segments": []},
+        "vitals": {
+            "respiratory_rate": {"value": 22, "unit": "/min", "segments": [3]},
+            "weight_kg": {"value": 71.5, "unit": "kg", "segments": [4]},
+        },
+    }
+    signed = await page.evaluate(
+        """(draft) => {
         const form = document.querySelector("#editor");
         ProtocolEditor.fill(form, draft);
         form.vital_spo2_percent.value = "93";
         return ProtocolEditor.read(form, draft);
-    }""", draft)
+    }""",
+        draft,
+    )
     assert signed["vitals"] == {
         "respiratory_rate": {"value": 22, "unit": "/min", "segments": [3]},
         "spo2_percent": {"value": 93, "unit": "%", "segments": []},

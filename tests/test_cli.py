@@ -28,8 +28,9 @@ TELEMED = [sys.executable, "-m", "web.cli"]
 
 def run(args: list[str], data_dir: Path, timeout: float = 180) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "TELEMED_DATA_DIR": str(data_dir)}
-    return subprocess.run([*TELEMED, *args], env=env, capture_output=True, text=True,
-                          timeout=timeout)
+    return subprocess.run(
+        [*TELEMED, *args], env=env, capture_output=True, text=True, timeout=timeout
+    )
 
 
 def free_port() -> int:
@@ -76,8 +77,9 @@ def test_serve_and_simulate_produce_a_protocol_from_speech(tmp_path: Path) -> No
     port = free_port()
     data = tmp_path / "data"
     env = {**os.environ, "TELEMED_DATA_DIR": str(data), "TELEMED_PORT": str(port)}
-    server = subprocess.Popen([*TELEMED, "serve"], env=env, stdout=subprocess.PIPE,
-                              stderr=subprocess.STDOUT, text=True)
+    server = subprocess.Popen(
+        [*TELEMED, "serve"], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
     try:
         deadline = time.monotonic() + 60
         while True:
@@ -122,8 +124,14 @@ def test_protocol_command_on_a_shared_sample(tmp_path: Path) -> None:
     fhir = run(["protocol", str(sample), "--format", "fhir"], tmp_path / "data")
     assert fhir.returncode == 0, fhir.stderr
     kinds = [e["resource"]["resourceType"] for e in json.loads(fhir.stdout)["entry"]]
-    assert {"Composition", "Encounter", "Condition", "Observation", "MedicationRequest",
-            "Provenance"} <= set(kinds)
+    assert {
+        "Composition",
+        "Encounter",
+        "Condition",
+        "Observation",
+        "MedicationRequest",
+        "Provenance",
+    } <= set(kinds)
     text = run(["protocol", str(sample)], tmp_path / "data")
     assert "J06.9" in text.stdout and "Жалобы: повышение температуры" in text.stdout
 
@@ -137,18 +145,30 @@ def test_protocol_command_rejects_a_bad_transcript(tmp_path: Path) -> None:
 
 def test_doctors_add_with_a_console_login(tmp_path: Path) -> None:
     env = {**os.environ, "TELEMED_DATA_DIR": str(tmp_path / "data")}
-    short = subprocess.run([*TELEMED, "doctors", "add", "Ирина", "--login", "irina"],
-                           env={**env, "TELEMED_NEW_PASSWORD": "short"}, capture_output=True,
-                           text=True, timeout=120)
+    short = subprocess.run(
+        [*TELEMED, "doctors", "add", "Ирина", "--login", "irina"],
+        env={**env, "TELEMED_NEW_PASSWORD": "short"},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert short.returncode == 2 and "at least 10" in short.stderr
-    added = subprocess.run([*TELEMED, "doctors", "add", "Ирина", "--login", "irina"],
-                           env={**env, "TELEMED_NEW_PASSWORD": "correct horse battery"},
-                           capture_output=True, text=True, timeout=120)
+    added = subprocess.run(
+        [*TELEMED, "doctors", "add", "Ирина", "--login", "irina"],
+        env={**env, "TELEMED_NEW_PASSWORD": "correct horse battery"},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert added.returncode == 0, added.stderr
     assert "access key for programs (shown once): " in added.stdout
-    second = subprocess.run([*TELEMED, "doctors", "add", "Олег", "--login", "oleg", "--totp"],
-                            env={**env, "TELEMED_NEW_PASSWORD": "correct horse battery"},
-                            capture_output=True, text=True, timeout=120)
+    second = subprocess.run(
+        [*TELEMED, "doctors", "add", "Олег", "--login", "oleg", "--totp"],
+        env={**env, "TELEMED_NEW_PASSWORD": "correct horse battery"},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert second.returncode == 0, second.stderr
     assert "otpauth://totp/telemed:oleg?secret=" in second.stdout
 
@@ -156,22 +176,34 @@ def test_doctors_add_with_a_console_login(tmp_path: Path) -> None:
 def test_an_operator_sets_up_a_polyclinic_a_centre_and_their_people(tmp_path: Path) -> None:
     data = tmp_path / "data"
     assert run(["db", "upgrade"], data).stdout.strip() == "database at the latest schema"
-    polyclinic = run(["organisations", "add", "polyclinic", "Поликлиника №5",
-                      "--address", "ул. Ленина, 1"], data).stdout.strip()
-    centre = run(["organisations", "add", "oncology_centre", "Онкоцентр №1"],
-                 data).stdout.strip()
+    polyclinic = run(
+        ["organisations", "add", "polyclinic", "Поликлиника №5", "--address", "ул. Ленина, 1"], data
+    ).stdout.strip()
+    centre = run(["organisations", "add", "oncology_centre", "Онкоцентр №1"], data).stdout.strip()
     listed = run(["organisations", "list"], data).stdout
     assert polyclinic in listed and centre in listed and "Онкоцентр №1" in listed
-    published = run(["slots", polyclinic, "Смирнова А.А.", "--from", "2030-12-01T09:00+03:00",
-                     "--count", "3"], data)
+    published = run(
+        ["slots", polyclinic, "Смирнова А.А.", "--from", "2030-12-01T09:00+03:00", "--count", "3"],
+        data,
+    )
     assert published.stdout.strip() == "published 3 slots at Поликлиника №5"
     assert run(["slots", polyclinic, "X", "--from", "2030-12-01T09:00"], data).returncode == 2
     refused = run(["users", "add", "--role", "staff", "Секретарь"], data)
     assert refused.returncode == 2 and "--organisation" in refused.stderr
     staff = run(["users", "add", "--role", "staff", "--organisation", centre, "Секретарь"], data)
     assert staff.returncode == 0 and staff.stdout.startswith("staff ")
-    link = run(["invite", "Мария", "+79990000000", "--polyclinic", polyclinic,
-                "--oncology-centre", centre], data)
+    link = run(
+        [
+            "invite",
+            "Мария",
+            "+79990000000",
+            "--polyclinic",
+            polyclinic,
+            "--oncology-centre",
+            centre,
+        ],
+        data,
+    )
     assert link.returncode == 0 and "/join/" in link.stdout
 
     async def attached() -> tuple[str | None, str | None]:

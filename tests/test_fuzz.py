@@ -22,25 +22,48 @@ from hypothesis import strategies as st
 
 from clinic.domain import Reason, Role
 from clinic.messages.socket import CLIENT_EVENTS
-from web.openapi import HTTP_BODIES
 from clinic.servers import free_port
 from signaling.client import Party
 from tests.conftest import make_settings
 from transcription.models import ModelPool
 from web.app import RECORDS, create_app
+from web.openapi import HTTP_BODIES
 from web.sessions import SIGN_IN
 
-EVENTS = ["queue.join", "queue.list", "consultation.take", "offer", "answer", "ice",
-          "hangup", "no.such.event", "connect", "disconnect", "message"]
-ERROR_CODES = {"bad_payload", "too_large", "unknown_event", "forbidden", "not_found",
-               "not_active", "busy", "bad_sdp", "bad_ice", "rate_limited"}
+EVENTS = [
+    "queue.join",
+    "queue.list",
+    "consultation.take",
+    "offer",
+    "answer",
+    "ice",
+    "hangup",
+    "no.such.event",
+    "connect",
+    "disconnect",
+    "message",
+]
+ERROR_CODES = {
+    "bad_payload",
+    "too_large",
+    "unknown_event",
+    "forbidden",
+    "not_found",
+    "not_active",
+    "busy",
+    "bad_sdp",
+    "bad_ice",
+    "rate_limited",
+}
 
 # What a hostile client sends beyond random JSON: lone surrogates, numbers no float holds,
 # nesting past any stack, and values of the wrong type for every field a schema names.
 SURROGATES = st.sampled_from(["\ud800", "\udfff", "a\udc00b"])
 HUGE = st.sampled_from([float("inf"), float("-inf"), 10**400, -(10**400)])
-FIELDS = sorted({name for model in CLIENT_EVENTS.values() for name in model.model_fields}
-                | {name for model in HTTP_BODIES for name in model.model_fields})
+FIELDS = sorted(
+    {name for model in CLIENT_EVENTS.values() for name in model.model_fields}
+    | {name for model in HTTP_BODIES for name in model.model_fields}
+)
 
 
 def nested(depth: int) -> Any:
@@ -51,26 +74,37 @@ def nested(depth: int) -> Any:
 
 
 hostile_values = st.one_of(
-    SURROGATES, HUGE, st.integers(1, 900).map(nested),
-    st.sampled_from(["21", 5, True, None, [], {}, 1.5, "x" * 300]))
+    SURROGATES,
+    HUGE,
+    st.integers(1, 900).map(nested),
+    st.sampled_from(["21", 5, True, None, [], {}, 1.5, "x" * 300]),
+)
 hostile_objects = st.dictionaries(st.sampled_from(FIELDS), hostile_values, max_size=4)
 
 json_values = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False)
-    | st.text(max_size=50),
-    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=12), inner,
-                                                                max_size=4),
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=50),
+    lambda inner: (
+        st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=12), inner, max_size=4)
+    ),
     max_leaves=12,
 )
-payloads = json_values | hostile_values | hostile_objects | st.fixed_dictionaries({}, optional={
-    "consultation_id": st.text(max_size=40) | st.integers(),
-    "target": st.sampled_from(["worker", "peer", "", "other"]) | st.integers(),
-    "sdp": st.text(max_size=300) | st.just("v=0\r\n"),
-    "type": st.sampled_from(["offer", "answer", "rollback"]),
-    "candidate": json_values,
-    "reason": st.text(max_size=20) | st.sampled_from([r.value for r in Reason]),
-    "mode": st.sampled_from(["audio", "video", "smoke"]),
-})
+payloads = (
+    json_values
+    | hostile_values
+    | hostile_objects
+    | st.fixed_dictionaries(
+        {},
+        optional={
+            "consultation_id": st.text(max_size=40) | st.integers(),
+            "target": st.sampled_from(["worker", "peer", "", "other"]) | st.integers(),
+            "sdp": st.text(max_size=300) | st.just("v=0\r\n"),
+            "type": st.sampled_from(["offer", "answer", "rollback"]),
+            "candidate": json_values,
+            "reason": st.text(max_size=20) | st.sampled_from([r.value for r in Reason]),
+            "mode": st.sampled_from(["audio", "video", "smoke"]),
+        },
+    )
+)
 
 
 class Running:
@@ -125,8 +159,9 @@ def running(tmp_path_factory: pytest.TempPathFactory, model_pool: ModelPool) -> 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=list(HealthCheck))
 @given(event=st.sampled_from(EVENTS), payload=payloads, as_doctor=st.booleans())
-def test_every_event_answers_bad_input_clearly(running: Running, event: str, payload: Any,
-                                               as_doctor: bool) -> None:
+def test_every_event_answers_bad_input_clearly(
+    running: Running, event: str, payload: Any, as_doctor: bool
+) -> None:
     party = running.doctor if as_doctor else running.patient
     if event in ("connect", "disconnect", "message"):
         running.run(party.sio.emit(event, payload))
@@ -143,22 +178,42 @@ def test_every_event_answers_bad_input_clearly(running: Running, event: str, pay
     assert running.patient.sio.connected and running.doctor.sio.connected
 
 
-ROUTES = [("GET", "api/consultations/{x}/protocol"), ("PUT", "api/consultations/{x}/protocol"),
-          ("GET", "api/patients/{x}/protocols"), ("GET", "api/patients/{x}/audit"),
-          ("POST", "api/join/{x}/otp"), ("POST", "api/join/{x}/session"),
-          ("GET", "api/me"), ("POST", "api/sign-out"), ("GET", "readyz"), ("GET", "metrics"),
-          ("GET", "join/{x}"), ("GET", "console"), ("GET", "healthz"), ("GET", "office"),
-          ("GET", "api/consultations/{x}/actions"), ("POST", "api/consultations/{x}/appointment"),
-          ("GET", "api/patients/{x}/prescriptions"), ("GET", "api/patients/{x}/appointments"),
-          ("DELETE", "api/patients/{x}/appointments/{x}"),
-          ("POST", "api/patients/{x}/appointments/{x}/move"),
-          ("GET", "api/patients/{x}/consilium"), ("POST", "api/patients/{x}/consilium"),
-          ("GET", "api/centre/patients"), ("GET", "api/centre/consilium"), ("GET", "api/sms"),
-          ("GET", "api/organisations"), ("GET", "api/organisations/{x}/slots"),
-          ("POST", "api/organisations/{x}/slots"), ("POST", "api/sms/delivery-reports"),
-          ("GET", "api/patients/{x}/checkins"), ("POST", "api/patients/{x}/checkins"),
-          ("PUT", "api/patients/{x}/chemotherapy"), ("GET", "api/checkins/reviews"),
-          ("POST", "api/checkins/{x}/review")]
+ROUTES = [
+    ("GET", "api/consultations/{x}/protocol"),
+    ("PUT", "api/consultations/{x}/protocol"),
+    ("GET", "api/patients/{x}/protocols"),
+    ("GET", "api/patients/{x}/audit"),
+    ("POST", "api/join/{x}/otp"),
+    ("POST", "api/join/{x}/session"),
+    ("GET", "api/me"),
+    ("POST", "api/sign-out"),
+    ("GET", "readyz"),
+    ("GET", "metrics"),
+    ("GET", "join/{x}"),
+    ("GET", "console"),
+    ("GET", "healthz"),
+    ("GET", "office"),
+    ("GET", "api/consultations/{x}/actions"),
+    ("POST", "api/consultations/{x}/appointment"),
+    ("GET", "api/patients/{x}/prescriptions"),
+    ("GET", "api/patients/{x}/appointments"),
+    ("DELETE", "api/patients/{x}/appointments/{x}"),
+    ("POST", "api/patients/{x}/appointments/{x}/move"),
+    ("GET", "api/patients/{x}/consilium"),
+    ("POST", "api/patients/{x}/consilium"),
+    ("GET", "api/centre/patients"),
+    ("GET", "api/centre/consilium"),
+    ("GET", "api/sms"),
+    ("GET", "api/organisations"),
+    ("GET", "api/organisations/{x}/slots"),
+    ("POST", "api/organisations/{x}/slots"),
+    ("POST", "api/sms/delivery-reports"),
+    ("GET", "api/patients/{x}/checkins"),
+    ("POST", "api/patients/{x}/checkins"),
+    ("PUT", "api/patients/{x}/chemotherapy"),
+    ("GET", "api/checkins/reviews"),
+    ("POST", "api/checkins/{x}/review"),
+]
 
 
 def json_text(value: Any) -> bytes:
@@ -168,35 +223,55 @@ def json_text(value: Any) -> bytes:
 
 
 hostile_bodies = st.one_of(
-    st.binary(max_size=300), json_values.map(lambda v: str(v).encode()),
-    json_values.map(json_text), hostile_objects.map(json_text),
+    st.binary(max_size=300),
+    json_values.map(lambda v: str(v).encode()),
+    json_values.map(json_text),
+    hostile_objects.map(json_text),
     st.integers(1, 100_000).map(lambda n: b"[" * n + b"]" * n),
-    st.fixed_dictionaries({"based_on_version": hostile_values,
-                           "data": hostile_objects}).map(json_text))
+    st.fixed_dictionaries({"based_on_version": hostile_values, "data": hostile_objects}).map(
+        json_text
+    ),
+)
 
 
 @settings(max_examples=200, deadline=None, suppress_health_check=list(HealthCheck))
-@given(route=st.sampled_from(ROUTES), segment=st.text(
-           alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="/?#%"),
-           min_size=1, max_size=40),
-       body=hostile_bodies,
-       auth=st.sampled_from(["none", "patient", "doctor", "garbage", "basic"]),
-       content_type=st.sampled_from(["application/json", "text/plain", None]))
-def test_every_route_answers_bad_input_clearly(running: Running, route: tuple[str, str],
-                                               segment: str, body: bytes, auth: str,
-                                               content_type: str | None) -> None:
+@given(
+    route=st.sampled_from(ROUTES),
+    segment=st.text(
+        alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="/?#%"),
+        min_size=1,
+        max_size=40,
+    ),
+    body=hostile_bodies,
+    auth=st.sampled_from(["none", "patient", "doctor", "garbage", "basic"]),
+    content_type=st.sampled_from(["application/json", "text/plain", None]),
+)
+def test_every_route_answers_bad_input_clearly(
+    running: Running,
+    route: tuple[str, str],
+    segment: str,
+    body: bytes,
+    auth: str,
+    content_type: str | None,
+) -> None:
     method, path = route
-    headers = {"none": {}, "garbage": {"Authorization": "Bearer " + "x" * 400},
-               "basic": {"Authorization": "Basic dXNlcjpwYXNz"},
-               "patient": {"Authorization": f"Bearer {running.token}"},
-               "doctor": {"Authorization": f"Bearer {running.key}"}}[auth]
+    headers = {
+        "none": {},
+        "garbage": {"Authorization": "Bearer " + "x" * 400},
+        "basic": {"Authorization": "Basic dXNlcjpwYXNz"},
+        "patient": {"Authorization": f"Bearer {running.token}"},
+        "doctor": {"Authorization": f"Bearer {running.key}"},
+    }[auth]
     if content_type is not None:
         headers = {**headers, "Content-Type": content_type}
 
     async def send() -> tuple[int, str, dict[str, str]]:
-        async with aiohttp.ClientSession() as http, http.request(
-                method, running.url + path.format(x=segment), data=body,
-                headers=headers) as response:
+        async with (
+            aiohttp.ClientSession() as http,
+            http.request(
+                method, running.url + path.format(x=segment), data=body, headers=headers
+            ) as response,
+        ):
             return response.status, await response.text(), dict(response.headers)
 
     status, text, response_headers = running.run(send())
@@ -206,8 +281,7 @@ def test_every_route_answers_bad_input_clearly(running: Running, route: tuple[st
         assert '"error"' in text
     if method == "PUT":  # nothing is signed from noise
         assert status in (400, 401, 403, 404, 409, 415, 422)
-    if method in ("POST", "PUT") and content_type != "application/json" \
-            and path.startswith("api/"):
+    if method in ("POST", "PUT") and content_type != "application/json" and path.startswith("api/"):
         assert status == 415  # JSON only, before anything else is looked at
     if path.endswith("/session"):  # nor does noise open a session
         assert status != 200

@@ -33,20 +33,24 @@ async def test_malformed_payloads_are_answered_bad_payload(platform: Platform) -
         reply = await doctor.sio.call("queue.list", ({}, {}), timeout=10)
         assert reply["ok"] is False and reply["code"] == "bad_payload", reply
         for event in ("offer", "answer", "ice", "hangup"):
-            body = {"consultation_id": SURROGATE, "target": "peer", "sdp": "v=0",
-                    "candidate": {}}
+            body = {"consultation_id": SURROGATE, "target": "peer", "sdp": "v=0", "candidate": {}}
             if event == "hangup":
                 body = {"consultation_id": SURROGATE}
             reply = await patient.call(event, body)
             assert reply["ok"] is False and reply["code"] == "bad_payload", (event, reply)
-        assert (await doctor.call("consultation.take", {"consultation_id": 5}))["code"] \
-            == "bad_payload"
-        assert (await patient.call("queue.join", {"mode": "audio", "reason": 1e999}))["code"] \
-            == "bad_payload"
+        assert (await doctor.call("consultation.take", {"consultation_id": 5}))[
+            "code"
+        ] == "bad_payload"
+        assert (await patient.call("queue.join", {"mode": "audio", "reason": 1e999}))[
+            "code"
+        ] == "bad_payload"
         # Nested far past any stack: socket.io cannot even decode it, and still answers.
         reply = await _send_deep(patient, 50_000)
-        assert reply == {"ok": False, "code": "bad_payload",
-                         "message": "the payload is not readable JSON"}
+        assert reply == {
+            "ok": False,
+            "code": "bad_payload",
+            "message": "the payload is not readable JSON",
+        }
         reply = await patient.call("no.such.event", {})
         assert reply["ok"] is False and reply["code"] == "unknown_event"
         # After all that the server goes on serving.
@@ -64,16 +68,20 @@ async def _send_deep(party: Party, depth: int) -> object:
     reply: asyncio.Future[object] = loop.create_future()
     ack_id = 987654
     party.sio.callbacks.setdefault("/", {})[ack_id] = lambda *a: reply.set_result(
-        a[0] if a else None)
+        a[0] if a else None
+    )
     await eio.send(f'2{ack_id}["hangup",' + "[" * depth + "]" * depth + "]")
     return await asyncio.wait_for(reply, 10)
 
 
 async def test_a_flooding_socket_is_rate_limited(
-        aiohttp_server, tmp_path: Path, model_pool: ModelPool  # type: ignore[no-untyped-def]
+    aiohttp_server,
+    tmp_path: Path,
+    model_pool: ModelPool,  # type: ignore[no-untyped-def]
 ) -> None:
-    settings = make_settings(tmp_path / "data", TELEMED_SOCKET_BURST="10",
-                             TELEMED_SOCKET_MESSAGES_PER_S="1")
+    settings = make_settings(
+        tmp_path / "data", TELEMED_SOCKET_BURST="10", TELEMED_SOCKET_MESSAGES_PER_S="1"
+    )
     app = create_app(settings, models=model_pool)
     platform = Platform(await aiohttp_server(app, host="127.0.0.1"), app[RECORDS], settings)
     _, key = await platform.doctor()

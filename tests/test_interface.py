@@ -23,22 +23,30 @@ def _served(platform: Platform) -> set[tuple[str, str]]:
     for route in platform.server.app.router.routes():
         info = route.resource.get_info() if route.resource else {}
         path = info.get("path") or info.get("formatter") or ""
-        if route.method in ("HEAD", "*") or path.startswith(("/socket.io", "/static")) \
-                or "prefix" in info:
+        if (
+            route.method in ("HEAD", "*")
+            or path.startswith(("/socket.io", "/static"))
+            or "prefix" in info
+        ):
             continue
         served.add((route.method, path))
     return served
 
 
 async def test_the_openapi_document_covers_every_route(platform: Platform) -> None:
-    async with aiohttp.ClientSession() as http, http.get(
-            f"{platform.url}api/openapi.json") as response:
+    async with (
+        aiohttp.ClientSession() as http,
+        http.get(f"{platform.url}api/openapi.json") as response,
+    ):
         assert response.status == 200
         document = await response.json()
     assert document["openapi"] == "3.1.0"
     validate(document)  # against the OpenAPI 3.1 specification's own schema
-    documented = {(method.upper(), path) for path, operations in document["paths"].items()
-                  for method in operations}
+    documented = {
+        (method.upper(), path)
+        for path, operations in document["paths"].items()
+        for method in operations
+    }
     served = _served(platform)
     assert served - documented == set(), "served but not in the OpenAPI document"
     assert documented - served == set(), "documented but not served"
@@ -57,7 +65,8 @@ async def test_the_openapi_document_covers_every_route(platform: Platform) -> No
     sign_in = document["paths"]["/api/sessions/doctor"]["post"]
     schema = document["components"]["schemas"]["DoctorSignIn"]
     assert sign_in["requestBody"]["content"]["application/json"]["schema"]["$ref"].endswith(
-        "DoctorSignIn")
+        "DoctorSignIn"
+    )
     assert set(schema["required"]) == {"login", "password"}
     assert schema["additionalProperties"] is False
 

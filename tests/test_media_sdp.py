@@ -30,15 +30,18 @@ async def test_only_audio_sections_get_a_ptime_and_the_offerer_accepts_the_answe
         assert ptime_of(plain) is None
 
         asked = ask_for_ptime(plain, 60)
-        kinds = [(s[0].split()[0], sum(line.startswith("a=ptime:") for line in s))
-                 for s in sections(asked)]
+        kinds = [
+            (s[0].split()[0], sum(line.startswith("a=ptime:") for line in s))
+            for s in sections(asked)
+        ]
         assert kinds == [("m=audio", 1), ("m=video", 0), ("m=audio", 1)]
         assert all("a=ptime:60" in s for s in sections(asked) if s[0].startswith("m=audio"))
         assert ptime_of(asked) == 60
         assert ask_for_ptime(asked, 20) == asked, "a section's own ptime is kept"
         # Everything else is untouched, and the offerer takes the answer.
-        assert [line for line in asked.splitlines() if not line.startswith("a=ptime:")] == \
-            plain.splitlines()
+        assert [
+            line for line in asked.splitlines() if not line.startswith("a=ptime:")
+        ] == plain.splitlines()
         await offerer.setRemoteDescription(RTCSessionDescription(asked, "answer"))
     finally:
         await offerer.close()

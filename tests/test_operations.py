@@ -54,10 +54,16 @@ async def test_metrics_readiness_and_drain(platform: Platform) -> None:
 
 
 async def test_each_party_gets_turn_credentials_that_expire(
-    aiohttp_server, tmp_path, model_pool  # type: ignore[no-untyped-def]
+    aiohttp_server,
+    tmp_path,
+    model_pool,  # type: ignore[no-untyped-def]
 ) -> None:
-    settings = make_settings(tmp_path / "data", TELEMED_TURN_URLS="turn:turn.example:3478",
-                             TELEMED_TURN_SECRET="shared-with-coturn", TELEMED_TURN_TTL_S="600")
+    settings = make_settings(
+        tmp_path / "data",
+        TELEMED_TURN_URLS="turn:turn.example:3478",
+        TELEMED_TURN_SECRET="shared-with-coturn",
+        TELEMED_TURN_TTL_S="600",
+    )
     app = create_app(settings, models=model_pool)
     server = await aiohttp_server(app, host="127.0.0.1")
     platform = Platform(server, app[RECORDS], settings)
@@ -71,8 +77,10 @@ async def test_each_party_gets_turn_credentials_that_expire(
         await patient.call("queue.join", {})
         await doctor.connect()
         await doctor.call("consultation.take", {})
-        turns = [(await party.next("consultation.started"))["ice_servers"][-1]
-                 for party in (patient, doctor)]
+        turns = [
+            (await party.next("consultation.started"))["ice_servers"][-1]
+            for party in (patient, doctor)
+        ]
     finally:
         await patient.close()
         await doctor.close()
@@ -80,13 +88,16 @@ async def test_each_party_gets_turn_credentials_that_expire(
     for turn in turns:
         expiry = int(turn["username"].split(":")[0])
         assert 590 <= expiry - time.time() <= 600
-        expected = base64.b64encode(hmac.new(b"shared-with-coturn", turn["username"].encode(),
-                                             hashlib.sha1).digest()).decode()
+        expected = base64.b64encode(
+            hmac.new(b"shared-with-coturn", turn["username"].encode(), hashlib.sha1).digest()
+        ).decode()
         assert turn["credential"] == expected and turn["urls"] == ["turn:turn.example:3478"]
 
 
 async def test_readiness_reports_a_database_that_went_away(
-    aiohttp_server, tmp_path, model_pool  # type: ignore[no-untyped-def]
+    aiohttp_server,
+    tmp_path,
+    model_pool,  # type: ignore[no-untyped-def]
 ) -> None:
     with postgres() as url:
         settings = make_settings(tmp_path / "data", TELEMED_DATABASE_URL=url)

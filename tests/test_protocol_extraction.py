@@ -22,28 +22,36 @@ SAMPLES = Path(__file__).resolve().parents[2] / "shared" / "samples"
 
 # Raise these as the rules improve; never lower them to make a change pass.
 FLOORS = {
-    "diagnosis": (0.95, 0.95), "vitals": (0.95, 0.95), "complaints": (0.95, 0.95),
-    "triage": (0.95, 0.95), "follow_up": (0.95, 0.95), "medications": (0.95, 0.95),
-    "medication_details": (0.95, 0.95), "sick_leave": (0.95, 0.95),
+    "diagnosis": (0.95, 0.95),
+    "vitals": (0.95, 0.95),
+    "complaints": (0.95, 0.95),
+    "triage": (0.95, 0.95),
+    "follow_up": (0.95, 0.95),
+    "medications": (0.95, 0.95),
+    "medication_details": (0.95, 0.95),
+    "sick_leave": (0.95, 0.95),
 }
 
 
-@pytest.mark.parametrize(("language", "text", "expected"), [
-    ("ru", "второй день температура тридцать семь и восемь и заложен нос", [37.8]),
-    ("ru", "при температуре выше тридцати восьми и пяти примите парацетамол", [38.5]),
-    ("ru", "тридцать семь целых восемь десятых", [37.8]),
-    ("ru", "давление сто двадцать на восемьдесят пульс семьдесят два", [120, 80, 72]),
-    ("ru", "двадцать миллиграмм один раз в день на шестьдесят дней", [20, 1, 60]),
-    ("ru", "температура 38,2", [38.2]),
-    ("ru", "тридцать восемь запятая девять", [38.9]),
-    ("ru", "тридцать девять с половиной", [39.5]),
-    ("ru", "тридцать восемь и один два дня", [38.1, 2]),
-    ("en", "thirty eight point nine for four days now", [38.9, 4]),
-    ("en", "one hundred and thirty over eighty five", [130, 85]),
-    ("en", "a hundred twenty", [120]),
-    ("en", "one twenty over eighty", [120, 80]),
-    ("en", "ninety nine point one", [99.1]),
-])
+@pytest.mark.parametrize(
+    ("language", "text", "expected"),
+    [
+        ("ru", "второй день температура тридцать семь и восемь и заложен нос", [37.8]),
+        ("ru", "при температуре выше тридцати восьми и пяти примите парацетамол", [38.5]),
+        ("ru", "тридцать семь целых восемь десятых", [37.8]),
+        ("ru", "давление сто двадцать на восемьдесят пульс семьдесят два", [120, 80, 72]),
+        ("ru", "двадцать миллиграмм один раз в день на шестьдесят дней", [20, 1, 60]),
+        ("ru", "температура 38,2", [38.2]),
+        ("ru", "тридцать восемь запятая девять", [38.9]),
+        ("ru", "тридцать девять с половиной", [39.5]),
+        ("ru", "тридцать восемь и один два дня", [38.1, 2]),
+        ("en", "thirty eight point nine for four days now", [38.9, 4]),
+        ("en", "one hundred and thirty over eighty five", [130, 85]),
+        ("en", "a hundred twenty", [120]),
+        ("en", "one twenty over eighty", [120, 80]),
+        ("en", "ninety nine point one", [99.1]),
+    ],
+)
 def test_spoken_numbers(language: str, text: str, expected: list[float]) -> None:
     assert [n.value for n in find_numbers(tokenize(text), language)] == expected
 
@@ -84,15 +92,18 @@ def test_shared_samples_give_every_expected_field() -> None:
     assert SAMPLES.is_dir(), f"the shared samples are expected at {SAMPLES}"
     tallies = score(SAMPLES)
     assert all(t.false_negative == 0 and t.false_positive == 0 for t in tallies.values()), {
-        name: t.misses for name, t in tallies.items() if t.misses}
+        name: t.misses for name, t in tallies.items() if t.misses
+    }
 
 
 def test_every_field_points_at_its_segments() -> None:
-    protocol = extract_protocol(read_transcript(CORPUS / "ru07_words_numbers.txt"),
-                                consultation_id="c", language="ru")
+    protocol = extract_protocol(
+        read_transcript(CORPUS / "ru07_words_numbers.txt"), consultation_id="c", language="ru"
+    )
     texts = [line.text for line in protocol.transcript]
-    assert "сто тридцать на восемьдесят пять" in texts[protocol.vitals["systolic_mmhg"]
-                                                       .segments[-1]]
+    assert (
+        "сто тридцать на восемьдесят пять" in texts[protocol.vitals["systolic_mmhg"].segments[-1]]
+    )
     assert "парацетамол" in texts[protocol.medications[0].segments[0]]
     assert protocol.sick_leave is not None
     assert "больничный" in texts[protocol.sick_leave.segments[0]]
@@ -104,7 +115,8 @@ def test_suggestions_when_the_doctor_names_no_diagnosis() -> None:
     segments = parse_transcript(
         "patient: кашель и температура тридцать восемь и два\n"
         "patient: и не чувствую запахов\n"
-        "doctor: сатурация девяносто два\n")
+        "doctor: сатурация девяносто два\n"
+    )
     protocol = extract_protocol(segments, consultation_id="c", language="ru")
     assert protocol.diagnosis is None
     codes = [d.code for d in protocol.diagnosis_suggestions]
@@ -116,31 +128,51 @@ def test_suggestions_when_the_doctor_names_no_diagnosis() -> None:
 @pytest.mark.parametrize("case", sorted(p.stem for p in CORPUS.glob("*.txt")))
 def test_every_corpus_protocol_makes_a_valid_fhir_bundle(case: str) -> None:
     transcript = CORPUS / f"{case}.txt"
-    protocol = extract_protocol(read_transcript(transcript), consultation_id=case,
-                                language=language_of(transcript.read_text()))
+    protocol = extract_protocol(
+        read_transcript(transcript),
+        consultation_id=case,
+        language=language_of(transcript.read_text()),
+    )
     moment = datetime.now(UTC)
     # At signing, each renewal is matched to the prescription it renews.
-    renewed = {m.name: (f"rx-{i}", f"prior-{i}")
-               for i, m in enumerate(protocol.medications) if m.renewal}
-    bundle = build_bundle(protocol, SignedContext(
-        f"p-{case}", "patient-1", "Анна Иванова", "doctor-1", "Ирина Петровна", moment,
-        moment, moment, renewed))
+    renewed = {
+        m.name: (f"rx-{i}", f"prior-{i}") for i, m in enumerate(protocol.medications) if m.renewal
+    }
+    bundle = build_bundle(
+        protocol,
+        SignedContext(
+            f"p-{case}",
+            "patient-1",
+            "Анна Иванова",
+            "doctor-1",
+            "Ирина Петровна",
+            moment,
+            moment,
+            moment,
+            renewed,
+        ),
+    )
     validate_bundle(bundle)
     kinds = [e["resource"]["resourceType"] for e in bundle["entry"]]
     assert kinds.count("Composition") == kinds.count("Encounter") == 1
     assert kinds.count("MedicationRequest") == len(protocol.medications)
     assert ("Condition" in kinds) == (protocol.diagnosis is not None)
-    renewals = [e["resource"] for e in bundle["entry"]
-                if e["resource"]["resourceType"] == "MedicationRequest"
-                and "priorPrescription" in e["resource"]]
+    renewals = [
+        e["resource"]
+        for e in bundle["entry"]
+        if e["resource"]["resourceType"] == "MedicationRequest"
+        and "priorPrescription" in e["resource"]
+    ]
     assert len(renewals) == sum(m.renewal for m in protocol.medications)
     assert {r["priorPrescription"]["identifier"]["value"] for r in renewals} == {
-        prior for _, prior in renewed.values()}
+        prior for _, prior in renewed.values()
+    }
 
 
 def test_roundtrip_through_json() -> None:
-    protocol = extract_protocol(read_transcript(CORPUS / "en05_bp_pulse.txt"),
-                                consultation_id="c", language="en")
+    protocol = extract_protocol(
+        read_transcript(CORPUS / "en05_bp_pulse.txt"), consultation_id="c", language="en"
+    )
     data = json.loads(json.dumps(protocol.to_dict()))
     assert type(protocol).from_dict(data) == protocol
 
@@ -159,84 +191,138 @@ def test_every_vital_reaches_fhir_with_its_loinc_code_and_an_unknown_one_by_its_
     are coded; a sign the registry does not know is the doctor's finding and is kept."""
     protocol = _draft("doctor: давление сто сорок чдд двадцать два")
     assert {k: v.value for k, v in protocol.vitals.items()} == {"respiratory_rate": 22}
-    protocol = replace(protocol, vitals={
-        **protocol.vitals, "systolic_mmhg": Vital(140, "mm[Hg]", (0,)),
-        "weight_kg": Vital(71.5, "kg", ())})
+    protocol = replace(
+        protocol,
+        vitals={
+            **protocol.vitals,
+            "systolic_mmhg": Vital(140, "mm[Hg]", (0,)),
+            "weight_kg": Vital(71.5, "kg", ()),
+        },
+    )
     moment = datetime.now(UTC)
-    bundle = build_bundle(protocol, SignedContext("p", "patient-1", "Анна", "doctor-1", "Ирина",
-                                                  moment, moment, moment, {}))
+    bundle = build_bundle(
+        protocol,
+        SignedContext("p", "patient-1", "Анна", "doctor-1", "Ирина", moment, moment, moment, {}),
+    )
     validate_bundle(bundle)
-    observations = {(o.get("code", {}).get("coding") or [{"code": o["code"].get("text")}])[0]
-                    ["code"]: o["valueQuantity"]["value"]
-                    for o in (e["resource"] for e in bundle["entry"])
-                    if o["resourceType"] == "Observation"}
+    observations = {
+        (o.get("code", {}).get("coding") or [{"code": o["code"].get("text")}])[0]["code"]: o[
+            "valueQuantity"
+        ]["value"]
+        for o in (e["resource"] for e in bundle["entry"])
+        if o["resourceType"] == "Observation"
+    }
     assert observations == {"9279-1": 22, "8480-6": 140, "weight_kg": 71.5}
 
 
-@pytest.mark.parametrize(("text", "expected"), [
-    # A conditional governs its own clause, not the whole turn.
-    ("doctor: давление сто тридцать на восемьдесят пульс семьдесят шесть если заболит голова "
-     "звоните", {"systolic_mmhg": 130, "diastolic_mmhg": 80, "heart_rate_bpm": 76}),
-    ("doctor: temperature thirty seven eight if it goes above thirty nine call an ambulance",
-     {"temperature_c": 37.8}),
-    # Targets, earlier readings and corrections are not today's reading.
-    ("doctor: держим давление до ста тридцати на восемьдесят", {}),
-    ("doctor: температура\npatient: вчера было тридцать восемь ой нет тридцать семь и восемь",
-     {"temperature_c": 37.8}),
-    ("patient: температура тридцать восемь ой нет тридцать семь и восемь",
-     {"temperature_c": 37.8}),
-    ("patient: температура вчера была тридцать восемь и пять а сегодня тридцать семь и две",
-     {"temperature_c": 37.2}),
-    ("doctor: at home your blood pressure was one fifty over ninety today it is one thirty "
-     "over eighty",
-     {"systolic_mmhg": 130, "diastolic_mmhg": 80}),
-    # Forms: °F, "ninety eight seven", everyday names, "and a half", stutters.
-    ("doctor: your temperature is a hundred and one point four fahrenheit",
-     {"temperature_c": 38.6}),
-    ("doctor: temp ninety eight seven sats ninety six resp rate eighteen",
-     {"temperature_c": 37.1, "spo2_percent": 96, "respiratory_rate": 18}),
-    ("patient: сатурашка девяносто пять дышит раз двадцать шесть в минуту",
-     {"spo2_percent": 95, "respiratory_rate": 26}),
-    ("doctor: частота дыхания двадцать шесть кислород в крови девяносто три",
-     {"respiratory_rate": 26, "spo2_percent": 93}),
-    ("patient: температура температура тридцать восемь с половиной", {"temperature_c": 38.5}),
-    ("patient: температура тридцать восемь два дня", {"temperature_c": 38}),
-    ("patient: тридцать семь и пять десятых\ndoctor: температура", {}),
-    ("doctor: температура\npatient: тридцать семь и пять десятых", {"temperature_c": 37.5}),
-])
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # A conditional governs its own clause, not the whole turn.
+        (
+            "doctor: давление сто тридцать на восемьдесят пульс семьдесят шесть "
+            "если заболит голова "
+            "звоните",
+            {"systolic_mmhg": 130, "diastolic_mmhg": 80, "heart_rate_bpm": 76},
+        ),
+        (
+            "doctor: temperature thirty seven eight if it goes above thirty nine call an ambulance",
+            {"temperature_c": 37.8},
+        ),
+        # Targets, earlier readings and corrections are not today's reading.
+        ("doctor: держим давление до ста тридцати на восемьдесят", {}),
+        (
+            "doctor: температура\n"
+            "patient: вчера было тридцать восемь ой нет тридцать семь и восемь",
+            {"temperature_c": 37.8},
+        ),
+        (
+            "patient: температура тридцать восемь ой нет тридцать семь и восемь",
+            {"temperature_c": 37.8},
+        ),
+        (
+            "patient: температура вчера была тридцать восемь и пять а сегодня тридцать семь и две",
+            {"temperature_c": 37.2},
+        ),
+        (
+            "doctor: at home your blood pressure was one fifty over ninety today it is one thirty "
+            "over eighty",
+            {"systolic_mmhg": 130, "diastolic_mmhg": 80},
+        ),
+        # Forms: °F, "ninety eight seven", everyday names, "and a half", stutters.
+        (
+            "doctor: your temperature is a hundred and one point four fahrenheit",
+            {"temperature_c": 38.6},
+        ),
+        (
+            "doctor: temp ninety eight seven sats ninety six resp rate eighteen",
+            {"temperature_c": 37.1, "spo2_percent": 96, "respiratory_rate": 18},
+        ),
+        (
+            "patient: сатурашка девяносто пять дышит раз двадцать шесть в минуту",
+            {"spo2_percent": 95, "respiratory_rate": 26},
+        ),
+        (
+            "doctor: частота дыхания двадцать шесть кислород в крови девяносто три",
+            {"respiratory_rate": 26, "spo2_percent": 93},
+        ),
+        ("patient: температура температура тридцать восемь с половиной", {"temperature_c": 38.5}),
+        ("patient: температура тридцать восемь два дня", {"temperature_c": 38}),
+        ("patient: тридцать семь и пять десятых\ndoctor: температура", {}),
+        ("doctor: температура\npatient: тридцать семь и пять десятых", {"temperature_c": 37.5}),
+    ],
+)
 def test_todays_readings_only(text: str, expected: dict[str, float]) -> None:
     language = "ru" if any("а" <= c <= "я" for c in text) else "en"
     got = {k: v.value for k, v in _draft(text, language).vitals.items()}
     assert got == expected
 
 
-@pytest.mark.parametrize(("text", "level", "reason"), [
-    # UKONS 24-hour triage: fever on anticancer treatment is febrile neutropenia until shown
-    # otherwise.
-    ("doctor: вы сейчас на химиотерапии температура\npatient: тридцать семь и девять",
-     "red", "febrile neutropenia"),
-    ("patient: i had chemo last week and now i have a fever and chills\n"
-     "doctor: what's your temperature\npatient: a hundred point four", "red",
-     "febrile neutropenia"),
-    # NICE NG138: chest pain on breathing with fever is a sign of pneumonia.
-    ("patient: температура тридцать восемь и пять и больно дышать колет в боку", "red",
-     "signs of pneumonia"),
-    # NEWS2: SpO2 ≤ 91 % (we act below 94 %), respiratory rate ≥ 25.
-    ("doctor: сатурация\npatient: девяносто два", "red", "SpO2 92"),
-    ("doctor: resp rate\npatient: twenty six", "red", "respiratory rate 26"),
-    # NEWS2: systolic ≤ 90, heart rate ≥ 131.
-    ("doctor: давление девяносто на шестьдесят", "red", "systolic pressure 90"),
-    # NICE NG128 / FAST: face, arm, speech.
-    ("patient: у мужа лицо перекосило и речь невнятная", "red", "stroke"),
-    # NICE CG95: chest pain with sweating or spreading to the arm.
-    ("patient: давит в груди и отдает в левую руку холодный пот", "red",
-     "acute coronary syndrome"),
-    # Not red: breathlessness alone, a fever of 38.2, a child breathing 36 times a minute.
-    ("patient: немного одышка при ходьбе", "yellow", "breathing difficulty"),
-    ("patient: температура тридцать восемь и две", "yellow", "temperature 38.2"),
-    ("patient: у сына температура тридцать семь и пять дышит тридцать шесть раз в минуту",
-     "green", ""),
-])
+@pytest.mark.parametrize(
+    ("text", "level", "reason"),
+    [
+        # UKONS 24-hour triage: fever on anticancer treatment is febrile neutropenia until shown
+        # otherwise.
+        (
+            "doctor: вы сейчас на химиотерапии температура\npatient: тридцать семь и девять",
+            "red",
+            "febrile neutropenia",
+        ),
+        (
+            "patient: i had chemo last week and now i have a fever and chills\n"
+            "doctor: what's your temperature\npatient: a hundred point four",
+            "red",
+            "febrile neutropenia",
+        ),
+        # NICE NG138: chest pain on breathing with fever is a sign of pneumonia.
+        (
+            "patient: температура тридцать восемь и пять и больно дышать колет в боку",
+            "red",
+            "signs of pneumonia",
+        ),
+        # NEWS2: SpO2 ≤ 91 % (we act below 94 %), respiratory rate ≥ 25.
+        ("doctor: сатурация\npatient: девяносто два", "red", "SpO2 92"),
+        ("doctor: resp rate\npatient: twenty six", "red", "respiratory rate 26"),
+        # NEWS2: systolic ≤ 90, heart rate ≥ 131.
+        ("doctor: давление девяносто на шестьдесят", "red", "systolic pressure 90"),
+        # NICE NG128 / FAST: face, arm, speech.
+        ("patient: у мужа лицо перекосило и речь невнятная", "red", "stroke"),
+        # NICE CG95: chest pain with sweating or spreading to the arm.
+        (
+            "patient: давит в груди и отдает в левую руку холодный пот",
+            "red",
+            "acute coronary syndrome",
+        ),
+        # Not red: breathlessness alone, a fever of 38.2, a child breathing 36 times a minute.
+        ("patient: немного одышка при ходьбе", "yellow", "breathing difficulty"),
+        ("patient: температура тридцать восемь и две", "yellow", "temperature 38.2"),
+        (
+            "patient: у сына температура тридцать семь и пять дышит тридцать шесть раз в минуту",
+            "green",
+            "",
+        ),
+    ],
+)
 def test_red_flags_follow_their_sources(text: str, level: str, reason: str) -> None:
     language = "ru" if any("а" <= c <= "я" for c in text) else "en"
     triage = _draft(text, language).triage
@@ -245,53 +331,82 @@ def test_red_flags_follow_their_sources(text: str, level: str, reason: str) -> N
 
 
 def test_signs_of_pneumonia_ask_for_an_in_person_visit_today() -> None:
-    protocol = _draft("doctor: сатурация\npatient: девяносто два\n"
-                      "doctor: созвонимся через два дня")
+    protocol = _draft("doctor: сатурация\npatient: девяносто два\ndoctor: созвонимся через два дня")
     assert (protocol.follow_up.kind, protocol.follow_up.in_days) == ("in_person", 0)
 
 
-@pytest.mark.parametrize(("text", "expected"), [
-    # Each medicine owns its clause: dose, schedule and renewal.
-    ("doctor: эналаприл десять миллиграмм два раза в день продолжайте и добавляем индапамид "
-     "два с половиной миллиграмма утром один раз в день",
-     {("enalapril", "10 mg", "2 times a day", True),
-      ("indapamide", "2.5 mg", "once a day", False)}),
-    # Forbidden, stopped, allergy: not prescribed.
-    ("doctor: не принимайте аспирин парацетамол пятьсот миллиграмм при температуре",
-     {("paracetamol", "500 mg", "as needed", False)}),
-    ("doctor: stop the ibuprofen and take naproxen five hundred milligrams twice a day",
-     {("naproxen", "500 mg", "2 times a day", False)}),
-    ("doctor: у вас аллергия на амоксициллин поэтому азитромицин пятьсот миллиграмм один раз "
-     "в день три дня", {("azithromycin", "500 mg", "once a day", False)}),
-    # Asked about is not prescribed; said as a prescription on the patient's side is.
-    ("doctor: амлодипин пьете\npatient: да", set()),
-    ("patient: назначаю вам конкор пять миллиграмм один раз в день",
-     {("bisoprolol", "5 mg", "once a day", False)}),
-    # Brand names, puffs, units, thousands.
-    ("doctor: глюкофаж тысяча миллиграмм два раза в день продолжаем",
-     {("metformin", "1000 mg", "2 times a day", True)}),
-    ("doctor: вентолин по два вдоха четыре раза в день",
-     {("salbutamol", "2 puffs", "4 times a day", False)}),
-])
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # Each medicine owns its clause: dose, schedule and renewal.
+        (
+            "doctor: эналаприл десять миллиграмм два раза в день продолжайте и добавляем индапамид "
+            "два с половиной миллиграмма утром один раз в день",
+            {
+                ("enalapril", "10 mg", "2 times a day", True),
+                ("indapamide", "2.5 mg", "once a day", False),
+            },
+        ),
+        # Forbidden, stopped, allergy: not prescribed.
+        (
+            "doctor: не принимайте аспирин парацетамол пятьсот миллиграмм при температуре",
+            {("paracetamol", "500 mg", "as needed", False)},
+        ),
+        (
+            "doctor: stop the ibuprofen and take naproxen five hundred milligrams twice a day",
+            {("naproxen", "500 mg", "2 times a day", False)},
+        ),
+        (
+            "doctor: у вас аллергия на амоксициллин поэтому азитромицин "
+            "пятьсот миллиграмм один раз "
+            "в день три дня",
+            {("azithromycin", "500 mg", "once a day", False)},
+        ),
+        # Asked about is not prescribed; said as a prescription on the patient's side is.
+        ("doctor: амлодипин пьете\npatient: да", set()),
+        (
+            "patient: назначаю вам конкор пять миллиграмм один раз в день",
+            {("bisoprolol", "5 mg", "once a day", False)},
+        ),
+        # Brand names, puffs, units, thousands.
+        (
+            "doctor: глюкофаж тысяча миллиграмм два раза в день продолжаем",
+            {("metformin", "1000 mg", "2 times a day", True)},
+        ),
+        (
+            "doctor: вентолин по два вдоха четыре раза в день",
+            {("salbutamol", "2 puffs", "4 times a day", False)},
+        ),
+    ],
+)
 def test_medicines_are_read_clause_by_clause(
-        text: str, expected: set[tuple[str, str | None, str | None, bool]]) -> None:
+    text: str, expected: set[tuple[str, str | None, str | None, bool]]
+) -> None:
     language = "ru" if any("а" <= c <= "я" for c in text) else "en"
     got = {(m.name, m.dose, m.frequency, m.renewal) for m in _draft(text, language).medications}
     assert got == expected
 
 
-@pytest.mark.parametrize(("text", "kind", "days"), [
-    ("doctor: если станет хуже вызывайте скорую созвонимся через три дня", "telemedicine", 3),
-    ("doctor: if the fever goes above thirty nine call an ambulance i'll phone you in two days",
-     "telemedicine", 2),
-    ("doctor: созвонимся послезавтра", "telemedicine", 2),
-    ("doctor: на прием к неврологу через неделю", "in_person", 7),
-    ("doctor: see you in clinic in three months", "in_person", 90),
-    ("doctor: we'll talk after the results come in", "telemedicine", None),
-    ("doctor: я прямо сейчас вызываю вам скорую", "ambulance", 0),
-])
+@pytest.mark.parametrize(
+    ("text", "kind", "days"),
+    [
+        ("doctor: если станет хуже вызывайте скорую созвонимся через три дня", "telemedicine", 3),
+        (
+            "doctor: if the fever goes above thirty nine call an ambulance "
+            "i'll phone you in two days",
+            "telemedicine",
+            2,
+        ),
+        ("doctor: созвонимся послезавтра", "telemedicine", 2),
+        ("doctor: на прием к неврологу через неделю", "in_person", 7),
+        ("doctor: see you in clinic in three months", "in_person", 90),
+        ("doctor: we'll talk after the results come in", "telemedicine", None),
+        ("doctor: я прямо сейчас вызываю вам скорую", "ambulance", 0),
+    ],
+)
 def test_follow_up_is_the_arrangement_not_the_safety_net(
-        text: str, kind: str, days: int | None) -> None:
+    text: str, kind: str, days: int | None
+) -> None:
     language = "ru" if any("а" <= c <= "я" for c in text) else "en"
     follow_up = _draft(text, language).follow_up
     assert (follow_up.kind, follow_up.in_days) == (kind, days)

@@ -8,11 +8,25 @@ from protocol_writer.fhir import validate_bundle
 from tests.conftest import Platform
 from tests.test_record_push import ended_consultation
 
-FORGED = {"consultation_id": "someone-else", "patient_name": "Подставной Пациент",
-          "doctor_name": "Главврач", "started_at": "2001-01-01T00:00:00+00:00",
-          "ended_at": "2001-01-01T01:00:00+00:00", "reason": "consilium", "language": "en",
-          "transcript": [{"index": 0, "speaker": "patient", "start": 0.0, "end": 1.0,
-                          "text": "этого никто не говорил", "kind": "speech"}]}
+FORGED = {
+    "consultation_id": "someone-else",
+    "patient_name": "Подставной Пациент",
+    "doctor_name": "Главврач",
+    "started_at": "2001-01-01T00:00:00+00:00",
+    "ended_at": "2001-01-01T01:00:00+00:00",
+    "reason": "consilium",
+    "language": "en",
+    "transcript": [
+        {
+            "index": 0,
+            "speaker": "patient",
+            "start": 0.0,
+            "end": 1.0,
+            "text": "этого никто не говорил",
+            "kind": "speech",
+        }
+    ],
+}
 
 
 async def test_a_signed_header_comes_from_the_record(platform: Platform) -> None:
@@ -26,8 +40,9 @@ async def test_a_signed_header_comes_from_the_record(platform: Platform) -> None
         assert header["patient_name"] and header["doctor_name"] and header["started_at"]
         for data in ({**draft["data"], **FORGED}, {}):
             version = (await platform.records.latest_protocol(consultation_id)).version  # type: ignore[union-attr]
-            async with http.put(url, headers=as_doctor,
-                                json={"based_on_version": version, "data": data}) as response:
+            async with http.put(
+                url, headers=as_doctor, json={"based_on_version": version, "data": data}
+            ) as response:
                 assert response.status == 201, await response.text()
                 signed = await response.json()
             assert {k: signed["data"][k] for k in FORGED} == header
@@ -37,5 +52,4 @@ async def test_a_signed_header_comes_from_the_record(platform: Platform) -> None
     documents = await platform.records.record_documents(consultation.patient_id)
     for document in documents:
         validate_bundle(document.bundle)
-        assert "Подставной" not in str(document.bundle) and "2001-01-01" not in str(
-            document.bundle)
+        assert "Подставной" not in str(document.bundle) and "2001-01-01" not in str(document.bundle)

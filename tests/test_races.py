@@ -28,13 +28,14 @@ TRIES = 6
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 async def platform_on(
-    request: pytest.FixtureRequest, aiohttp_server, tmp_path: Path,  # type: ignore[no-untyped-def]
+    request: pytest.FixtureRequest,
+    aiohttp_server,
+    tmp_path: Path,  # type: ignore[no-untyped-def]
     model_pool: ModelPool,
 ) -> AsyncIterator[Platform]:
     env: dict[str, str] = {}
     if request.param == "postgresql":
-        env["TELEMED_DATABASE_URL"] = await fresh_database(
-            request.getfixturevalue("postgres_url"))
+        env["TELEMED_DATABASE_URL"] = await fresh_database(request.getfixturevalue("postgres_url"))
     settings = make_settings(tmp_path / "data", **env)
     app = create_app(settings, models=model_pool)
     server = await aiohttp_server(app, host="127.0.0.1")
@@ -47,8 +48,7 @@ async def _connected(platform: Platform, auth: dict[str, str], n: int) -> list[P
     return parties
 
 
-async def test_a_doctor_on_two_sockets_takes_one_patient_at_a_time(
-        platform_on: Platform) -> None:
+async def test_a_doctor_on_two_sockets_takes_one_patient_at_a_time(platform_on: Platform) -> None:
     platform = platform_on
     doctor_id, key = await platform.doctor()
     sockets = await _connected(platform, {"key": key}, 2)
@@ -57,12 +57,16 @@ async def test_a_doctor_on_two_sockets_takes_one_patient_at_a_time(
             waiting = []
             for i in range(2):
                 patient_id, _ = await platform.patient(f"Пациент {attempt}-{i}")
-                place = await platform.records.enqueue(patient_id, Reason.RESPIRATORY,
-                                                       CallMode.AUDIO, "ru")
+                place = await platform.records.enqueue(
+                    patient_id, Reason.RESPIRATORY, CallMode.AUDIO, "ru"
+                )
                 waiting.append(place.id)
-            replies = await asyncio.gather(*(
-                s.call("consultation.take", {"consultation_id": c})
-                for s, c in zip(sockets, waiting, strict=True)))
+            replies = await asyncio.gather(
+                *(
+                    s.call("consultation.take", {"consultation_id": c})
+                    for s, c in zip(sockets, waiting, strict=True)
+                )
+            )
             taken = [r for r in replies if r.get("ok")]
             assert len(taken) == 1, f"try {attempt}: {replies}"
             assert [r["code"] for r in replies if not r.get("ok")] == ["busy"]
@@ -94,34 +98,57 @@ async def test_a_patient_on_two_sockets_queues_once(platform_on: Platform) -> No
 
 @pytest.mark.parametrize("engine", ["sqlite", "postgresql"])
 async def test_the_migration_resolves_duplicates_left_by_the_race(
-        engine: str, tmp_path: Path, request: pytest.FixtureRequest) -> None:
+    engine: str, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
     """A database that already holds the race's leftovers still takes the unique indexes."""
-    url = f"sqlite+aiosqlite:///{tmp_path / 't.db'}" if engine == "sqlite" else \
-        await fresh_database(request.getfixturevalue("postgres_url"))
+    url = (
+        f"sqlite+aiosqlite:///{tmp_path / 't.db'}"
+        if engine == "sqlite"
+        else await fresh_database(request.getfixturevalue("postgres_url"))
+    )
     await asyncio.to_thread(upgrade, url, "0009")
     db = create_async_engine(url)
-    rows = [("w-old", "p", None, "waiting", 1), ("w-new", "p", None, "waiting", 2),
-            ("a-old", "q", "d", "active", 1), ("a-new", "r", "d", "active", 2)]
+    rows = [
+        ("w-old", "p", None, "waiting", 1),
+        ("w-new", "p", None, "waiting", 2),
+        ("a-old", "q", "d", "active", 1),
+        ("a-new", "r", "d", "active", 2),
+    ]
     async with db.begin() as connection:
-        await connection.execute(text(
-            "INSERT INTO patients (id, full_name, phone, language, created_at) VALUES "
-            "('p', 'P', '+7', 'ru', :at), ('q', 'Q', '+7', 'ru', :at),"
-            " ('r', 'R', '+7', 'ru', :at)"), {"at": datetime(2026, 1, 1, tzinfo=UTC)})
-        await connection.execute(text(
-            "INSERT INTO doctors (id, full_name, specialty, access_key_hash, role, created_at)"
-            " VALUES ('d', 'D', 'therapist', 'h', 'doctor', :at)"),
-            {"at": datetime(2026, 1, 1, tzinfo=UTC)})
+        await connection.execute(
+            text(
+                "INSERT INTO patients (id, full_name, phone, language, created_at) VALUES "
+                "('p', 'P', '+7', 'ru', :at), ('q', 'Q', '+7', 'ru', :at),"
+                " ('r', 'R', '+7', 'ru', :at)"
+            ),
+            {"at": datetime(2026, 1, 1, tzinfo=UTC)},
+        )
+        await connection.execute(
+            text(
+                "INSERT INTO doctors (id, full_name, specialty, access_key_hash, role, created_at)"
+                " VALUES ('d', 'D', 'therapist', 'h', 'doctor', :at)"
+            ),
+            {"at": datetime(2026, 1, 1, tzinfo=UTC)},
+        )
         for cid, patient, doctor, status, minute in rows:
             at = datetime(2026, 1, 1, 9, minute, tzinfo=UTC)
-            await connection.execute(text(
-                "INSERT INTO consultations (id, patient_id, doctor_id, reason, mode, language,"
-                " status, queued_at, started_at, priority) VALUES (:id, :p, :d, 'respiratory',"
-                " 'audio', 'ru', :s, :at, :at, 0)"),
-                {"id": cid, "p": patient, "d": doctor, "s": status, "at": at})
+            await connection.execute(
+                text(
+                    "INSERT INTO consultations (id, patient_id, doctor_id, reason, mode, language,"
+                    " status, queued_at, started_at, priority) VALUES (:id, :p, :d, 'respiratory',"
+                    " 'audio', 'ru', :s, :at, :at, 0)"
+                ),
+                {"id": cid, "p": patient, "d": doctor, "s": status, "at": at},
+            )
     await asyncio.to_thread(upgrade, url, "head")
     async with db.connect() as connection:
-        statuses = dict((await connection.execute(
-            text("SELECT id, status FROM consultations"))).all())
+        statuses = dict(
+            (await connection.execute(text("SELECT id, status FROM consultations"))).all()
+        )
     await db.dispose()
-    assert statuses == {"w-old": "cancelled", "w-new": "waiting", "a-old": "ended",
-                        "a-new": "active"}
+    assert statuses == {
+        "w-old": "cancelled",
+        "w-new": "waiting",
+        "a-old": "ended",
+        "a-new": "active",
+    }

@@ -33,8 +33,9 @@ class Store:
         self.segments.append(segment)
 
 
-async def transcribe_side(pool: RecognizerPool, audio: Path, store: Store,
-                          cut_s: float | None = None) -> None:
+async def transcribe_side(
+    pool: RecognizerPool, audio: Path, store: Store, cut_s: float | None = None
+) -> None:
     """One side through the worker's transcriber; `cut_s` ends it there, mid-speech."""
     transcriber = SideTranscriber(pool, "c1", Speaker.PATIENT, 0.0, store)
     await transcriber.ready()
@@ -55,8 +56,9 @@ def words(segments: list[Segment]) -> list[str]:
 async def test_a_side_never_hears_the_side_before(model_pool: ModelPool, tmp_path: Path) -> None:
     model = model_pool.for_language("ru")
     pool = RecognizerPool(model, 1)
-    first_audio = speak(PHRASES["patient"] + " " + PHRASES["patient_more"], tmp_path / "1.wav",
-                        rate_hz=16000)
+    first_audio = speak(
+        PHRASES["patient"] + " " + PHRASES["patient_more"], tmp_path / "1.wav", rate_hz=16000
+    )
     second_audio = speak(PHRASES["doctor"], tmp_path / "2.wav", rate_hz=16000)
 
     # The first side hangs up mid-sentence: its phrase in progress is the one that could
@@ -78,8 +80,7 @@ async def test_a_side_never_hears_the_side_before(model_pool: ModelPool, tmp_pat
     assert second.segments and 0 <= second.segments[0].start < 1.0
 
 
-async def test_the_pool_keeps_no_more_than_its_bound(model_pool: ModelPool,
-                                                     tmp_path: Path) -> None:
+async def test_the_pool_keeps_no_more_than_its_bound(model_pool: ModelPool, tmp_path: Path) -> None:
     warmed = RecognizerPool(model_pool.for_language("ru"), 2)
     assert warmed.warm(warmup_pcm()) == 2 and warmed.stats().idle == 2
     assert warmed.warm(warmup_pcm()) == 0  # full: warming again adds nothing
@@ -96,7 +97,8 @@ async def test_the_pool_keeps_no_more_than_its_bound(model_pool: ModelPool,
 
 
 async def test_the_recognizer_is_ready_when_the_offer_is_answered(
-        model_pool: ModelPool, tmp_path: Path) -> None:
+    model_pool: ModelPool, tmp_path: Path
+) -> None:
     pool = model_pool.recognizers("ru")
     before = pool.stats()
     audio = speak(PHRASES["doctor"], tmp_path / "d.wav", rate_hz=48000)
@@ -107,8 +109,9 @@ async def test_the_recognizer_is_ready_when_the_offer_is_answered(
         assert player.audio is not None
         sender.addTrack(player.audio)
         await sender.setLocalDescription(await sender.createOffer())
-        answer = await worker.answer("c1", Speaker.DOCTOR, "ru", time.time(),
-                                     sender.localDescription.sdp)
+        answer = await worker.answer(
+            "c1", Speaker.DOCTOR, "ru", time.time(), sender.localDescription.sdp
+        )
         # Taken before any audio could arrive: the answer has not reached the sender yet.
         after = pool.stats()
         assert (after.hits + after.misses) - (before.hits + before.misses) == 1

@@ -36,12 +36,16 @@ async def test_patient_rejoins_and_no_segment_is_lost_or_doubled(
         for party in (patient, again, doctor):
             await party.close()
 
-    segments = [s for s in await platform.records.segments(consultation_id)
-                if s.speaker is Speaker.PATIENT]
+    segments = [
+        s for s in await platform.records.segments(consultation_id) if s.speaker is Speaker.PATIENT
+    ]
     keys = [(s.start, s.text) for s in segments]
     assert len(keys) == len(set(keys)), "a segment was stored twice"
-    finals = [(c["start"], c["text"]) for c in doctor.events["caption"]
-              if c["final"] and c["speaker"] == "patient"]
+    finals = [
+        (c["start"], c["text"])
+        for c in doctor.events["caption"]
+        if c["final"] and c["speaker"] == "patient"
+    ]
     assert sorted(finals) == sorted(keys), "captions and stored segments differ"
     # Speech from before the drop and after the rejoin, in time order.
     assert len(segments) >= 2

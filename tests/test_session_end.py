@@ -30,9 +30,12 @@ async def disconnected(party: Party, timeout: float = 10.0) -> None:
 
 
 async def sign_out(url: str, token: str) -> int:
-    async with aiohttp.ClientSession() as http, http.post(
-            f"{url}api/sign-out", json={},
-            headers={"Authorization": f"Bearer {token}"}) as response:
+    async with (
+        aiohttp.ClientSession() as http,
+        http.post(
+            f"{url}api/sign-out", json={}, headers={"Authorization": f"Bearer {token}"}
+        ) as response,
+    ):
         return response.status
 
 
@@ -46,16 +49,22 @@ async def test_bearer_sign_out_revokes_the_session_and_its_sockets(platform: Pla
         assert socket.events["session.ended"] == [{"reason": "signed_out"}]
     finally:
         await socket.close()
-    async with aiohttp.ClientSession() as http, http.get(
+    async with (
+        aiohttp.ClientSession() as http,
+        http.get(
             f"{platform.url}api/patients/{patient_id}/protocols",
-            headers={"Authorization": f"Bearer {token}"}) as response:
+            headers={"Authorization": f"Bearer {token}"},
+        ) as response,
+    ):
         assert response.status == 401
     with pytest.raises(socketio.exceptions.ConnectionError):
         await Party(platform.url, {"session": token}).connect()
 
 
 async def test_a_socket_closes_when_its_session_expires(
-        aiohttp_server, tmp_path: Path, model_pool: ModelPool  # type: ignore[no-untyped-def]
+    aiohttp_server,
+    tmp_path: Path,
+    model_pool: ModelPool,  # type: ignore[no-untyped-def]
 ) -> None:
     settings = make_settings(tmp_path / "data", TELEMED_SESSION_TTL_S="2")
     app = create_app(settings, models=model_pool)
@@ -78,17 +87,21 @@ def redis() -> Iterator[str]:
 
 
 async def test_sign_out_on_one_node_closes_the_socket_on_another(
-        aiohttp_server, tmp_path: Path, model_pool: ModelPool,  # type: ignore[no-untyped-def]
-        redis: str) -> None:
+    aiohttp_server,
+    tmp_path: Path,
+    model_pool: ModelPool,  # type: ignore[no-untyped-def]
+    redis: str,
+) -> None:
     """Two nodes sharing a database and Redis, as `telemed cluster` runs them."""
-    env = {"TELEMED_REDIS_URL": redis,
-           "TELEMED_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'shared.db'}"}
+    env = {
+        "TELEMED_REDIS_URL": redis,
+        "TELEMED_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'shared.db'}",
+    }
     nodes = []
     for name in ("a", "b"):
         settings = make_settings(tmp_path / name, **env)
         app = create_app(settings, models=model_pool)
-        nodes.append(Platform(await aiohttp_server(app, host="127.0.0.1"), app[RECORDS],
-                              settings))
+        nodes.append(Platform(await aiohttp_server(app, host="127.0.0.1"), app[RECORDS], settings))
     a, b = nodes
     _, token = await a.patient()
     socket = Party(b.url, {"session": token})

@@ -31,10 +31,10 @@ async def sent_codes(platform: Platform) -> list[str]:
     return [m.group() for _, t in sent if (m := re.search(r"\d{6}", t))]
 
 
-async def post(http: aiohttp.ClientSession, url: str, body: Any = None,
-               headers: dict[str, str] | None = None) -> tuple[int, dict[str, Any]]:
-    async with http.post(url, json=body if body is not None else {},
-                         headers=headers) as response:
+async def post(
+    http: aiohttp.ClientSession, url: str, body: Any = None, headers: dict[str, str] | None = None
+) -> tuple[int, dict[str, Any]]:
+    async with http.post(url, json=body if body is not None else {}, headers=headers) as response:
         return response.status, await response.json()
 
 
@@ -47,23 +47,27 @@ async def test_a_link_opens_once_with_the_code_from_the_sms(platform: Platform) 
         assert status == 200 and set(sent) == {"challenge_id", "phone_ending"}
         code = (await sent_codes(platform))[-1]
         assert code not in str(sent)
-        status, who = await post(http, f"{base}/session",
-                                 {"challenge_id": sent["challenge_id"], "code": code})
+        status, who = await post(
+            http, f"{base}/session", {"challenge_id": sent["challenge_id"], "code": code}
+        )
         assert status == 200 and who["role"] == "patient"
         cookie = http.cookie_jar.filter_cookies(platform.server.make_url("/"))["telemed_session"]
         async with http.get(f"{platform.url}api/me") as response:
             assert response.status == 200
         # The link is spent: a new code cannot be asked for, the old one not used again.
         assert (await post(http, f"{base}/otp"))[1]["error"] == "invalid_link"
-        status, body = await post(http, f"{base}/session",
-                                  {"challenge_id": sent["challenge_id"], "code": code})
+        status, body = await post(
+            http, f"{base}/session", {"challenge_id": sent["challenge_id"], "code": code}
+        )
         assert (status, body["error"]) == (403, "invalid_link")
 
         # Signing out ends the session; the same cookie replayed opens nothing.
         status, _ = await post(http, f"{platform.url}api/sign-out")
         assert status == 200
-    async with aiohttp.ClientSession(cookies={"telemed_session": cookie.value}) as replay, \
-            replay.get(f"{platform.url}api/me") as response:
+    async with (
+        aiohttp.ClientSession(cookies={"telemed_session": cookie.value}) as replay,
+        replay.get(f"{platform.url}api/me") as response,
+    ):
         assert response.status == 401
     with pytest.raises(socketio.exceptions.ConnectionError):
         await Party(platform.url, {"session": cookie.value}).connect()
@@ -76,20 +80,27 @@ async def test_guessing_the_code_locks_it(platform: Platform) -> None:
         _, sent = await post(http, f"{base}/otp")
         right = (await sent_codes(platform))[-1]
         wrong = f"{(int(right) + 1) % 10**6:06d}"
-        answers = [await post(http, f"{base}/session",
-                              {"challenge_id": sent["challenge_id"], "code": wrong})
-                   for _ in range(5)]
+        answers = [
+            await post(
+                http, f"{base}/session", {"challenge_id": sent["challenge_id"], "code": wrong}
+            )
+            for _ in range(5)
+        ]
         assert [b["error"] for _, b in answers] == ["wrong_code"] * 4 + ["locked"]
-        status, body = await post(http, f"{base}/session",
-                                  {"challenge_id": sent["challenge_id"], "code": right})
+        status, body = await post(
+            http, f"{base}/session", {"challenge_id": sent["challenge_id"], "code": right}
+        )
         assert (status, body["error"]) == (403, "locked"), "the right code after the lock"
         # A fresh code still works, twice more; then the link must wait.
         assert (await post(http, f"{base}/otp"))[0] == 200
         assert (await post(http, f"{base}/otp"))[0] == 200
         status, body = await post(http, f"{base}/otp")
         assert (status, body["error"]) == (429, "too_many_codes")
-    refusals = [a.detail for a in await platform.records.audit_entries()
-                if a.action == "sign_in" and a.outcome == "refused"]
+    refusals = [
+        a.detail
+        for a in await platform.records.audit_entries()
+        if a.action == "sign_in" and a.outcome == "refused"
+    ]
     assert refusals.count("wrong_code") == 4 and refusals.count("locked") == 2
 
 
@@ -102,21 +113,21 @@ async def test_expired_unknown_and_cross_site_requests_are_refused(platform: Pla
             assert (status, body["error"]) == (403, "invalid_link")
         # A form another site could submit is not JSON: refused before anything happens.
         _, token = await platform.invited()
-        async with http.post(f"{platform.url}api/join/{token}/otp",
-                             data={"x": "1"}) as response:
+        async with http.post(f"{platform.url}api/join/{token}/otp", data={"x": "1"}) as response:
             assert response.status == 415
         assert await sent_codes(platform) == []
 
 
 async def test_floods_from_one_address_are_limited(platform: Platform) -> None:
     async with aiohttp.ClientSession() as http:
-        statuses = [(await post(http, f"{platform.url}api/join/nothing/otp"))[0]
-                    for _ in range(25)]
+        statuses = [(await post(http, f"{platform.url}api/join/nothing/otp"))[0] for _ in range(25)]
     assert statuses[:20] == [403] * 20 and set(statuses[20:]) == {429}
 
 
 async def test_the_code_leaves_through_an_sms_operator_over_http(
-    aiohttp_server, tmp_path: Path, model_pool: ModelPool  # type: ignore[no-untyped-def]
+    aiohttp_server,
+    tmp_path: Path,
+    model_pool: ModelPool,  # type: ignore[no-untyped-def]
 ) -> None:
     received: list[dict[str, Any]] = []
 
@@ -128,8 +139,11 @@ async def test_the_code_leaves_through_an_sms_operator_over_http(
     sms_app = web.Application()
     sms_app.router.add_post("/send", operator)
     sms_server = await aiohttp_server(sms_app, host="127.0.0.1")
-    settings = make_settings(tmp_path / "data", TELEMED_SMS_URL=str(sms_server.make_url("/send")),
-                             TELEMED_SMS_TOKEN="operator-secret")
+    settings = make_settings(
+        tmp_path / "data",
+        TELEMED_SMS_URL=str(sms_server.make_url("/send")),
+        TELEMED_SMS_TOKEN="operator-secret",
+    )
     app = create_app(settings, models=model_pool)
     server = await aiohttp_server(app, host="127.0.0.1")
     patient = await app[RECORDS].add_patient("Анна", "+79991234567")
@@ -154,16 +168,20 @@ async def test_doctors_sign_in_with_an_argon2_checked_password(platform: Platfor
             assert (status, body["error"]) == (403, "wrong_password")
         async with http.get(f"{platform.url}api/me") as response:
             assert response.status == 401
-        status, body = await post(http, url, {"login": "irina",
-                                              "password": "correct horse battery"})
+        status, body = await post(
+            http, url, {"login": "irina", "password": "correct horse battery"}
+        )
         assert status == 200 and body["role"] == "doctor"
         async with http.get(f"{platform.url}api/me") as response:
             assert (await response.json())["id"] == doctor_id
     async with sessionmaker(platform.records.engine)() as session:
         stored = await session.scalar(select(Doctor.password_hash).where(Doctor.id == doctor_id))
     assert stored is not None and stored.startswith("$argon2") and "horse" not in stored
-    refused = [a for a in await platform.records.audit_entries()
-               if a.action == "sign_in.doctor" and a.outcome == "refused"]
+    refused = [
+        a
+        for a in await platform.records.audit_entries()
+        if a.action == "sign_in.doctor" and a.outcome == "refused"
+    ]
     assert len(refused) == 2
 
 

@@ -41,16 +41,14 @@ async def test_sign_in_codes_are_sent_but_never_stored_readable(platform: Platfo
     # The SMS itself carried the code: the development transport keeps what it "sent".
     ((_, text),) = platform.server.app[MESSENGER].transport.sent  # type: ignore[attr-defined]
     code = re.search(r"\d{6}", text).group()  # type: ignore[union-attr]
-    status, _ = await post(f"{base}/session", {"challenge_id": sent["challenge_id"],
-                                               "code": code})
+    status, _ = await post(f"{base}/session", {"challenge_id": sent["challenge_id"], "code": code})
     assert status == 200
 
 
 async def test_a_doctors_login_locks_after_five_wrong_passwords(platform: Platform) -> None:
     await platform.doctor("Ирина Петровна", login="irina", password="correct horse")
     url = f"{platform.url}api/sessions/doctor"
-    answers = [await post(url, {"login": "irina", "password": f"guess {i}"})
-               for i in range(6)]
+    answers = [await post(url, {"login": "irina", "password": f"guess {i}"}) for i in range(6)]
     assert [b["error"] for _, b in answers[:4]] == ["wrong_password"] * 4
     assert [(s, b["error"]) for s, b in answers[4:]] == [(403, "account_locked")] * 2
     assert "15 minutes" in answers[5][1]["message"]
@@ -67,7 +65,9 @@ async def test_a_doctors_login_locks_after_five_wrong_passwords(platform: Platfo
 
 
 async def test_metrics_need_the_token(
-        aiohttp_server, tmp_path: Path, model_pool: ModelPool  # type: ignore[no-untyped-def]
+    aiohttp_server,
+    tmp_path: Path,
+    model_pool: ModelPool,  # type: ignore[no-untyped-def]
 ) -> None:
     settings = make_settings(tmp_path / "data", TELEMED_METRICS_TOKEN="scrape-me")
     app = create_app(settings, models=model_pool)
@@ -88,8 +88,9 @@ async def test_without_a_token_metrics_answer_only_this_machine(platform: Platfo
         async with http.get(f"{platform.url}metrics") as response:
             assert response.status == 200  # a scraper on the node itself
         # Through a proxy, everyone would be "this machine": refused.
-        async with http.get(f"{platform.url}metrics",
-                            headers={"X-Forwarded-For": "203.0.113.9"}) as response:
+        async with http.get(
+            f"{platform.url}metrics", headers={"X-Forwarded-For": "203.0.113.9"}
+        ) as response:
             assert response.status == 404
 
 
@@ -109,24 +110,36 @@ async def test_refusals_name_the_patient_and_sockets_their_address(platform: Pla
         await stranger.close()
     await records.finish(consultation.id, ConsultationStatus.ENDED)
     await ProtocolService(records).draft(consultation.id)
-    async with aiohttp.ClientSession() as http, http.get(
+    async with (
+        aiohttp.ClientSession() as http,
+        http.get(
             f"{platform.url}api/consultations/{consultation.id}/protocol",
-            headers={"Authorization": f"Bearer {stranger_key}"}) as response:
+            headers={"Authorization": f"Bearer {stranger_key}"},
+        ) as response,
+    ):
         assert response.status == 404
     refused = [a for a in await records.audit_entries(patient_id) if a.outcome == "refused"]
     assert {a.action for a in refused} == {"consultation.access", "protocol.read"}
     assert all(a.source == "127.0.0.1" for a in refused), [a.source for a in refused]
     # The patient sees the attempts on their card.
-    async with aiohttp.ClientSession() as http, http.get(
+    async with (
+        aiohttp.ClientSession() as http,
+        http.get(
             f"{platform.url}api/patients/{patient_id}/audit",
-            headers={"Authorization": f"Bearer {token}"}) as response:
+            headers={"Authorization": f"Bearer {token}"},
+        ) as response,
+    ):
         entries = (await response.json())["entries"]
     assert {(e["action"], e["actor_name"]) for e in entries if e["outcome"] == "refused"} == {
-        ("consultation.access", "Чужой Врач"), ("protocol.read", "Чужой Врач")}
+        ("consultation.access", "Чужой Врач"),
+        ("protocol.read", "Чужой Врач"),
+    }
 
 
 async def test_a_links_lifetime_is_the_servers(
-        aiohttp_server, tmp_path: Path, model_pool: ModelPool  # type: ignore[no-untyped-def]
+    aiohttp_server,
+    tmp_path: Path,
+    model_pool: ModelPool,  # type: ignore[no-untyped-def]
 ) -> None:
     """`telemed invite` run with a longer TELEMED_INVITATION_TTL_S than the server's."""
     settings = make_settings(tmp_path / "data", TELEMED_INVITATION_TTL_S="3600")

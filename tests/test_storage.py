@@ -59,10 +59,15 @@ async def test_signing_versions_and_outbox_leases(records: Records) -> None:
 
     async def sign(based_on: int) -> str:
         row = await records.sign_protocol(
-            protocol_id=str(uuid.uuid4()), consultation_id=consultation.id,
-            based_on_version=based_on, doctor_id=doctor.id, signed_at=datetime.now(UTC),
-            data={"signed": True}, html="<p>signed</p>",
-            pushes={"builtin": {"n": 1}, "fhir": {"n": 1}})
+            protocol_id=str(uuid.uuid4()),
+            consultation_id=consultation.id,
+            based_on_version=based_on,
+            doctor_id=doctor.id,
+            signed_at=datetime.now(UTC),
+            data={"signed": True},
+            html="<p>signed</p>",
+            pushes={"builtin": {"n": 1}, "fhir": {"n": 1}},
+        )
         return row.id
 
     results = await asyncio.gather(sign(1), sign(1), return_exceptions=True)
@@ -87,15 +92,24 @@ async def test_signing_versions_and_outbox_leases(records: Records) -> None:
 async def test_two_doctors_never_book_one_slot(records: Records) -> None:
     polyclinic = await records.add_organisation("polyclinic", "Поликлиника №7")
     start = datetime.now(UTC) + timedelta(days=1)
-    slot, spare = await records.publish_slots(polyclinic.id, "Иванов И.И.", "therapist",
-                                              [start, start + timedelta(hours=1)])
-    patients = [await records.add_patient(f"Пациент {i}", "+7999",
-                                          polyclinic_id=polyclinic.id) for i in range(8)]
-    notices = [SmsNotice("+7999", "booked", "appointment_booked", p.id, f"book:{p.id}")
-               for p in patients]
-    results = await asyncio.gather(*(
-        records.book_slot(slot.id, p.id, consultation_id=None, booked_by=f"doctor-{i}",
-                          notice=notices[i]) for i, p in enumerate(patients)))
+    slot, spare = await records.publish_slots(
+        polyclinic.id, "Иванов И.И.", "therapist", [start, start + timedelta(hours=1)]
+    )
+    patients = [
+        await records.add_patient(f"Пациент {i}", "+7999", polyclinic_id=polyclinic.id)
+        for i in range(8)
+    ]
+    notices = [
+        SmsNotice("+7999", "booked", "appointment_booked", p.id, f"book:{p.id}") for p in patients
+    ]
+    results = await asyncio.gather(
+        *(
+            records.book_slot(
+                slot.id, p.id, consultation_id=None, booked_by=f"doctor-{i}", notice=notices[i]
+            )
+            for i, p in enumerate(patients)
+        )
+    )
     assert sorted(results) == [False] * 7 + [True]
     winner = patients[results.index(True)]
     stored = await records.slot(slot.id)
@@ -107,27 +121,30 @@ async def test_two_doctors_never_book_one_slot(records: Records) -> None:
     assert await records.cancel_booking(slot.id, winner.id)
     first, second = patients[:2]
     assert await records.book_slot(slot.id, first.id, consultation_id=None, booked_by="d")
-    (third_slot,) = await records.publish_slots(polyclinic.id, "Иванов И.И.", "therapist",
-                                                [start + timedelta(hours=2)])
-    assert await records.book_slot(third_slot.id, second.id, consultation_id=None,
-                                   booked_by="d")
+    (third_slot,) = await records.publish_slots(
+        polyclinic.id, "Иванов И.И.", "therapist", [start + timedelta(hours=2)]
+    )
+    assert await records.book_slot(third_slot.id, second.id, consultation_id=None, booked_by="d")
     moved = await asyncio.gather(
         records.move_booking(slot.id, spare.id, first.id, booked_by="p1"),
-        records.move_booking(third_slot.id, spare.id, second.id, booked_by="p2"))
+        records.move_booking(third_slot.id, spare.id, second.id, booked_by="p2"),
+    )
     assert sorted(moved) == [False, True]
     holders = {s.id: s.patient_id for s in await records.slots_of(polyclinic.id, start)}
     assert holders[spare.id] in (first.id, second.id)
     assert sorted(p for p in holders.values() if p) == sorted([first.id, second.id])
 
 
-async def test_moments_keep_their_meaning_whatever_offset_they_came_with(
-        records: Records) -> None:
+async def test_moments_keep_their_meaning_whatever_offset_they_came_with(records: Records) -> None:
     polyclinic = await records.add_organisation("polyclinic", "Поликлиника №8")
     moscow = timezone(timedelta(hours=3))
     nine_in_moscow = datetime(2030, 12, 1, 9, 0, tzinfo=moscow)
     slot, later = await records.publish_slots(
-        polyclinic.id, "Иванов И.И.", "therapist",
-        [nine_in_moscow, datetime(2030, 12, 1, 7, 0, tzinfo=UTC)])
+        polyclinic.id,
+        "Иванов И.И.",
+        "therapist",
+        [nine_in_moscow, datetime(2030, 12, 1, 7, 0, tzinfo=UTC)],
+    )
     stored = await records.slot(slot.id)
     assert stored is not None and stored.starts_at == nine_in_moscow
     assert stored.starts_at.utcoffset() == timedelta(0)
@@ -136,14 +153,23 @@ async def test_moments_keep_their_meaning_whatever_offset_they_came_with(
     assert [s.id for s in free] == [later.id]
 
 
-async def test_nodes_starting_together_migrate_once(postgres_url: str,
-                                                    tmp_path: Path) -> None:
+async def test_nodes_starting_together_migrate_once(postgres_url: str, tmp_path: Path) -> None:
     url = await fresh_database(postgres_url)
     # Separate processes, as nodes are (Alembic's context is global to a process).
-    runs = [await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "web.cli", "db", "upgrade", cwd=Path(__file__).parent.parent,
-        env={**os.environ, "TELEMED_DATABASE_URL": url, "TELEMED_DATA_DIR": str(tmp_path)},
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT) for _ in range(4)]
+    runs = [
+        await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "web.cli",
+            "db",
+            "upgrade",
+            cwd=Path(__file__).parent.parent,
+            env={**os.environ, "TELEMED_DATABASE_URL": url, "TELEMED_DATA_DIR": str(tmp_path)},
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.STDOUT,
+        )
+        for _ in range(4)
+    ]
     outputs = [(await run.communicate())[0].decode() for run in runs]
     assert [run.returncode for run in runs] == [0] * 4, outputs
     engine = create_async_engine(url)

@@ -15,9 +15,15 @@ TELEMED = [sys.executable, "-m", "web.cli", "suggest"]
 
 
 def suggest(args: list[str], data_dir: Path, stdin: str | None = None) -> list[dict]:
-    done = subprocess.run([*TELEMED, *args], input=stdin, capture_output=True, text=True,
-                          check=False, timeout=120,
-                          env={**os.environ, "TELEMED_DATA_DIR": str(data_dir)})
+    done = subprocess.run(
+        [*TELEMED, *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+        env={**os.environ, "TELEMED_DATA_DIR": str(data_dir)},
+    )
     assert done.returncode == 0, done.stderr
     return [json.loads(line) for line in done.stdout.splitlines()]
 
@@ -30,7 +36,8 @@ COMPLAINTS = {
 
 
 def test_json_lines_get_one_answer_each_and_a_bad_line_does_not_stop_the_rest(
-        tmp_path: Path) -> None:
+    tmp_path: Path,
+) -> None:
     cases = tmp_path / "cases.jsonl"
     lines = [json.dumps({"idx": k, "text": v}, ensure_ascii=False) for k, v in COMPLAINTS.items()]
     lines.insert(1, "{not json")
@@ -47,8 +54,9 @@ def test_json_lines_get_one_answer_each_and_a_bad_line_does_not_stop_the_rest(
         # The same answer the library gives: the command adds nothing of its own.
         expected = suggester.suggest(COMPLAINTS[answer["idx"]])
         assert answer["abstained"] == expected.abstained
-        assert answer["suggestions"] == ([] if expected.abstained else
-                                         [s.to_dict() for s in expected.suggestions])
+        assert answer["suggestions"] == (
+            [] if expected.abstained else [s.to_dict() for s in expected.suggestions]
+        )
         for s in answer["suggestions"]:
             assert s["title"] == suggester.title(s["code"]) and s["title"] != s["code"]
             assert set(s["evidence"]) <= set(words(COMPLAINTS[answer["idx"]]))
@@ -59,8 +67,11 @@ def test_json_lines_get_one_answer_each_and_a_bad_line_does_not_stop_the_rest(
 
 
 def test_plain_lines_from_stdin_in_english(tmp_path: Path) -> None:
-    out = suggest(["-", "--format", "text", "--lang", "en"], tmp_path,
-                  stdin="\n".join(COMPLAINTS.values()) + "\n\n")
+    out = suggest(
+        ["-", "--format", "text", "--lang", "en"],
+        tmp_path,
+        stdin="\n".join(COMPLAINTS.values()) + "\n\n",
+    )
     assert [o["idx"] for o in out] == [1, 2, 3]
     suggester = Suggester()
     first = out[0]["suggestions"][0]

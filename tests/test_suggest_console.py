@@ -18,15 +18,16 @@ from web.api import SIO_KEY
 COMPLAINTS = ["болит поясница уже неделю", "боль отдает в правую ногу при наклоне"]
 
 
-async def test_live_suggestions_and_the_doctor_takes_one(platform: Platform,
-                                                         browser: Any) -> None:  # noqa: F811
+async def test_live_suggestions_and_the_doctor_takes_one(platform: Platform, browser: Any) -> None:  # noqa: F811
     patient_id, _ = await platform.invited()
     await platform.doctor(login="irina", password="correct horse battery")
-    consultation = await platform.records.enqueue(patient_id, Reason.RESPIRATORY,
-                                                  CallMode.AUDIO, "ru")
+    consultation = await platform.records.enqueue(
+        patient_id, Reason.RESPIRATORY, CallMode.AUDIO, "ru"
+    )
     blocked: list[str] = []
-    doctor = await staff_page(browser, f"{platform.url}console", "irina",
-                              "correct horse battery", blocked)
+    doctor = await staff_page(
+        browser, f"{platform.url}console", "irina", "correct horse battery", blocked
+    )
     await doctor.get_by_role("button", name="Take next patient").click()
     await doctor.locator("#call").wait_for()
     await doctor.get_by_text("Waiting for the patient's complaints").wait_for()
@@ -38,8 +39,7 @@ async def test_live_suggestions_and_the_doctor_takes_one(platform: Platform,
     said: list[str] = []
     for second, text in enumerate(COMPLAINTS):
         said.append(text)
-        await sink.segment(Segment(consultation.id, Speaker.PATIENT, second, second + 1,
-                                   text, 1.0))
+        await sink.segment(Segment(consultation.id, Speaker.PATIENT, second, second + 1, text, 1.0))
         expected = suggester.suggest(" ".join(said))
         assert not expected.abstained
         first = expected.suggestions[0]

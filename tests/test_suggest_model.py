@@ -13,8 +13,10 @@ from decision_support.model import MODEL_DIR, TITLES, Suggester
 from decision_support.text import words
 from decision_support.train import fit
 
-pytestmark = pytest.mark.skipif(not (dataset.data_dir() / "dev_v1.jsonl").exists(),
-                                reason="RuMedTop3 (shared/datasets/rumedtop3) is not beside the repository")
+pytestmark = pytest.mark.skipif(
+    not (dataset.data_dir() / "dev_v1.jsonl").exists(),
+    reason="RuMedTop3 (shared/datasets/rumedtop3) is not beside the repository",
+)
 
 
 @pytest.fixture(scope="module")
@@ -27,16 +29,24 @@ def test_shipped_model_reproduces_its_recorded_dev_figures(suggester: Suggester)
     assert len(dev) == suggester.metadata["dev_cases"]
     clean = scoring.rank(suggester, dev)
     assert scoring.hits(clean) == suggester.metadata["dev_clean"]
-    assert scoring.hits(scoring.rank(suggester, dev, speech=True)) == \
-        suggester.metadata["dev_speech_like"]
+    assert (
+        scoring.hits(scoring.rank(suggester, dev, speech=True))
+        == suggester.metadata["dev_speech_like"]
+    )
     assert scoring.abstain_threshold(clean) == suggester.threshold
     assert scoring.coverage_curve(clean) == suggester.metadata["coverage_curve_clean"]
 
 
 def test_refitting_a_sample_gives_the_same_weights_twice() -> None:
     visits = dataset.read("train")[:150]
-    settings = {"c": 10.0, "lemmas": False, "char_range": (2, 5), "speech_mix": False,
-                "min_df": 2, "max_iter": 40}
+    settings = {
+        "c": 10.0,
+        "lemmas": False,
+        "char_range": (2, 5),
+        "speech_mix": False,
+        "min_df": 2,
+        "max_iter": 40,
+    }
     first_vectorizer, first = fit(visits, **settings)  # type: ignore[arg-type]
     second_vectorizer, second = fit(visits, **settings)  # type: ignore[arg-type]
     assert first_vectorizer.vocabulary_ == second_vectorizer.vocabulary_

@@ -11,16 +11,20 @@ from protocol_writer.extract import extract_protocol
 from protocol_writer.protocol import Diagnosis, Protocol
 from protocol_writer.transcripts import parse_transcript
 
-BACK_PAIN = ("doctor: что вас беспокоит\n"
-             "patient: боли в поясничном отделе позвоночника уже неделю\n"
-             "doctor: отдает в ногу\n"
-             "patient: да отдает в правую ногу при наклоне\n")
+BACK_PAIN = (
+    "doctor: что вас беспокоит\n"
+    "patient: боли в поясничном отделе позвоночника уже неделю\n"
+    "doctor: отдает в ногу\n"
+    "patient: да отдает в правую ногу при наклоне\n"
+)
 
 
 def test_the_patients_words_drive_the_suggestions() -> None:
     protocol = extract_protocol(parse_transcript(BACK_PAIN), consultation_id="c", language="ru")
     assert protocol.diagnosis is None
-    patient_text = "боли в поясничном отделе позвоночника уже неделю да отдает в правую ногу при наклоне"
+    patient_text = (
+        "боли в поясничном отделе позвоночника уже неделю да отдает в правую ногу при наклоне"
+    )
     expected = Suggester().suggest(patient_text)
     assert not expected.abstained
     got = protocol.diagnosis_suggestions
@@ -35,8 +39,7 @@ def test_the_patients_words_drive_the_suggestions() -> None:
 
 def test_safety_overrides_come_first() -> None:
     transcript = BACK_PAIN + "patient: и не чувствую запахов\ndoctor: сатурация девяносто два\n"
-    protocol = extract_protocol(parse_transcript(transcript), consultation_id="c",
-                                language="ru")
+    protocol = extract_protocol(parse_transcript(transcript), consultation_id="c", language="ru")
     codes = [d.code for d in protocol.diagnosis_suggestions]
     assert codes[0] in ("U07.1", "U07.2") and codes[1] == "J18.9"
     assert protocol.diagnosis_suggestions[0].score is None

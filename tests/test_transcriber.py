@@ -41,14 +41,16 @@ class OutOfMemory(RecognizerPool):
 
 
 async def test_segments_survive_a_store_that_fails_for_a_while(
-    model_pool: ModelPool, tmp_path: Path, monkeypatch  # type: ignore[no-untyped-def]
+    model_pool: ModelPool,
+    tmp_path: Path,
+    monkeypatch,  # type: ignore[no-untyped-def]
 ) -> None:
     monkeypatch.setattr(stream, "STORE_RETRIES", (0.01, 0.01, 0.01))
-    audio = speak(PHRASES["patient"] + " " + PHRASES["doctor"], tmp_path / "a.wav",
-                  rate_hz=16000)
+    audio = speak(PHRASES["patient"] + " " + PHRASES["doctor"], tmp_path / "a.wav", rate_hz=16000)
     store = FlakyStore(failures=2)
-    transcriber = SideTranscriber(RecognizerPool(model_pool.for_language("ru"), 1), "c1",
-                                  Speaker.PATIENT, 10.0, store)
+    transcriber = SideTranscriber(
+        RecognizerPool(model_pool.for_language("ru"), 1), "c1", Speaker.PATIENT, 10.0, store
+    )
     for chunk in pcm_chunks(audio):
         transcriber.feed(chunk)
     await transcriber.close()
@@ -58,12 +60,15 @@ async def test_segments_survive_a_store_that_fails_for_a_while(
 
 
 async def test_a_recognizer_that_cannot_be_built_does_not_hold_up_the_hang_up(
-    model_pool: ModelPool, tmp_path: Path, monkeypatch  # type: ignore[no-untyped-def]
+    model_pool: ModelPool,
+    tmp_path: Path,
+    monkeypatch,  # type: ignore[no-untyped-def]
 ) -> None:
     audio = speak(PHRASES["patient"], tmp_path / "a.wav", rate_hz=16000)
     store = FlakyStore(failures=0)
-    transcriber = SideTranscriber(OutOfMemory(model_pool.for_language("ru"), 0), "c1",
-                                  Speaker.PATIENT, 0.0, store)
+    transcriber = SideTranscriber(
+        OutOfMemory(model_pool.for_language("ru"), 0), "c1", Speaker.PATIENT, 0.0, store
+    )
     for chunk in pcm_chunks(audio):
         transcriber.feed(chunk)
     await transcriber.close()  # returns: the side's recording and the protocol go on
@@ -92,8 +97,9 @@ class HandsOutFailing(RecognizerPool):
 async def test_a_recognizer_that_fails_mid_call_is_freed_and_the_side_ends(
     model_pool: ModelPool, tmp_path: Path
 ) -> None:
-    audio = speak(PHRASES["patient"] + " " + PHRASES["doctor"], tmp_path / "a.wav",
-                  rate_hz=16000, pad_s=3.0)
+    audio = speak(
+        PHRASES["patient"] + " " + PHRASES["doctor"], tmp_path / "a.wav", rate_hz=16000, pad_s=3.0
+    )
     pool = HandsOutFailing(model_pool.for_language("ru"), 2)
     store = FlakyStore(failures=0)
     transcriber = SideTranscriber(pool, "c1", Speaker.PATIENT, 0.0, store)

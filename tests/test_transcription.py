@@ -14,8 +14,8 @@ import vosk
 from media.decode import pcm_chunks
 from tests.speech import PHRASES, speak
 from transcription.files import transcribe_pcm
-from transcription.models import ModelPool, bundled_model_dir
 from transcription.gate import VoiceGate
+from transcription.models import ModelPool, bundled_model_dir
 from transcription.pool import Recognizer
 from transcription.recognizer import CHUNK_BYTES, Phrase, StreamingRecognizer
 
@@ -60,8 +60,9 @@ def plain_vosk_timed_words(model: vosk.Model, path: Path) -> list[tuple[str, flo
 
 def test_same_words_as_plain_vosk(undithered_model: vosk.Model, tmp_path: Path) -> None:
     model = undithered_model
-    audio = speak(PHRASES["patient"] + " " + PHRASES["doctor"], tmp_path / "both.wav",
-                  rate_hz=16000)
+    audio = speak(
+        PHRASES["patient"] + " " + PHRASES["doctor"], tmp_path / "both.wav", rate_hz=16000
+    )
     expected = plain_vosk_words(model, audio)
     phrases = transcribe_pcm(model, pcm_chunks(audio))
     assert expected, "plain Vosk heard nothing"
@@ -69,8 +70,9 @@ def test_same_words_as_plain_vosk(undithered_model: vosk.Model, tmp_path: Path) 
     assert all(p.start < p.end for p in phrases)
 
 
-def test_silence_never_reaches_vosk_and_the_words_stay(undithered_model: vosk.Model,
-                                                        tmp_path: Path) -> None:
+def test_silence_never_reaches_vosk_and_the_words_stay(
+    undithered_model: vosk.Model, tmp_path: Path
+) -> None:
     """Three phrases with the pauses of a turn-taking call between them (the other party
     talks): the gate keeps much of the silence from Vosk, and Vosk's words on the speech,
     and their times, are those of plain Vosk over the whole file, all of them on the first
@@ -78,9 +80,10 @@ def test_silence_never_reaches_vosk_and_the_words_stay(undithered_model: vosk.Mo
     adaptation has heard less of it, which changes a few words (transcription/gate.py):
     over 8 renderings of this speech (sox's dither), 2 to 7 of 40 (3.6 on average), fewer
     than plain Vosk's own dither changes against itself (2 to 10, 6.1 on average)."""
-    parts = [speak(PHRASES[name], tmp_path / f"{name}.wav", rate_hz=16000, pad_s=pause,
-                   repeatable=True)
-             for name, pause in (("patient", 6.0), ("doctor", 4.5), ("patient_more", 2.0))]
+    parts = [
+        speak(PHRASES[name], tmp_path / f"{name}.wav", rate_hz=16000, pad_s=pause, repeatable=True)
+        for name, pause in (("patient", 6.0), ("doctor", 4.5), ("patient_more", 2.0))
+    ]
     audio = tmp_path / "turns.wav"
     subprocess.run(["sox", *map(str, parts), str(audio)], check=True)
     expected = plain_vosk_timed_words(undithered_model, audio)
@@ -98,11 +101,12 @@ def test_silence_never_reaches_vosk_and_the_words_stay(undithered_model: vosk.Mo
     first = len(phrases[0].words)
     assert [w for w, _ in got[:first]] == [w for w, _ in expected[:first]]
     matcher = SequenceMatcher(a=[w for w, _ in got], b=[w for w, _ in expected], autojunk=False)
-    changed = sum(max(i2 - i1, j2 - j1) for tag, i1, i2, j1, j2 in matcher.get_opcodes()
-                  if tag != "equal")
+    changed = sum(
+        max(i2 - i1, j2 - j1) for tag, i1, i2, j1, j2 in matcher.get_opcodes() if tag != "equal"
+    )
     assert changed <= 0.2 * len(expected), f"{changed} words differ from plain Vosk's"
     for block in matcher.get_matching_blocks():  # the same words at the same times, within
-        for k in range(block.size):               # one of the model's 30 ms frames
+        for k in range(block.size):  # one of the model's 30 ms frames
             assert got[block.a + k][1] == pytest.approx(expected[block.b + k][1], abs=0.035)
     assert recognizer.fed_s < 0.85 * recognizer.heard_s, "the gate let the silence through"
 
@@ -117,7 +121,7 @@ def test_silence_alone_is_never_fed(model_pool: ModelPool) -> None:
 
 def fixed_chunks(path: Path) -> list[bytes]:
     pcm = b"".join(pcm_chunks(path))
-    return [pcm[i:i + CHUNK_BYTES] for i in range(0, len(pcm), CHUNK_BYTES)]
+    return [pcm[i : i + CHUNK_BYTES] for i in range(0, len(pcm), CHUNK_BYTES)]
 
 
 def test_resampled_input_still_transcribes(model_pool: ModelPool, tmp_path: Path) -> None:

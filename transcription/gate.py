@@ -82,7 +82,7 @@ class VoiceGate:
             preroll = PREROLL_CHUNKS + (self._held_count - PREROLL_CHUNKS) % SKIP_MULTIPLE
         else:
             preroll = self._held_count
-        held = tuple(self._held)[len(self._held) - preroll:] if preroll else ()
+        held = tuple(self._held)[len(self._held) - preroll :] if preroll else ()
         self._held.clear()
         self._held_count = 0
         return Passage((*held, chunk), False)
@@ -90,7 +90,7 @@ class VoiceGate:
     def voiced(self, chunk: bytes) -> bool:
         frames = 0
         for start in range(0, len(chunk) - FRAME_BYTES + 1, FRAME_BYTES):
-            if self._vad.is_speech(chunk[start:start + FRAME_BYTES], SAMPLE_RATE):
+            if self._vad.is_speech(chunk[start : start + FRAME_BYTES], SAMPLE_RATE):
                 frames += 1
                 if frames >= MIN_VOICED_FRAMES:
                     return True

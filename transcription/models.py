@@ -80,8 +80,9 @@ class ModelPool:
         self._recognizers: dict[Path, RecognizerPool] = {}
         self._warming: dict[Path, threading.Thread] = {}
         self._lock = threading.Lock()
-        self._bound = (settings.recognizer_pool if settings.recognizer_pool is not None
-                       else default_bound())
+        self._bound = (
+            settings.recognizer_pool if settings.recognizer_pool is not None else default_bound()
+        )
         vosk.SetLogLevel(-1)
 
     def for_language(self, language: str) -> vosk.Model:
@@ -115,8 +116,9 @@ class ModelPool:
         with self._lock:
             if path in self._warming:
                 return
-            thread = threading.Thread(target=_warm, args=(pool, _label(path)), daemon=True,
-                                      name=f"warm-{path.name}")
+            thread = threading.Thread(
+                target=_warm, args=(pool, _label(path)), daemon=True, name=f"warm-{path.name}"
+            )
             self._warming[path] = thread
         thread.start()
 

@@ -115,7 +115,7 @@ class RecognizerPool:
                     break
             recognizer = Recognizer(self._model)
             for start in range(0, len(pcm), SAMPLE_RATE // 2):
-                recognizer.accept(pcm[start:start + SAMPLE_RATE // 2])
+                recognizer.accept(pcm[start : start + SAMPLE_RATE // 2])
             recognizer.kaldi.FinalResult()  # and no Reset(): see give_back
             with self._lock:
                 if len(self._idle) >= self.bound:
@@ -126,8 +126,7 @@ class RecognizerPool:
 
     def stats(self) -> PoolStats:
         with self._lock:
-            return PoolStats(self.bound, len(self._idle), self._hits, self._misses,
-                             self._discarded)
+            return PoolStats(self.bound, len(self._idle), self._hits, self._misses, self._discarded)
 
 
 def warmup_pcm(path: Path = WARMUP_SPEECH) -> bytes:

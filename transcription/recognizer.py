@@ -110,20 +110,26 @@ class StreamingRecognizer:
     def _phrases(self, result_json: str) -> list[Result]:
         result = json.loads(result_json)
         words = tuple(
-            Word(word=w["word"], start=self._side_time(float(w["start"])),
-                 end=self._side_time(float(w["end"])), conf=float(w["conf"]))
+            Word(
+                word=w["word"],
+                start=self._side_time(float(w["start"])),
+                end=self._side_time(float(w["end"])),
+                conf=float(w["conf"]),
+            )
             for w in result.get("result", [])
         )
         text = result.get("text", "").strip()
         if not words or not text:
             return []
-        return [Phrase(
-            start=words[0].start,
-            end=words[-1].end,
-            text=text,
-            confidence=sum(w.conf for w in words) / len(words),
-            words=words,
-        )]
+        return [
+            Phrase(
+                start=words[0].start,
+                end=words[-1].end,
+                text=text,
+                confidence=sum(w.conf for w in words) / len(words),
+                words=words,
+            )
+        ]
 
     def _side_time(self, rec_time: float) -> float:
         # Vosk rounds times to its 30 ms frames: a word at a stretch's very start may read

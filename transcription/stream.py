@@ -74,8 +74,11 @@ class SideTranscriber:
             recognizer = await asyncio.to_thread(self._pool.take)
         except Exception:
             # The call goes on and its audio is recorded; only its transcript is lost.
-            log.exception("recognizer_failed consultation=%s speaker=%s",
-                          self._consultation_id, self._speaker.value)
+            log.exception(
+                "recognizer_failed consultation=%s speaker=%s",
+                self._consultation_id,
+                self._speaker.value,
+            )
             self._ready.set()
             await self._drain()
             return
@@ -84,8 +87,11 @@ class SideTranscriber:
             await self._transcribe(StreamingRecognizer(recognizer))
         except Exception:
             # A recogniser that failed mid-call may be in any state: freed, never pooled.
-            log.exception("recognizer_failed consultation=%s speaker=%s",
-                          self._consultation_id, self._speaker.value)
+            log.exception(
+                "recognizer_failed consultation=%s speaker=%s",
+                self._consultation_id,
+                self._speaker.value,
+            )
             await asyncio.to_thread(recognizer.close)
             await self._drain()
             return
@@ -111,8 +117,7 @@ class SideTranscriber:
                         await self._store(self._segment(result))
                     else:
                         with contextlib.suppress(Exception):  # a lost caption is only a caption
-                            await self._sink.partial(self._consultation_id, self._speaker,
-                                                     result)
+                            await self._sink.partial(self._consultation_id, self._speaker, result)
         finally:
             self.heard_s, self.fed_s = recognizer.heard_s, recognizer.fed_s
 
@@ -128,14 +133,22 @@ class SideTranscriber:
                 await self._sink.segment(segment)
                 return
             except Exception:
-                log.warning("segment_store_failed consultation=%s speaker=%s retry_in_s=%.1f",
-                            self._consultation_id, self._speaker.value, delay)
+                log.warning(
+                    "segment_store_failed consultation=%s speaker=%s retry_in_s=%.1f",
+                    self._consultation_id,
+                    self._speaker.value,
+                    delay,
+                )
                 await asyncio.sleep(delay)
         try:
             await self._sink.segment(segment)
         except Exception:
-            log.exception("segment_lost consultation=%s speaker=%s start=%.2f",
-                          self._consultation_id, self._speaker.value, segment.start)
+            log.exception(
+                "segment_lost consultation=%s speaker=%s start=%.2f",
+                self._consultation_id,
+                self._speaker.value,
+                segment.start,
+            )
 
     def _segment(self, phrase: Phrase) -> Segment:
         shift = self._offset

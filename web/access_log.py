@@ -16,5 +16,10 @@ def redact(path: str) -> str:
 
 class RedactingAccessLogger(AbstractAccessLogger):
     def log(self, request: web.BaseRequest, response: web.StreamResponse, time: float) -> None:
-        self.logger.info("http method=%s path=%s status=%s ms=%.1f", request.method,
-                         redact(request.path), response.status, time * 1000)
+        self.logger.info(
+            "http method=%s path=%s status=%s ms=%.1f",
+            request.method,
+            redact(request.path),
+            response.status,
+            time * 1000,
+        )

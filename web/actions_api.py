@@ -37,8 +37,9 @@ PROTOCOLS = web.AppKey("actions_protocols", ProtocolService)
 SETTINGS = web.AppKey("actions_settings", Settings)
 
 
-async def patient_for(request: web.Request, action: str, *,
-                       acting: bool = False) -> tuple[Principal, Patient]:
+async def patient_for(
+    request: web.Request, action: str, *, acting: bool = False
+) -> tuple[Principal, Patient]:
     """The caller and the patient of the route, if the caller may read (or, `acting`,
     act for: the patient or a linked parent) that patient's record."""
     records = request.app[RECORDS]
@@ -49,25 +50,37 @@ async def patient_for(request: web.Request, action: str, *,
         allowed = allowed and who.role is Role.PATIENT
     patient = await records.patient(patient_id) if allowed else None
     if patient is None:
-        await records.audit(who, action, object_id=patient_id, source=request.remote,
-                            patient_id=await known_patient(records, patient_id),
-                            outcome="refused", detail="not found")
+        await records.audit(
+            who,
+            action,
+            object_id=patient_id,
+            source=request.remote,
+            patient_id=await known_patient(records, patient_id),
+            outcome="refused",
+            detail="not found",
+        )
         raise json_error(web.HTTPNotFound, "not_found", "no such patient")
     return who, patient
 
 
-async def _consultation_doctor(request: web.Request, action: str
-                               ) -> tuple[Principal, Consultation, Patient]:
+async def _consultation_doctor(
+    request: web.Request, action: str
+) -> tuple[Principal, Consultation, Patient]:
     """The caller, if they are the doctor of the route's consultation, with its patient."""
     records = request.app[RECORDS]
     who = await authenticated(request, action)
     consultation_id = request.match_info["consultation_id"][:36]
     consultation = await records.consultation(consultation_id)
-    if consultation is None or who.role is not Role.DOCTOR \
-            or consultation.doctor_id != who.id:
-        await records.audit(who, action, object_id=consultation_id, source=request.remote,
-                            patient_id=consultation.patient_id if consultation else None,
-                            outcome="refused", detail="not found")
+    if consultation is None or who.role is not Role.DOCTOR or consultation.doctor_id != who.id:
+        await records.audit(
+            who,
+            action,
+            object_id=consultation_id,
+            source=request.remote,
+            patient_id=consultation.patient_id if consultation else None,
+            outcome="refused",
+            detail="not found",
+        )
         raise json_error(web.HTTPNotFound, "not_found", "no such consultation")
     patient = await records.patient(consultation.patient_id)
     assert patient is not None
@@ -76,25 +89,37 @@ async def _consultation_doctor(request: web.Request, action: str
 
 # --- the doctor's view of a consultation's actions ----------------------------------------
 
+
 async def consultation_actions(request: web.Request) -> web.Response:
     """What signing the latest version does: renewals (allowed or why not) and the visit."""
     records = request.app[RECORDS]
     who, consultation, patient = await _consultation_doctor(request, "actions.read")
     latest = await records.latest_protocol(consultation.id)
-    renewals = await request.app[PROTOCOLS].renewals(consultation.id, who.id, latest.data) \
-        if latest else []
+    renewals = (
+        await request.app[PROTOCOLS].renewals(consultation.id, who.id, latest.data)
+        if latest
+        else []
+    )
     needed, in_days = visit_needed(latest.data) if latest else (False, 0)
     booked = await records.appointment_from(consultation.id)
-    proposal = None if booked or not needed else \
-        await request.app[BOOKINGS].proposal(patient, in_days)
-    await records.audit(who, "actions.read", patient_id=patient.id, object_id=consultation.id,
-                        source=request.remote)
-    return web.json_response({
-        "renewals": [d.to_dict() for d in renewals],
-        "visit": {"needed": needed, "in_days": in_days,
-                  "has_polyclinic": patient.polyclinic_id is not None,
-                  "proposal": await _slot(records, proposal),
-                  "booked": await _slot(records, booked)}})
+    proposal = (
+        None if booked or not needed else await request.app[BOOKINGS].proposal(patient, in_days)
+    )
+    await records.audit(
+        who, "actions.read", patient_id=patient.id, object_id=consultation.id, source=request.remote
+    )
+    return web.json_response(
+        {
+            "renewals": [d.to_dict() for d in renewals],
+            "visit": {
+                "needed": needed,
+                "in_days": in_days,
+                "has_polyclinic": patient.polyclinic_id is not None,
+                "proposal": await _slot(records, proposal),
+                "booked": await _slot(records, booked),
+            },
+        }
+    )
 
 
 async def book_visit(request: web.Request) -> web.Response:
@@ -106,35 +131,51 @@ async def book_visit(request: web.Request) -> web.Response:
         latest = await records.latest_protocol(consultation.id)
         needed, in_days = visit_needed(latest.data) if latest else (False, 0)
         if not needed:
-            raise json_error(web.HTTPConflict, "no_visit_needed",
-                             "the protocol asks for no visit; name a slot_id to book one")
+            raise json_error(
+                web.HTTPConflict,
+                "no_visit_needed",
+                "the protocol asks for no visit; name a slot_id to book one",
+            )
         proposal = await request.app[BOOKINGS].proposal(patient, in_days)
         slot_id = proposal.id if proposal else None
     if slot_id is None:
-        raise json_error(web.HTTPConflict, "no_free_slot",
-                         "no free slot at the patient's polyclinic")
+        raise json_error(
+            web.HTTPConflict, "no_free_slot", "no free slot at the patient's polyclinic"
+        )
     if await records.appointment_from(consultation.id) is not None:
-        raise json_error(web.HTTPConflict, "already_booked",
-                         "this consultation has booked a visit already")
+        raise json_error(
+            web.HTTPConflict, "already_booked", "this consultation has booked a visit already"
+        )
     outcome = await request.app[BOOKINGS].book(who, patient, slot_id, consultation.id)
     return await _booking_answer(request, who, patient, outcome, "appointment.book", 201)
 
 
-async def _booking_answer(request: web.Request, who: Principal, patient: Patient,
-                          outcome: Outcome, action: str, status: int = 200) -> web.Response:
+async def _booking_answer(
+    request: web.Request,
+    who: Principal,
+    patient: Patient,
+    outcome: Outcome,
+    action: str,
+    status: int = 200,
+) -> web.Response:
     records = request.app[RECORDS]
-    await records.audit(who, action, patient_id=patient.id,
-                        object_id=outcome.slot.id if outcome.slot else None,
-                        source=request.remote, outcome="ok" if outcome.ok else "refused",
-                        detail=outcome.error)
+    await records.audit(
+        who,
+        action,
+        patient_id=patient.id,
+        object_id=outcome.slot.id if outcome.slot else None,
+        source=request.remote,
+        outcome="ok" if outcome.ok else "refused",
+        detail=outcome.error,
+    )
     if not outcome.ok:
         if outcome.error == "slot_taken":
-            raise json_error(web.HTTPConflict, "slot_taken",
-                             "someone else took this slot; choose another")
+            raise json_error(
+                web.HTTPConflict, "slot_taken", "someone else took this slot; choose another"
+            )
         raise json_error(web.HTTPNotFound, outcome.error or "not_found", "no such slot")
     request.app[MESSENGER].nudge()
-    return web.json_response({"appointment": await _slot(records, outcome.slot)},
-                             status=status)
+    return web.json_response({"appointment": await _slot(records, outcome.slot)}, status=status)
 
 
 async def _slot(records: Records, slot: Any) -> dict[str, object] | None:
@@ -145,18 +186,29 @@ async def _slot(records: Records, slot: Any) -> dict[str, object] | None:
 
 # --- the patient's (or parent's) page --------------------------------------------------------
 
+
 def _prescription_body(p: Prescription) -> dict[str, object]:
-    return {"id": p.id, "medicine": p.medicine, "dose": p.dose,
-            "valid_from": aware(p.valid_from).date().isoformat(),
-            "valid_until": aware(p.valid_until).date().isoformat(),
-            "renews": p.prior_id, "oncology": p.oncology}
+    return {
+        "id": p.id,
+        "medicine": p.medicine,
+        "dose": p.dose,
+        "valid_from": aware(p.valid_from).date().isoformat(),
+        "valid_until": aware(p.valid_until).date().isoformat(),
+        "renews": p.prior_id,
+        "oncology": p.oncology,
+    }
 
 
 async def prescriptions(request: web.Request) -> web.Response:
     who, patient = await patient_for(request, "prescriptions.read")
     rows = await request.app[RECORDS].prescriptions_of(patient.id)
-    await request.app[RECORDS].audit(who, "prescriptions.read", patient_id=patient.id,
-                                     source=request.remote, detail=f"{len(rows)} prescriptions")
+    await request.app[RECORDS].audit(
+        who,
+        "prescriptions.read",
+        patient_id=patient.id,
+        source=request.remote,
+        detail=f"{len(rows)} prescriptions",
+    )
     return web.json_response({"prescriptions": [_prescription_body(p) for p in rows]})
 
 
@@ -166,13 +218,14 @@ async def appointments(request: web.Request) -> web.Response:
     who, patient = await patient_for(request, "appointments.read")
     moment = now()
     booked = await records.appointments_of(patient.id, moment)
-    free = await records.free_slots(patient.polyclinic_id, moment) \
-        if patient.polyclinic_id else []
-    await records.audit(who, "appointments.read", patient_id=patient.id,
-                        source=request.remote)
-    return web.json_response({
-        "appointments": [await _slot(records, s) for s in booked],
-        "free_slots": [await _slot(records, s) for s in free]})
+    free = await records.free_slots(patient.polyclinic_id, moment) if patient.polyclinic_id else []
+    await records.audit(who, "appointments.read", patient_id=patient.id, source=request.remote)
+    return web.json_response(
+        {
+            "appointments": [await _slot(records, s) for s in booked],
+            "free_slots": [await _slot(records, s) for s in free],
+        }
+    )
 
 
 async def cancel_appointment(request: web.Request) -> web.Response:
@@ -184,39 +237,62 @@ async def cancel_appointment(request: web.Request) -> web.Response:
 async def move_appointment(request: web.Request) -> web.Response:
     who, patient = await patient_for(request, "appointment.move", acting=True)
     to_slot = (await body(request, MoveVisit)).to_slot_id
-    outcome = await request.app[BOOKINGS].move(who, patient, request.match_info["slot_id"][:36],
-                                               to_slot)
+    outcome = await request.app[BOOKINGS].move(
+        who, patient, request.match_info["slot_id"][:36], to_slot
+    )
     return await _booking_answer(request, who, patient, outcome, "appointment.move")
 
 
 async def consilium_decisions(request: web.Request) -> web.Response:
     who, patient = await patient_for(request, "consilium.read")
     rows = await request.app[RECORDS].consilium_decisions_of(patient.id)
-    await request.app[RECORDS].audit(who, "consilium.read", patient_id=patient.id,
-                                     source=request.remote)
+    await request.app[RECORDS].audit(
+        who, "consilium.read", patient_id=patient.id, source=request.remote
+    )
     return web.json_response({"decisions": [decision_body(r) for r in rows]})
 
 
 # --- oncology-centre staff -----------------------------------------------------------------
+
 
 async def add_consilium_decision(request: web.Request) -> web.Response:
     """Staff of the patient's oncology centre: `{decided_on, decision, external_id?}`."""
     records = request.app[RECORDS]
     who, patient = await patient_for(request, "consilium.write")
     if who.role is not Role.STAFF or patient.oncology_centre_id is None:
-        await records.audit(who, "consilium.write", patient_id=patient.id,
-                            source=request.remote, outcome="refused", detail="not staff")
+        await records.audit(
+            who,
+            "consilium.write",
+            patient_id=patient.id,
+            source=request.remote,
+            outcome="refused",
+            detail="not staff",
+        )
         raise json_error(web.HTTPForbidden, "forbidden", "oncology-centre staff only")
     try:
         decided_on, decision, external_id = parse_decision(
-            (await body(request, ConsiliumDecision)).model_dump())
+            (await body(request, ConsiliumDecision)).model_dump()
+        )
     except BadDecision as exc:
         raise json_error(web.HTTPBadRequest, "bad_request", str(exc)) from exc
-    row, created = await record_decision(records, request.app[SETTINGS], who,
-                                         patient.oncology_centre_id, patient, decided_on,
-                                         decision, external_id)
-    await records.audit(who, "consilium.write", patient_id=patient.id, object_id=row.id,
-                        source=request.remote, detail=None if created else "repeated import")
+    row, created = await record_decision(
+        records,
+        request.app[SETTINGS],
+        who,
+        patient.oncology_centre_id,
+        patient,
+        decided_on,
+        decision,
+        external_id,
+    )
+    await records.audit(
+        who,
+        "consilium.write",
+        patient_id=patient.id,
+        object_id=row.id,
+        source=request.remote,
+        detail=None if created else "repeated import",
+    )
     request.app[MESSENGER].nudge()
     return web.json_response(decision_body(row), status=201 if created else 200)
 
@@ -226,8 +302,9 @@ async def _staff_centre(request: web.Request, action: str) -> tuple[Principal, s
     who = await authenticated(request, action)
     staff = await records.doctor(who.id) if who.role is Role.STAFF else None
     if staff is None or staff.organisation_id is None:
-        await records.audit(who, action, source=request.remote, outcome="refused",
-                            detail="not centre staff")
+        await records.audit(
+            who, action, source=request.remote, outcome="refused", detail="not centre staff"
+        )
         raise json_error(web.HTTPForbidden, "forbidden", "oncology-centre staff only")
     return who, staff.organisation_id
 
@@ -237,10 +314,14 @@ async def centre_patients(request: web.Request) -> web.Response:
     records = request.app[RECORDS]
     who, centre = await _staff_centre(request, "centre.patients.read")
     patients = await records.patients_of_centre(centre)
-    await records.audit(who, "centre.patients.read", object_id=centre, source=request.remote,
-                        detail=f"{len(patients)} patients")
-    return web.json_response({"patients": [{"id": p.id, "name": p.full_name}
-                                           for p in patients]})
+    await records.audit(
+        who,
+        "centre.patients.read",
+        object_id=centre,
+        source=request.remote,
+        detail=f"{len(patients)} patients",
+    )
+    return web.json_response({"patients": [{"id": p.id, "name": p.full_name} for p in patients]})
 
 
 async def centre_decisions(request: web.Request) -> web.Response:
@@ -248,13 +329,20 @@ async def centre_decisions(request: web.Request) -> web.Response:
     who, centre = await _staff_centre(request, "consilium.read")
     rows = await records.consilium_decisions_of_centre(centre)
     names = await records.people_names({r.patient_id for r in rows})
-    await records.audit(who, "consilium.read", object_id=centre, source=request.remote,
-                        detail=f"{len(rows)} decisions")
-    return web.json_response({"decisions": [
-        {**decision_body(r), "patient": names.get(r.patient_id, "")} for r in rows]})
+    await records.audit(
+        who,
+        "consilium.read",
+        object_id=centre,
+        source=request.remote,
+        detail=f"{len(rows)} decisions",
+    )
+    return web.json_response(
+        {"decisions": [{**decision_body(r), "patient": names.get(r.patient_id, "")} for r in rows]}
+    )
 
 
 # --- operators -----------------------------------------------------------------------------
+
 
 def _redacted(text: str) -> str:
     """What an operator may read of a message: no sign-in link, no code. With both, an
@@ -269,18 +357,35 @@ async def sms_log(request: web.Request) -> web.Response:
     who = await operator(request, "sms.read")
     rows = await records.sms_log(limit=200)
     await records.audit(who, "sms.read", source=request.remote, detail=f"{len(rows)} messages")
-    return web.json_response({"messages": [
-        {"id": m.id, "created_at": aware(m.created_at).isoformat(), "phone": m.phone,
-         "purpose": m.purpose, "text": _redacted(m.text), "status": m.status,
-         "attempts": m.attempts,
-         "last_error": m.last_error} for m in rows]})
+    return web.json_response(
+        {
+            "messages": [
+                {
+                    "id": m.id,
+                    "created_at": aware(m.created_at).isoformat(),
+                    "phone": m.phone,
+                    "purpose": m.purpose,
+                    "text": _redacted(m.text),
+                    "status": m.status,
+                    "attempts": m.attempts,
+                    "last_error": m.last_error,
+                }
+                for m in rows
+            ]
+        }
+    )
 
 
 async def organisations(request: web.Request) -> web.Response:
     await operator(request, "organisations.read")
-    return web.json_response({"organisations": [
-        {"id": o.id, "kind": o.kind, "name": o.name, "address": o.address}
-        for o in await request.app[RECORDS].organisations()]})
+    return web.json_response(
+        {
+            "organisations": [
+                {"id": o.id, "kind": o.kind, "name": o.name, "address": o.address}
+                for o in await request.app[RECORDS].organisations()
+            ]
+        }
+    )
 
 
 async def schedule(request: web.Request) -> web.Response:
@@ -290,8 +395,13 @@ async def schedule(request: web.Request) -> web.Response:
     if organisation is None:
         raise json_error(web.HTTPNotFound, "not_found", "no such organisation")
     rows = await records.slots_of(organisation.id, now() - timedelta(hours=1))
-    return web.json_response({"slots": [
-        {**slot_body(s, organisation), "booked": s.patient_id is not None} for s in rows]})
+    return web.json_response(
+        {
+            "slots": [
+                {**slot_body(s, organisation), "booked": s.patient_id is not None} for s in rows
+            ]
+        }
+    )
 
 
 async def publish_slots(request: web.Request) -> web.Response:
@@ -304,15 +414,26 @@ async def publish_slots(request: web.Request) -> web.Response:
     message = await body(request, PublishSlots)
     if not message.doctor.strip():
         raise json_error(web.HTTPBadRequest, "bad_request", "doctor: the doctor's name is empty")
-    slots = await records.publish_slots(organisation.id, message.doctor, message.specialty,
-                                        [aware(s) for s in message.starts], message.minutes,
-                                        message.room)
-    await records.audit(who, "schedule.write", object_id=organisation.id,
-                        source=request.remote, detail=f"{len(slots)} slots")
+    slots = await records.publish_slots(
+        organisation.id,
+        message.doctor,
+        message.specialty,
+        [aware(s) for s in message.starts],
+        message.minutes,
+        message.room,
+    )
+    await records.audit(
+        who,
+        "schedule.write",
+        object_id=organisation.id,
+        source=request.remote,
+        detail=f"{len(slots)} slots",
+    )
     return web.json_response({"published": len(slots)}, status=201)
 
 
 # --- the SMS operator's delivery reports ----------------------------------------------------
+
 
 async def delivery_report(request: web.Request) -> web.Response:
     """`POST {"id": <our message id>, "status": "delivered"|"failed", "error"?}` with the
@@ -324,17 +445,29 @@ async def delivery_report(request: web.Request) -> web.Response:
     report = await body(request, DeliveryReport)
     status = report.status
     message = await request.app[RECORDS].sms_delivery_report(
-        report.id, status == "delivered", report.error)
+        report.id, status == "delivered", report.error
+    )
     if message is None:
         raise json_error(web.HTTPNotFound, "not_found", "no such sent message")
-    await request.app[RECORDS].audit(None, "sms.delivery_report", patient_id=message.patient_id,
-                                     object_id=message.id, source=request.remote,
-                                     detail=status)
+    await request.app[RECORDS].audit(
+        None,
+        "sms.delivery_report",
+        patient_id=message.patient_id,
+        object_id=message.id,
+        source=request.remote,
+        detail=status,
+    )
     return web.json_response({"id": message.id, "status": message.status})
 
 
-def add_routes(app: web.Application, records: Records, settings: Settings,
-               protocols: ProtocolService, bookings: Bookings, messenger: Messenger) -> None:
+def add_routes(
+    app: web.Application,
+    records: Records,
+    settings: Settings,
+    protocols: ProtocolService,
+    bookings: Bookings,
+    messenger: Messenger,
+) -> None:
     app[RECORDS] = records
     app[SETTINGS] = settings
     app[PROTOCOLS] = protocols

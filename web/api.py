@@ -33,8 +33,9 @@ METRICS_KEY = web.AppKey("api_metrics", Metrics)
 
 
 def json_error(status: type[web.HTTPException], code: str, message: str) -> web.HTTPException:
-    return status(text=json.dumps({"error": code, "message": message}),
-                  content_type="application/json")
+    return status(
+        text=json.dumps({"error": code, "message": message}), content_type="application/json"
+    )
 
 
 async def caller(request: web.Request) -> Principal | None:
@@ -45,17 +46,23 @@ async def caller(request: web.Request) -> Principal | None:
     header = request.headers.get("Authorization", "")
     if not header.startswith("Bearer ") or len(header) > 300:
         return None
-    secret = header[len("Bearer "):].strip()
-    return await request.app[SIGN_IN].principal(secret) or \
-        await request.app[RECORDS_KEY].doctor_by_key(secret)
+    secret = header[len("Bearer ") :].strip()
+    return await request.app[SIGN_IN].principal(secret) or await request.app[
+        RECORDS_KEY
+    ].doctor_by_key(secret)
 
 
 async def authenticated(request: web.Request, action: str) -> Principal:
     who = await caller(request)
     if who is None:
         await request.app[RECORDS_KEY].audit(
-            None, action, object_id=request.match_info.get("consultation_id", "")[:36],
-            source=request.remote, outcome="refused", detail="unauthenticated")
+            None,
+            action,
+            object_id=request.match_info.get("consultation_id", "")[:36],
+            source=request.remote,
+            outcome="refused",
+            detail="unauthenticated",
+        )
         raise json_error(web.HTTPUnauthorized, "unauthorized", "a valid link or key is needed")
     return who
 
@@ -72,10 +79,16 @@ async def known_patient_of(records: Records, consultation_id: str) -> str | None
 
 
 def _protocol_body(row: ProtocolRow) -> dict[str, Any]:
-    return {"consultation_id": row.consultation_id, "protocol_id": row.id,
-            "version": row.version, "status": row.status, "data": row.data, "html": row.html,
-            "signed_at": row.signed_at.isoformat() if row.signed_at else None,
-            "supersedes_id": row.supersedes_id}
+    return {
+        "consultation_id": row.consultation_id,
+        "protocol_id": row.id,
+        "version": row.version,
+        "status": row.status,
+        "data": row.data,
+        "html": row.html,
+        "signed_at": row.signed_at.isoformat() if row.signed_at else None,
+        "supersedes_id": row.supersedes_id,
+    }
 
 
 async def read_protocol(request: web.Request) -> web.Response:
@@ -85,20 +98,36 @@ async def read_protocol(request: web.Request) -> web.Response:
     who = await authenticated(request, "protocol.read")
     consultation = await records.consultation(consultation_id)
     row = None
-    if consultation is not None and (is_party(who, consultation) or (
+    if consultation is not None and (
+        is_party(who, consultation)
+        or (
             who.role in (Role.PATIENT, Role.STAFF)
-            and await records.may_read_patient(who, consultation.patient_id))):
+            and await records.may_read_patient(who, consultation.patient_id)
+        )
+    ):
         # Drafts are the treating doctor's working copy; everyone else reads signed ones.
-        row = await records.latest_protocol(consultation_id,
-                                            signed_only=who.role is not Role.DOCTOR)
+        row = await records.latest_protocol(
+            consultation_id, signed_only=who.role is not Role.DOCTOR
+        )
     if consultation is None or row is None:
         # The same answer for "not yours" and "does not exist": ids are not an oracle.
-        await records.audit(who, "protocol.read", object_id=consultation_id[:36],
-                            patient_id=consultation.patient_id if consultation else None,
-                            source=request.remote, outcome="refused", detail="not found")
+        await records.audit(
+            who,
+            "protocol.read",
+            object_id=consultation_id[:36],
+            patient_id=consultation.patient_id if consultation else None,
+            source=request.remote,
+            outcome="refused",
+            detail="not found",
+        )
         raise json_error(web.HTTPNotFound, "not_found", "no such protocol")
-    await records.audit(who, "protocol.read", patient_id=consultation.patient_id,
-                        object_id=row.id, source=request.remote)
+    await records.audit(
+        who,
+        "protocol.read",
+        patient_id=consultation.patient_id,
+        object_id=row.id,
+        source=request.remote,
+    )
     return web.json_response(_protocol_body(row))
 
 
@@ -114,37 +143,64 @@ async def sign_protocol(request: web.Request) -> web.Response:
     try:
         row = await request.app[PROTOCOLS_KEY].sign(consultation_id, who.id, version, data)
     except LookupError as exc:
-        await records.audit(who, "protocol.sign", object_id=consultation_id[:36],
-                            patient_id=await known_patient_of(records, consultation_id),
-                            source=request.remote, outcome="refused", detail="not found")
+        await records.audit(
+            who,
+            "protocol.sign",
+            object_id=consultation_id[:36],
+            patient_id=await known_patient_of(records, consultation_id),
+            source=request.remote,
+            outcome="refused",
+            detail="not found",
+        )
         raise json_error(web.HTTPNotFound, "not_found", "no such protocol") from exc
     except InvalidProtocol as exc:
         raise json_error(web.HTTPUnprocessableEntity, "invalid_protocol", str(exc)) from exc
     except Conflict as exc:
         raise json_error(web.HTTPConflict, "conflict", str(exc)) from exc
     except RenewalRefused as exc:
-        await records.audit(who, "protocol.sign", object_id=consultation_id[:36],
-                            source=request.remote, outcome="refused", detail=str(exc)[:500])
-        raise web.HTTPUnprocessableEntity(text=json.dumps({
-            "error": "renewal_refused", "message": str(exc),
-            "refusals": [d.to_dict() for d in exc.refusals]}, ensure_ascii=False),
-            content_type="application/json") from exc
+        await records.audit(
+            who,
+            "protocol.sign",
+            object_id=consultation_id[:36],
+            source=request.remote,
+            outcome="refused",
+            detail=str(exc)[:500],
+        )
+        raise web.HTTPUnprocessableEntity(
+            text=json.dumps(
+                {
+                    "error": "renewal_refused",
+                    "message": str(exc),
+                    "refusals": [d.to_dict() for d in exc.refusals],
+                },
+                ensure_ascii=False,
+            ),
+            content_type="application/json",
+        ) from exc
     consultation = await records.consultation(consultation_id)
     assert consultation is not None
     # Recorded with the signature: was the signed diagnosis one the suggester offered?
     taken = suggestion_taken(Protocol.from_dict({**row.data, "consultation_id": consultation_id}))
     if taken is not None:
         request.app[METRICS_KEY].observe_suggestion(taken)
-    await records.audit(who, "protocol.sign", patient_id=consultation.patient_id,
-                        object_id=row.id, source=request.remote,
-                        detail="" if taken is None else f"suggestion_taken={str(taken).lower()}")
+    await records.audit(
+        who,
+        "protocol.sign",
+        patient_id=consultation.patient_id,
+        object_id=row.id,
+        source=request.remote,
+        detail="" if taken is None else f"suggestion_taken={str(taken).lower()}",
+    )
     request.app[OUTBOX_KEY].nudge()
     request.app[MESSENGER_KEY].nudge()
     await request.app[SIO_KEY].emit(
         "protocol.signed",
         {"consultation_id": consultation_id, "protocol_id": row.id, "version": row.version},
-        room=[rooms.person(Role.PATIENT, consultation.patient_id),
-              rooms.person(Role.DOCTOR, who.id)])
+        room=[
+            rooms.person(Role.PATIENT, consultation.patient_id),
+            rooms.person(Role.DOCTOR, who.id),
+        ],
+    )
     return web.json_response(_protocol_body(row), status=201)
 
 
@@ -154,42 +210,77 @@ async def patient_protocols(request: web.Request) -> web.Response:
     patient_id = request.match_info["patient_id"][:36]
     who = await authenticated(request, "record.read")
     if not await records.may_read_patient(who, patient_id):
-        await records.audit(who, "record.read", object_id=patient_id, source=request.remote,
-                            patient_id=await known_patient(records, patient_id),
-                            outcome="refused", detail="not found")
+        await records.audit(
+            who,
+            "record.read",
+            object_id=patient_id,
+            source=request.remote,
+            patient_id=await known_patient(records, patient_id),
+            outcome="refused",
+            detail="not found",
+        )
         raise json_error(web.HTTPNotFound, "not_found", "no such patient")
     rows = await records.signed_protocols_of_patient(patient_id)
-    await records.audit(who, "record.read", patient_id=patient_id, source=request.remote,
-                        detail=f"{len(rows)} protocols")
-    return web.json_response({"patient_id": patient_id, "protocols": [
-        {**_protocol_body(row), "diagnosis": row.data.get("diagnosis")} for row in rows]})
+    await records.audit(
+        who,
+        "record.read",
+        patient_id=patient_id,
+        source=request.remote,
+        detail=f"{len(rows)} protocols",
+    )
+    return web.json_response(
+        {
+            "patient_id": patient_id,
+            "protocols": [
+                {**_protocol_body(row), "diagnosis": row.data.get("diagnosis")} for row in rows
+            ],
+        }
+    )
 
 
 async def patient_audit(request: web.Request) -> web.Response:
-    """"Who looked at my card": every access to the patient's record, for the patient."""
+    """ "Who looked at my card": every access to the patient's record, for the patient."""
     records = request.app[RECORDS_KEY]
     patient_id = request.match_info["patient_id"][:36]
     who = await authenticated(request, "audit.read")
     if who.role is not Role.PATIENT or not await records.may_read_patient(who, patient_id):
-        await records.audit(who, "audit.read", object_id=patient_id, source=request.remote,
-                            patient_id=await known_patient(records, patient_id),
-                            outcome="refused", detail="not found")
+        await records.audit(
+            who,
+            "audit.read",
+            object_id=patient_id,
+            source=request.remote,
+            patient_id=await known_patient(records, patient_id),
+            outcome="refused",
+            detail="not found",
+        )
         raise json_error(web.HTTPNotFound, "not_found", "no such patient")
     entries = await records.audit_entries(patient_id)
     names = await records.people_names({e.actor_id for e in entries if e.actor_id})
     await records.audit(who, "audit.read", patient_id=patient_id, source=request.remote)
-    return web.json_response({"patient_id": patient_id, "entries": [
-        {"at": e.at.isoformat(), "actor_role": e.actor_role,
-         "actor_name": names.get(e.actor_id or "", ""), "action": e.action,
-         "outcome": e.outcome} for e in entries]})
+    return web.json_response(
+        {
+            "patient_id": patient_id,
+            "entries": [
+                {
+                    "at": e.at.isoformat(),
+                    "actor_role": e.actor_role,
+                    "actor_name": names.get(e.actor_id or "", ""),
+                    "action": e.action,
+                    "outcome": e.outcome,
+                }
+                for e in entries
+            ],
+        }
+    )
 
 
 async def operator(request: web.Request, action: str) -> Principal:
     """The caller if they are an operator; anyone else is refused, and audited."""
     who = await authenticated(request, action)
     if who.role is not Role.OPERATOR:
-        await request.app[RECORDS_KEY].audit(who, action, source=request.remote,
-                                             outcome="refused", detail="not an operator")
+        await request.app[RECORDS_KEY].audit(
+            who, action, source=request.remote, outcome="refused", detail="not an operator"
+        )
         raise json_error(web.HTTPForbidden, "forbidden", "operators only")
     return who
 
@@ -200,27 +291,62 @@ async def operator_audit(request: web.Request) -> web.Response:
     who = await operator(request, "audit.read")
     patient_id = request.query.get("patient_id", "")[:36] or None
     entries = await records.audit_entries(patient_id)
-    await records.audit(who, "audit.read", patient_id=patient_id, source=request.remote,
-                        detail=f"{len(entries)} entries")
-    return web.json_response({"entries": [
-        {"at": e.at.isoformat(), "actor_role": e.actor_role, "actor_id": e.actor_id,
-         "action": e.action, "patient_id": e.patient_id, "object_id": e.object_id,
-         "source": e.source, "outcome": e.outcome, "detail": e.detail} for e in entries]})
+    await records.audit(
+        who,
+        "audit.read",
+        patient_id=patient_id,
+        source=request.remote,
+        detail=f"{len(entries)} entries",
+    )
+    return web.json_response(
+        {
+            "entries": [
+                {
+                    "at": e.at.isoformat(),
+                    "actor_role": e.actor_role,
+                    "actor_id": e.actor_id,
+                    "action": e.action,
+                    "patient_id": e.patient_id,
+                    "object_id": e.object_id,
+                    "source": e.source,
+                    "outcome": e.outcome,
+                    "detail": e.detail,
+                }
+                for e in entries
+            ]
+        }
+    )
 
 
 async def operator_outbox(request: web.Request) -> web.Response:
     """Record pushes not yet delivered, with their errors: what is stuck, and why."""
     records = request.app[RECORDS_KEY]
     await operator(request, "outbox.read")
-    return web.json_response({"pending": [
-        {"target": e.target, "protocol_id": e.protocol_id, "attempts": e.attempts,
-         "next_attempt_at": e.next_attempt_at.isoformat(), "last_error": e.last_error}
-        for e in await records.outbox("pending")]})
+    return web.json_response(
+        {
+            "pending": [
+                {
+                    "target": e.target,
+                    "protocol_id": e.protocol_id,
+                    "attempts": e.attempts,
+                    "next_attempt_at": e.next_attempt_at.isoformat(),
+                    "last_error": e.last_error,
+                }
+                for e in await records.outbox("pending")
+            ]
+        }
+    )
 
 
-def add_routes(app: web.Application, records: Records, protocols: ProtocolService,
-               outbox: OutboxDispatcher, sio: socketio.AsyncServer,
-               messenger: Messenger, metrics: Metrics) -> None:
+def add_routes(
+    app: web.Application,
+    records: Records,
+    protocols: ProtocolService,
+    outbox: OutboxDispatcher,
+    sio: socketio.AsyncServer,
+    messenger: Messenger,
+    metrics: Metrics,
+) -> None:
     app[MESSENGER_KEY] = messenger
     app[METRICS_KEY] = metrics
     app[RECORDS_KEY] = records

@@ -39,8 +39,10 @@ METRICS = web.AppKey("metrics", Metrics)
 
 def create_app(settings: Settings, models: ModelPool | None = None) -> web.Application:
     """Builds the app; `models` lets a test session share one loaded speech model."""
-    app = web.Application(client_max_size=1024 * 1024, middlewares=[
-        security_headers, api_errors, strict_requests(settings.public_base_url)])
+    app = web.Application(
+        client_max_size=1024 * 1024,
+        middlewares=[security_headers, api_errors, strict_requests(settings.public_base_url)],
+    )
     metrics = Metrics()
     engine = create_engine(settings)
     records = Records(engine)
@@ -49,9 +51,14 @@ def create_app(settings: Settings, models: ModelPool | None = None) -> web.Appli
     captions = CaptionSink(records, sio)
     models = models or ModelPool(settings)
     metrics.watch_recognizer_pools(models.recognizer_stats)
-    media = MediaWorker(models, captions, settings.recordings_dir, settings.ice_servers,
-                        on_lag=metrics.transcription_lag.observe,
-                        on_side_end=metrics.observe_side_end)
+    media = MediaWorker(
+        models,
+        captions,
+        settings.recordings_dir,
+        settings.ice_servers,
+        on_lag=metrics.transcription_lag.observe,
+        on_side_end=metrics.observe_side_end,
+    )
     app[SETTINGS] = settings
     app[RECORDS] = records
     app[MEDIA] = media
@@ -62,10 +69,15 @@ def create_app(settings: Settings, models: ModelPool | None = None) -> web.Appli
     outbox = OutboxDispatcher(records, targets, retry_base_s=settings.outbox_retry_s)
     app[OUTBOX] = outbox
     sign_in = SignIn(engine, settings.session_ttl_s, settings.invitation_ttl_s)
-    transport: SmsTransport = HttpSms(
-        settings.sms_url, settings.sms_token,
-        f"{settings.public_base_url}/api/sms/delivery-reports") \
-        if settings.sms_url else DevelopmentSms()
+    transport: SmsTransport = (
+        HttpSms(
+            settings.sms_url,
+            settings.sms_token,
+            f"{settings.public_base_url}/api/sms/delivery-reports",
+        )
+        if settings.sms_url
+        else DevelopmentSms()
+    )
     messenger = Messenger(records, transport, retry_base_s=settings.sms_retry_s)
     app[MESSENGER] = messenger
     # With several nodes, hanging up on one ends the sides the others hold; with worker
@@ -77,8 +89,9 @@ def create_app(settings: Settings, models: ModelPool | None = None) -> web.Appli
     elif settings.redis_url:
         cluster = ClusterMedia(media, settings.redis_url)
     watch = SessionWatch(sio, settings.redis_url)
-    app[SIGNALING] = SignalingServer(sio, settings, records, cluster or media, protocols,
-                                     captions, sign_in, watch)
+    app[SIGNALING] = SignalingServer(
+        sio, settings, records, cluster or media, protocols, captions, sign_in, watch
+    )
     app[METRICS] = metrics
 
     async def lifecycle(app: web.Application) -> AsyncIterator[None]:
@@ -114,8 +127,9 @@ def create_app(settings: Settings, models: ModelPool | None = None) -> web.Appli
     app.on_shutdown.append(stop_socketio)
     sessions.add_routes(app, records, sign_in, messenger, watch, settings.redis_url)
     api.add_routes(app, records, protocols, outbox, sio, messenger, metrics)
-    actions_api.add_routes(app, records, settings, protocols,
-                           Bookings(records, settings, tuple(targets)), messenger)
+    actions_api.add_routes(
+        app, records, settings, protocols, Bookings(records, settings, tuple(targets)), messenger
+    )
     checkins_api.add_routes(app, records)
     operations.add_routes(app, records, media, app[SIGNALING], metrics, settings.metrics_token)
     pages.add_routes(app, settings)

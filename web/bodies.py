@@ -25,6 +25,6 @@ async def body(request: web.Request, model: type[M]) -> M:
         return parse(model, raw or b"{}")
     except BadPayload as exc:
         raise web.HTTPBadRequest(
-            text=json.dumps({"error": "bad_request", "message": exc.message},
-                            ensure_ascii=False),
-            content_type="application/json") from None
+            text=json.dumps({"error": "bad_request", "message": exc.message}, ensure_ascii=False),
+            content_type="application/json",
+        ) from None

@@ -32,17 +32,21 @@ def _language(request: web.Request, fallback: str) -> str:
     return lang if lang in ("ru", "en") else "ru"
 
 
-def _body(row: CheckIn, language: str, names: dict[str, str] | None = None
-          ) -> dict[str, object]:
+def _body(row: CheckIn, language: str, names: dict[str, str] | None = None) -> dict[str, object]:
     due = aware(row.review_due_at) if row.review_due_at else None
-    return {"id": row.id, "submitted_at": aware(row.submitted_at).isoformat(),
-            "level": row.level, "flags": row.flags,
-            "flag_texts": flag_texts(row.flags, language), "answers": row.answers,
-            "review_due_at": due.isoformat() if due else None,
-            "overdue": due is not None and row.reviewed_at is None and due < now(),
-            "reviewed_at": aware(row.reviewed_at).isoformat() if row.reviewed_at else None,
-            "reviewed_by": (names or {}).get(row.reviewed_by or "", row.reviewed_by),
-            "review_note": row.review_note}
+    return {
+        "id": row.id,
+        "submitted_at": aware(row.submitted_at).isoformat(),
+        "level": row.level,
+        "flags": row.flags,
+        "flag_texts": flag_texts(row.flags, language),
+        "answers": row.answers,
+        "review_due_at": due.isoformat() if due else None,
+        "overdue": due is not None and row.reviewed_at is None and due < now(),
+        "reviewed_at": aware(row.reviewed_at).isoformat() if row.reviewed_at else None,
+        "reviewed_by": (names or {}).get(row.reviewed_by or "", row.reviewed_by),
+        "review_note": row.review_note,
+    }
 
 
 async def checkins(request: web.Request) -> web.Response:
@@ -55,14 +59,22 @@ async def checkins(request: web.Request) -> web.Response:
     names = await records.people_names({r.reviewed_by for r in rows if r.reviewed_by})
     interval = timedelta(hours=request.app[SETTINGS].checkin_interval_h)
     next_due = aware(rows[0].submitted_at) + interval if rows else now()
-    await records.audit(who, "checkins.read", patient_id=patient.id, source=request.remote,
-                        detail=f"{len(rows)} check-ins")
-    return web.json_response({
-        "under_chemotherapy": patient.under_chemotherapy,
-        "questions": questionnaire(language),
-        "next_due_at": next_due.isoformat() if patient.under_chemotherapy else None,
-        "urgent_offer": any(r.review_due_at and not r.reviewed_at for r in rows),
-        "checkins": [_body(r, language, names) for r in rows]})
+    await records.audit(
+        who,
+        "checkins.read",
+        patient_id=patient.id,
+        source=request.remote,
+        detail=f"{len(rows)} check-ins",
+    )
+    return web.json_response(
+        {
+            "under_chemotherapy": patient.under_chemotherapy,
+            "questions": questionnaire(language),
+            "next_due_at": next_due.isoformat() if patient.under_chemotherapy else None,
+            "urgent_offer": any(r.review_due_at and not r.reviewed_at for r in rows),
+            "checkins": [_body(r, language, names) for r in rows],
+        }
+    )
 
 
 async def submit_checkin(request: web.Request) -> web.Response:
@@ -70,37 +82,70 @@ async def submit_checkin(request: web.Request) -> web.Response:
     records = request.app[RECORDS]
     who, patient = await patient_for(request, "checkin.write", acting=True)
     if not patient.under_chemotherapy:
-        raise json_error(web.HTTPConflict, "not_under_chemotherapy",
-                         "check-ins are for patients during a chemotherapy course")
+        raise json_error(
+            web.HTTPConflict,
+            "not_under_chemotherapy",
+            "check-ins are for patients during a chemotherapy course",
+        )
     try:
         answers = parse_answers((await body(request, CheckInAnswers)).model_extra or {})
     except BadCheckIn as exc:
         raise json_error(web.HTTPBadRequest, "bad_request", str(exc)) from exc
     assessment = assess(answers)
     submitted = now()
-    due = review_due(submitted, ZoneInfo(request.app[SETTINGS].timezone)) \
-        if assessment.high_risk else None
-    row = await records.add_checkin(patient_id=patient.id, submitted_by=who.id,
-                                    answers=dict(answers), level=assessment.level,
-                                    flags=list(assessment.flags), review_due_at=due)
-    await records.audit(who, "checkin.write", patient_id=patient.id, object_id=row.id,
-                        source=request.remote, detail=assessment.level)
+    due = (
+        review_due(submitted, ZoneInfo(request.app[SETTINGS].timezone))
+        if assessment.high_risk
+        else None
+    )
+    row = await records.add_checkin(
+        patient_id=patient.id,
+        submitted_by=who.id,
+        answers=dict(answers),
+        level=assessment.level,
+        flags=list(assessment.flags),
+        review_due_at=due,
+    )
+    await records.audit(
+        who,
+        "checkin.write",
+        patient_id=patient.id,
+        object_id=row.id,
+        source=request.remote,
+        detail=assessment.level,
+    )
     return web.json_response(
-        {"checkin": _body(row, _language(request, patient.language)),
-         "urgent_offer": assessment.high_risk}, status=201)
+        {
+            "checkin": _body(row, _language(request, patient.language)),
+            "urgent_offer": assessment.high_risk,
+        },
+        status=201,
+    )
 
 
-async def _centre_member(request: web.Request, action: str, patient: Patient,
-                         who: Principal) -> None:
+async def _centre_member(
+    request: web.Request, action: str, patient: Patient, who: Principal
+) -> None:
     """Only a doctor or staff member of the patient's own oncology centre goes on."""
-    centre = await request.app[RECORDS].organisation_of(who.id) \
-        if who.role in (Role.DOCTOR, Role.STAFF) else None
+    centre = (
+        await request.app[RECORDS].organisation_of(who.id)
+        if who.role in (Role.DOCTOR, Role.STAFF)
+        else None
+    )
     if centre is None or centre != patient.oncology_centre_id:
-        await request.app[RECORDS].audit(who, action, patient_id=patient.id,
-                                         source=request.remote, outcome="refused",
-                                         detail="not of the patient's centre")
-        raise json_error(web.HTTPForbidden, "forbidden",
-                         "doctors and staff of the patient's oncology centre only")
+        await request.app[RECORDS].audit(
+            who,
+            action,
+            patient_id=patient.id,
+            source=request.remote,
+            outcome="refused",
+            detail="not of the patient's centre",
+        )
+        raise json_error(
+            web.HTTPForbidden,
+            "forbidden",
+            "doctors and staff of the patient's oncology centre only",
+        )
 
 
 async def set_chemotherapy(request: web.Request) -> web.Response:
@@ -110,8 +155,13 @@ async def set_chemotherapy(request: web.Request) -> web.Response:
     await _centre_member(request, "chemotherapy.write", patient, who)
     active = (await body(request, Chemotherapy)).active
     await records.set_chemotherapy(patient.id, active)
-    await records.audit(who, "chemotherapy.write", patient_id=patient.id,
-                        source=request.remote, detail="started" if active else "ended")
+    await records.audit(
+        who,
+        "chemotherapy.write",
+        patient_id=patient.id,
+        source=request.remote,
+        detail="started" if active else "ended",
+    )
     return web.json_response({"under_chemotherapy": active})
 
 
@@ -120,20 +170,37 @@ async def reviews_due(request: web.Request) -> web.Response:
     first: the console's list of what must be looked at today."""
     records = request.app[RECORDS]
     who = await authenticated(request, "checkins.read")
-    centre = await records.organisation_of(who.id) \
-        if who.role in (Role.DOCTOR, Role.STAFF) else None
+    centre = (
+        await records.organisation_of(who.id) if who.role in (Role.DOCTOR, Role.STAFF) else None
+    )
     if centre is None:
-        await records.audit(who, "checkins.read", source=request.remote, outcome="refused",
-                            detail="not of an oncology centre")
-        raise json_error(web.HTTPForbidden, "forbidden",
-                         "doctors and staff of an oncology centre only")
+        await records.audit(
+            who,
+            "checkins.read",
+            source=request.remote,
+            outcome="refused",
+            detail="not of an oncology centre",
+        )
+        raise json_error(
+            web.HTTPForbidden, "forbidden", "doctors and staff of an oncology centre only"
+        )
     rows = await records.reviews_due(centre)
-    await records.audit(who, "checkins.read", object_id=centre, source=request.remote,
-                        detail=f"{len(rows)} to review")
+    await records.audit(
+        who,
+        "checkins.read",
+        object_id=centre,
+        source=request.remote,
+        detail=f"{len(rows)} to review",
+    )
     language = _language(request, "en")
-    return web.json_response({"checkins": [
-        {**_body(c, language), "patient_id": p.id, "patient_name": p.full_name}
-        for c, p in rows]})
+    return web.json_response(
+        {
+            "checkins": [
+                {**_body(c, language), "patient_id": p.id, "patient_name": p.full_name}
+                for c, p in rows
+            ]
+        }
+    )
 
 
 async def review(request: web.Request) -> web.Response:
@@ -142,18 +209,29 @@ async def review(request: web.Request) -> web.Response:
     who = await authenticated(request, "checkin.review")
     checkin_id = request.match_info["checkin_id"][:36]
     row = await records.checkin(checkin_id)
-    if row is None or who.role is not Role.DOCTOR \
-            or not await records.may_read_patient(who, row.patient_id):
-        await records.audit(who, "checkin.review", object_id=checkin_id,
-                            patient_id=row.patient_id if row else None,
-                            source=request.remote, outcome="refused", detail="not found")
+    if (
+        row is None
+        or who.role is not Role.DOCTOR
+        or not await records.may_read_patient(who, row.patient_id)
+    ):
+        await records.audit(
+            who,
+            "checkin.review",
+            object_id=checkin_id,
+            patient_id=row.patient_id if row else None,
+            source=request.remote,
+            outcome="refused",
+            detail="not found",
+        )
         raise json_error(web.HTTPNotFound, "not_found", "no such check-in")
     note = (await body(request, Review)).note
     if not await records.review_checkin(row.id, who.id, note.strip()):
-        raise json_error(web.HTTPConflict, "already_reviewed",
-                         "another doctor reviewed this check-in first")
-    await records.audit(who, "checkin.review", patient_id=row.patient_id, object_id=row.id,
-                        source=request.remote)
+        raise json_error(
+            web.HTTPConflict, "already_reviewed", "another doctor reviewed this check-in first"
+        )
+    await records.audit(
+        who, "checkin.review", patient_id=row.patient_id, object_id=row.id, source=request.remote
+    )
     return web.json_response({"id": row.id, "reviewed": True})
 
 

@@ -32,15 +32,21 @@ def main(argv: list[str] | None = None) -> int:
     serve.add_argument("--host")
     serve.add_argument("--port", type=int)
 
-    cluster = commands.add_parser("cluster", help="the city shape as local processes: "
-                                  "throwaway PostgreSQL and Redis, nodes, workers")
+    cluster = commands.add_parser(
+        "cluster",
+        help="the city shape as local processes: throwaway PostgreSQL and Redis, nodes, workers",
+    )
     cluster.add_argument("--nodes", type=int, default=2)
     cluster.add_argument("--workers", type=int, default=2)
-    cluster.add_argument("--base-port", type=int, default=8081,
-                         help="the first node's port; the others follow")
+    cluster.add_argument(
+        "--base-port", type=int, default=8081, help="the first node's port; the others follow"
+    )
 
-    commands.add_parser("worker", help="a media worker taking consultations from Redis "
-                        "(with TELEMED_MEDIA=workers on the serving nodes)")
+    commands.add_parser(
+        "worker",
+        help="a media worker taking consultations from Redis "
+        "(with TELEMED_MEDIA=workers on the serving nodes)",
+    )
 
     transcribe = commands.add_parser("transcribe", help="transcribe an audio or video file")
     transcribe.add_argument("file", type=Path)
@@ -57,15 +63,24 @@ def main(argv: list[str] | None = None) -> int:
     users = commands.add_parser("users", aliases=["doctors"], help="staff accounts")
     users_commands = users.add_subparsers(dest="users_command", required=True)
     add = users_commands.add_parser("add", help="add a doctor or an operator")
-    add.add_argument("--role", choices=["doctor", "staff", "operator"], default="doctor",
-                     help="staff: oncology-centre staff (give --organisation)")
+    add.add_argument(
+        "--role",
+        choices=["doctor", "staff", "operator"],
+        default="doctor",
+        help="staff: oncology-centre staff (give --organisation)",
+    )
     add.add_argument("name")
     add.add_argument("--specialty", default="therapist")
-    add.add_argument("--login", help="console sign-in; the password is read from "
-                                     "TELEMED_NEW_PASSWORD or asked for")
+    add.add_argument(
+        "--login",
+        help="console sign-in; the password is read from TELEMED_NEW_PASSWORD or asked for",
+    )
     add.add_argument("--organisation", help="the id of the organisation they work at")
-    add.add_argument("--totp", action="store_true",
-                     help="require an authenticator code too; prints the setup URI once")
+    add.add_argument(
+        "--totp",
+        action="store_true",
+        help="require an authenticator code too; prints the setup URI once",
+    )
 
     invite = commands.add_parser("invite", help="create a patient and print their link")
     invite.add_argument("name")
@@ -77,8 +92,9 @@ def main(argv: list[str] | None = None) -> int:
     invite.add_argument("--guardian", help="patient id of a parent who may act for them")
 
     organisations = commands.add_parser("organisations", help="polyclinics and oncology centres")
-    organisation_commands = organisations.add_subparsers(dest="organisations_command",
-                                                         required=True)
+    organisation_commands = organisations.add_subparsers(
+        dest="organisations_command", required=True
+    )
     organisation_commands.add_parser("list")
     organisation_add = organisation_commands.add_parser("add")
     organisation_add.add_argument("kind", choices=["polyclinic", "oncology_centre"])
@@ -89,24 +105,35 @@ def main(argv: list[str] | None = None) -> int:
     slots.add_argument("organisation")
     slots.add_argument("doctor")
     slots.add_argument("--specialty", default="therapist")
-    slots.add_argument("--from", dest="start", required=True,
-                       help="first slot, ISO time with offset, e.g. 2026-12-01T09:00+03:00")
+    slots.add_argument(
+        "--from",
+        dest="start",
+        required=True,
+        help="first slot, ISO time with offset, e.g. 2026-12-01T09:00+03:00",
+    )
     slots.add_argument("--count", type=int, default=12)
     slots.add_argument("--minutes", type=int, default=20)
     slots.add_argument("--room", default="")
 
     protocol = commands.add_parser("protocol", help="a structured protocol from a transcript")
-    protocol.add_argument("file", type=Path,
-                          help="'doctor: ...' lines, `telemed transcribe --json` output, or audio")
+    protocol.add_argument(
+        "file", type=Path, help="'doctor: ...' lines, `telemed transcribe --json` output, or audio"
+    )
     protocol.add_argument("--lang", choices=["ru", "en"], help="default: from the text")
     protocol.add_argument("--format", choices=["json", "html", "text", "fhir"], default="text")
 
     suggest = commands.add_parser(
-        "suggest", help="three likely ICD-10 codes per complaint (`suggest train` refits)")
-    suggest.add_argument("file", nargs="?", default="-",
-                         help="JSON lines {idx, text} (or `train`: refit the model); - for stdin")
-    suggest.add_argument("--format", choices=["jsonl", "text"], default="jsonl",
-                         help="text: one complaint per line")
+        "suggest", help="three likely ICD-10 codes per complaint (`suggest train` refits)"
+    )
+    suggest.add_argument(
+        "file",
+        nargs="?",
+        default="-",
+        help="JSON lines {idx, text} (or `train`: refit the model); - for stdin",
+    )
+    suggest.add_argument(
+        "--format", choices=["jsonl", "text"], default="jsonl", help="text: one complaint per line"
+    )
     suggest.add_argument("--lang", choices=["ru", "en"], default="ru", help="language of titles")
 
     commands.add_parser("outbox", help="record pushes not yet delivered, with their errors")
@@ -124,10 +151,20 @@ def main(argv: list[str] | None = None) -> int:
         logging.getLogger(chatty).setLevel(logging.WARNING)
     settings = Settings.from_env()
     handler = {
-        "serve": _serve, "worker": _worker, "cluster": _cluster, "transcribe": _transcribe,
-        "models": _models, "users": _users, "doctors": _users,
-        "invite": _invite, "simulate": _simulate, "protocol": _protocol,
-        "outbox": _outbox, "organisations": _organisations, "slots": _slots, "db": _db,
+        "serve": _serve,
+        "worker": _worker,
+        "cluster": _cluster,
+        "transcribe": _transcribe,
+        "models": _models,
+        "users": _users,
+        "doctors": _users,
+        "invite": _invite,
+        "simulate": _simulate,
+        "protocol": _protocol,
+        "outbox": _outbox,
+        "organisations": _organisations,
+        "slots": _slots,
+        "db": _db,
         "suggest": _suggest,
     }[args.command]
     return handler(settings, args)
@@ -158,8 +195,9 @@ async def _run_server(settings: Settings, host: str, port: int) -> None:
     from web.app import create_app, drain
 
     app = create_app(settings)
-    runner = web.AppRunner(app, shutdown_timeout=settings.shutdown_timeout_s,
-                           access_log_class=RedactingAccessLogger)
+    runner = web.AppRunner(
+        app, shutdown_timeout=settings.shutdown_timeout_s, access_log_class=RedactingAccessLogger
+    )
     await runner.setup()
     await web.TCPSite(runner, host, port).start()
     print(f"telemed serving on http://{host}:{port} (data in {settings.data_dir})", flush=True)
@@ -185,8 +223,9 @@ def _cluster(settings: Settings, args: argparse.Namespace) -> int:
 
 def _worker(settings: Settings, args: argparse.Namespace) -> int:
     if not settings.redis_url:
-        print("telemed worker: set TELEMED_REDIS_URL (the stream of consultations)",
-              file=sys.stderr)
+        print(
+            "telemed worker: set TELEMED_REDIS_URL (the stream of consultations)", file=sys.stderr
+        )
         return 2
     asyncio.run(_run_worker(settings, settings.redis_url))
     return 0
@@ -217,17 +256,26 @@ async def _run_worker(settings: Settings, redis_url: str) -> None:
     to_rooms = emitter(redis_url)
     metrics = Metrics()
     metrics.watch_recognizer_pools(models.recognizer_stats)
-    media = MediaWorker(models, CaptionSink(records, to_rooms), settings.recordings_dir,
-                        settings.ice_servers, on_lag=metrics.transcription_lag.observe,
-                        on_side_end=metrics.observe_side_end)
-    worker = StreamWorker(records, media, redis_url, to_rooms,
-                          takeover_s=settings.worker_takeover_s)
+    media = MediaWorker(
+        models,
+        CaptionSink(records, to_rooms),
+        settings.recordings_dir,
+        settings.ice_servers,
+        on_lag=metrics.transcription_lag.observe,
+        on_side_end=metrics.observe_side_end,
+    )
+    worker = StreamWorker(
+        records, media, redis_url, to_rooms, takeover_s=settings.worker_takeover_s
+    )
     runner = web.AppRunner(create_worker_app(worker, media, metrics, settings.metrics_token))
     await runner.setup()
     await web.TCPSite(runner, settings.host, settings.port).start()
     running = asyncio.create_task(worker.run())
-    print(f"telemed worker {worker.name} taking consultations "
-          f"(health and metrics on http://{settings.host}:{settings.port})", flush=True)
+    print(
+        f"telemed worker {worker.name} taking consultations "
+        f"(health and metrics on http://{settings.host}:{settings.port})",
+        flush=True,
+    )
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):
@@ -257,8 +305,17 @@ def _transcribe(settings: Settings, args: argparse.Namespace) -> int:
         return 2
     for phrase in phrases:
         if args.json:
-            print(json.dumps({"start": phrase.start, "end": phrase.end, "text": phrase.text,
-                              "confidence": round(phrase.confidence, 4)}, ensure_ascii=False))
+            print(
+                json.dumps(
+                    {
+                        "start": phrase.start,
+                        "end": phrase.end,
+                        "text": phrase.text,
+                        "confidence": round(phrase.confidence, 4),
+                    },
+                    ensure_ascii=False,
+                )
+            )
         else:
             print(f"[{phrase.start:7.2f}–{phrase.end:7.2f}] {phrase.text}")
     return 0
@@ -295,9 +352,18 @@ def _users(settings: Settings, args: argparse.Namespace) -> int:
     if args.role == "staff" and not args.organisation:
         print("telemed: staff work at an organisation: give --organisation", file=sys.stderr)
         return 2
-    doctor_id, key = asyncio.run(add_doctor(settings, args.name, args.specialty, args.login,
-                                            password, totp_secret, Role(args.role),
-                                            args.organisation))
+    doctor_id, key = asyncio.run(
+        add_doctor(
+            settings,
+            args.name,
+            args.specialty,
+            args.login,
+            password,
+            totp_secret,
+            Role(args.role),
+            args.organisation,
+        )
+    )
     print(f"{args.role} {doctor_id}\naccess key for programs (shown once): {key}")
     if totp_secret:
         uri = pyotp.TOTP(totp_secret).provisioning_uri(name=args.login, issuer_name="telemed")
@@ -308,10 +374,18 @@ def _users(settings: Settings, args: argparse.Namespace) -> int:
 def _invite(settings: Settings, args: argparse.Namespace) -> int:
     from web.demo import invite_patient
 
-    invitation = asyncio.run(invite_patient(
-        settings, args.name, args.phone, Reason(args.reason), args.language,
-        polyclinic_id=args.polyclinic, oncology_centre_id=args.oncology_centre,
-        guardian_id=args.guardian))
+    invitation = asyncio.run(
+        invite_patient(
+            settings,
+            args.name,
+            args.phone,
+            Reason(args.reason),
+            args.language,
+            polyclinic_id=args.polyclinic,
+            oncology_centre_id=args.oncology_centre,
+            guardian_id=args.guardian,
+        )
+    )
     print(invitation.url)
     return 0
 
@@ -356,9 +430,9 @@ def _slots(settings: Settings, args: argparse.Namespace) -> int:
             if organisation is None or organisation.kind != "polyclinic":
                 print("telemed: no such polyclinic", file=sys.stderr)
                 return 2
-            published = await records.publish_slots(organisation.id, args.doctor,
-                                                    args.specialty, starts, args.minutes,
-                                                    args.room)
+            published = await records.publish_slots(
+                organisation.id, args.doctor, args.specialty, starts, args.minutes, args.room
+            )
             print(f"published {len(published)} slots at {organisation.name}")
             return 0
 
@@ -374,10 +448,14 @@ def _simulate(settings: Settings, args: argparse.Namespace) -> int:
         patient_audio = args.patient_audio or _speak(DEMO_PHRASES["patient"], Path(tmp) / "p.wav")
         # The scripted parties are real accounts in the server's database.
         _, key = asyncio.run(add_doctor(settings, "Симуляция Врач", "therapist"))
-        session = asyncio.run(signed_in_patient(settings, "Симуляция Пациент", "+70000000001",
-                                                Reason.RESPIRATORY))
-        protocol = asyncio.run(simulate(args.url or settings.public_base_url, key,
-                                        session, doctor_audio, patient_audio))
+        session = asyncio.run(
+            signed_in_patient(settings, "Симуляция Пациент", "+70000000001", Reason.RESPIRATORY)
+        )
+        protocol = asyncio.run(
+            simulate(
+                args.url or settings.public_base_url, key, session, doctor_audio, patient_audio
+            )
+        )
     data = protocol["data"]
     print(f"protocol {protocol['protocol_id']} v{protocol['version']} ({protocol['status']})")
     for line in data["transcript"]:
@@ -403,8 +481,10 @@ def _protocol(settings: Settings, args: argparse.Namespace) -> int:
         from transcription.models import ModelPool
 
         model = ModelPool(settings).for_language(args.lang or settings.default_language)
-        segments = [Segment(args.file.stem, Speaker.DOCTOR, p.start, p.end, p.text,
-                            p.confidence) for p in transcribe_pcm(model, pcm_chunks(args.file))]
+        segments = [
+            Segment(args.file.stem, Speaker.DOCTOR, p.start, p.end, p.text, p.confidence)
+            for p in transcribe_pcm(model, pcm_chunks(args.file))
+        ]
     except (OSError, TranscriptError, ValueError) as exc:
         print(f"telemed: cannot read {args.file}: {exc}", file=sys.stderr)
         return 2
@@ -437,8 +517,11 @@ def _suggest(settings: Settings, args: argparse.Namespace) -> int:
 
     suggester = Suggester()
     try:
-        with (contextlib.nullcontext(sys.stdin) if args.file == "-"
-              else open(args.file, encoding="utf-8")) as lines:
+        with (
+            contextlib.nullcontext(sys.stdin)
+            if args.file == "-"
+            else open(args.file, encoding="utf-8")
+        ) as lines:
             for out in answer(suggester, lines, args.format, args.lang):
                 print(out, flush=True)
     except OSError as exc:
@@ -453,9 +536,11 @@ def _outbox(settings: Settings, args: argparse.Namespace) -> int:
 
     async def pending() -> list[str]:
         async with opened_records(settings) as records:
-            return [f"{e.target:8} protocol {e.protocol_id} attempts {e.attempts} "
-                    f"next {e.next_attempt_at:%Y-%m-%d %H:%M:%S} error {e.last_error or '-'}"
-                    for e in await records.outbox("pending")]
+            return [
+                f"{e.target:8} protocol {e.protocol_id} attempts {e.attempts} "
+                f"next {e.next_attempt_at:%Y-%m-%d %H:%M:%S} error {e.last_error or '-'}"
+                for e in await records.outbox("pending")
+            ]
 
     lines = asyncio.run(pending())
     print("\n".join(lines) if lines else "outbox empty: every signed protocol was delivered")
@@ -466,8 +551,10 @@ def _speak(text: str, path: Path) -> Path:
     try:
         subprocess.run(["espeak-ng", "-v", "ko", "-s", "140", "-w", str(path), text], check=True)
     except FileNotFoundError:
-        sys.exit("telemed: espeak-ng is needed to make demo speech; "
-                 "or pass --doctor-audio and --patient-audio")
+        sys.exit(
+            "telemed: espeak-ng is needed to make demo speech; "
+            "or pass --doctor-audio and --patient-audio"
+        )
     return path
 
 

@@ -23,9 +23,12 @@ from web.demo import first_start
 
 
 def _spawn(command: str, env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
-    return subprocess.Popen([sys.executable, "-m", "web.cli", command],
-                            env={**os.environ, **env}, stdout=log.open("ab"),
-                            stderr=subprocess.STDOUT)
+    return subprocess.Popen(
+        [sys.executable, "-m", "web.cli", command],
+        env={**os.environ, **env},
+        stdout=log.open("ab"),
+        stderr=subprocess.STDOUT,
+    )
 
 
 def _ready(url: str) -> bool:
@@ -48,11 +51,20 @@ def run_cluster(settings: Settings, nodes: int, workers: int, base_port: int) ->
     signal.signal(signal.SIGTERM, stopping)
     signal.signal(signal.SIGINT, stopping)
     with postgres() as database_url, redis_server() as (redis_url, _):
-        env = {"TELEMED_DATABASE_URL": database_url, "TELEMED_REDIS_URL": redis_url,
-               "TELEMED_MEDIA": "workers", "TELEMED_SECRET_KEY": settings.secret_key}
+        env = {
+            "TELEMED_DATABASE_URL": database_url,
+            "TELEMED_REDIS_URL": redis_url,
+            "TELEMED_MEDIA": "workers",
+            "TELEMED_SECRET_KEY": settings.secret_key,
+        }
         upgrade(database_url)
-        shape = replace(settings, database_url=database_url, redis_url=redis_url,
-                        media="workers", public_base_url=f"http://127.0.0.1:{base_port}")
+        shape = replace(
+            settings,
+            database_url=database_url,
+            redis_url=redis_url,
+            media="workers",
+            public_base_url=f"http://127.0.0.1:{base_port}",
+        )
         for line in asyncio.run(first_start(shape)):
             print(line, flush=True)
         processes: list[subprocess.Popen[bytes]] = []
@@ -61,25 +73,43 @@ def run_cluster(settings: Settings, nodes: int, workers: int, base_port: int) ->
             for index in range(nodes):
                 port = base_port + index
                 urls.append(f"http://127.0.0.1:{port}")
-                processes.append(_spawn("serve", {
-                    **env, "TELEMED_PORT": str(port), "TELEMED_HOST": "127.0.0.1",
-                    "TELEMED_PUBLIC_BASE_URL": urls[-1],
-                    "TELEMED_DATA_DIR": str(logs / f"node-{index + 1}")},
-                    logs / f"node-{index + 1}.log"))
+                processes.append(
+                    _spawn(
+                        "serve",
+                        {
+                            **env,
+                            "TELEMED_PORT": str(port),
+                            "TELEMED_HOST": "127.0.0.1",
+                            "TELEMED_PUBLIC_BASE_URL": urls[-1],
+                            "TELEMED_DATA_DIR": str(logs / f"node-{index + 1}"),
+                        },
+                        logs / f"node-{index + 1}.log",
+                    )
+                )
             for index in range(workers):
-                processes.append(_spawn("worker", {
-                    **env, "TELEMED_DATA_DIR": str(logs / f"worker-{index + 1}"),
-                    "TELEMED_HOST": "127.0.0.1", "TELEMED_PORT": str(base_port + 100 + index)},
-                    logs / f"worker-{index + 1}.log"))
+                processes.append(
+                    _spawn(
+                        "worker",
+                        {
+                            **env,
+                            "TELEMED_DATA_DIR": str(logs / f"worker-{index + 1}"),
+                            "TELEMED_HOST": "127.0.0.1",
+                            "TELEMED_PORT": str(base_port + 100 + index),
+                        },
+                        logs / f"worker-{index + 1}.log",
+                    )
+                )
             while not stop and not all(_ready(url) for url in urls):
                 if any(p.poll() is not None for p in processes):
                     print(f"telemed cluster: a process exited; see {logs}", file=sys.stderr)
                     return 1
                 time.sleep(0.5)
             if not stop:
-                print(f"telemed cluster ready: nodes {' '.join(urls)}, {workers} workers, "
-                      f"PostgreSQL {database_url}, Redis {redis_url}, logs in {logs}",
-                      flush=True)
+                print(
+                    f"telemed cluster ready: nodes {' '.join(urls)}, {workers} workers, "
+                    f"PostgreSQL {database_url}, Redis {redis_url}, logs in {logs}",
+                    flush=True,
+                )
             while not stop:
                 if any(p.poll() is not None for p in processes):
                     print(f"telemed cluster: a process exited; see {logs}", file=sys.stderr)

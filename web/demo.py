@@ -23,14 +23,24 @@ def invitation_url(settings: Settings, token: str) -> str:
 
 
 async def invite_patient(
-    settings: Settings, name: str, phone: str, reason: Reason, language: str | None = None,
-    *, polyclinic_id: str | None = None, oncology_centre_id: str | None = None,
+    settings: Settings,
+    name: str,
+    phone: str,
+    reason: Reason,
+    language: str | None = None,
+    *,
+    polyclinic_id: str | None = None,
+    oncology_centre_id: str | None = None,
     guardian_id: str | None = None,
 ) -> Invitation:
     async with opened_records(settings) as records:
-        patient = await records.add_patient(name, phone, language or settings.default_language,
-                                            polyclinic_id=polyclinic_id,
-                                            oncology_centre_id=oncology_centre_id)
+        patient = await records.add_patient(
+            name,
+            phone,
+            language or settings.default_language,
+            polyclinic_id=polyclinic_id,
+            oncology_centre_id=oncology_centre_id,
+        )
         if guardian_id:
             await records.link_guardian(guardian_id, patient.id)
         token = await records.invite(patient.id, reason, settings.invitation_ttl_s)
@@ -42,16 +52,24 @@ async def signed_in_patient(settings: Settings, name: str, phone: str, reason: R
     invitation = await invite_patient(settings, name, phone, reason)
     async with opened_records(settings) as records:
         return await SignIn(records.engine, settings.session_ttl_s).open_session(
-            Role.PATIENT, invitation.patient_id)
+            Role.PATIENT, invitation.patient_id
+        )
 
 
-async def add_doctor(settings: Settings, name: str, specialty: str, login: str | None = None,
-                     password: str | None = None, totp_secret: str | None = None,
-                     role: Role = Role.DOCTOR,
-                     organisation_id: str | None = None) -> tuple[str, str]:
+async def add_doctor(
+    settings: Settings,
+    name: str,
+    specialty: str,
+    login: str | None = None,
+    password: str | None = None,
+    totp_secret: str | None = None,
+    role: Role = Role.DOCTOR,
+    organisation_id: str | None = None,
+) -> tuple[str, str]:
     async with opened_records(settings) as records:
-        doctor, key = await records.add_doctor(name, specialty, login, password, totp_secret,
-                                               role, organisation_id)
+        doctor, key = await records.add_doctor(
+            name, specialty, login, password, totp_secret, role, organisation_id
+        )
         return doctor.id, key
 
 
@@ -62,8 +80,9 @@ async def first_start(settings: Settings) -> list[str]:
             return []
         password = secrets.token_urlsafe(9)
         _, key = await records.add_doctor("Демо Врач", "therapist", "demo", password)
-        patient = await records.add_patient("Демо Пациент", "+70000000000",
-                                            settings.default_language)
+        patient = await records.add_patient(
+            "Демо Пациент", "+70000000000", settings.default_language
+        )
         token = await records.invite(patient.id, Reason.RESPIRATORY, settings.invitation_ttl_s)
     return [
         "First start: demo accounts created (shown once; keep them).",

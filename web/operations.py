@@ -31,8 +31,9 @@ async def ready(request: web.Request) -> web.Response:
     try:
         await records.ping()
     except (SQLAlchemyError, OSError) as exc:
-        return web.json_response({"status": "database unavailable",
-                                  "error": exc.__class__.__name__}, status=503)
+        return web.json_response(
+            {"status": "database unavailable", "error": exc.__class__.__name__}, status=503
+        )
     return web.json_response({"status": "ready"})
 
 
@@ -44,17 +45,22 @@ def metrics_allowed(request: web.Request, token: str | None) -> bool:
         given = request.headers.get("Authorization", "")
         return hmac.compare_digest(given.encode(), f"Bearer {token}".encode())
     return request.remote in ("127.0.0.1", "::1") and not any(
-        h in request.headers for h in ("X-Forwarded-For", "Forwarded", "X-Real-IP"))
+        h in request.headers for h in ("X-Forwarded-For", "Forwarded", "X-Real-IP")
+    )
 
 
 def refuse_metrics(token: str | None) -> web.HTTPException:
     if token:
-        return web.HTTPUnauthorized(text='{"error": "unauthorized", "message": "the metrics '
-                                         'token is needed"}', content_type="application/json",
-                                    headers={"WWW-Authenticate": "Bearer"})
-    return web.HTTPNotFound(text='{"error": "not_found", "message": "set '
-                                 'TELEMED_METRICS_TOKEN to scrape from elsewhere"}',
-                            content_type="application/json")
+        return web.HTTPUnauthorized(
+            text='{"error": "unauthorized", "message": "the metrics token is needed"}',
+            content_type="application/json",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+    return web.HTTPNotFound(
+        text='{"error": "not_found", "message": "set '
+        'TELEMED_METRICS_TOKEN to scrape from elsewhere"}',
+        content_type="application/json",
+    )
 
 
 async def metrics(request: web.Request) -> web.Response:
@@ -67,21 +73,31 @@ async def metrics(request: web.Request) -> web.Response:
     for consultation, _ in waiting:
         m.queue_length.labels(consultation.reason).inc()
     now = clock()
-    m.queue_oldest_wait.set(max(
-        ((now - aware(c.queued_at)).total_seconds() for c, _ in waiting), default=0))
+    m.queue_oldest_wait.set(
+        max(((now - aware(c.queued_at)).total_seconds() for c, _ in waiting), default=0)
+    )
     m.consultations_active.set(await records.count_active_consultations())
     m.worker_sides.set(media.active_legs)
     m.checkin_reviews_overdue.set(await records.count_reviews_overdue())
     m.outbox_backlog.clear()
     for entry in await records.outbox("pending"):
         m.outbox_backlog.labels(entry.target).inc()
-    return web.Response(body=m.exposition(),
-                        content_type="text/plain", charset="utf-8",
-                        headers={"X-Content-Type-Options": "nosniff"})
+    return web.Response(
+        body=m.exposition(),
+        content_type="text/plain",
+        charset="utf-8",
+        headers={"X-Content-Type-Options": "nosniff"},
+    )
 
 
-def add_routes(app: web.Application, records: Records, media: MediaWorker,
-               signaling: SignalingServer, m: Metrics, metrics_token: str | None) -> None:
+def add_routes(
+    app: web.Application,
+    records: Records,
+    media: MediaWorker,
+    signaling: SignalingServer,
+    m: Metrics,
+    metrics_token: str | None,
+) -> None:
     app[KEYS] = (records, media, signaling, m)
     app[METRICS_TOKEN] = (metrics_token,)
     app.router.add_get("/healthz", health)

@@ -45,8 +45,9 @@ class RedisRateLimit:
     edge can reach twice the limit; for sign-in throttling that is enough.) While Redis is
     unreachable each node limits on its own rather than not at all."""
 
-    def __init__(self, redis_url: str, per_window: int, window_s: float,
-                 prefix: str = "telemed:rate:") -> None:
+    def __init__(
+        self, redis_url: str, per_window: int, window_s: float, prefix: str = "telemed:rate:"
+    ) -> None:
         self._redis = connect(redis_url)
         self._per_window = per_window
         self._window = window_s

@@ -12,18 +12,20 @@ from aiohttp import web
 log = logging.getLogger(__name__)
 
 # Pages load scripts, styles and media only from the platform itself; nothing inline runs.
-CONTENT_SECURITY_POLICY = "; ".join([
-    "default-src 'self'",
-    "script-src 'self'",
-    "style-src 'self'",
-    "img-src 'self' data:",
-    "media-src 'self' blob: mediastream:",
-    "connect-src 'self'",
-    "object-src 'none'",
-    "base-uri 'none'",
-    "frame-ancestors 'none'",
-    "form-action 'self'",
-])
+CONTENT_SECURITY_POLICY = "; ".join(
+    [
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self'",
+        "img-src 'self' data:",
+        "media-src 'self' blob: mediastream:",
+        "connect-src 'self'",
+        "object-src 'none'",
+        "base-uri 'none'",
+        "frame-ancestors 'none'",
+        "form-action 'self'",
+    ]
+)
 
 HEADERS = {
     "Content-Security-Policy": CONTENT_SECURITY_POLICY,
@@ -43,14 +45,23 @@ async def api_errors(request: web.Request, handler: Handler) -> web.StreamRespon
     try:
         return await handler(request)
     except web.HTTPException as exc:
-        if not request.path.startswith("/api/") or exc.content_type == "application/json" \
-                or exc.status < 400:
+        if (
+            not request.path.startswith("/api/")
+            or exc.content_type == "application/json"
+            or exc.status < 400
+        ):
             raise
-        code = {404: "not_found", 405: "method_not_allowed", 413: "too_large",
-                415: "json_only"}.get(exc.status, "bad_request")
-        return web.json_response({"error": code, "message": exc.reason}, status=exc.status,
-                                 headers={k: v for k, v in exc.headers.items()
-                                          if k.lower() == "allow"})
+        code = {
+            404: "not_found",
+            405: "method_not_allowed",
+            413: "too_large",
+            415: "json_only",
+        }.get(exc.status, "bad_request")
+        return web.json_response(
+            {"error": code, "message": exc.reason},
+            status=exc.status,
+            headers={k: v for k, v in exc.headers.items() if k.lower() == "allow"},
+        )
 
 
 @web.middleware
@@ -64,12 +75,16 @@ async def security_headers(request: web.Request, handler: Handler) -> web.Stream
     except Exception:
         # Logged here with the route only (never a body: it may hold medical text); the
         # caller learns that it failed, not how.
-        log.exception("unhandled_error method=%s route=%s", request.method,
-                      request.match_info.route.resource.canonical
-                      if request.match_info.route.resource else "?")
+        log.exception(
+            "unhandled_error method=%s route=%s",
+            request.method,
+            request.match_info.route.resource.canonical
+            if request.match_info.route.resource
+            else "?",
+        )
         response = web.json_response(
-            {"error": "internal", "message": "the server failed; it has been logged"},
-            status=500)
+            {"error": "internal", "message": "the server failed; it has been logged"}, status=500
+        )
     if not response.prepared:  # websocket upgrades are already on the wire
         _decorate(request, response)
     return response
@@ -87,8 +102,9 @@ UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 WITH_BODY = frozenset({"POST", "PUT", "PATCH"})
 
 
-def strict_requests(public_base_url: str) -> Callable[[web.Request, Handler],
-                                                        Awaitable[web.StreamResponse]]:
+def strict_requests(
+    public_base_url: str,
+) -> Callable[[web.Request, Handler], Awaitable[web.StreamResponse]]:
     """State-changing API requests: from our own origin only, and JSON only.
 
     A page on another site (a sibling subdomain included: SameSite=Strict lets its requests
@@ -102,11 +118,15 @@ def strict_requests(public_base_url: str) -> Callable[[web.Request, Handler],
     async def middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
         if request.method in UNSAFE_METHODS and request.path.startswith("/api/"):
             if not _same_origin(request, ours):
-                raise _error(web.HTTPForbidden, "bad_origin",
-                             "requests from another site are refused")
+                raise _error(
+                    web.HTTPForbidden, "bad_origin", "requests from another site are refused"
+                )
             if request.method in WITH_BODY and request.content_type != "application/json":
-                raise _error(web.HTTPUnsupportedMediaType, "json_only",
-                             "the body must be JSON (Content-Type: application/json)")
+                raise _error(
+                    web.HTTPUnsupportedMediaType,
+                    "json_only",
+                    "the body must be JSON (Content-Type: application/json)",
+                )
         return await handler(request)
 
     return middleware
@@ -127,5 +147,6 @@ def _origin(url: str) -> str:
 
 
 def _error(kind: type[web.HTTPException], code: str, message: str) -> web.HTTPException:
-    return kind(text=json.dumps({"error": code, "message": message}),
-                content_type="application/json")
+    return kind(
+        text=json.dumps({"error": code, "message": message}), content_type="application/json"
+    )

@@ -49,20 +49,25 @@ async def send_code(request: web.Request) -> web.Response:
     try:
         sent = await request.app[SIGN_IN].start_otp(request.match_info["token"])
     except SignInRefused as exc:
-        await records.audit(None, "sign_in.code", source=request.remote, outcome="refused",
-                            detail=exc.code)
+        await records.audit(
+            None, "sign_in.code", source=request.remote, outcome="refused", detail=exc.code
+        )
         return _json_error(403 if exc.code == "invalid_link" else 429, exc.code, exc.message)
     text = render_sms("otp", sent.language, code=sent.code)
     try:
         await request.app[SMS].send_now(
-            sent.phone, text, "otp", sent.patient_id, f"otp:{sent.challenge_id}",
-            stored_text=render_sms("otp", sent.language, code="••••••"))
+            sent.phone,
+            text,
+            "otp",
+            sent.patient_id,
+            f"otp:{sent.challenge_id}",
+            stored_text=render_sms("otp", sent.language, code="••••••"),
+        )
     except SmsFailed as exc:
         log.warning("sign_in_sms_failed error=%s", exc)
         return _json_error(502, "sms_failed", "the SMS could not be sent; try again shortly")
     await records.audit(None, "sign_in.code", patient_id=sent.patient_id, source=request.remote)
-    return web.json_response({"challenge_id": sent.challenge_id,
-                              "phone_ending": sent.phone[-2:]})
+    return web.json_response({"challenge_id": sent.challenge_id, "phone_ending": sent.phone[-2:]})
 
 
 async def verify_code(request: web.Request) -> web.Response:
@@ -72,11 +77,13 @@ async def verify_code(request: web.Request) -> web.Response:
     message = await body(request, VerifyCode)
     sign_in = request.app[SIGN_IN]
     try:
-        token = await sign_in.verify_otp(request.match_info["token"], message.challenge_id,
-                                         message.code)
+        token = await sign_in.verify_otp(
+            request.match_info["token"], message.challenge_id, message.code
+        )
     except SignInRefused as exc:
-        await request.app[RECORDS].audit(None, "sign_in", source=request.remote,
-                                         outcome="refused", detail=exc.code)
+        await request.app[RECORDS].audit(
+            None, "sign_in", source=request.remote, outcome="refused", detail=exc.code
+        )
         return _json_error(403, exc.code, exc.message)
     return await _signed_in(request, token, "sign_in")
 
@@ -87,12 +94,18 @@ async def _signed_in(request: web.Request, token: str, action: str) -> web.Respo
     who = await sign_in.principal(token)
     assert who is not None
     await request.app[RECORDS].audit(
-        who, action, patient_id=who.id if who.role is Role.PATIENT else None,
-        source=request.remote)
+        who, action, patient_id=who.id if who.role is Role.PATIENT else None, source=request.remote
+    )
     response = web.json_response({"role": who.role.value, "name": who.display_name})
-    response.set_cookie(COOKIE, token, httponly=True, samesite="Strict", path="/",
-                        secure=request.secure,
-                        max_age=int(sign_in.session_ttl.total_seconds()))
+    response.set_cookie(
+        COOKIE,
+        token,
+        httponly=True,
+        samesite="Strict",
+        path="/",
+        secure=request.secure,
+        max_age=int(sign_in.session_ttl.total_seconds()),
+    )
     return response
 
 
@@ -105,8 +118,9 @@ async def doctor_sign_in(request: web.Request) -> web.Response:
     try:
         token = await sign_in.doctor_password(message.login, message.password, message.code)
     except SignInRefused as exc:
-        await request.app[RECORDS].audit(None, "sign_in.doctor", source=request.remote,
-                                         outcome="refused", detail=exc.code)
+        await request.app[RECORDS].audit(
+            None, "sign_in.doctor", source=request.remote, outcome="refused", detail=exc.code
+        )
         return _json_error(403, exc.code, exc.message)
     return await _signed_in(request, token, "sign_in.doctor")
 
@@ -116,11 +130,15 @@ async def who_am_i(request: web.Request) -> web.Response:
     if who is None:
         return _json_error(401, "unauthorized", "not signed in")
     # A parent's page lets them switch to the records of the children linked to them.
-    children = await request.app[RECORDS].children_of(who.id) \
-        if who.role is Role.PATIENT else []
-    return web.json_response({"role": who.role.value, "id": who.id, "name": who.display_name,
-                              "children": [{"id": c.id, "name": c.full_name}
-                                           for c in children]})
+    children = await request.app[RECORDS].children_of(who.id) if who.role is Role.PATIENT else []
+    return web.json_response(
+        {
+            "role": who.role.value,
+            "id": who.id,
+            "name": who.display_name,
+            "children": [{"id": c.id, "name": c.full_name} for c in children],
+        }
+    )
 
 
 async def sign_out(request: web.Request) -> web.Response:
@@ -137,15 +155,21 @@ async def sign_out(request: web.Request) -> web.Response:
 
 def _bearer(request: web.Request) -> str:
     header = request.headers.get("Authorization", "")
-    return header[len("Bearer "):].strip() if header.startswith("Bearer ") else ""
+    return header[len("Bearer ") :].strip() if header.startswith("Bearer ") else ""
 
 
 async def session_principal(request: web.Request) -> Principal | None:
     return await request.app[SIGN_IN].principal(request.cookies.get(COOKIE, ""))
 
 
-def add_routes(app: web.Application, records: Records, sign_in: SignIn,
-               sms: Messenger, watch: SessionWatch, redis_url: str | None = None) -> None:
+def add_routes(
+    app: web.Application,
+    records: Records,
+    sign_in: SignIn,
+    sms: Messenger,
+    watch: SessionWatch,
+    redis_url: str | None = None,
+) -> None:
     app[RECORDS] = records
     app[WATCH] = watch
     app[SIGN_IN] = sign_in

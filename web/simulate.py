@@ -36,9 +36,12 @@ async def simulate(
     finally:
         await patient.close()
         await doctor.close()
-    async with aiohttp.ClientSession() as http, http.get(
-        f"{url.rstrip('/')}/api/consultations/{consultation_id}/protocol",
-        headers={"Authorization": f"Bearer {doctor_key}"},
-    ) as response:
+    async with (
+        aiohttp.ClientSession() as http,
+        http.get(
+            f"{url.rstrip('/')}/api/consultations/{consultation_id}/protocol",
+            headers={"Authorization": f"Bearer {doctor_key}"},
+        ) as response,
+    ):
         response.raise_for_status()
         return dict(await response.json())

@@ -36,8 +36,9 @@ async def metrics(request: web.Request) -> web.Response:
     return web.Response(body=m.exposition(), content_type="text/plain", charset="utf-8")
 
 
-def create_worker_app(worker: StreamWorker, media: MediaWorker, m: Metrics,
-                      metrics_token: str | None = None) -> web.Application:
+def create_worker_app(
+    worker: StreamWorker, media: MediaWorker, m: Metrics, metrics_token: str | None = None
+) -> web.Application:
     app = web.Application(middlewares=[security_headers])
     app[PARTS] = (worker, media, m)
     app[METRICS_TOKEN] = (metrics_token,)

@@ -23,8 +23,7 @@ class BadPayload(ValueError):
 class Message(BaseModel):
     """Strict: no coercion ("21" is not 21, 5 is not "5"), no unknown fields, no inf/NaN."""
 
-    model_config = ConfigDict(strict=True, extra="forbid", allow_inf_nan=False,
-                              frozen=True)
+    model_config = ConfigDict(strict=True, extra="forbid", allow_inf_nan=False, frozen=True)
 
 
 # Strings of bounded length (JSON mode already refuses lone surrogates).
@@ -36,8 +35,17 @@ Code = Annotated[str, StringConstraints(min_length=1, max_length=12)]
 # that a number must be finite (1e999 reads as infinity, which no record can store).
 FiniteFloat = Annotated[float, Field(allow_inf_nan=False)]
 Json = TypeAliasType(  # type: ignore[misc]
-    "Json", Union[None, bool, int, FiniteFloat, str,  # noqa: UP007
-                  list["Json"], dict[str, "Json"]])  # type: ignore[name-defined]
+    "Json",
+    Union[  # noqa: UP007 (the forward references are strings, which `|` cannot join)
+        None,
+        bool,
+        int,
+        FiniteFloat,
+        str,  # noqa: UP007
+        list["Json"],
+        dict[str, "Json"],
+    ],
+)  # type: ignore[name-defined]
 MAX_DEPTH = 16  # free-form JSON nested deeper than this is refused
 
 
@@ -49,9 +57,11 @@ def bounded_depth(value: Any, limit: int = MAX_DEPTH) -> Any:
         if isinstance(item, dict | list):
             if depth > limit:
                 raise ValueError(f"nested deeper than {limit} levels")
-            stack.extend((v, depth + 1) for v in (item.values() if isinstance(item, dict)
-                                                  else item))
+            stack.extend(
+                (v, depth + 1) for v in (item.values() if isinstance(item, dict) else item)
+            )
     return value
+
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -81,8 +91,11 @@ def describe(exc: ValidationError) -> str:
         grouped.setdefault(where, []).append(str(error["msg"]))
     parts = []
     for where, messages in grouped.items():
-        message = messages[0] if len(messages) == 1 else next(
-            (m for m in messages if "finite" in m), "not a value of an accepted type")
+        message = (
+            messages[0]
+            if len(messages) == 1
+            else next((m for m in messages if "finite" in m), "not a value of an accepted type")
+        )
         parts.append(f"{where}: {message}" if where else message)
     more = len(parts) - MAX_ERRORS_SHOWN
     return "; ".join(parts[:MAX_ERRORS_SHOWN]) + (f" (and {more} more)" if more > 0 else "")
@@ -90,5 +103,8 @@ def describe(exc: ValidationError) -> str:
 
 def _is_union_member(part: str | int) -> bool:
     """pydantic names the union member that failed inside the location ("int", "list[...]")."""
-    return isinstance(part, str) and (part in {"bool", "int", "float", "str", "none"}
-                                      or "[" in part or part.startswith("function-"))
+    return isinstance(part, str) and (
+        part in {"bool", "int", "float", "str", "none"}
+        or "[" in part
+        or part.startswith("function-")
+    )

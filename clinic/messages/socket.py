@@ -77,10 +77,23 @@ CLIENT_EVENTS: dict[str, type[Message]] = {
 
 # Every event the server sends (checked against the code and docs/signaling.md by a test).
 SERVER_EVENTS: tuple[str, ...] = (
-    "queue.joined", "queue.position", "queue.updated", "consultation.started",
-    "consultation.resumed", "peer.rejoined", "offer", "answer", "ice", "caption",
-    "consultation.ended", "protocol.ready", "protocol.signed", "media.restart",
-    "session.ended", "suggestions", "error",
+    "queue.joined",
+    "queue.position",
+    "queue.updated",
+    "consultation.started",
+    "consultation.resumed",
+    "peer.rejoined",
+    "offer",
+    "answer",
+    "ice",
+    "caption",
+    "consultation.ended",
+    "protocol.ready",
+    "protocol.signed",
+    "media.restart",
+    "session.ended",
+    "suggestions",
+    "error",
 )
 
 

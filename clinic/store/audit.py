@@ -23,11 +23,19 @@ class AuditStore(Store):
         detail: str | None = None,
     ) -> None:
         async with self._session() as s, s.begin():
-            s.add(AuditEntry(
-                at=now(), actor_role=actor.role.value if actor else "anonymous",
-                actor_id=actor.id if actor else None, action=action, patient_id=patient_id,
-                object_id=object_id, source=source, outcome=outcome, detail=detail,
-            ))
+            s.add(
+                AuditEntry(
+                    at=now(),
+                    actor_role=actor.role.value if actor else "anonymous",
+                    actor_id=actor.id if actor else None,
+                    action=action,
+                    patient_id=patient_id,
+                    object_id=object_id,
+                    source=source,
+                    outcome=outcome,
+                    detail=detail,
+                )
+            )
 
     async def audit_entries(self, patient_id: str | None = None) -> list[AuditEntry]:
         async with self._session() as s:

@@ -14,8 +14,15 @@ from clinic.time import now
 
 class ConsiliumStore(Store):
     async def add_consilium_decision(
-        self, *, patient_id: str, organisation_id: str | None, decided_on: str, decision: str,
-        entered_by: str, external_id: str | None, invitation: Invitation,
+        self,
+        *,
+        patient_id: str,
+        organisation_id: str | None,
+        decided_on: str,
+        decision: str,
+        entered_by: str,
+        external_id: str | None,
+        invitation: Invitation,
         notice: SmsNotice | None,
     ) -> tuple[ConsiliumDecision, bool]:
         """Stores the decision with its invitation and notice in one transaction.
@@ -28,14 +35,22 @@ class ConsiliumStore(Store):
                 existing = await s.scalar(
                     select(ConsiliumDecision)
                     .where(ConsiliumDecision.organisation_id == organisation_id)
-                    .where(ConsiliumDecision.external_id == external_id))
+                    .where(ConsiliumDecision.external_id == external_id)
+                )
                 if existing is not None:
                     return existing, False
             s.add(invitation)
             row = ConsiliumDecision(
-                id=str(uuid.uuid4()), patient_id=patient_id, organisation_id=organisation_id,
-                decided_on=decided_on, decision=decision, entered_by=entered_by,
-                invitation_id=invitation.id, external_id=external_id, created_at=now())
+                id=str(uuid.uuid4()),
+                patient_id=patient_id,
+                organisation_id=organisation_id,
+                decided_on=decided_on,
+                decision=decision,
+                entered_by=entered_by,
+                invitation_id=invitation.id,
+                external_id=external_id,
+                created_at=now(),
+            )
             s.add(row)
             await s.flush()
             await queue_notice(s, notice)
@@ -43,14 +58,23 @@ class ConsiliumStore(Store):
 
     async def consilium_decisions_of(self, patient_id: str) -> list[ConsiliumDecision]:
         async with self._session() as s:
-            return list(await s.scalars(
-                select(ConsiliumDecision).where(ConsiliumDecision.patient_id == patient_id)
-                .order_by(ConsiliumDecision.created_at.desc())))
+            return list(
+                await s.scalars(
+                    select(ConsiliumDecision)
+                    .where(ConsiliumDecision.patient_id == patient_id)
+                    .order_by(ConsiliumDecision.created_at.desc())
+                )
+            )
 
-    async def consilium_decisions_of_centre(self, organisation_id: str,
-                                            limit: int = 200) -> list[ConsiliumDecision]:
+    async def consilium_decisions_of_centre(
+        self, organisation_id: str, limit: int = 200
+    ) -> list[ConsiliumDecision]:
         async with self._session() as s:
-            return list(await s.scalars(
-                select(ConsiliumDecision)
-                .where(ConsiliumDecision.organisation_id == organisation_id)
-                .order_by(ConsiliumDecision.created_at.desc()).limit(limit)))
+            return list(
+                await s.scalars(
+                    select(ConsiliumDecision)
+                    .where(ConsiliumDecision.organisation_id == organisation_id)
+                    .order_by(ConsiliumDecision.created_at.desc())
+                    .limit(limit)
+                )
+            )

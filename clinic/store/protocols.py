@@ -23,12 +23,17 @@ class ProtocolStore(Store):
     ) -> ProtocolRow:
         async with self._session() as s, s.begin():
             latest = await s.scalar(
-                select(func.max(ProtocolRow.version))
-                .where(ProtocolRow.consultation_id == consultation_id)
+                select(func.max(ProtocolRow.version)).where(
+                    ProtocolRow.consultation_id == consultation_id
+                )
             )
             row = ProtocolRow(
-                id=str(uuid.uuid4()), consultation_id=consultation_id,
-                version=int(latest or 0) + 1, status=status, data=data, html=html,
+                id=str(uuid.uuid4()),
+                consultation_id=consultation_id,
+                version=int(latest or 0) + 1,
+                status=status,
+                data=data,
+                html=html,
                 created_at=now(),
             )
             s.add(row)
@@ -46,12 +51,15 @@ class ProtocolStore(Store):
     async def signed_protocols_of_patient(self, patient_id: str) -> list[ProtocolRow]:
         """The latest signed version of each of the patient's consultations, newest first."""
         async with self._session() as s:
-            rows = list(await s.scalars(
-                select(ProtocolRow).join(Consultation,
-                                         Consultation.id == ProtocolRow.consultation_id)
-                .where(Consultation.patient_id == patient_id)
-                .where(ProtocolRow.status == "signed")
-                .order_by(ProtocolRow.signed_at.desc())))
+            rows = list(
+                await s.scalars(
+                    select(ProtocolRow)
+                    .join(Consultation, Consultation.id == ProtocolRow.consultation_id)
+                    .where(Consultation.patient_id == patient_id)
+                    .where(ProtocolRow.status == "signed")
+                    .order_by(ProtocolRow.signed_at.desc())
+                )
+            )
         latest: dict[str, ProtocolRow] = {}
         for row in rows:
             latest.setdefault(row.consultation_id, row)
@@ -59,9 +67,13 @@ class ProtocolStore(Store):
 
     async def protocol_versions(self, consultation_id: str) -> list[ProtocolRow]:
         async with self._session() as s:
-            return list(await s.scalars(
-                select(ProtocolRow).where(ProtocolRow.consultation_id == consultation_id)
-                .order_by(ProtocolRow.version)))
+            return list(
+                await s.scalars(
+                    select(ProtocolRow)
+                    .where(ProtocolRow.consultation_id == consultation_id)
+                    .order_by(ProtocolRow.version)
+                )
+            )
 
     async def sign_protocol(
         self,
@@ -85,35 +97,71 @@ class ProtocolStore(Store):
         the same transaction: a signature without its renewal, or the reverse, cannot exist.
         """
         try:
-            return await self._sign(protocol_id, consultation_id, based_on_version, doctor_id,
-                                    signed_at, data, html, pushes, prescriptions, notices)
+            return await self._sign(
+                protocol_id,
+                consultation_id,
+                based_on_version,
+                doctor_id,
+                signed_at,
+                data,
+                html,
+                pushes,
+                prescriptions,
+                notices,
+            )
         except IntegrityError as exc:  # another signature of the same version won the race
             raise Conflict("the protocol changed since it was opened") from exc
 
-    async def _sign(self, protocol_id: str, consultation_id: str, based_on_version: int,
-                    doctor_id: str, signed_at: datetime, data: dict[str, object], html: str,
-                    pushes: dict[str, dict[str, object]],
-                    prescriptions: Sequence[NewPrescription],
-                    notices: Sequence[SmsNotice]) -> ProtocolRow:
+    async def _sign(
+        self,
+        protocol_id: str,
+        consultation_id: str,
+        based_on_version: int,
+        doctor_id: str,
+        signed_at: datetime,
+        data: dict[str, object],
+        html: str,
+        pushes: dict[str, dict[str, object]],
+        prescriptions: Sequence[NewPrescription],
+        notices: Sequence[SmsNotice],
+    ) -> ProtocolRow:
         async with self._session() as s, s.begin():
             latest = await s.scalar(
-                select(ProtocolRow).where(ProtocolRow.consultation_id == consultation_id)
-                .order_by(ProtocolRow.version.desc()).limit(1))
+                select(ProtocolRow)
+                .where(ProtocolRow.consultation_id == consultation_id)
+                .order_by(ProtocolRow.version.desc())
+                .limit(1)
+            )
             if latest is None or latest.version != based_on_version:
                 raise Conflict("the protocol changed since it was opened")
             previous_signed = await s.scalar(
-                select(ProtocolRow.id).where(ProtocolRow.consultation_id == consultation_id)
+                select(ProtocolRow.id)
+                .where(ProtocolRow.consultation_id == consultation_id)
                 .where(ProtocolRow.status == "signed")
-                .order_by(ProtocolRow.version.desc()).limit(1))
+                .order_by(ProtocolRow.version.desc())
+                .limit(1)
+            )
             row = ProtocolRow(
-                id=protocol_id, consultation_id=consultation_id, version=latest.version + 1,
-                status="signed", data=data, html=html, created_at=signed_at,
-                signed_by=doctor_id, signed_at=signed_at, supersedes_id=previous_signed,
+                id=protocol_id,
+                consultation_id=consultation_id,
+                version=latest.version + 1,
+                status="signed",
+                data=data,
+                html=html,
+                created_at=signed_at,
+                signed_by=doctor_id,
+                signed_at=signed_at,
+                supersedes_id=previous_signed,
             )
             s.add(row)
             await s.flush()
-            queue_pushes(s, (RecordPush(target, f"{target}:{protocol_id}", payload, protocol_id)
-                             for target, payload in pushes.items()))
+            queue_pushes(
+                s,
+                (
+                    RecordPush(target, f"{target}:{protocol_id}", payload, protocol_id)
+                    for target, payload in pushes.items()
+                ),
+            )
             s.add_all(p.row() for p in prescriptions)
             await s.flush()
             for notice in notices:

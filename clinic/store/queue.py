@@ -25,31 +25,51 @@ class QueueStore(Store):
             return await s.scalar(
                 select(Consultation)
                 .where(Consultation.patient_id == patient_id)
-                .where(Consultation.status.in_(
-                    [ConsultationStatus.WAITING.value, ConsultationStatus.ACTIVE.value]))
+                .where(
+                    Consultation.status.in_(
+                        [ConsultationStatus.WAITING.value, ConsultationStatus.ACTIVE.value]
+                    )
+                )
                 .order_by(Consultation.queued_at.desc())
                 .limit(1)
             )
 
     async def enqueue(
-        self, patient_id: str, reason: Reason, mode: CallMode, language: str,
+        self,
+        patient_id: str,
+        reason: Reason,
+        mode: CallMode,
+        language: str,
         urgent: bool = False,
     ) -> Consultation:
         existing = await self.open_consultation_of(patient_id)
         if existing is not None:
-            if urgent and existing.status == ConsultationStatus.WAITING.value \
-                    and existing.priority == 0:
+            if (
+                urgent
+                and existing.status == ConsultationStatus.WAITING.value
+                and existing.priority == 0
+            ):
                 # A high-risk check-in while already waiting moves the place forward.
                 async with self._session() as s, s.begin():
-                    await s.execute(update(Consultation)
-                                    .where(Consultation.id == existing.id)
-                                    .values(priority=1, reason=reason.value))
+                    await s.execute(
+                        update(Consultation)
+                        .where(Consultation.id == existing.id)
+                        .values(priority=1, reason=reason.value)
+                    )
                 existing.priority, existing.reason = 1, reason.value
             return existing
         consultation = Consultation(
-            id=str(uuid.uuid4()), patient_id=patient_id, doctor_id=None, reason=reason.value,
-            mode=mode.value, language=language, status=ConsultationStatus.WAITING.value,
-            queued_at=now(), started_at=None, ended_at=None, priority=1 if urgent else 0,
+            id=str(uuid.uuid4()),
+            patient_id=patient_id,
+            doctor_id=None,
+            reason=reason.value,
+            mode=mode.value,
+            language=language,
+            status=ConsultationStatus.WAITING.value,
+            queued_at=now(),
+            started_at=None,
+            ended_at=None,
+            priority=1 if urgent else 0,
         )
         try:
             async with self._session() as s, s.begin():
@@ -99,8 +119,9 @@ class QueueStore(Store):
                 update(Consultation)
                 .where(Consultation.id == consultation_id)
                 .where(Consultation.status == ConsultationStatus.WAITING.value)
-                .values(status=ConsultationStatus.ACTIVE.value, doctor_id=doctor_id,
-                        started_at=now())
+                .values(
+                    status=ConsultationStatus.ACTIVE.value, doctor_id=doctor_id, started_at=now()
+                )
             )
             if result.rowcount != 1:  # type: ignore[attr-defined]
                 return None
@@ -114,20 +135,30 @@ class QueueStore(Store):
     async def median_consultation_s(self, recent: int = 50) -> float | None:
         """The median length of the last ended consultations; None before there are any."""
         async with self._session() as s:
-            rows = (await s.execute(
-                select(Consultation.started_at, Consultation.ended_at)
-                .where(Consultation.status == ConsultationStatus.ENDED.value)
-                .where(Consultation.started_at.is_not(None))
-                .order_by(Consultation.ended_at.desc()).limit(recent))).all()
-        lengths = sorted((_aware(end) - _aware(start)).total_seconds()
-                         for start, end in rows if start and end)
+            rows = (
+                await s.execute(
+                    select(Consultation.started_at, Consultation.ended_at)
+                    .where(Consultation.status == ConsultationStatus.ENDED.value)
+                    .where(Consultation.started_at.is_not(None))
+                    .order_by(Consultation.ended_at.desc())
+                    .limit(recent)
+                )
+            ).all()
+        lengths = sorted(
+            (_aware(end) - _aware(start)).total_seconds() for start, end in rows if start and end
+        )
         return lengths[len(lengths) // 2] if lengths else None
 
     async def count_active_consultations(self) -> int:
         async with self._session() as s:
-            return int(await s.scalar(
-                select(func.count()).select_from(Consultation)
-                .where(Consultation.status == ConsultationStatus.ACTIVE.value)) or 0)
+            return int(
+                await s.scalar(
+                    select(func.count())
+                    .select_from(Consultation)
+                    .where(Consultation.status == ConsultationStatus.ACTIVE.value)
+                )
+                or 0
+            )
 
     async def consultation(self, consultation_id: str) -> Consultation | None:
         async with self._session() as s:
@@ -148,8 +179,11 @@ class QueueStore(Store):
             result = await s.execute(
                 update(Consultation)
                 .where(Consultation.id == consultation_id)
-                .where(Consultation.status.in_(
-                    [ConsultationStatus.WAITING.value, ConsultationStatus.ACTIVE.value]))
+                .where(
+                    Consultation.status.in_(
+                        [ConsultationStatus.WAITING.value, ConsultationStatus.ACTIVE.value]
+                    )
+                )
                 .values(status=status.value, ended_at=now())
             )
             return result.rowcount == 1  # type: ignore[attr-defined]

@@ -15,12 +15,19 @@ from clinic.time import now
 class TranscriptStore(Store):
     async def add_segment(self, segment: Segment) -> None:
         async with self._session() as s, s.begin():
-            s.add(TranscriptSegmentRow(
-                consultation_id=segment.consultation_id, speaker=segment.speaker.value,
-                kind=segment.kind, start_s=segment.start, end_s=segment.end, text=segment.text,
-                confidence=segment.confidence, words=[asdict(w) for w in segment.words],
-                created_at=now(),
-            ))
+            s.add(
+                TranscriptSegmentRow(
+                    consultation_id=segment.consultation_id,
+                    speaker=segment.speaker.value,
+                    kind=segment.kind,
+                    start_s=segment.start,
+                    end_s=segment.end,
+                    text=segment.text,
+                    confidence=segment.confidence,
+                    words=[asdict(w) for w in segment.words],
+                    created_at=now(),
+                )
+            )
 
     async def segments(self, consultation_id: str) -> list[Segment]:
         async with self._session() as s:
@@ -31,9 +38,14 @@ class TranscriptStore(Store):
             )
             return [
                 Segment(
-                    consultation_id=r.consultation_id, speaker=Speaker(r.speaker),
-                    start=r.start_s, end=r.end_s, text=r.text, confidence=r.confidence,
-                    words=tuple(Word(**w) for w in r.words), kind=r.kind,  # type: ignore[arg-type]
+                    consultation_id=r.consultation_id,
+                    speaker=Speaker(r.speaker),
+                    start=r.start_s,
+                    end=r.end_s,
+                    text=r.text,
+                    confidence=r.confidence,
+                    words=tuple(Word(**w) for w in r.words),
+                    kind=r.kind,  # type: ignore[arg-type]
                 )
                 for r in rows
             ]
