@@ -37,14 +37,23 @@ from typing import Any
 import vosk
 
 from bench.consultations import cpu_seconds, rss_mib, wait_pool_warm, wait_ready, wav_seconds
-from bench.worker_capacity import PeakRss, accounts, lag_buckets, one_pair, p95, pinned
+from bench.worker_capacity import (
+    PAIRS_PER_SENDER,
+    PeakRss,
+    accounts,
+    collect,
+    lag_buckets,
+    one_pair,
+    p95,
+    pinned,
+    start_senders,
+)
 from clinic.servers import free_port
 from clinic.settings import Settings
 from transcription.models import bundled_model_dir
 from transcription.pool import warmup_pcm
 
 TELEMED = [sys.executable, "-m", "web.cli"]
-PAIRS_PER_SENDER = 4
 RATE = 16000
 # Korean (the bundled model's language), a consultation's turns: a doctor asks, a patient
 # answers. Each consultation says them in its own order.
@@ -252,33 +261,15 @@ def step(
     before_lag, before_pool = lag_buckets(url), pool_figures(url)
     before_cpu = cpu_seconds(pid)
     start_at = time.time() + 3  # the sender processes start and connect first
-    processes = []
-    for first in range(0, n, PAIRS_PER_SENDER):
-        spec = {"url": url, "start_at": start_at, "pairs": pairs[first : first + PAIRS_PER_SENDER]}
-        processes.append(
-            subprocess.Popen(
-                [
-                    *pinned(sender_cores),
-                    sys.executable,
-                    "-m",
-                    "bench.turns",
-                    "--senders",
-                    json.dumps(spec),
-                ],
-                stdout=subprocess.PIPE,
-                stderr=subprocess.PIPE,
-                text=True,
-            )
-        )
+    specs = [
+        {"url": url, "start_at": start_at, "pairs": pairs[first : first + PAIRS_PER_SENDER]}
+        for first in range(0, n, PAIRS_PER_SENDER)
+    ]
+    processes = start_senders("bench.turns", specs, sender_cores)
     consultations: list[str] = []
     with PeakRss(pid) as rss, CpuSamples(pid) as cpu:
         for process in processes:
-            out, err = process.communicate(timeout=seconds + n * stagger + 600)
-            if process.returncode != 0:
-                # The first traceback is the cause; what follows is the teardown's noise.
-                first = err.find("Traceback")
-                raise RuntimeError(f"a sender failed: {err[max(first, 0) :][:3000]}")
-            consultations += json.loads(out)
+            consultations += collect(process, timeout=seconds + n * stagger + 600)
     total_cpu = cpu_seconds(pid) - before_cpu
     # All of the step's consultations run between the last one's start and the first one's
     # end; a few seconds in from each for connecting and hanging up.

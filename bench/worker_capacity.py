@@ -53,6 +53,30 @@ TELEMED = [sys.executable, "-m", "web.cli"]
 PAIRS_PER_SENDER = 4
 
 
+def start_senders(module: str, specs: list[dict[str, Any]], cores: str) -> list[Any]:
+    """One sender process per spec (`python -m <module> --senders SPEC`), on `cores`."""
+    return [
+        subprocess.Popen(
+            [*pinned(cores), sys.executable, "-m", module, "--senders", json.dumps(spec)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for spec in specs
+    ]
+
+
+def collect(process: Any, timeout: float) -> list[str]:
+    """The consultation ids a sender process prints, or its first traceback as the error."""
+    out, err = process.communicate(timeout=timeout)
+    if process.returncode != 0:
+        # The first traceback is the cause; what follows is the teardown's noise.
+        first = err.find("Traceback")
+        raise RuntimeError(f"a sender failed: {err[max(first, 0) :][:3000]}")
+    result: list[str] = json.loads(out)
+    return result
+
+
 def pinned(cores: str) -> list[str]:
     """taskset when there is more than one core to separate the server from the senders."""
     if shutil.which("taskset") and (os.cpu_count() or 1) > 1:
@@ -193,36 +217,20 @@ def step(
 ) -> dict[str, Any]:
     pairs = asyncio.run(accounts(settings, n))
     before_lag, before_cpu, started = lag_buckets(url), cpu_seconds(server_pid), time.time()
-    processes = []
-    for first in range(0, n, PAIRS_PER_SENDER):
-        spec = {
+    specs = [
+        {
             "url": url,
             "doctor_wav": str(doctor_wav),
             "patient_wav": str(patient_wav),
             "pairs": pairs[first : first + PAIRS_PER_SENDER],
         }
-        processes.append(
-            subprocess.Popen(
-                [
-                    *pinned(f"1-{(os.cpu_count() or 2) - 1}"),
-                    sys.executable,
-                    "-m",
-                    "bench.worker_capacity",
-                    "--senders",
-                    json.dumps(spec),
-                ],
-                stdout=subprocess.PIPE,
-                stderr=subprocess.PIPE,
-                text=True,
-            )
-        )
+        for first in range(0, n, PAIRS_PER_SENDER)
+    ]
+    processes = start_senders("bench.worker_capacity", specs, f"1-{(os.cpu_count() or 2) - 1}")
     consultations: list[str] = []
     with PeakRss(server_pid) as rss:
         for process in processes:
-            out, err = process.communicate(timeout=600)
-            if process.returncode != 0:
-                raise RuntimeError(f"a sender failed: {err[-2000:]}")
-            consultations += json.loads(out)
+            consultations += collect(process, timeout=600)
     wall = time.time() - started
     cpu = cpu_seconds(server_pid) - before_cpu
     received = sum(wav_seconds(p) for c in consultations for p in (recordings / c).glob("*.wav"))
