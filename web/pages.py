@@ -15,21 +15,26 @@ STATIC = Path(__file__).parent / "static"
 PAGES_SETTINGS = web.AppKey("pages_settings", Settings)
 ENVIRONMENT = web.AppKey("pages_jinja", jinja2.Environment)
 
-# The pages' words in each language: data, so translators need not touch code.
-TEXT: dict[str, dict[str, str]] = json.loads(
-    (Path(__file__).parent / "text.json").read_text(encoding="utf-8")
-)
+# The pages' words, one catalogue per language (web/catalogue/LANG.json), a section per page:
+# data, so translators need not touch code. tests/test_catalogue.py holds the languages equal.
+LANGUAGES = ("ru", "en")
+CATALOGUE: dict[str, dict[str, dict[str, str]]] = {
+    language: json.loads(
+        (Path(__file__).parent / "catalogue" / f"{language}.json").read_text(encoding="utf-8")
+    )
+    for language in LANGUAGES
+}
 
 
 async def join_page(request: web.Request) -> web.Response:
     language = request.query.get("lang", "ru")
-    if language not in TEXT:
+    if language not in CATALOGUE:
         language = "ru"
     return _render(
         request,
         "patient.html.j2",
         language=language,
-        t=TEXT[language],
+        t=CATALOGUE[language]["patient"],
         token=request.match_info["token"],
     )
 
@@ -39,14 +44,14 @@ async def console_page(request: web.Request) -> web.Response:
         request,
         "console.html.j2",
         language="en",
-        t=TEXT["en"],
+        t=CATALOGUE["en"]["patient"],
         vital_signs=json.dumps(registry_for_editor("en"), ensure_ascii=False),
     )
 
 
 async def office_page(request: web.Request) -> web.Response:
     """Operators (SMS log, schedules) and oncology-centre staff (consilium decisions)."""
-    return _render(request, "office.html.j2", language="en", t=TEXT["en"])
+    return _render(request, "office.html.j2", language="en", t=CATALOGUE["en"]["patient"])
 
 
 def _render(request: web.Request, template: str, **context: object) -> web.Response:
