@@ -28,6 +28,15 @@ async def test_live_suggestions_and_the_doctor_takes_one(platform: Platform, bro
     doctor = await staff_page(
         browser, f"{platform.url}console", "irina", "correct horse battery", blocked
     )
+    # The microphone opens slowly (as on a loaded machine): what the patient says meanwhile
+    # must still reach the console, which once dropped it until the call's media was up.
+    await doctor.evaluate(
+        """() => {
+          const open = navigator.mediaDevices.getUserMedia.bind(navigator.mediaDevices);
+          navigator.mediaDevices.getUserMedia = (c) =>
+            new Promise((done) => setTimeout(done, 5000)).then(() => open(c));
+        }"""
+    )
     await doctor.get_by_role("button", name="Take next patient").click()
     await doctor.locator("#call").wait_for()
     await doctor.get_by_text("Waiting for the patient's complaints").wait_for()

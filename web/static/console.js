@@ -20,6 +20,9 @@
   const say = (message) => { status.textContent = message; };
   let socket = null;
   let call = null;
+  // Known as soon as the call starts, before the microphone and the media connection are
+  // (getUserMedia can take seconds): what arrives for this consultation meanwhile is kept.
+  let currentConsultation = null;
 
   function cell(row, value) {
     const td = document.createElement("td");
@@ -109,9 +112,14 @@
     liveSuggestions.replaceChildren();
     liveStatus.textContent = "Waiting for the patient's complaints";
     taken = null;
+    currentConsultation = message.consultation_id;
     callSection.hidden = false;
     say("In call");
     const stream = await navigator.mediaDevices.getUserMedia({ audio: true, video: message.mode === "video" });
+    if (currentConsultation !== message.consultation_id) {
+      stream.getTracks().forEach((track) => track.stop()); // hung up while the microphone opened
+      return;
+    }
     if (call) call.close();
     call = new Telemed.Call(socket, message.consultation_id, stream, document.getElementById("remote"),
       message.ice_servers);
@@ -132,7 +140,7 @@
   }
 
   function showLiveSuggestions(m) {
-    if (!call || call.consultationId !== m.consultation_id) return;
+    if (currentConsultation !== m.consultation_id) return;
     if (m.abstained) {
       liveStatus.textContent = "No confident suggestion yet";
       liveSuggestions.replaceChildren();
@@ -177,6 +185,7 @@
     socket.on("suggestions", showLiveSuggestions);
     socket.on("consultation.ended", () => {
       if (call) { call.close(); call = null; }
+      currentConsultation = null;
       callSection.hidden = true;
       say("Consultation ended; writing the draft protocol…");
     });
@@ -275,7 +284,10 @@
     showActions(consultationId);
   });
   document.getElementById("take-next").addEventListener("click", () => take(null));
-  document.getElementById("hangup").addEventListener("click", () => call && call.hangup());
+  // The call may still be opening its microphone: hanging up needs only the consultation.
+  document.getElementById("hangup").addEventListener("click", () => {
+    if (currentConsultation) socket.emit("hangup", { consultation_id: currentConsultation });
+  });
   document.getElementById("mute").addEventListener("click", (event) => {
     if (!call) return;
     const track = call.stream.getAudioTracks()[0];
