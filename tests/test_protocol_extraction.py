@@ -58,7 +58,7 @@ def test_spoken_numbers(language: str, text: str, expected: list[float]) -> None
 
 # The blind corpora and ACI-Bench train: floors at what the rules reach today (see
 # tests/challenge/README.md and the closing notes); raise them, never lower them.
-CHALLENGE_RIGHT = {"ru": 0.90, "en": 0.87}
+CHALLENGE_RIGHT = {"ru": 0.94, "en": 0.93}
 ACI_FLOORS = {"vitals": (0.95, 0.95), "medications": (0.85, 0.78)}
 
 
@@ -410,3 +410,32 @@ def test_follow_up_is_the_arrangement_not_the_safety_net(
     language = "ru" if any("а" <= c <= "я" for c in text) else "en"
     follow_up = _draft(text, language).follow_up
     assert (follow_up.kind, follow_up.in_days) == (kind, days)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # A site takes a feeling with no other site between: the body aches, the head splits.
+        (
+            "patient: ломит всё тело голова раскалывается",
+            {"muscle ache", "headache"},
+        ),
+        # A short site is a whole word: "по уходу" is not an ear.
+        ("patient: температура и сопли а мне больничный по уходу", {"fever", "runny nose"}),
+        # A loss is the feeling denied; a pain of its own stands beside a precise one.
+        ("patient: запахи совсем не чувствую", {"loss of smell"}),
+        ("patient: поясница болит и жжёт когда мочусь", {"back pain", "pain"}),
+        # Words between a site and its feeling name complaints of their own.
+        ("patient: палец на ноге покраснел распух болит", {"joint pain", "swelling"}),
+        # Someone else's, gone, or denied in the answer: not the patient's complaint now.
+        ("patient: у дочки кашель и у мужа тоже температура", {"cough"}),
+        ("patient: much better the fever's gone just a tiny cough left", {"cough"}),
+        (
+            "patient: it burns when i pee\ndoctor: any fever or pain in your back\npatient: no",
+            {"pain"},
+        ),
+    ],
+)
+def test_complaints_are_read_in_their_own_words(text: str, expected: set[str]) -> None:
+    language = "ru" if any("а" <= c <= "я" for c in text) else "en"
+    assert {c.name for c in _draft(text, language).complaints} == expected
