@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from functools import cache
 
 from protocol_writer.context import Modifier, modifiers
-from protocol_writer.cues import Utterance, phrases, vocabulary
+from protocol_writer.cues import Utterance, denied_in_answer, phrases, vocabulary
 from protocol_writer.protocol import AnamnesisItem, Complaint, Vital
 from protocol_writer.timewords import days_lasting
 
@@ -162,11 +162,6 @@ def _outermost(spans: list[Span]) -> list[Span]:
     return [s for s in spans if not any(o.holds(s) for o in spans)]
 
 
-def _denied_in_answer(answer: Utterance | None) -> bool:
-    """ "кашель есть?" / "нет": the patient denies what the doctor asked about."""
-    return answer is not None and answer.by_patient and answer.tokens[:1] in (("нет",), ("no",))
-
-
 def extract_complaints(items: list[Utterance], vitals: dict[str, Vital]) -> tuple[Complaint, ...]:
     """Complaints the patient states and does not deny; a duration said in the same segment
     ("второй день температура и заложен нос") belongs to each complaint of that segment."""
@@ -178,10 +173,9 @@ def extract_complaints(items: list[Utterance], vitals: dict[str, Vital]) -> tupl
     precise: set[str] = set()  # named in words of their own somewhere
     by_index = {u.index: u for u in items}
     for position, u in enumerate(items):
-        answer = items[position + 1] if position + 1 < len(items) else None
         spans = _outermost(_phrase_spans(u, vocabulary_) + _site_spans(u))
         if u.by_doctor:
-            if _denied_in_answer(answer):
+            if denied_in_answer(items[position + 1 : position + 2]):
                 # "any fever or pain in your back" / "no": a fever and a back pain, not any pain
                 denied.update(span.name for span in spans)
             continue
