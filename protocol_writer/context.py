@@ -23,6 +23,7 @@ class Modifier(Enum):
     TARGET = "TARGET"
     STOPPED = "STOPPED"
     REPORTED = "REPORTED"  # what the patient takes, told or asked: not a prescription
+    OTHER = "OTHER"  # someone else's: "у мужа тоже кашель", "my husband has it too"
 
 
 @dataclass(frozen=True)

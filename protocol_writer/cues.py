@@ -110,7 +110,8 @@ class Utterance:
         p = phrases()
         before = " " + self.text[max(0, position - 12) : position + 1]
         after = self.text[position + length : position + length + 14]
-        clause_break = max(before.rfind(" но "), before.rfind(" but "), before.rfind(" а "))
+        # "жалоб нет после орви": a new clause, or what comes after, is not denied
+        clause_break = max(before.rfind(f" {b} ") for b in p["clause_breaks"])
         if clause_break >= 0:
             before = before[clause_break:]
         # Cues are whole words: " не " must not match inside "на фоне ".
@@ -122,6 +123,12 @@ class Utterance:
     def corrected(self) -> bool:
         """The speaker corrects themselves, so the last value said is the one meant."""
         return self.has(phrases()["corrections"])
+
+
+def denied_in_answer(answer: list[Utterance]) -> bool:
+    """ "кашель есть?" / "нет": the patient denies what the doctor asked about (the answer is
+    the next utterance, if any)."""
+    return bool(answer) and answer[0].by_patient and answer[0].tokens[:1] in (("нет",), ("no",))
 
 
 def utterances(segments: list[Segment]) -> list[Utterance]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from decision_support import shipped
 from protocol_writer.context import Modifier, modifiers
-from protocol_writer.cues import Utterance, vocabulary
+from protocol_writer.cues import Utterance, denied_in_answer, vocabulary
 from protocol_writer.protocol import (
     AnamnesisItem,
     Complaint,
@@ -40,6 +40,15 @@ def _ruled_out(u: Utterance, position: int) -> bool:
     )
 
 
+QUESTION_TAIL = 3  # words after a disease's name in the question that ends a turn
+
+
+def _asked(u: Utterance, position: int) -> bool:
+    """Said in the question that ends the turn ("гипогликемии были"): the answer decides."""
+    token = u.token_at(position + 1 if u.text[position] == " " else position)
+    return len(u.tokens) - token <= QUESTION_TAIL
+
+
 def stated_diagnoses(
     items: list[Utterance], anamnesis: tuple[AnamnesisItem, ...], language: str
 ) -> list[Diagnosis]:
@@ -49,13 +58,18 @@ def stated_diagnoses(
     codes = vocabulary("icd10")["codes"]
     found: dict[str, list[int]] = {}
     spans: list[tuple[int, int, int, str]] = []  # utterance, start, end, code
-    for u in items:
+    for k, u in enumerate(items):
         if not u.by_doctor:
             continue
+        denied = denied_in_answer(items[k + 1 : k + 2])
         for code, entry in codes.items():
             for trigger in entry["triggers"]:
                 position = u.text.find(trigger)
-                if position >= 0 and not _ruled_out(u, position):
+                if (
+                    position >= 0
+                    and not _ruled_out(u, position)
+                    and not (denied and _asked(u, position))
+                ):
                     spans.append((u.index, position, position + len(trigger), code))
                     break
     spans = [
@@ -75,6 +89,8 @@ def stated_diagnoses(
         found.setdefault(code, []).append(index)
     if "U07.1" in found:
         found[_covid_code(items, anamnesis)] = found.pop("U07.1")
+    for code, refined in _identified(items, found).items():
+        found[refined] = found.pop(code)
     for general, specific in vocabulary("icd10")["more_specific"].items():
         if general in found and any(s in found for s in specific):
             del found[general]
@@ -84,15 +100,54 @@ def stated_diagnoses(
     ]
 
 
+def _identified(items: list[Utterance], found: dict[str, list[int]]) -> dict[str, str]:
+    """Codes a positive test refines: "экспресс тест на грипп положительный" is influenza
+    with the virus identified (J10.1), not J11.1."""
+    table = {k: v for k, v in vocabulary("icd10")["identified"].items() if not k.startswith("_")}
+    refined: dict[str, str] = {}
+    for code, rule in table.items():
+        triggers = vocabulary("icd10")["codes"][code]["triggers"]
+        if code in found and any(u.has(triggers) and u.has(rule["cues"]) for u in items):
+            refined[code] = rule["code"]
+    return refined
+
+
 def from_medicines(medications: tuple[Medication, ...], language: str) -> Diagnosis | None:
     """The condition a medicine with one usual indication treats ("продлеваю тамоксифен":
-    C50.9), when the doctor names none: not stated, so the doctor confirms it at signing."""
+    C50.9), or medicines together do (an anticoagulant with a rate-controlling drug: atrial
+    fibrillation), when the doctor names none: not stated, so the doctor confirms it."""
     indications = vocabulary("indications")
     for medication in medications:
         code = indications.get(medication.name)
-        if code is not None:
+        if code is not None and not medication.name.startswith("_"):
             return Diagnosis(code, _entry(code, language), medication.segments, False)
+    names = {m.name: m for m in medications}
+    for code, groups in indications["_together"].items():
+        if code.startswith("_"):
+            continue
+        taken = [next((names[n] for n in group if n in names), None) for group in groups]
+        if all(taken):
+            segments = tuple(sorted({i for m in taken if m is not None for i in m.segments}))
+            return Diagnosis(code, _entry(code, language), segments, False)
     return None
+
+
+def with_treated_condition(
+    stated: list[Diagnosis],
+    medications: tuple[Medication, ...],
+    reviewed: bool,
+    language: str,
+) -> list[Diagnosis]:
+    """A renewal names the medicine, not the disease: the medicine's indication joins the
+    stated administrative codes. It leads when the condition was reviewed (today's readings
+    taken): ICD-10 keeps Z76.0 for a prescription issued without a review, as the shared
+    sample of a renewal codes it, and a preferential prescription carries the disease's code."""
+    if not all(d.code.startswith("Z") for d in stated):
+        return stated
+    treated = from_medicines(medications, language)
+    if treated is None:
+        return stated
+    return [treated, *stated] if reviewed else [*stated[:1], treated, *stated[1:]]
 
 
 def _safety_overrides(
@@ -122,17 +177,41 @@ def _safety_overrides(
     return scores
 
 
-def _respiratory_rules(complaints: tuple[Complaint, ...]) -> dict[str, float]:
+KNOWN_CONDITION_SCORE = 2.0  # above a cough's J18.9, below low oxygen's and COVID-19's
+
+
+def _named_by_patient(items: list[Utterance]) -> dict[str, float]:
+    """Chronic diseases the patient names as their own, not denied, supposed, past or
+    someone else's: "he has asthma", "астма обострилась"."""
+    data = vocabulary("icd10")
+    scores: dict[str, float] = {}
+    for u in items:
+        if not u.by_patient:
+            continue
+        for code in data["known_conditions"]["codes"]:
+            for trigger in data["codes"][code]["triggers"]:
+                position = u.text.find(trigger)
+                if position < 0 or _ruled_out(u, position):
+                    continue
+                token = u.token_at(position + 1 if u.text[position] == " " else position)
+                if not modifiers(u.tokens)[token] & {Modifier.OTHER, Modifier.HISTORICAL}:
+                    scores.setdefault(code, KNOWN_CONDITION_SCORE)
+                break
+    return scores
+
+
+def _complaint_rules(complaints: tuple[Complaint, ...]) -> dict[str, float]:
     """When the suggester has nothing to say: English consultations (it was fitted on
     Russian notes) and Russian ones where it abstains (an acute respiratory infection spreads
-    its probability over J00, J06, J20...)."""
+    its probability over J00, J06, J20...): a code from its group of complaints."""
     names = {c.name for c in complaints}
-    respiratory = names & {"fever", "cough", "sore throat", "nasal congestion", "runny nose"}
     scores: dict[str, float] = {}
-    if respiratory:
-        scores["J06.9"] = 1 + len(respiratory) * 0.5
-        if names == {"sore throat"} or names == {"sore throat", "fever"}:
-            scores["J02.9"] = scores["J06.9"] + 0.1
+    for rule in vocabulary("icd10")["from_complaints"]["rules"]:
+        said = names & set(rule["complaints"])
+        if said and (not rule.get("needs") or said & set(rule["needs"])):
+            scores[rule["code"]] = 1 + len(said) * 0.5
+    if "J06.9" in scores and (names == {"sore throat"} or names == {"sore throat", "fever"}):
+        scores["J02.9"] = scores["J06.9"] + 0.1
     return scores
 
 
@@ -166,7 +245,7 @@ def suggest(
     overrides = _safety_overrides(complaints, vitals, anamnesis, reason, items)
     learned = _learned(items, language) if language == "ru" else []
     if not learned:
-        overrides = {**_respiratory_rules(complaints), **overrides}
+        overrides = {**_complaint_rules(complaints), **_named_by_patient(items), **overrides}
     evidence = tuple(sorted({i for c in complaints for i in c.segments}))
     ranked = [
         Diagnosis(code, _entry(code, language), evidence, False)

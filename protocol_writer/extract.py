@@ -4,9 +4,14 @@ from __future__ import annotations
 
 from clinic.domain import Segment
 from protocol_writer.cues import utterances
-from protocol_writer.diagnosis import from_medicines, stated_diagnoses, suggest
+from protocol_writer.diagnosis import (
+    from_medicines,
+    stated_diagnoses,
+    suggest,
+    with_treated_condition,
+)
 from protocol_writer.findings import extract_anamnesis, extract_complaints
-from protocol_writer.medications import extract_medications
+from protocol_writer.medications import extract_medications, is_oncology, mentioned_medicines
 from protocol_writer.plan import extract_follow_up, extract_recommendations, extract_sick_leave
 from protocol_writer.protocol import FollowUp, Protocol, TranscriptLine
 from protocol_writer.triage import assess, needs_seeing_today
@@ -29,14 +34,20 @@ def extract_protocol(
     complaints = extract_complaints(items, vitals)
     anamnesis = extract_anamnesis(items)
     medications = extract_medications(items)
-    stated = stated_diagnoses(items, anamnesis, language)
-    if all(d.code.startswith("Z") for d in stated):
-        # A renewal names the medicine, not the disease: the medicine's indication is the
-        # diagnosis when the doctor stated none, and the first alternative to a stated Z76.0
-        # (the repeat prescription itself, as the shared samples code a renewal).
-        treated = from_medicines(medications, language)
+    stated = with_treated_condition(
+        stated_diagnoses(items, anamnesis, language), medications, bool(vitals), language
+    )
+    suggestions = () if stated else suggest(complaints, vitals, anamnesis, reason, items, language)
+    if not stated:
+        # The medicines named, even stopped ones, tell what the patient is treated for ("stop
+        # the capecitabine for now"): an anticancer one leads (its toxicity is coded beside
+        # the cancer), another one is the guess when there is nothing else.
+        named = mentioned_medicines(items)
+        treated = from_medicines(tuple(m for m in named if is_oncology(m.name)), language)
+        if treated is None and not suggestions:
+            treated = from_medicines(named, language)
         if treated is not None:
-            stated = [*stated[:1], treated, *stated[1:]]
+            suggestions = (treated, *(d for d in suggestions if d.code != treated.code))[:3]
     follow_up = extract_follow_up(items)
     triage = assess(complaints, vitals, follow_up, items, medications)
     if (
@@ -57,9 +68,7 @@ def extract_protocol(
         anamnesis=anamnesis,
         vitals=vitals,
         diagnosis=stated[0] if stated else None,
-        diagnosis_suggestions=tuple(stated[1:4])
-        if stated
-        else suggest(complaints, vitals, anamnesis, reason, items, language),
+        diagnosis_suggestions=tuple(stated[1:4]) if stated else suggestions,
         medications=medications,
         recommendations=extract_recommendations(items),
         sick_leave=extract_sick_leave(items),

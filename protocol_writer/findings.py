@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from functools import cache
 
 from protocol_writer.context import Modifier, modifiers
-from protocol_writer.cues import Utterance, phrases, vocabulary
+from protocol_writer.cues import Utterance, denied_in_answer, phrases, vocabulary
 from protocol_writer.protocol import AnamnesisItem, Complaint, Vital
 from protocol_writer.timewords import days_lasting
 
@@ -20,20 +21,42 @@ PRECISE_PAINS = (
     "back pain",
     "abdominal pain",
     "ear pain",
+    "mouth sores",
 )
 
 
-Span = tuple[int, int, str]  # start and end character in the utterance's text, complaint
+@dataclass(frozen=True)
+class Span:
+    """Where a complaint was said: characters start..end of the utterance's text."""
+
+    start: int
+    end: int
+    name: str
+    inner: tuple[int, int] | None = None  # a site rule's words between site and feeling
+    precise: bool = True  # said in words of its own, not only "болит" or "hurts"
+
+    def holds(self, other: Span) -> bool:
+        """Whether `other` lies in this span's own words: "приливы жара" holds the fever of
+        "жар"; "палец покраснел распух болит" does not hold the "распух" between its words."""
+        if other.name == self.name or not (self.start <= other.start and other.end <= self.end):
+            return False
+        if self.end - self.start <= other.end - other.start:
+            return False
+        inner = self.inner
+        return inner is None or not (inner[0] <= other.start and other.end <= inner[1])
+
+
+NOT_THE_PATIENTS = frozenset({Modifier.HYPOTHETICAL, Modifier.OTHER})
 
 
 def _stated(u: Utterance, position: int, length: int) -> bool:
-    """Not denied there ("кашля нет") and not only supposed ("если заболит голова")."""
+    """Not denied there ("кашля нет"), not only supposed ("если заболит голова") and not
+    someone else's ("у мужа тоже кашель")."""
     token = min(
         u.token_at(position + 1 if u.text[position] == " " else position), len(u.tokens) - 1
     )
-    return (
-        not u.negated_at(position, length)
-        and Modifier.HYPOTHETICAL not in modifiers(u.tokens)[token]
+    return not u.negated_at(position, length) and not (
+        modifiers(u.tokens)[token] & NOT_THE_PATIENTS
     )
 
 
@@ -46,7 +69,9 @@ def _phrase_spans(u: Utterance, vocabulary_: dict[str, list[str]]) -> list[Span]
                 if _stated(u, position, len(stem)) and not (
                     name == "fever" and _reading_follows(u, position)
                 ):
-                    spans.append((position, position + len(stem), name))
+                    word = stem.strip()  # the words, not the spaces that bound them
+                    at = position + stem.index(word)
+                    spans.append(Span(at, at + len(word), name, None, " " in word))
                 position = u.text.find(stem, position + 1)
     return spans
 
@@ -62,58 +87,79 @@ def _char_span(u: Utterance, first: int, last: int) -> tuple[int, int]:
     return starts[first], starts[last] + len(u.tokens[last])
 
 
-NEGATIONS = frozenset({"не", "нет", "no", "not", "t", "never"})
+NEGATIONS = frozenset({"не", "нет", "no", "not", "t", "never", "ни"})
+SHORTEST_STEM = 4  # a shorter site is a whole word: "ухо" is not the start of "уходу"
+
+
+@dataclass(frozen=True)
+class _SiteRule:
+    name: str
+    sites: tuple[str, ...]
+    feelings: tuple[str, ...]
+    denied: bool  # a loss: "запахи не чувствую" names it by the feeling denied
 
 
 @cache
-def _site_rules() -> tuple[int, tuple[tuple[str, tuple[str, ...], tuple[str, ...]], ...]]:
+def _site_rules() -> tuple[int, tuple[_SiteRule, ...]]:
     table = vocabulary("complaint_sites")
     return int(table["window"]), tuple(
-        (name, tuple(rule["sites"]), tuple(f for f in rule["feelings"] if " " not in f))
+        _SiteRule(
+            name,
+            tuple(rule["sites"]),
+            tuple(f for f in rule["feelings"] if " " not in f),
+            bool(rule.get("denied", False)),
+        )
         for name, rule in table["sites"].items()
     )
 
 
+def _is_site(token: str, stems: tuple[str, ...]) -> bool:
+    return any(
+        token == stem or (len(stem) >= SHORTEST_STEM and token.startswith(stem)) for stem in stems
+    )
+
+
 def _site_spans(u: Utterance) -> list[Span]:
-    """A body site and a feeling a few words apart, either order: "голова в затылке болит"."""
+    """A body site and a feeling a few words away, either order, with no other site between:
+    "голова в затылке болит"; "ломит всё тело голова раскалывается" is a body that aches and
+    a head that splits."""
     window, rules = _site_rules()
-    negations = NEGATIONS
+    sites = {
+        rule.name: [i for i, t in enumerate(u.tokens) if _is_site(t, rule.sites)] for rule in rules
+    }
+    every_site = {i for found in sites.values() for i in found}
     spans: list[Span] = []
-    for name, site_stems, feeling_stems in rules:
-        sites = [i for i, t in enumerate(u.tokens) if t.startswith(site_stems)]
-        if not sites:
+    for rule in rules:
+        if not sites[rule.name]:
             continue
-        feelings = [i for i, t in enumerate(u.tokens) if t.startswith(feeling_stems)]
-        for site in sites:
+        feelings = [
+            i
+            for i, t in enumerate(u.tokens)
+            if t.startswith(rule.feelings)
+            # "не болит", "болеть не будут"; a loss is the feeling denied
+            and bool({*u.tokens[max(0, i - 1) : i], *u.tokens[i + 1 : i + 2]} & NEGATIONS)
+            == rule.denied
+        ]
+        for site in sites[rule.name]:
             for feeling in feelings:
-                around = set(u.tokens[max(0, feeling - 1) : feeling]) | set(
-                    u.tokens[feeling + 1 : feeling + 2]
-                )  # "не болит", "болеть не будут"
-                if site == feeling or abs(site - feeling) > window or around & negations:
-                    continue
                 first, last = min(site, feeling), max(site, feeling)
+                if (
+                    feeling == site
+                    or last - first > window
+                    or every_site & set(range(first + 1, last))
+                ):
+                    continue
                 start, end = _char_span(u, first, last)
-                if _stated(u, start - 1, end - start + 1):
-                    spans.append((start, end, name))
+                inner = (start + len(u.tokens[first]), end - len(u.tokens[last]))
+                if rule.denied or _stated(u, start - 1, end - start + 1):
+                    spans.append(Span(start, end, rule.name, inner))
     return spans
 
 
 def _outermost(spans: list[Span]) -> list[Span]:
     """A complaint found inside another's longer words yields to it: "приливы жара" is hot
     flashes, not fever; "голова в затылке болит" is a headache, not a pain."""
-    return [
-        s
-        for s in spans
-        if not any(
-            o[2] != s[2] and o[0] <= s[0] and s[1] <= o[1] and (o[1] - o[0]) > (s[1] - s[0])
-            for o in spans
-        )
-    ]
-
-
-def _denied_in_answer(answer: Utterance | None) -> bool:
-    """ "кашель есть?" / "нет": the patient denies what the doctor asked about."""
-    return answer is not None and answer.by_patient and answer.tokens[:1] in (("нет",), ("no",))
+    return [s for s in spans if not any(o.holds(s) for o in spans)]
 
 
 def extract_complaints(items: list[Utterance], vitals: dict[str, Vital]) -> tuple[Complaint, ...]:
@@ -124,16 +170,20 @@ def extract_complaints(items: list[Utterance], vitals: dict[str, Vital]) -> tupl
     first: dict[str, tuple[int, int]] = {}  # where each was first said: the order shown
     durations: dict[str, int] = {}
     denied: set[str] = set()
+    precise: set[str] = set()  # named in words of their own somewhere
     by_index = {u.index: u for u in items}
     for position, u in enumerate(items):
-        answer = items[position + 1] if position + 1 < len(items) else None
+        spans = _outermost(_phrase_spans(u, vocabulary_) + _site_spans(u))
         if u.by_doctor:
-            if _denied_in_answer(answer):
-                denied.update(name for name, stems in vocabulary_.items() if u.has(stems))
+            if denied_in_answer(items[position + 1 : position + 2]):
+                # "any fever or pain in your back" / "no": a fever and a back pain, not any pain
+                denied.update(span.name for span in spans)
             continue
-        for start, _end, name in _outermost(_phrase_spans(u, vocabulary_) + _site_spans(u)):
-            found.setdefault(name, []).append(u.index)
-            first.setdefault(name, (u.index, start))
+        for span in spans:
+            found.setdefault(span.name, []).append(u.index)
+            first.setdefault(span.name, (u.index, span.start))
+            if span.precise:
+                precise.add(span.name)
     temperature = vitals.get("temperature_c")
     if temperature is not None and temperature.value >= FEVER_FROM_C:
         found.setdefault("fever", []).extend(temperature.segments)
@@ -147,7 +197,8 @@ def extract_complaints(items: list[Utterance], vitals: dict[str, Vital]) -> tupl
             if lasting is not None:
                 durations[name] = lasting
                 break
-    if "pain" in found and any(p in found for p in PRECISE_PAINS):
+    # "болит" beside a headache is the headache; "жжёт когда мочусь" is a pain of its own
+    if "pain" in found and "pain" not in precise and any(p in found for p in PRECISE_PAINS):
         del found["pain"]
     return tuple(
         Complaint(name, tuple(sorted(set(indices))), durations.get(name))

@@ -57,7 +57,7 @@ def _english_names() -> dict[str, str]:
     }
 
 
-def _oncology(name: str) -> bool:
+def is_oncology(name: str) -> bool:
     entry = vocabulary("drugs").get(name) or vocabulary("drugs_en").get(name) or {}
     return bool(entry.get("oncology"))
 
@@ -288,6 +288,16 @@ def extract_medications(items: list[Utterance]) -> tuple[Medication, ...]:
                 frequency=_frequency(part) or (previous.frequency if previous else None),
                 duration_days=days_lasting(part) or (previous.duration_days if previous else None),
                 renewal=renewal or bool(previous and previous.renewal),
-                oncology=_oncology(mention.name),
+                oncology=is_oncology(mention.name),
             )
+    return tuple(found.values())
+
+
+def mentioned_medicines(items: list[Utterance]) -> tuple[Medication, ...]:
+    """Every medicine named, prescribed or not ("how's the capecitabine going", "stop the
+    capecitabine"): what the patient is treated with tells the disease when nothing else does."""
+    found: dict[str, Medication] = {}
+    for u in items:
+        for mention in _mentions(u):
+            found.setdefault(mention.name, Medication(mention.name, (u.index,)))
     return tuple(found.values())

@@ -25,7 +25,7 @@ from protocol_writer.vital_signs import VitalPair, VitalSign, vital_pairs, vital
 WINDOW = 9  # tokens after a cue in which its value may follow
 # "тридцать восемь два дня" is 38 for two days, not 38.2.
 COUNTED = frozenset({*UNITS_DAYS, "раза", "раз", "times", "часа", "часов", "hours"})
-NOT_TODAY = frozenset({Modifier.HYPOTHETICAL, Modifier.TARGET, Modifier.HISTORICAL})
+NOT_TODAY = frozenset({Modifier.HYPOTHETICAL, Modifier.TARGET, Modifier.HISTORICAL, Modifier.OTHER})
 
 
 @dataclass(frozen=True)

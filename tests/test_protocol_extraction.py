@@ -58,7 +58,7 @@ def test_spoken_numbers(language: str, text: str, expected: list[float]) -> None
 
 # The blind corpora and ACI-Bench train: floors at what the rules reach today (see
 # tests/challenge/README.md and the closing notes); raise them, never lower them.
-CHALLENGE_RIGHT = {"ru": 0.90, "en": 0.87}
+CHALLENGE_RIGHT = {"ru": 0.96, "en": 0.95}
 ACI_FLOORS = {"vitals": (0.95, 0.95), "medications": (0.85, 0.78)}
 
 
@@ -410,3 +410,77 @@ def test_follow_up_is_the_arrangement_not_the_safety_net(
     language = "ru" if any("а" <= c <= "я" for c in text) else "en"
     follow_up = _draft(text, language).follow_up
     assert (follow_up.kind, follow_up.in_days) == (kind, days)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # A site takes a feeling with no other site between: the body aches, the head splits.
+        (
+            "patient: ломит всё тело голова раскалывается",
+            {"muscle ache", "headache"},
+        ),
+        # A short site is a whole word: "по уходу" is not an ear.
+        ("patient: температура и сопли а мне больничный по уходу", {"fever", "runny nose"}),
+        # A loss is the feeling denied; a pain of its own stands beside a precise one.
+        ("patient: запахи совсем не чувствую", {"loss of smell"}),
+        ("patient: поясница болит и жжёт когда мочусь", {"back pain", "pain"}),
+        # Words between a site and its feeling name complaints of their own.
+        ("patient: палец на ноге покраснел распух болит", {"joint pain", "swelling"}),
+        # Someone else's, gone, or denied in the answer: not the patient's complaint now.
+        ("patient: у дочки кашель и у мужа тоже температура", {"cough"}),
+        ("patient: much better the fever's gone just a tiny cough left", {"cough"}),
+        (
+            "patient: it burns when i pee\ndoctor: any fever or pain in your back\npatient: no",
+            {"pain"},
+        ),
+    ],
+)
+def test_complaints_are_read_in_their_own_words(text: str, expected: set[str]) -> None:
+    language = "ru" if any("а" <= c <= "я" for c in text) else "en"
+    assert {c.name for c in _draft(text, language).complaints} == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "code"),
+    [
+        # A renewal reviewed with today's readings leads with the disease; without a review
+        # (the shared sample s03) the repeat prescription leads.
+        (
+            "patient: one thirty eight over eighty six\n"
+            "doctor: keep going with the lisinopril ten milligrams once a day "
+            "i'll renew your prescription",
+            "I10",
+        ),
+        (
+            "doctor: по поводу продления рецепта на тамоксифен\n"
+            "doctor: продлеваю тамоксифен двадцать миллиграмм один раз в день",
+            "Z76.0",
+        ),
+        # Medicines that together have one indication: an anticoagulant and a beta-blocker.
+        (
+            "doctor: эликвис пять миллиграмм два раза в день и конкор пять миллиграмм продолжаем",
+            "I48.9",
+        ),
+        # Asked and denied is not stated; a positive test identifies the virus.
+        (
+            "doctor: лантус двадцать две единицы продолжаем гипогликемии были\npatient: нет",
+            "E11.9",
+        ),
+        ("patient: тест на грипп положительный\ndoctor: это грипп", "J10.1"),
+        # Not named by the doctor: the patient's own chronic disease, a group of complaints,
+        # the anticancer medicine even when held.
+        ("patient: he's wheezing since last night he has asthma", "J45.9"),
+        ("patient: у сына рвота три раза и понос", "A09"),
+        (
+            "doctor: how's the capecitabine going\npatient: diarrhoea five times a day\n"
+            "doctor: stop the capecitabine for now",
+            "C18.9",
+        ),
+    ],
+)
+def test_the_diagnosis_a_doctor_would_sign(text: str, code: str) -> None:
+    language = "ru" if any("а" <= c <= "я" for c in text) else "en"
+    protocol = _draft(text, language)
+    first = protocol.diagnosis or (protocol.diagnosis_suggestions or (None,))[0]
+    assert first is not None and first.code == code, (first, protocol.diagnosis_suggestions)
