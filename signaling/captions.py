@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any, Protocol
 
+from clinic import rooms
 from clinic.domain import Role, Segment, Speaker
 from clinic.records import Records
-from signaling import rooms
 from signaling.suggestions import LiveSuggestions
 
 

@@ -10,9 +10,9 @@ from aiohttp.test_utils import TestServer
 
 from clinic.domain import Reason, Role
 from clinic.records import Records
-from clinic.servers import postgres
 from clinic.settings import Settings
 from clinic.sign_in import SignIn
+from harness.servers import postgres
 from tests.speech import PHRASES, speak
 from transcription.models import ModelPool
 from web.app import RECORDS, create_app

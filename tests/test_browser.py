@@ -14,6 +14,7 @@ from aiohttp.test_utils import TestServer
 from playwright.async_api import BrowserContext, Page, async_playwright
 
 from actions.consilium import record_decision
+from actions.signing import ProtocolSigning
 from clinic.domain import CallMode, ConsultationStatus, Principal, Reason, Role, Segment, Speaker
 from clinic.time import now
 from protocol_writer.service import ProtocolService
@@ -108,9 +109,8 @@ async def earlier_signed_protocol(platform: Platform, patient_id: str, doctor_id
     await records.take(doctor_id, past.id)
     await records.add_segment(Segment(past.id, Speaker.DOCTOR, 0, 1, "это острый фарингит", 1))
     await records.finish(past.id, ConsultationStatus.ENDED)
-    service = ProtocolService(records)
-    draft = await service.draft(past.id)
-    await service.sign(past.id, doctor_id, draft.version, draft.data)
+    draft = await ProtocolService(records).draft(past.id)
+    await ProtocolSigning(records).sign(past.id, doctor_id, draft.version, draft.data)
 
 
 async def test_two_browsers_hold_a_consultation(

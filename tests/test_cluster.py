@@ -27,14 +27,14 @@ from aiortc.mediastreams import AudioStreamTrack
 from clinic.db import create_engine, upgrade_async
 from clinic.domain import Reason, Role, Speaker
 from clinic.records import Records
-from clinic.servers import free_port, fresh_database, redis_server, start_redis
 from clinic.sign_in import SignIn
 from clinic.tables import Consultation
 from clinic.time import now
+from harness.client import Party
+from harness.servers import free_port, fresh_database, redis_server, start_redis
 from media.cluster import ClusterMedia
 from media.jobs import JOBS, StreamMedia
 from media.jobs import connect as connect_redis
-from signaling.client import Party
 from tests.conftest import Platform, make_settings
 from web.app import MEDIA
 from web.ratelimit import RedisRateLimit

@@ -22,8 +22,8 @@ from hypothesis import strategies as st
 
 from clinic.domain import Reason, Role
 from clinic.messages.socket import CLIENT_EVENTS
-from clinic.servers import free_port
-from signaling.client import Party
+from harness.client import Party
+from harness.servers import free_port
 from tests.conftest import make_settings
 from transcription.models import ModelPool
 from web.app import RECORDS, create_app

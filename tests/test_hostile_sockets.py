@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
-from signaling.client import Party
+from harness.client import Party
 from tests.conftest import Platform, make_settings
 from transcription.models import ModelPool
 from web.app import RECORDS, create_app

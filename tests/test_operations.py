@@ -11,8 +11,8 @@ from pathlib import Path
 
 import aiohttp
 
-from clinic.servers import postgres
-from signaling.client import Party
+from harness.client import Party
+from harness.servers import postgres
 from tests.conftest import Platform, make_settings
 from web.app import RECORDS, create_app, drain
 from web.sessions import SIGN_IN

@@ -17,8 +17,8 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from clinic.db import upgrade
 from clinic.domain import CallMode, ConsultationStatus, Reason
-from clinic.servers import fresh_database
-from signaling.client import Party
+from harness.client import Party
+from harness.servers import fresh_database
 from tests.conftest import Platform, make_settings
 from transcription.models import ModelPool
 from web.app import RECORDS, create_app

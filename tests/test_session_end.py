@@ -11,8 +11,8 @@ import aiohttp
 import pytest
 import socketio
 
-from clinic.servers import redis_server
-from signaling.client import Party
+from harness.client import Party
+from harness.servers import redis_server
 from tests.conftest import Platform, make_settings
 from transcription.models import ModelPool
 from web.app import RECORDS, create_app

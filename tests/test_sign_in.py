@@ -17,7 +17,7 @@ from sqlalchemy import select
 from clinic.db import sessionmaker
 from clinic.domain import Reason
 from clinic.tables import Doctor
-from signaling.client import Party
+from harness.client import Party
 from tests.conftest import Platform, make_settings
 from transcription.models import ModelPool
 from web.app import MESSENGER, RECORDS, create_app

@@ -16,8 +16,8 @@ from clinic.db import sessionmaker
 from clinic.domain import CallMode, ConsultationStatus, Reason
 from clinic.tables import Invitation, SmsMessage
 from clinic.time import now
+from harness.client import Party
 from protocol_writer.service import ProtocolService
-from signaling.client import Party
 from tests.conftest import Platform, make_settings
 from transcription.models import ModelPool
 from web.app import MESSENGER, RECORDS, create_app

@@ -13,6 +13,7 @@ from aiohttp import web
 
 from actions.booking import Bookings, Outcome, slot_body, visit_needed
 from actions.consilium import BadDecision, decision_body, parse_decision, record_decision
+from actions.signing import ProtocolSigning
 from clinic.domain import Principal, Role
 from clinic.messages.http import (
     BookVisit,
@@ -26,14 +27,13 @@ from clinic.settings import Settings
 from clinic.sms import Messenger
 from clinic.tables import Consultation, Patient, Prescription
 from clinic.time import aware, now
-from protocol_writer.service import ProtocolService
 from web.api import authenticated, json_error, known_patient, operator
 from web.bodies import body
 
 RECORDS = web.AppKey("actions_records", Records)
 BOOKINGS = web.AppKey("actions_bookings", Bookings)
 MESSENGER = web.AppKey("actions_messenger", Messenger)
-PROTOCOLS = web.AppKey("actions_protocols", ProtocolService)
+PROTOCOLS = web.AppKey("actions_protocols", ProtocolSigning)
 SETTINGS = web.AppKey("actions_settings", Settings)
 
 
@@ -464,7 +464,7 @@ def add_routes(
     app: web.Application,
     records: Records,
     settings: Settings,
-    protocols: ProtocolService,
+    protocols: ProtocolSigning,
     bookings: Bookings,
     messenger: Messenger,
 ) -> None:

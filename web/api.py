@@ -9,6 +9,8 @@ import socketio
 from aiohttp import web
 
 from actions.renewal import RenewalRefused
+from actions.signing import ProtocolSigning
+from clinic import rooms
 from clinic.access import is_party
 from clinic.domain import Principal, Role
 from clinic.messages.http import SignProtocol
@@ -19,13 +21,12 @@ from clinic.tables import ProtocolRow
 from protocol_writer.diagnosis import suggestion_taken
 from protocol_writer.outbox import OutboxDispatcher
 from protocol_writer.protocol import Protocol
-from protocol_writer.service import InvalidProtocol, ProtocolService
-from signaling import rooms
+from protocol_writer.service import InvalidProtocol
 from web.bodies import body
 from web.sessions import SIGN_IN, session_principal
 
 RECORDS_KEY = web.AppKey("api_records", Records)
-PROTOCOLS_KEY = web.AppKey("api_protocols", ProtocolService)
+PROTOCOLS_KEY = web.AppKey("api_protocols", ProtocolSigning)
 OUTBOX_KEY = web.AppKey("api_outbox", OutboxDispatcher)
 SIO_KEY = web.AppKey("api_sio", socketio.AsyncServer)
 MESSENGER_KEY = web.AppKey("api_messenger", Messenger)
@@ -341,7 +342,7 @@ async def operator_outbox(request: web.Request) -> web.Response:
 def add_routes(
     app: web.Application,
     records: Records,
-    protocols: ProtocolService,
+    protocols: ProtocolSigning,
     outbox: OutboxDispatcher,
     sio: socketio.AsyncServer,
     messenger: Messenger,

@@ -9,6 +9,7 @@ from aiohttp import web
 
 import decision_support
 from actions.booking import Bookings
+from actions.signing import ProtocolSigning
 from clinic.db import create_engine, upgrade_async
 from clinic.metrics import Metrics
 from clinic.records import Records
@@ -65,7 +66,8 @@ def create_app(settings: Settings, models: ModelPool | None = None) -> web.Appli
     targets: dict[str, MedicalRecord] = {"builtin": BuiltInRecord(records)}
     if settings.fhir_url:
         targets["fhir"] = FhirRestRecord(settings.fhir_url, settings.fhir_token)
-    protocols = ProtocolService(records, tuple(targets))
+    protocols = ProtocolService(records)
+    signing = ProtocolSigning(records, tuple(targets))
     outbox = OutboxDispatcher(records, targets, retry_base_s=settings.outbox_retry_s)
     app[OUTBOX] = outbox
     sign_in = SignIn(engine, settings.session_ttl_s, settings.invitation_ttl_s)
@@ -126,9 +128,9 @@ def create_app(settings: Settings, models: ModelPool | None = None) -> web.Appli
     app.cleanup_ctx.append(lifecycle)
     app.on_shutdown.append(stop_socketio)
     sessions.add_routes(app, records, sign_in, messenger, watch, settings.redis_url)
-    api.add_routes(app, records, protocols, outbox, sio, messenger, metrics)
+    api.add_routes(app, records, signing, outbox, sio, messenger, metrics)
     actions_api.add_routes(
-        app, records, settings, protocols, Bookings(records, settings, tuple(targets)), messenger
+        app, records, settings, signing, Bookings(records, settings, tuple(targets)), messenger
     )
     checkins_api.add_routes(app, records)
     operations.add_routes(app, records, media, app[SIGNALING], metrics, settings.metrics_token)

@@ -13,9 +13,8 @@ from aiohttp import web
 from clinic.domain import Principal, Role
 from clinic.messages.http import DoctorSignIn, NoFields, VerifyCode
 from clinic.records import Records
-from clinic.sign_in import SignIn, SignInRefused
+from clinic.sign_in import SESSION_COOKIE, SignIn, SignInRefused
 from clinic.sms import Messenger, SmsFailed, render_sms
-from signaling.server import SESSION_COOKIE
 from signaling.session_watch import SessionWatch
 from web.bodies import body
 from web.ratelimit import Limiter, RateLimit, RedisRateLimit
