@@ -13,7 +13,7 @@ from signaling.suggestions import LiveSuggestions
 class Emitter(Protocol):
     """socket.io's server, or its Redis manager in a process that is not a server."""
 
-    async def emit(self, event: str, data: Any, *, room: str | None = None) -> Any: ...
+    async def emit(self, event: str, data: Any, *, room: str | list[str] | None = None) -> Any: ...
 
 
 class CaptionSink:
