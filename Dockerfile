@@ -11,6 +11,8 @@ COPY transcription transcription
 COPY protocol_writer protocol_writer
 COPY actions actions
 COPY web web
+COPY decision_support decision_support
+COPY harness harness
 RUN pip install --no-cache-dir . && useradd --system --home /var/lib/telemed telemed \
     && mkdir -p /var/lib/telemed && chown telemed /var/lib/telemed
 USER telemed

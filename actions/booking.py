@@ -19,7 +19,7 @@ from clinic.store.record_push import RecordPush
 from clinic.store.sms import SmsNotice
 from clinic.tables import Organisation, Patient, Slot
 from clinic.time import aware, now
-from protocol_writer.fhir_visit import visit_bundle
+from protocol_writer.fhir import visit_bundle
 
 
 def visit_needed(data: dict[str, object]) -> tuple[bool, int]:

@@ -29,9 +29,9 @@ from typing import Any
 import vosk
 
 from clinic.domain import Reason
-from clinic.servers import free_port
 from clinic.settings import Settings
-from signaling.client import Party
+from harness.client import Party
+from harness.servers import free_port
 from transcription.models import bundled_model_dir
 from transcription.pool import warmup_pcm
 from web.cli import DEMO_PHRASES

@@ -35,9 +35,9 @@ from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
 
 from bench.consultations import plain_vosk_cpu, speech, wav_seconds
 from clinic.domain import Segment, Speaker
+from harness.client import send_packets_of
 from media.pcm import BYTES_PER_SECOND
 from media.worker import MediaWorker
-from signaling.client import send_packets_of
 from transcription.models import bundled_model_dir
 from transcription.pool import RecognizerPool
 from transcription.recognizer import CHUNK_BYTES

@@ -33,9 +33,9 @@ from aiohttp import web
 from bench.consultations import rss_mib, wait_ready
 from clinic.domain import CallMode, Reason, Role
 from clinic.records import opened_records
-from clinic.servers import free_port
 from clinic.settings import Settings
 from clinic.sign_in import SignIn
+from harness.servers import free_port
 
 CLIENTS_PER_PROCESS = 1000
 CONNECTS_AT_ONCE = 50

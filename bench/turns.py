@@ -48,8 +48,8 @@ from bench.worker_capacity import (
     pinned,
     start_senders,
 )
-from clinic.servers import free_port
 from clinic.settings import Settings
+from harness.servers import free_port
 from transcription.models import bundled_model_dir
 from transcription.pool import warmup_pcm
 

@@ -42,9 +42,9 @@ from bench.consultations import (
     wav_seconds,
 )
 from clinic.domain import Reason
-from clinic.servers import free_port
 from clinic.settings import Settings
-from signaling.client import Party
+from harness.client import Party
+from harness.servers import free_port
 from transcription.models import bundled_model_dir
 from web.cli import DEMO_PHRASES
 from web.demo import add_doctor, signed_in_patient

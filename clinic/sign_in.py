@@ -26,6 +26,8 @@ from clinic.tables import Doctor, Invitation, LoginFailure, OtpChallenge, Patien
 from clinic.time import aware
 from clinic.time import now as clock
 
+# The browser session's cookie, read alike by the HTTP routes and the socket server.
+SESSION_COOKIE = "telemed_session"
 OTP_TTL = timedelta(minutes=5)
 OTP_ATTEMPTS = 5  # then the challenge is locked and a new code must be asked for
 OTP_PER_WINDOW = 3  # codes one link may ask for ...

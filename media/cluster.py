@@ -28,7 +28,7 @@ import redis.asyncio as redis
 from redis.exceptions import RedisError
 
 from clinic.domain import Speaker
-from signaling.ports import MediaGateway
+from media.gateway import MediaGateway
 
 log = logging.getLogger(__name__)
 

@@ -21,11 +21,11 @@ from typing import Any
 import socketio
 from redis.exceptions import RedisError
 
+from clinic import rooms
 from clinic.domain import ConsultationStatus, Role, Segment, Speaker
 from clinic.records import Records
 from media.jobs import GROUP, JOBS, connect, control_key, ensure_group
 from media.worker import BadOffer, MediaWorker
-from signaling import rooms
 
 log = logging.getLogger(__name__)
 

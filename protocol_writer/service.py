@@ -1,23 +1,19 @@
-"""Drafts the protocol of an ended consultation; signs a doctor's reviewed version."""
+"""Drafts the protocol of an ended consultation; reads and checks a doctor's edited version.
+
+Signing it is a workflow of its own that also renews prescriptions (`actions/signing.py`):
+it calls these, never the reverse.
+"""
 
 from __future__ import annotations
 
 import json
 import logging
-import uuid
 from collections.abc import Sequence
 from dataclasses import asdict
-from datetime import UTC, datetime
 from typing import Any
 
 from pydantic import TypeAdapter, ValidationError
 
-from actions.renewal import (
-    RenewalDecision,
-    RenewalRefused,
-    decide_renewals,
-    renewal_notice,
-)
 from clinic.domain import Segment
 from clinic.messages.base import describe
 from clinic.records import Records
@@ -35,9 +31,8 @@ class InvalidProtocol(ValueError):
 
 
 class ProtocolService:
-    def __init__(self, records: Records, targets: tuple[str, ...] = ("builtin",)) -> None:
+    def __init__(self, records: Records) -> None:
         self._records = records
-        self._targets = targets
 
     async def draft(self, consultation_id: str) -> ProtocolRow:
         consultation = await self._records.consultation(consultation_id)
@@ -59,98 +54,8 @@ class ProtocolService:
             consultation_id, protocol.to_dict(), render_html(protocol)
         )
 
-    async def renewals(
-        self, consultation_id: str, doctor_id: str, data: dict[str, Any]
-    ) -> list[RenewalDecision]:
-        """What signing this version would do to prescriptions, for the console to show."""
-        consultation = await self._records.consultation(consultation_id)
-        if consultation is None or consultation.doctor_id != doctor_id:
-            raise LookupError(consultation_id)
-        protocol = _parse(data, consultation_id)
-        return await decide_renewals(
-            self._records,
-            protocol,
-            consultation=consultation,
-            doctor=await self._records.doctor(doctor_id),
-            at=datetime.now(UTC),
-        )
 
-    async def sign(
-        self, consultation_id: str, doctor_id: str, based_on_version: int, data: dict[str, Any]
-    ) -> ProtocolRow:
-        """Signs the doctor's version and writes the renewals it makes.
-
-        Raises InvalidProtocol, LookupError, Conflict, or RenewalRefused (nothing signed: a
-        protocol never claims a renewal that did not happen).
-        """
-        consultation = await self._records.consultation(consultation_id)
-        if consultation is None or consultation.doctor_id != doctor_id:
-            raise LookupError(consultation_id)
-        patient = await self._records.patient(consultation.patient_id)
-        doctor = await self._records.doctor(doctor_id)
-        # The doctor edits what was found, never who, whom, when or what was said: those
-        # are the record's, whatever the client sent.
-        protocol = _parse(
-            {
-                **data,
-                **_from_record(
-                    consultation, patient, doctor, await self._records.segments(consultation_id)
-                ),
-            },
-            consultation_id,
-        )
-        protocol_id, signed_at = str(uuid.uuid4()), datetime.now(UTC)
-        renewals = await decide_renewals(
-            self._records, protocol, consultation=consultation, doctor=doctor, at=signed_at
-        )
-        if refused := [d for d in renewals if not d.allowed]:
-            raise RenewalRefused(refused)
-        bundle = build_bundle(
-            protocol,
-            SignedContext(
-                protocol_id=protocol_id,
-                patient_id=consultation.patient_id,
-                patient_name=patient.full_name if patient else "",
-                doctor_id=doctor_id,
-                doctor_name=doctor.full_name if doctor else "",
-                signed_at=signed_at,
-                started_at=consultation.started_at,
-                ended_at=consultation.ended_at,
-                renewals={
-                    d.medicine: (d.prescription_id or "", d.prior_id or "") for d in renewals
-                },
-            ),
-        )
-        try:
-            validate_bundle(bundle)
-        except ValueError as exc:
-            # fhir.resources' own words name its classes, not the protocol's fields: the
-            # detail goes to the log, the doctor learns which part of the record failed.
-            log.warning(
-                "fhir_invalid consultation=%s errors=%s",
-                consultation_id,
-                exc.error_count() if isinstance(exc, ValidationError) else 1,
-            )
-            raise InvalidProtocol(
-                "the protocol does not make a valid FHIR record; "
-                "check the diagnosis code, vital signs and medicines"
-            ) from None
-        new = [d.prescription for d in renewals if d.prescription is not None]
-        return await self._records.sign_protocol(
-            protocol_id=protocol_id,
-            consultation_id=consultation_id,
-            based_on_version=based_on_version,
-            doctor_id=doctor_id,
-            signed_at=signed_at,
-            data=protocol.to_dict(),
-            html=render_html(protocol, "signed"),
-            pushes={target: bundle for target in self._targets},
-            prescriptions=new,
-            notices=[renewal_notice(patient, p) for p in new] if patient else [],
-        )
-
-
-def _from_record(
+def from_record(
     consultation: Consultation,
     patient: Patient | None,
     doctor: Doctor | None,
@@ -177,7 +82,8 @@ def _from_record(
 _PROTOCOL = TypeAdapter(Protocol)
 
 
-def _parse(data: dict[str, Any], consultation_id: str) -> Protocol:
+def parse_protocol(data: dict[str, Any], consultation_id: str) -> Protocol:
+    """The doctor's edited protocol, or InvalidProtocol saying which field is wrong."""
     try:
         return _PROTOCOL.validate_json(
             json.dumps({**data, "consultation_id": consultation_id}, allow_nan=False), strict=True
@@ -185,3 +91,23 @@ def _parse(data: dict[str, Any], consultation_id: str) -> Protocol:
     except (ValidationError, ValueError) as exc:
         reason = describe(exc) if isinstance(exc, ValidationError) else "numbers must be finite"
         raise InvalidProtocol(f"not a protocol: {reason}") from None
+
+
+def record_bundle(protocol: Protocol, ctx: SignedContext) -> dict[str, Any]:
+    """The signed protocol's FHIR Bundle, validated, or InvalidProtocol."""
+    bundle = build_bundle(protocol, ctx)
+    try:
+        validate_bundle(bundle)
+    except ValueError as exc:
+        # fhir.resources' own words name its classes, not the protocol's fields: the
+        # detail goes to the log, the doctor learns which part of the record failed.
+        log.warning(
+            "fhir_invalid consultation=%s errors=%s",
+            protocol.consultation_id,
+            exc.error_count() if isinstance(exc, ValidationError) else 1,
+        )
+        raise InvalidProtocol(
+            "the protocol does not make a valid FHIR record; "
+            "check the diagnosis code, vital signs and medicines"
+        ) from None
+    return bundle

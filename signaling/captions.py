@@ -4,16 +4,16 @@ from __future__ import annotations
 
 from typing import Any, Protocol
 
+from clinic import rooms
 from clinic.domain import Role, Segment, Speaker
 from clinic.records import Records
-from signaling import rooms
 from signaling.suggestions import LiveSuggestions
 
 
 class Emitter(Protocol):
     """socket.io's server, or its Redis manager in a process that is not a server."""
 
-    async def emit(self, event: str, data: Any, *, room: str | None = None) -> Any: ...
+    async def emit(self, event: str, data: Any, *, room: str | list[str] | None = None) -> Any: ...
 
 
 class CaptionSink:

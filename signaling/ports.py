@@ -1,37 +1,9 @@
-"""What signaling needs from the rest of the platform, as interfaces."""
+"""What signaling needs from the protocol writer, as an interface (the media worker's is
+`media/gateway.py`)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any, Protocol
-
-from clinic.domain import Speaker
-
-
-class MediaGateway(Protocol):
-    """The media worker as signaling sees it. Raises ValueError for unusable SDP or ICE.
-
-    `answer` returns the worker's answer, or None when the worker is another process that
-    answers the party itself.
-    """
-
-    async def begin(self, consultation: Any) -> None: ...
-
-    async def answer(
-        self,
-        consultation_id: str,
-        speaker: Speaker,
-        language: str,
-        started_at: float,
-        sdp: str,
-        sdp_type: str = "offer",
-    ) -> Any: ...
-
-    async def add_ice_candidate(
-        self, consultation_id: str, speaker: Speaker, candidate: Mapping[str, object]
-    ) -> None: ...
-
-    async def end(self, consultation_id: str) -> None: ...
 
 
 class ProtocolDrafter(Protocol):

@@ -10,6 +10,7 @@ from typing import Any
 
 import socketio
 
+from clinic import rooms
 from clinic.access import is_party
 from clinic.domain import ConsultationStatus, Principal, Reason, Role, Speaker
 from clinic.messages.base import BadPayload, Message, parse
@@ -25,15 +26,15 @@ from clinic.messages.socket import (
 )
 from clinic.records import Records
 from clinic.settings import Settings
-from clinic.sign_in import LiveSession, SignIn
+from clinic.sign_in import SESSION_COOKIE, LiveSession, SignIn
 from clinic.store.queue import DoctorBusy
 from clinic.tables import Consultation
-from signaling import rooms
+from media.gateway import MediaGateway
 from signaling.budget import MessageBudget
 from signaling.captions import CaptionSink
 from signaling.messages import BadMessage
 from signaling.packets import UNREADABLE, TolerantPacket
-from signaling.ports import MediaGateway, ProtocolDrafter
+from signaling.ports import ProtocolDrafter
 from signaling.session_watch import SessionWatch
 from signaling.turn import turn_credentials
 
@@ -516,9 +517,6 @@ class SignalingServer:
             room=room,
         )
         return {"ok": True}
-
-
-SESSION_COOKIE = "telemed_session"
 
 
 def _cookie(environ: Any, name: str) -> str | None:

@@ -10,13 +10,13 @@ from aiohttp.test_utils import TestServer
 
 from clinic.domain import Reason, Role
 from clinic.records import Records
-from clinic.servers import postgres
 from clinic.settings import Settings
 from clinic.sign_in import SignIn
+from harness.servers import postgres
 from tests.speech import PHRASES, speak
 from transcription.models import ModelPool
-from web.app import RECORDS, create_app
-from web.sessions import SIGN_IN
+from web.app import create_app
+from web.platform import PLATFORM
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -93,7 +93,7 @@ class Platform:
 
     @property
     def sign_in(self) -> SignIn:
-        return self.server.app[SIGN_IN]
+        return self.server.app[PLATFORM].sign_in
 
     async def doctor(
         self,
@@ -120,4 +120,4 @@ async def platform(
 ) -> AsyncIterator[Platform]:
     app = create_app(settings, models=model_pool)
     server = await aiohttp_server(app, host="127.0.0.1")
-    yield Platform(server, app[RECORDS], settings)
+    yield Platform(server, app[PLATFORM].records, settings)

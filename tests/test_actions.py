@@ -22,7 +22,8 @@ from tests.actions_world import consultation_from_corpus, tomorrow_at
 from tests.conftest import Platform, make_settings
 from tests.fhir_server import FhirServer
 from transcription.models import ModelPool
-from web.app import MESSENGER, OUTBOX, RECORDS, create_app
+from web.app import create_app
+from web.platform import PLATFORM
 
 
 async def call(
@@ -66,7 +67,7 @@ async def oncology_patient(
 
 async def sms_of(platform: Platform, patient_id: str) -> list[SmsMessage]:
     """The patient's messages once the running dispatcher has handed them all over."""
-    platform.server.app[MESSENGER].nudge()
+    platform.server.app[PLATFORM].messenger.nudge()
     for _ in range(100):
         messages = await platform.records.sms_log(patient_id=patient_id)
         if all(m.status != "pending" for m in messages):
@@ -211,7 +212,7 @@ async def test_a_worse_patient_gets_the_earliest_visit_and_can_move_or_cancel_it
 
     # Each change reached the record as valid FHIR: booked, then moved (the first visit
     # cancelled, the second booked), then cancelled.
-    platform.server.app[OUTBOX].nudge()
+    platform.server.app[PLATFORM].outbox.nudge()
     for _ in range(100):
         if not await records.outbox("pending"):
             break
@@ -266,7 +267,7 @@ async def test_a_consilium_decision_reaches_the_patient_and_queues_a_talk(
     )
     app = create_app(settings, models=model_pool)
     server = await aiohttp_server(app, host="127.0.0.1")
-    records = app[RECORDS]
+    records = app[PLATFORM].records
     centre = await records.add_organisation("oncology_centre", "Онкоцентр №2")
     patient = await records.add_patient("Мария", "+79990001122", oncology_centre_id=centre.id)
     staff, staff_key = await records.add_doctor(

@@ -6,7 +6,7 @@ import pytest
 import socketio
 
 from clinic.domain import ConsultationStatus
-from signaling.client import Party
+from harness.client import Party
 from tests.conftest import Platform
 from tests.test_consultation import start_call
 

@@ -14,13 +14,15 @@ from aiohttp.test_utils import TestServer
 from playwright.async_api import BrowserContext, Page, async_playwright
 
 from actions.consilium import record_decision
+from actions.signing import ProtocolSigning
 from clinic.domain import CallMode, ConsultationStatus, Principal, Reason, Role, Segment, Speaker
 from clinic.time import now
 from protocol_writer.service import ProtocolService
 from tests.actions_world import tomorrow_at
 from tests.conftest import Platform, sample
 from transcription.models import ModelPool
-from web.app import MESSENGER, RECORDS, create_app
+from web.app import create_app
+from web.platform import PLATFORM
 
 CHROMIUM = "/usr/bin/chromium"
 FLAGS = [
@@ -72,7 +74,7 @@ async def browser(tmp_path: Path) -> AsyncIterator[Any]:
 
 async def last_sms(platform: Platform) -> str:
     """The last SMS the development transport "sent" (the record keeps codes masked)."""
-    sent = platform.server.app[MESSENGER].transport.sent  # type: ignore[attr-defined]
+    sent = platform.server.app[PLATFORM].messenger.transport.sent  # type: ignore[attr-defined]
     assert sent, "no SMS was sent"
     return str(sent[-1][1])
 
@@ -108,9 +110,8 @@ async def earlier_signed_protocol(platform: Platform, patient_id: str, doctor_id
     await records.take(doctor_id, past.id)
     await records.add_segment(Segment(past.id, Speaker.DOCTOR, 0, 1, "это острый фарингит", 1))
     await records.finish(past.id, ConsultationStatus.ENDED)
-    service = ProtocolService(records)
-    draft = await service.draft(past.id)
-    await service.sign(past.id, doctor_id, draft.version, draft.data)
+    draft = await ProtocolService(records).draft(past.id)
+    await ProtocolSigning(records).sign(past.id, doctor_id, draft.version, draft.data)
 
 
 async def test_two_browsers_hold_a_consultation(
@@ -207,7 +208,7 @@ async def test_the_page_keeps_its_place_across_a_server_restart(
     # A short shutdown: the browser's open websocket would hold the close ~45 s.
     server = TestServer(app, host="127.0.0.1")
     await server.start_server(shutdown_timeout=1)
-    records = app[RECORDS]
+    records = app[PLATFORM].records
     patient = await records.add_patient("Анна Иванова", "+79990000000")
     token = await records.invite(patient.id, Reason.RESPIRATORY, 3600)
     page = await browser("restart", None)
@@ -222,7 +223,7 @@ async def test_the_page_keeps_its_place_across_a_server_restart(
     await again.start_server(shutdown_timeout=1)
     try:
         await page.get_by_text("Вы в очереди, ваш номер 1").wait_for(timeout=20_000)
-        assert [c.patient_id for c, _ in await app[RECORDS].waiting()] == [patient.id]
+        assert [c.patient_id for c, _ in await app[PLATFORM].records.waiting()] == [patient.id]
     finally:
         await again.close()
 

@@ -11,7 +11,7 @@ import aiohttp
 import pytest
 
 from actions.checkin import BadCheckIn, assess, parse_answers, review_due
-from signaling.client import Party
+from harness.client import Party
 from tests.conftest import Platform
 from tests.test_actions import call
 

@@ -27,16 +27,16 @@ from aiortc.mediastreams import AudioStreamTrack
 from clinic.db import create_engine, upgrade_async
 from clinic.domain import Reason, Role, Speaker
 from clinic.records import Records
-from clinic.servers import free_port, fresh_database, redis_server, start_redis
 from clinic.sign_in import SignIn
 from clinic.tables import Consultation
 from clinic.time import now
+from harness.client import Party
+from harness.servers import free_port, fresh_database, redis_server, start_redis
 from media.cluster import ClusterMedia
 from media.jobs import JOBS, StreamMedia
 from media.jobs import connect as connect_redis
-from signaling.client import Party
 from tests.conftest import Platform, make_settings
-from web.app import MEDIA
+from web.platform import PLATFORM
 from web.ratelimit import RedisRateLimit
 
 ROOT = Path(__file__).parent.parent
@@ -461,7 +461,7 @@ async def test_the_sign_in_limit_is_shared_by_every_node(
 async def test_a_node_that_lost_redis_still_answers_and_ends_its_own_side(
     platform: Platform,
 ) -> None:
-    media = platform.server.app[MEDIA]
+    media = platform.server.app[PLATFORM].media
     cluster = ClusterMedia(media, f"redis://127.0.0.1:{free_port()}/0", wait_s=2)
     browser = RTCPeerConnection()
     browser.addTrack(AudioStreamTrack())

@@ -9,7 +9,7 @@ import aiohttp
 import pytest
 
 from clinic.domain import Speaker
-from signaling.client import Party
+from harness.client import Party
 from tests.conftest import Platform, sample
 
 

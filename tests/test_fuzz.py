@@ -22,13 +22,13 @@ from hypothesis import strategies as st
 
 from clinic.domain import Reason, Role
 from clinic.messages.socket import CLIENT_EVENTS
-from clinic.servers import free_port
-from signaling.client import Party
+from harness.client import Party
+from harness.servers import free_port
 from tests.conftest import make_settings
 from transcription.models import ModelPool
-from web.app import RECORDS, create_app
+from web.app import create_app
 from web.openapi import HTTP_BODIES
-from web.sessions import SIGN_IN
+from web.platform import PLATFORM
 
 EVENTS = [
     "queue.join",
@@ -129,10 +129,10 @@ class Running:
         self.runner = web.AppRunner(self.app, shutdown_timeout=1)
         await self.runner.setup()
         await web.TCPSite(self.runner, "127.0.0.1", self.port).start()
-        records = self.app[RECORDS]
+        records = self.app[PLATFORM].records
         patient = await records.add_patient("Fuzz", "+70000000000")
         await records.invite(patient.id, Reason.RESPIRATORY, 3600)
-        self.token = await self.app[SIGN_IN].open_session(Role.PATIENT, patient.id)
+        self.token = await self.app[PLATFORM].sign_in.open_session(Role.PATIENT, patient.id)
         _, self.key = await records.add_doctor("Fuzz Doctor", "therapist")
         self.patient = Party(self.url, {"session": self.token})
         self.doctor = Party(self.url, {"role": "doctor", "key": self.key})

@@ -5,10 +5,11 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
-from signaling.client import Party
+from harness.client import Party
 from tests.conftest import Platform, make_settings
 from transcription.models import ModelPool
-from web.app import RECORDS, create_app
+from web.app import create_app
+from web.platform import PLATFORM
 
 SURROGATE = "\ud800"
 
@@ -83,7 +84,9 @@ async def test_a_flooding_socket_is_rate_limited(
         tmp_path / "data", TELEMED_SOCKET_BURST="10", TELEMED_SOCKET_MESSAGES_PER_S="1"
     )
     app = create_app(settings, models=model_pool)
-    platform = Platform(await aiohttp_server(app, host="127.0.0.1"), app[RECORDS], settings)
+    platform = Platform(
+        await aiohttp_server(app, host="127.0.0.1"), app[PLATFORM].records, settings
+    )
     _, key = await platform.doctor()
     doctor = Party(platform.url, {"key": key})
     await doctor.connect()

@@ -11,11 +11,11 @@ from pathlib import Path
 
 import aiohttp
 
-from clinic.servers import postgres
-from signaling.client import Party
+from harness.client import Party
+from harness.servers import postgres
 from tests.conftest import Platform, make_settings
-from web.app import RECORDS, create_app, drain
-from web.sessions import SIGN_IN
+from web.app import create_app, drain
+from web.platform import PLATFORM
 
 
 async def get(url: str) -> tuple[int, str]:
@@ -66,8 +66,8 @@ async def test_each_party_gets_turn_credentials_that_expire(
     )
     app = create_app(settings, models=model_pool)
     server = await aiohttp_server(app, host="127.0.0.1")
-    platform = Platform(server, app[RECORDS], settings)
-    assert platform.sign_in is app[SIGN_IN]
+    platform = Platform(server, app[PLATFORM].records, settings)
+    assert platform.sign_in is app[PLATFORM].sign_in
     _, session = await platform.patient()
     _, key = await platform.doctor()
     patient = Party(platform.url, {"session": session})

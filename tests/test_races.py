@@ -17,11 +17,12 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from clinic.db import upgrade
 from clinic.domain import CallMode, ConsultationStatus, Reason
-from clinic.servers import fresh_database
-from signaling.client import Party
+from harness.client import Party
+from harness.servers import fresh_database
 from tests.conftest import Platform, make_settings
 from transcription.models import ModelPool
-from web.app import RECORDS, create_app
+from web.app import create_app
+from web.platform import PLATFORM
 
 TRIES = 6
 
@@ -39,7 +40,7 @@ async def platform_on(
     settings = make_settings(tmp_path / "data", **env)
     app = create_app(settings, models=model_pool)
     server = await aiohttp_server(app, host="127.0.0.1")
-    yield Platform(server, app[RECORDS], settings)
+    yield Platform(server, app[PLATFORM].records, settings)
 
 
 async def _connected(platform: Platform, auth: dict[str, str], n: int) -> list[Party]:

@@ -19,7 +19,8 @@ from protocol_writer.transcripts import read_transcript
 from tests.conftest import Platform, make_settings
 from tests.fhir_server import FhirServer
 from transcription.models import ModelPool
-from web.app import RECORDS, create_app
+from web.app import create_app
+from web.platform import PLATFORM
 
 CORPUS = Path(__file__).parent / "corpus"
 
@@ -61,7 +62,7 @@ async def test_signed_protocol_reaches_both_records_exactly_once(
     )
     app = create_app(settings, models=model_pool)
     server = await aiohttp_server(app, host="127.0.0.1")
-    platform = Platform(server, app[RECORDS], settings)
+    platform = Platform(server, app[PLATFORM].records, settings)
     records = platform.records
     consultation_id, token, key = await ended_consultation(platform, "ru07_words_numbers.txt")
     url = f"{platform.url}api/consultations/{consultation_id}/protocol"

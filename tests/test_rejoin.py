@@ -6,7 +6,7 @@ import asyncio
 from pathlib import Path
 
 from clinic.domain import Speaker
-from signaling.client import Party
+from harness.client import Party
 from tests.conftest import Platform
 from tests.test_consultation import start_call
 

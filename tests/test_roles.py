@@ -9,10 +9,11 @@ from typing import Any
 import aiohttp
 import pytest
 
+from actions.signing import ProtocolSigning
 from clinic.domain import CallMode, ConsultationStatus, Reason, Role
 from clinic.time import now
+from harness.client import Party
 from protocol_writer.service import ProtocolService
-from signaling.client import Party
 from tests.conftest import Platform
 
 ROLES = (
@@ -278,9 +279,8 @@ async def world(platform: Platform) -> dict[str, Any]:
     done = await records.enqueue(patient_id, Reason.RESPIRATORY, CallMode.AUDIO, "ru")
     await records.take(doctor_id, done.id)
     await records.finish(done.id, ConsultationStatus.ENDED)
-    service = ProtocolService(records)
-    draft = await service.draft(done.id)
-    await service.sign(done.id, doctor_id, draft.version, draft.data)
+    draft = await ProtocolService(records).draft(done.id)
+    await ProtocolSigning(records).sign(done.id, doctor_id, draft.version, draft.data)
     checkin = await records.add_checkin(
         patient_id=patient_id,
         submitted_by=patient_id,

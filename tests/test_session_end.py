@@ -11,11 +11,12 @@ import aiohttp
 import pytest
 import socketio
 
-from clinic.servers import redis_server
-from signaling.client import Party
+from harness.client import Party
+from harness.servers import redis_server
 from tests.conftest import Platform, make_settings
 from transcription.models import ModelPool
-from web.app import RECORDS, create_app
+from web.app import create_app
+from web.platform import PLATFORM
 
 JSON = {"Content-Type": "application/json"}
 
@@ -68,7 +69,9 @@ async def test_a_socket_closes_when_its_session_expires(
 ) -> None:
     settings = make_settings(tmp_path / "data", TELEMED_SESSION_TTL_S="2")
     app = create_app(settings, models=model_pool)
-    platform = Platform(await aiohttp_server(app, host="127.0.0.1"), app[RECORDS], settings)
+    platform = Platform(
+        await aiohttp_server(app, host="127.0.0.1"), app[PLATFORM].records, settings
+    )
     _, token = await platform.patient()
     socket = Party(platform.url, {"session": token})
     await socket.connect()
@@ -101,7 +104,9 @@ async def test_sign_out_on_one_node_closes_the_socket_on_another(
     for name in ("a", "b"):
         settings = make_settings(tmp_path / name, **env)
         app = create_app(settings, models=model_pool)
-        nodes.append(Platform(await aiohttp_server(app, host="127.0.0.1"), app[RECORDS], settings))
+        nodes.append(
+            Platform(await aiohttp_server(app, host="127.0.0.1"), app[PLATFORM].records, settings)
+        )
     a, b = nodes
     _, token = await a.patient()
     socket = Party(b.url, {"session": token})

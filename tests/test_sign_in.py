@@ -17,17 +17,18 @@ from sqlalchemy import select
 from clinic.db import sessionmaker
 from clinic.domain import Reason
 from clinic.tables import Doctor
-from signaling.client import Party
+from harness.client import Party
 from tests.conftest import Platform, make_settings
 from transcription.models import ModelPool
-from web.app import MESSENGER, RECORDS, create_app
+from web.app import create_app
+from web.platform import PLATFORM
 
 JSON = {"Content-Type": "application/json"}
 
 
 async def sent_codes(platform: Platform) -> list[str]:
     """The codes the development transport "sent" (the record keeps them masked)."""
-    sent = platform.server.app[MESSENGER].transport.sent  # type: ignore[attr-defined]
+    sent = platform.server.app[PLATFORM].messenger.transport.sent  # type: ignore[attr-defined]
     return [m.group() for _, t in sent if (m := re.search(r"\d{6}", t))]
 
 
@@ -146,8 +147,8 @@ async def test_the_code_leaves_through_an_sms_operator_over_http(
     )
     app = create_app(settings, models=model_pool)
     server = await aiohttp_server(app, host="127.0.0.1")
-    patient = await app[RECORDS].add_patient("Анна", "+79991234567")
-    token = await app[RECORDS].invite(patient.id, Reason.RESPIRATORY, 3600)
+    patient = await app[PLATFORM].records.add_patient("Анна", "+79991234567")
+    token = await app[PLATFORM].records.invite(patient.id, Reason.RESPIRATORY, 3600)
     async with aiohttp.ClientSession() as http:
         status, _ = await post(http, f"{server.make_url('/')}api/join/{token}/otp")
     assert status == 200

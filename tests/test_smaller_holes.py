@@ -16,11 +16,12 @@ from clinic.db import sessionmaker
 from clinic.domain import CallMode, ConsultationStatus, Reason
 from clinic.tables import Invitation, SmsMessage
 from clinic.time import now
+from harness.client import Party
 from protocol_writer.service import ProtocolService
-from signaling.client import Party
 from tests.conftest import Platform, make_settings
 from transcription.models import ModelPool
-from web.app import MESSENGER, RECORDS, create_app
+from web.app import create_app
+from web.platform import PLATFORM
 
 JSON = {"Content-Type": "application/json"}
 
@@ -39,7 +40,7 @@ async def test_sign_in_codes_are_sent_but_never_stored_readable(platform: Platfo
         stored = (await session.scalars(select(SmsMessage.text))).all()
     assert len(stored) == 1 and not re.search(r"\d{6}", stored[0]), stored
     # The SMS itself carried the code: the development transport keeps what it "sent".
-    ((_, text),) = platform.server.app[MESSENGER].transport.sent  # type: ignore[attr-defined]
+    ((_, text),) = platform.server.app[PLATFORM].messenger.transport.sent  # type: ignore[attr-defined]
     code = re.search(r"\d{6}", text).group()  # type: ignore[union-attr]
     status, _ = await post(f"{base}/session", {"challenge_id": sent["challenge_id"], "code": code})
     assert status == 200
@@ -145,7 +146,7 @@ async def test_a_links_lifetime_is_the_servers(
     settings = make_settings(tmp_path / "data", TELEMED_INVITATION_TTL_S="3600")
     app = create_app(settings, models=model_pool)
     server = await aiohttp_server(app, host="127.0.0.1")
-    records = app[RECORDS]
+    records = app[PLATFORM].records
     patient = await records.add_patient("Анна", "+79990000000")
     token = await records.invite(patient.id, Reason.RESPIRATORY, ttl_s=30 * 24 * 3600)
     async with sessionmaker(records.engine)() as session, session.begin():

@@ -18,8 +18,8 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from clinic.db import alembic_config, create_engine, upgrade_async
 from clinic.domain import CallMode, ConsultationStatus, Reason, Segment, Speaker
 from clinic.records import Conflict, Records
-from clinic.servers import fresh_database
 from clinic.store.sms import SmsNotice
+from harness.servers import fresh_database
 from tests.conftest import make_settings
 
 

@@ -13,7 +13,7 @@ from decision_support import Suggester
 from signaling.captions import CaptionSink
 from tests.conftest import Platform, sample
 from tests.test_browser import browser, staff_page  # noqa: F401  (a fixture and a helper)
-from web.api import SIO_KEY
+from web.platform import PLATFORM
 
 COMPLAINTS = ["болит поясница уже неделю", "боль отдает в правую ногу при наклоне"]
 
@@ -43,7 +43,7 @@ async def test_live_suggestions_and_the_doctor_takes_one(platform: Platform, bro
 
     # What the media worker does with each final segment of the patient's, through a sink
     # on the same socket.io server: stored, captioned, and suggested on.
-    sink = CaptionSink(platform.records, platform.server.app[SIO_KEY])
+    sink = CaptionSink(platform.records, platform.server.app[PLATFORM].rooms)
     suggester = Suggester()
     said: list[str] = []
     for second, text in enumerate(COMPLAINTS):

@@ -11,7 +11,7 @@ from typing import Any
 
 from aiohttp import web
 
-from actions.booking import Bookings, Outcome, slot_body, visit_needed
+from actions.booking import Outcome, slot_body, visit_needed
 from actions.consilium import BadDecision, decision_body, parse_decision, record_decision
 from clinic.domain import Principal, Role
 from clinic.messages.http import (
@@ -22,19 +22,11 @@ from clinic.messages.http import (
     PublishSlots,
 )
 from clinic.records import Records
-from clinic.settings import Settings
-from clinic.sms import Messenger
 from clinic.tables import Consultation, Patient, Prescription
 from clinic.time import aware, now
-from protocol_writer.service import ProtocolService
 from web.api import authenticated, json_error, known_patient, operator
 from web.bodies import body
-
-RECORDS = web.AppKey("actions_records", Records)
-BOOKINGS = web.AppKey("actions_bookings", Bookings)
-MESSENGER = web.AppKey("actions_messenger", Messenger)
-PROTOCOLS = web.AppKey("actions_protocols", ProtocolService)
-SETTINGS = web.AppKey("actions_settings", Settings)
+from web.platform import PLATFORM
 
 
 async def patient_for(
@@ -42,7 +34,7 @@ async def patient_for(
 ) -> tuple[Principal, Patient]:
     """The caller and the patient of the route, if the caller may read (or, `acting`,
     act for: the patient or a linked parent) that patient's record."""
-    records = request.app[RECORDS]
+    records = request.app[PLATFORM].records
     who = await authenticated(request, action)
     patient_id = request.match_info["patient_id"][:36]
     allowed = await records.may_read_patient(who, patient_id)
@@ -67,7 +59,7 @@ async def _consultation_doctor(
     request: web.Request, action: str
 ) -> tuple[Principal, Consultation, Patient]:
     """The caller, if they are the doctor of the route's consultation, with its patient."""
-    records = request.app[RECORDS]
+    records = request.app[PLATFORM].records
     who = await authenticated(request, action)
     consultation_id = request.match_info["consultation_id"][:36]
     consultation = await records.consultation(consultation_id)
@@ -92,19 +84,18 @@ async def _consultation_doctor(
 
 async def consultation_actions(request: web.Request) -> web.Response:
     """What signing the latest version does: renewals (allowed or why not) and the visit."""
-    records = request.app[RECORDS]
+    records = request.app[PLATFORM].records
     who, consultation, patient = await _consultation_doctor(request, "actions.read")
     latest = await records.latest_protocol(consultation.id)
     renewals = (
-        await request.app[PROTOCOLS].renewals(consultation.id, who.id, latest.data)
+        await request.app[PLATFORM].signing.renewals(consultation.id, who.id, latest.data)
         if latest
         else []
     )
     needed, in_days = visit_needed(latest.data) if latest else (False, 0)
     booked = await records.appointment_from(consultation.id)
-    proposal = (
-        None if booked or not needed else await request.app[BOOKINGS].proposal(patient, in_days)
-    )
+    bookings = request.app[PLATFORM].bookings
+    proposal = None if booked or not needed else await bookings.proposal(patient, in_days)
     await records.audit(
         who, "actions.read", patient_id=patient.id, object_id=consultation.id, source=request.remote
     )
@@ -124,7 +115,7 @@ async def consultation_actions(request: web.Request) -> web.Response:
 
 async def book_visit(request: web.Request) -> web.Response:
     """The doctor confirms a visit: `{"slot_id": ...}` (the proposal when omitted)."""
-    records = request.app[RECORDS]
+    records = request.app[PLATFORM].records
     who, consultation, patient = await _consultation_doctor(request, "appointment.book")
     slot_id = (await body(request, BookVisit)).slot_id
     if slot_id is None:
@@ -136,7 +127,7 @@ async def book_visit(request: web.Request) -> web.Response:
                 "no_visit_needed",
                 "the protocol asks for no visit; name a slot_id to book one",
             )
-        proposal = await request.app[BOOKINGS].proposal(patient, in_days)
+        proposal = await request.app[PLATFORM].bookings.proposal(patient, in_days)
         slot_id = proposal.id if proposal else None
     if slot_id is None:
         raise json_error(
@@ -146,7 +137,7 @@ async def book_visit(request: web.Request) -> web.Response:
         raise json_error(
             web.HTTPConflict, "already_booked", "this consultation has booked a visit already"
         )
-    outcome = await request.app[BOOKINGS].book(who, patient, slot_id, consultation.id)
+    outcome = await request.app[PLATFORM].bookings.book(who, patient, slot_id, consultation.id)
     return await _booking_answer(request, who, patient, outcome, "appointment.book", 201)
 
 
@@ -158,7 +149,7 @@ async def _booking_answer(
     action: str,
     status: int = 200,
 ) -> web.Response:
-    records = request.app[RECORDS]
+    records = request.app[PLATFORM].records
     await records.audit(
         who,
         action,
@@ -174,7 +165,7 @@ async def _booking_answer(
                 web.HTTPConflict, "slot_taken", "someone else took this slot; choose another"
             )
         raise json_error(web.HTTPNotFound, outcome.error or "not_found", "no such slot")
-    request.app[MESSENGER].nudge()
+    request.app[PLATFORM].messenger.nudge()
     return web.json_response({"appointment": await _slot(records, outcome.slot)}, status=status)
 
 
@@ -201,8 +192,8 @@ def _prescription_body(p: Prescription) -> dict[str, object]:
 
 async def prescriptions(request: web.Request) -> web.Response:
     who, patient = await patient_for(request, "prescriptions.read")
-    rows = await request.app[RECORDS].prescriptions_of(patient.id)
-    await request.app[RECORDS].audit(
+    rows = await request.app[PLATFORM].records.prescriptions_of(patient.id)
+    await request.app[PLATFORM].records.audit(
         who,
         "prescriptions.read",
         patient_id=patient.id,
@@ -214,7 +205,7 @@ async def prescriptions(request: web.Request) -> web.Response:
 
 async def appointments(request: web.Request) -> web.Response:
     """Upcoming visits, and the free slots a visit could move to."""
-    records = request.app[RECORDS]
+    records = request.app[PLATFORM].records
     who, patient = await patient_for(request, "appointments.read")
     moment = now()
     booked = await records.appointments_of(patient.id, moment)
@@ -230,14 +221,16 @@ async def appointments(request: web.Request) -> web.Response:
 
 async def cancel_appointment(request: web.Request) -> web.Response:
     who, patient = await patient_for(request, "appointment.cancel", acting=True)
-    outcome = await request.app[BOOKINGS].cancel(patient, request.match_info["slot_id"][:36])
+    outcome = await request.app[PLATFORM].bookings.cancel(
+        patient, request.match_info["slot_id"][:36]
+    )
     return await _booking_answer(request, who, patient, outcome, "appointment.cancel")
 
 
 async def move_appointment(request: web.Request) -> web.Response:
     who, patient = await patient_for(request, "appointment.move", acting=True)
     to_slot = (await body(request, MoveVisit)).to_slot_id
-    outcome = await request.app[BOOKINGS].move(
+    outcome = await request.app[PLATFORM].bookings.move(
         who, patient, request.match_info["slot_id"][:36], to_slot
     )
     return await _booking_answer(request, who, patient, outcome, "appointment.move")
@@ -245,8 +238,8 @@ async def move_appointment(request: web.Request) -> web.Response:
 
 async def consilium_decisions(request: web.Request) -> web.Response:
     who, patient = await patient_for(request, "consilium.read")
-    rows = await request.app[RECORDS].consilium_decisions_of(patient.id)
-    await request.app[RECORDS].audit(
+    rows = await request.app[PLATFORM].records.consilium_decisions_of(patient.id)
+    await request.app[PLATFORM].records.audit(
         who, "consilium.read", patient_id=patient.id, source=request.remote
     )
     return web.json_response({"decisions": [decision_body(r) for r in rows]})
@@ -257,7 +250,7 @@ async def consilium_decisions(request: web.Request) -> web.Response:
 
 async def add_consilium_decision(request: web.Request) -> web.Response:
     """Staff of the patient's oncology centre: `{decided_on, decision, external_id?}`."""
-    records = request.app[RECORDS]
+    records = request.app[PLATFORM].records
     who, patient = await patient_for(request, "consilium.write")
     if who.role is not Role.STAFF or patient.oncology_centre_id is None:
         await records.audit(
@@ -277,7 +270,7 @@ async def add_consilium_decision(request: web.Request) -> web.Response:
         raise json_error(web.HTTPBadRequest, "bad_request", str(exc)) from exc
     row, created = await record_decision(
         records,
-        request.app[SETTINGS],
+        request.app[PLATFORM].settings,
         who,
         patient.oncology_centre_id,
         patient,
@@ -293,12 +286,12 @@ async def add_consilium_decision(request: web.Request) -> web.Response:
         source=request.remote,
         detail=None if created else "repeated import",
     )
-    request.app[MESSENGER].nudge()
+    request.app[PLATFORM].messenger.nudge()
     return web.json_response(decision_body(row), status=201 if created else 200)
 
 
 async def _staff_centre(request: web.Request, action: str) -> tuple[Principal, str]:
-    records = request.app[RECORDS]
+    records = request.app[PLATFORM].records
     who = await authenticated(request, action)
     staff = await records.doctor(who.id) if who.role is Role.STAFF else None
     if staff is None or staff.organisation_id is None:
@@ -311,7 +304,7 @@ async def _staff_centre(request: web.Request, action: str) -> tuple[Principal, s
 
 async def centre_patients(request: web.Request) -> web.Response:
     """The patients the caller's oncology centre follows: whom decisions can be entered for."""
-    records = request.app[RECORDS]
+    records = request.app[PLATFORM].records
     who, centre = await _staff_centre(request, "centre.patients.read")
     patients = await records.patients_of_centre(centre)
     await records.audit(
@@ -325,7 +318,7 @@ async def centre_patients(request: web.Request) -> web.Response:
 
 
 async def centre_decisions(request: web.Request) -> web.Response:
-    records = request.app[RECORDS]
+    records = request.app[PLATFORM].records
     who, centre = await _staff_centre(request, "consilium.read")
     rows = await records.consilium_decisions_of_centre(centre)
     names = await records.people_names({r.patient_id for r in rows})
@@ -353,7 +346,7 @@ def _redacted(text: str) -> str:
 async def sms_log(request: web.Request) -> web.Response:
     """Every SMS with its status; for operators (phones and texts are patient data: audited;
     links and codes are masked)."""
-    records = request.app[RECORDS]
+    records = request.app[PLATFORM].records
     who = await operator(request, "sms.read")
     rows = await records.sms_log(limit=200)
     await records.audit(who, "sms.read", source=request.remote, detail=f"{len(rows)} messages")
@@ -382,14 +375,14 @@ async def organisations(request: web.Request) -> web.Response:
         {
             "organisations": [
                 {"id": o.id, "kind": o.kind, "name": o.name, "address": o.address}
-                for o in await request.app[RECORDS].organisations()
+                for o in await request.app[PLATFORM].records.organisations()
             ]
         }
     )
 
 
 async def schedule(request: web.Request) -> web.Response:
-    records = request.app[RECORDS]
+    records = request.app[PLATFORM].records
     await operator(request, "schedule.read")
     organisation = await records.organisation(request.match_info["organisation_id"][:36])
     if organisation is None:
@@ -406,7 +399,7 @@ async def schedule(request: web.Request) -> web.Response:
 
 async def publish_slots(request: web.Request) -> web.Response:
     """`{doctor, specialty, starts: [ISO times], minutes, room}` for a polyclinic."""
-    records = request.app[RECORDS]
+    records = request.app[PLATFORM].records
     who = await operator(request, "schedule.write")
     organisation = await records.organisation(request.match_info["organisation_id"][:36])
     if organisation is None or organisation.kind != "polyclinic":
@@ -438,18 +431,18 @@ async def publish_slots(request: web.Request) -> web.Response:
 async def delivery_report(request: web.Request) -> web.Response:
     """`POST {"id": <our message id>, "status": "delivered"|"failed", "error"?}` with the
     bearer token in TELEMED_SMS_WEBHOOK_TOKEN."""
-    expected = request.app[SETTINGS].sms_webhook_token
+    expected = request.app[PLATFORM].settings.sms_webhook_token
     given = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
     if not expected or not hmac.compare_digest(given.encode(), expected.encode()):
         raise json_error(web.HTTPUnauthorized, "unauthorized", "a valid webhook token is needed")
     report = await body(request, DeliveryReport)
     status = report.status
-    message = await request.app[RECORDS].sms_delivery_report(
+    message = await request.app[PLATFORM].records.sms_delivery_report(
         report.id, status == "delivered", report.error
     )
     if message is None:
         raise json_error(web.HTTPNotFound, "not_found", "no such sent message")
-    await request.app[RECORDS].audit(
+    await request.app[PLATFORM].records.audit(
         None,
         "sms.delivery_report",
         patient_id=message.patient_id,
@@ -460,19 +453,7 @@ async def delivery_report(request: web.Request) -> web.Response:
     return web.json_response({"id": message.id, "status": message.status})
 
 
-def add_routes(
-    app: web.Application,
-    records: Records,
-    settings: Settings,
-    protocols: ProtocolService,
-    bookings: Bookings,
-    messenger: Messenger,
-) -> None:
-    app[RECORDS] = records
-    app[SETTINGS] = settings
-    app[PROTOCOLS] = protocols
-    app[BOOKINGS] = bookings
-    app[MESSENGER] = messenger
+def add_routes(app: web.Application) -> None:
     r = app.router
     r.add_get("/api/consultations/{consultation_id}/actions", consultation_actions)
     r.add_post("/api/consultations/{consultation_id}/appointment", book_visit)

@@ -5,31 +5,21 @@ from __future__ import annotations
 import json
 from typing import Any
 
-import socketio
 from aiohttp import web
 
 from actions.renewal import RenewalRefused
+from clinic import rooms
 from clinic.access import is_party
 from clinic.domain import Principal, Role
 from clinic.messages.http import SignProtocol
-from clinic.metrics import Metrics
 from clinic.records import Conflict, Records
-from clinic.sms import Messenger
 from clinic.tables import ProtocolRow
 from protocol_writer.diagnosis import suggestion_taken
-from protocol_writer.outbox import OutboxDispatcher
 from protocol_writer.protocol import Protocol
-from protocol_writer.service import InvalidProtocol, ProtocolService
-from signaling import rooms
+from protocol_writer.service import InvalidProtocol
 from web.bodies import body
-from web.sessions import SIGN_IN, session_principal
-
-RECORDS_KEY = web.AppKey("api_records", Records)
-PROTOCOLS_KEY = web.AppKey("api_protocols", ProtocolService)
-OUTBOX_KEY = web.AppKey("api_outbox", OutboxDispatcher)
-SIO_KEY = web.AppKey("api_sio", socketio.AsyncServer)
-MESSENGER_KEY = web.AppKey("api_messenger", Messenger)
-METRICS_KEY = web.AppKey("api_metrics", Metrics)
+from web.platform import PLATFORM
+from web.sessions import session_principal
 
 
 def json_error(status: type[web.HTTPException], code: str, message: str) -> web.HTTPException:
@@ -47,15 +37,14 @@ async def caller(request: web.Request) -> Principal | None:
     if not header.startswith("Bearer ") or len(header) > 300:
         return None
     secret = header[len("Bearer ") :].strip()
-    return await request.app[SIGN_IN].principal(secret) or await request.app[
-        RECORDS_KEY
-    ].doctor_by_key(secret)
+    platform = request.app[PLATFORM]
+    return await platform.sign_in.principal(secret) or await platform.records.doctor_by_key(secret)
 
 
 async def authenticated(request: web.Request, action: str) -> Principal:
     who = await caller(request)
     if who is None:
-        await request.app[RECORDS_KEY].audit(
+        await request.app[PLATFORM].records.audit(
             None,
             action,
             object_id=request.match_info.get("consultation_id", "")[:36],
@@ -93,7 +82,7 @@ def _protocol_body(row: ProtocolRow) -> dict[str, Any]:
 
 async def read_protocol(request: web.Request) -> web.Response:
     """The doctor gets the latest version, draft or signed; the patient only signed ones."""
-    records = request.app[RECORDS_KEY]
+    records = request.app[PLATFORM].records
     consultation_id = request.match_info["consultation_id"]
     who = await authenticated(request, "protocol.read")
     consultation = await records.consultation(consultation_id)
@@ -133,7 +122,7 @@ async def read_protocol(request: web.Request) -> web.Response:
 
 async def sign_protocol(request: web.Request) -> web.Response:
     """The doctor's reviewed protocol: `{"based_on_version": N, "data": {...}}`."""
-    records = request.app[RECORDS_KEY]
+    records = request.app[PLATFORM].records
     consultation_id = request.match_info["consultation_id"]
     who = await authenticated(request, "protocol.sign")
     message = await body(request, SignProtocol)
@@ -141,7 +130,7 @@ async def sign_protocol(request: web.Request) -> web.Response:
     if who.role is not Role.DOCTOR:
         raise json_error(web.HTTPForbidden, "forbidden", "only the doctor signs a protocol")
     try:
-        row = await request.app[PROTOCOLS_KEY].sign(consultation_id, who.id, version, data)
+        row = await request.app[PLATFORM].signing.sign(consultation_id, who.id, version, data)
     except LookupError as exc:
         await records.audit(
             who,
@@ -182,7 +171,7 @@ async def sign_protocol(request: web.Request) -> web.Response:
     # Recorded with the signature: was the signed diagnosis one the suggester offered?
     taken = suggestion_taken(Protocol.from_dict({**row.data, "consultation_id": consultation_id}))
     if taken is not None:
-        request.app[METRICS_KEY].observe_suggestion(taken)
+        request.app[PLATFORM].metrics.observe_suggestion(taken)
     await records.audit(
         who,
         "protocol.sign",
@@ -191,9 +180,9 @@ async def sign_protocol(request: web.Request) -> web.Response:
         source=request.remote,
         detail="" if taken is None else f"suggestion_taken={str(taken).lower()}",
     )
-    request.app[OUTBOX_KEY].nudge()
-    request.app[MESSENGER_KEY].nudge()
-    await request.app[SIO_KEY].emit(
+    request.app[PLATFORM].outbox.nudge()
+    request.app[PLATFORM].messenger.nudge()
+    await request.app[PLATFORM].rooms.emit(
         "protocol.signed",
         {"consultation_id": consultation_id, "protocol_id": row.id, "version": row.version},
         room=[
@@ -206,7 +195,7 @@ async def sign_protocol(request: web.Request) -> web.Response:
 
 async def patient_protocols(request: web.Request) -> web.Response:
     """The patient's signed protocols: for the patient, and for doctors who treat them."""
-    records = request.app[RECORDS_KEY]
+    records = request.app[PLATFORM].records
     patient_id = request.match_info["patient_id"][:36]
     who = await authenticated(request, "record.read")
     if not await records.may_read_patient(who, patient_id):
@@ -240,7 +229,7 @@ async def patient_protocols(request: web.Request) -> web.Response:
 
 async def patient_audit(request: web.Request) -> web.Response:
     """ "Who looked at my card": every access to the patient's record, for the patient."""
-    records = request.app[RECORDS_KEY]
+    records = request.app[PLATFORM].records
     patient_id = request.match_info["patient_id"][:36]
     who = await authenticated(request, "audit.read")
     if who.role is not Role.PATIENT or not await records.may_read_patient(who, patient_id):
@@ -278,7 +267,7 @@ async def operator(request: web.Request, action: str) -> Principal:
     """The caller if they are an operator; anyone else is refused, and audited."""
     who = await authenticated(request, action)
     if who.role is not Role.OPERATOR:
-        await request.app[RECORDS_KEY].audit(
+        await request.app[PLATFORM].records.audit(
             who, action, source=request.remote, outcome="refused", detail="not an operator"
         )
         raise json_error(web.HTTPForbidden, "forbidden", "operators only")
@@ -287,7 +276,7 @@ async def operator(request: web.Request, action: str) -> Principal:
 
 async def operator_audit(request: web.Request) -> web.Response:
     """The audit trail for operators: every access, or one patient's (`?patient_id=`)."""
-    records = request.app[RECORDS_KEY]
+    records = request.app[PLATFORM].records
     who = await operator(request, "audit.read")
     patient_id = request.query.get("patient_id", "")[:36] or None
     entries = await records.audit_entries(patient_id)
@@ -320,7 +309,7 @@ async def operator_audit(request: web.Request) -> web.Response:
 
 async def operator_outbox(request: web.Request) -> web.Response:
     """Record pushes not yet delivered, with their errors: what is stuck, and why."""
-    records = request.app[RECORDS_KEY]
+    records = request.app[PLATFORM].records
     await operator(request, "outbox.read")
     return web.json_response(
         {
@@ -338,21 +327,7 @@ async def operator_outbox(request: web.Request) -> web.Response:
     )
 
 
-def add_routes(
-    app: web.Application,
-    records: Records,
-    protocols: ProtocolService,
-    outbox: OutboxDispatcher,
-    sio: socketio.AsyncServer,
-    messenger: Messenger,
-    metrics: Metrics,
-) -> None:
-    app[MESSENGER_KEY] = messenger
-    app[METRICS_KEY] = metrics
-    app[RECORDS_KEY] = records
-    app[PROTOCOLS_KEY] = protocols
-    app[OUTBOX_KEY] = outbox
-    app[SIO_KEY] = sio
+def add_routes(app: web.Application) -> None:
     app.router.add_get("/api/consultations/{consultation_id}/protocol", read_protocol)
     app.router.add_put("/api/consultations/{consultation_id}/protocol", sign_protocol)
     app.router.add_get("/api/patients/{patient_id}/protocols", patient_protocols)

@@ -19,12 +19,12 @@ from actions.checkin import (
 )
 from clinic.domain import Principal, Role
 from clinic.messages.http import CheckInAnswers, Chemotherapy, Review
-from clinic.records import Records
 from clinic.tables import CheckIn, Patient
 from clinic.time import aware, now
-from web.actions_api import RECORDS, SETTINGS, patient_for
+from web.actions_api import patient_for
 from web.api import authenticated, json_error
 from web.bodies import body
+from web.platform import PLATFORM
 
 
 def _language(request: web.Request, fallback: str) -> str:
@@ -52,12 +52,12 @@ def _body(row: CheckIn, language: str, names: dict[str, str] | None = None) -> d
 async def checkins(request: web.Request) -> web.Response:
     """The questionnaire, past answers and their reviews, and whether an urgent
     consultation is offered (a high-risk answer not reviewed yet)."""
-    records = request.app[RECORDS]
+    records = request.app[PLATFORM].records
     who, patient = await patient_for(request, "checkins.read")
     language = _language(request, patient.language)
     rows = await records.checkins_of(patient.id)
     names = await records.people_names({r.reviewed_by for r in rows if r.reviewed_by})
-    interval = timedelta(hours=request.app[SETTINGS].checkin_interval_h)
+    interval = timedelta(hours=request.app[PLATFORM].settings.checkin_interval_h)
     next_due = aware(rows[0].submitted_at) + interval if rows else now()
     await records.audit(
         who,
@@ -79,7 +79,7 @@ async def checkins(request: web.Request) -> web.Response:
 
 async def submit_checkin(request: web.Request) -> web.Response:
     """The patient's or a parent's answers: `{temperature_c, shivering, ...}`."""
-    records = request.app[RECORDS]
+    records = request.app[PLATFORM].records
     who, patient = await patient_for(request, "checkin.write", acting=True)
     if not patient.under_chemotherapy:
         raise json_error(
@@ -94,7 +94,7 @@ async def submit_checkin(request: web.Request) -> web.Response:
     assessment = assess(answers)
     submitted = now()
     due = (
-        review_due(submitted, ZoneInfo(request.app[SETTINGS].timezone))
+        review_due(submitted, ZoneInfo(request.app[PLATFORM].settings.timezone))
         if assessment.high_risk
         else None
     )
@@ -128,12 +128,12 @@ async def _centre_member(
 ) -> None:
     """Only a doctor or staff member of the patient's own oncology centre goes on."""
     centre = (
-        await request.app[RECORDS].organisation_of(who.id)
+        await request.app[PLATFORM].records.organisation_of(who.id)
         if who.role in (Role.DOCTOR, Role.STAFF)
         else None
     )
     if centre is None or centre != patient.oncology_centre_id:
-        await request.app[RECORDS].audit(
+        await request.app[PLATFORM].records.audit(
             who,
             action,
             patient_id=patient.id,
@@ -150,7 +150,7 @@ async def _centre_member(
 
 async def set_chemotherapy(request: web.Request) -> web.Response:
     """`{"active": true|false}`: the centre starts or ends the patient's check-ins."""
-    records = request.app[RECORDS]
+    records = request.app[PLATFORM].records
     who, patient = await patient_for(request, "chemotherapy.write")
     await _centre_member(request, "chemotherapy.write", patient, who)
     active = (await body(request, Chemotherapy)).active
@@ -168,7 +168,7 @@ async def set_chemotherapy(request: web.Request) -> web.Response:
 async def reviews_due(request: web.Request) -> web.Response:
     """High-risk check-ins of the caller's centre that no doctor has reviewed, soonest due
     first: the console's list of what must be looked at today."""
-    records = request.app[RECORDS]
+    records = request.app[PLATFORM].records
     who = await authenticated(request, "checkins.read")
     centre = (
         await records.organisation_of(who.id) if who.role in (Role.DOCTOR, Role.STAFF) else None
@@ -205,7 +205,7 @@ async def reviews_due(request: web.Request) -> web.Response:
 
 async def review(request: web.Request) -> web.Response:
     """A doctor who may read the patient's record marks a check-in reviewed: `{note}`."""
-    records = request.app[RECORDS]
+    records = request.app[PLATFORM].records
     who = await authenticated(request, "checkin.review")
     checkin_id = request.match_info["checkin_id"][:36]
     row = await records.checkin(checkin_id)
@@ -235,9 +235,7 @@ async def review(request: web.Request) -> web.Response:
     return web.json_response({"id": row.id, "reviewed": True})
 
 
-def add_routes(app: web.Application, records: Records) -> None:
-    """Needs the records and settings that web.actions_api.add_routes registered."""
-    assert app[RECORDS] is records
+def add_routes(app: web.Application) -> None:
     r = app.router
     r.add_get("/api/patients/{patient_id}/checkins", checkins)
     r.add_post("/api/patients/{patient_id}/checkins", submit_checkin)

@@ -238,36 +238,24 @@ async def _run_worker(settings: Settings, redis_url: str) -> None:
 
     from aiohttp import web
 
-    from clinic.db import create_engine
-    from clinic.metrics import Metrics
-    from clinic.records import Records
     from media.stream_worker import StreamWorker, emitter
-    from media.worker import MediaWorker
-    from signaling.captions import CaptionSink
-    from transcription.models import LANGUAGES, ModelPool
+    from transcription.models import LANGUAGES
+    from web.platform import build_platform
     from web.worker_app import create_worker_app
 
-    engine = create_engine(settings)
-    records = Records(engine)
-    models = ModelPool(settings)
-    for language in LANGUAGES:
-        await asyncio.to_thread(models.for_language, language)
-        models.warm(language)
     to_rooms = emitter(redis_url)
-    metrics = Metrics()
-    metrics.watch_recognizer_pools(models.recognizer_stats)
-    media = MediaWorker(
-        models,
-        CaptionSink(records, to_rooms),
-        settings.recordings_dir,
-        settings.ice_servers,
-        on_lag=metrics.transcription_lag.observe,
-        on_side_end=metrics.observe_side_end,
-    )
+    platform = build_platform(settings, to_rooms)
+    for language in LANGUAGES:
+        await asyncio.to_thread(platform.models.for_language, language)
+        platform.models.warm(language)
     worker = StreamWorker(
-        records, media, redis_url, to_rooms, takeover_s=settings.worker_takeover_s
+        platform.records,
+        platform.media,
+        redis_url,
+        to_rooms,
+        takeover_s=settings.worker_takeover_s,
     )
-    runner = web.AppRunner(create_worker_app(worker, media, metrics, settings.metrics_token))
+    runner = web.AppRunner(create_worker_app(platform, worker))
     await runner.setup()
     await web.TCPSite(runner, settings.host, settings.port).start()
     running = asyncio.create_task(worker.run())
@@ -288,7 +276,7 @@ async def _run_worker(settings: Settings, redis_url: str) -> None:
         await running
     await worker.close()
     await runner.cleanup()
-    await engine.dispose()
+    await platform.engine.dispose()
     print("telemed worker stopped", flush=True)
 
 

@@ -17,8 +17,8 @@ from dataclasses import replace
 from pathlib import Path
 
 from clinic.db import upgrade
-from clinic.servers import postgres, redis_server
 from clinic.settings import Settings
+from harness.servers import postgres, redis_server
 from web.demo import first_start
 
 

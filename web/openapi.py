@@ -15,6 +15,7 @@ from pydantic import BaseModel, TypeAdapter
 
 from clinic.messages import http as bodies
 from clinic.messages import responses as answers
+from clinic.sign_in import SESSION_COOKIE
 from protocol_writer.protocol import Protocol
 
 ANYONE = "anyone"
@@ -497,7 +498,7 @@ def document() -> dict[str, Any]:
         "info": {
             "title": "telemed",
             "version": "1",
-            "description": "Sessions: the `telemed_session` cookie, or `Authorization: "
+            "description": f"Sessions: the `{SESSION_COOKIE}` cookie, or `Authorization: "
             "Bearer <session token or doctor's access key>`. Bodies are JSON only; "
             "state-changing requests from another origin are refused. The socket.io "
             "events are in docs/signaling.md.",
@@ -506,7 +507,7 @@ def document() -> dict[str, Any]:
         "components": {
             "schemas": schemas,
             "securitySchemes": {
-                "cookie": {"type": "apiKey", "in": "cookie", "name": "telemed_session"},
+                "cookie": {"type": "apiKey", "in": "cookie", "name": SESSION_COOKIE},
                 "bearer": {"type": "http", "scheme": "bearer"},
             },
         },

@@ -7,15 +7,9 @@ import hmac
 from aiohttp import web
 from sqlalchemy.exc import SQLAlchemyError
 
-from clinic.metrics import Metrics
-from clinic.records import Records
 from clinic.time import aware
 from clinic.time import now as clock
-from media.worker import MediaWorker
-from signaling.server import SignalingServer
-
-KEYS = web.AppKey("operations", tuple)
-METRICS_TOKEN = web.AppKey("metrics_token", tuple)
+from web.platform import PLATFORM, SIGNALING
 
 
 async def health(request: web.Request) -> web.Response:
@@ -25,8 +19,8 @@ async def health(request: web.Request) -> web.Response:
 
 async def ready(request: web.Request) -> web.Response:
     """Readiness: the database answers and the process takes new consultations."""
-    records, _, signaling, _ = request.app[KEYS]
-    if signaling.draining:
+    records = request.app[PLATFORM].records
+    if request.app[SIGNALING].draining:
         return web.json_response({"status": "draining"}, status=503)
     try:
         await records.ping()
@@ -64,8 +58,9 @@ def refuse_metrics(token: str | None) -> web.HTTPException:
 
 
 async def metrics(request: web.Request) -> web.Response:
-    records, media, _, m = request.app[KEYS]
-    token = request.app[METRICS_TOKEN][0]
+    platform = request.app[PLATFORM]
+    records, media, m = platform.records, platform.media, platform.metrics
+    token = platform.settings.metrics_token
     if not metrics_allowed(request, token):
         raise refuse_metrics(token)
     waiting = await records.waiting()
@@ -90,16 +85,7 @@ async def metrics(request: web.Request) -> web.Response:
     )
 
 
-def add_routes(
-    app: web.Application,
-    records: Records,
-    media: MediaWorker,
-    signaling: SignalingServer,
-    m: Metrics,
-    metrics_token: str | None,
-) -> None:
-    app[KEYS] = (records, media, signaling, m)
-    app[METRICS_TOKEN] = (metrics_token,)
+def add_routes(app: web.Application) -> None:
     app.router.add_get("/healthz", health)
     app.router.add_get("/readyz", ready)
     app.router.add_get("/metrics", metrics)

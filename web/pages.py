@@ -8,11 +8,10 @@ from pathlib import Path
 import jinja2
 from aiohttp import web
 
-from clinic.settings import Settings
 from protocol_writer.vital_signs import registry_for_editor
+from web.platform import PLATFORM
 
 STATIC = Path(__file__).parent / "static"
-PAGES_SETTINGS = web.AppKey("pages_settings", Settings)
 ENVIRONMENT = web.AppKey("pages_jinja", jinja2.Environment)
 
 # The pages' words, one catalogue per language (web/catalogue/LANG.json), a section per page:
@@ -55,7 +54,7 @@ async def office_page(request: web.Request) -> web.Response:
 
 
 def _render(request: web.Request, template: str, **context: object) -> web.Response:
-    settings = request.app[PAGES_SETTINGS]
+    settings = request.app[PLATFORM].settings
     html = (
         request.app[ENVIRONMENT]
         .get_template(template)
@@ -71,8 +70,7 @@ def _render(request: web.Request, template: str, **context: object) -> web.Respo
     )
 
 
-def add_routes(app: web.Application, settings: Settings) -> None:
-    app[PAGES_SETTINGS] = settings
+def add_routes(app: web.Application) -> None:
     app[ENVIRONMENT] = jinja2.Environment(
         loader=jinja2.PackageLoader("web", "templates"), autoescape=True
     )

@@ -8,6 +8,7 @@ from collections.abc import Awaitable, Callable
 from urllib.parse import urlsplit
 
 from aiohttp import web
+from aiohttp.typedefs import Middleware
 
 log = logging.getLogger(__name__)
 
@@ -104,7 +105,7 @@ WITH_BODY = frozenset({"POST", "PUT", "PATCH"})
 
 def strict_requests(
     public_base_url: str,
-) -> Callable[[web.Request, Handler], Awaitable[web.StreamResponse]]:
+) -> Middleware:
     """State-changing API requests: from our own origin only, and JSON only.
 
     A page on another site (a sibling subdomain included: SameSite=Strict lets its requests

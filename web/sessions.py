@@ -12,21 +12,17 @@ from aiohttp import web
 
 from clinic.domain import Principal, Role
 from clinic.messages.http import DoctorSignIn, NoFields, VerifyCode
-from clinic.records import Records
-from clinic.sign_in import SignIn, SignInRefused
-from clinic.sms import Messenger, SmsFailed, render_sms
-from signaling.server import SESSION_COOKIE
+from clinic.sign_in import SESSION_COOKIE, SignInRefused
+from clinic.sms import SmsFailed, render_sms
 from signaling.session_watch import SessionWatch
 from web.bodies import body
+from web.platform import PLATFORM
 from web.ratelimit import Limiter, RateLimit, RedisRateLimit
 
 log = logging.getLogger(__name__)
 
 COOKIE = SESSION_COOKIE
-SIGN_IN = web.AppKey("sign_in", SignIn)
-SMS = web.AppKey("sms", Messenger)
 LIMIT = web.AppKey("sign_in_limit", Limiter)
-RECORDS = web.AppKey("sessions_records", Records)
 WATCH = web.AppKey("session_watch", SessionWatch)
 
 
@@ -45,9 +41,9 @@ async def send_code(request: web.Request) -> web.Response:
     if (limited := await _limited(request)) is not None:
         return limited
     await body(request, NoFields)
-    records = request.app[RECORDS]
+    records = request.app[PLATFORM].records
     try:
-        sent = await request.app[SIGN_IN].start_otp(request.match_info["token"])
+        sent = await request.app[PLATFORM].sign_in.start_otp(request.match_info["token"])
     except SignInRefused as exc:
         await records.audit(
             None, "sign_in.code", source=request.remote, outcome="refused", detail=exc.code
@@ -55,7 +51,7 @@ async def send_code(request: web.Request) -> web.Response:
         return _json_error(403 if exc.code == "invalid_link" else 429, exc.code, exc.message)
     text = render_sms("otp", sent.language, code=sent.code)
     try:
-        await request.app[SMS].send_now(
+        await request.app[PLATFORM].messenger.send_now(
             sent.phone,
             text,
             "otp",
@@ -75,13 +71,13 @@ async def verify_code(request: web.Request) -> web.Response:
     if (limited := await _limited(request)) is not None:
         return limited
     message = await body(request, VerifyCode)
-    sign_in = request.app[SIGN_IN]
+    sign_in = request.app[PLATFORM].sign_in
     try:
         token = await sign_in.verify_otp(
             request.match_info["token"], message.challenge_id, message.code
         )
     except SignInRefused as exc:
-        await request.app[RECORDS].audit(
+        await request.app[PLATFORM].records.audit(
             None, "sign_in", source=request.remote, outcome="refused", detail=exc.code
         )
         return _json_error(403, exc.code, exc.message)
@@ -90,10 +86,10 @@ async def verify_code(request: web.Request) -> web.Response:
 
 async def _signed_in(request: web.Request, token: str, action: str) -> web.Response:
     """Audits the sign-in and hands the browser its session cookie."""
-    sign_in = request.app[SIGN_IN]
+    sign_in = request.app[PLATFORM].sign_in
     who = await sign_in.principal(token)
     assert who is not None
-    await request.app[RECORDS].audit(
+    await request.app[PLATFORM].records.audit(
         who, action, patient_id=who.id if who.role is Role.PATIENT else None, source=request.remote
     )
     response = web.json_response({"role": who.role.value, "name": who.display_name})
@@ -114,11 +110,11 @@ async def doctor_sign_in(request: web.Request) -> web.Response:
     if (limited := await _limited(request)) is not None:
         return limited
     message = await body(request, DoctorSignIn)
-    sign_in = request.app[SIGN_IN]
+    sign_in = request.app[PLATFORM].sign_in
     try:
         token = await sign_in.doctor_password(message.login, message.password, message.code)
     except SignInRefused as exc:
-        await request.app[RECORDS].audit(
+        await request.app[PLATFORM].records.audit(
             None, "sign_in.doctor", source=request.remote, outcome="refused", detail=exc.code
         )
         return _json_error(403, exc.code, exc.message)
@@ -130,7 +126,9 @@ async def who_am_i(request: web.Request) -> web.Response:
     if who is None:
         return _json_error(401, "unauthorized", "not signed in")
     # A parent's page lets them switch to the records of the children linked to them.
-    children = await request.app[RECORDS].children_of(who.id) if who.role is Role.PATIENT else []
+    children = (
+        await request.app[PLATFORM].records.children_of(who.id) if who.role is Role.PATIENT else []
+    )
     return web.json_response(
         {
             "role": who.role.value,
@@ -146,7 +144,7 @@ async def sign_out(request: web.Request) -> web.Response:
     closes every socket opened with it, on every node."""
     await body(request, NoFields)
     token = request.cookies.get(COOKIE, "") or _bearer(request)
-    if token and (token_hash := await request.app[SIGN_IN].sign_out(token)) is not None:
+    if token and (token_hash := await request.app[PLATFORM].sign_in.sign_out(token)) is not None:
         await request.app[WATCH].ended(token_hash)
     response = web.json_response({"signed_out": True})
     response.del_cookie(COOKIE, path="/")
@@ -159,21 +157,11 @@ def _bearer(request: web.Request) -> str:
 
 
 async def session_principal(request: web.Request) -> Principal | None:
-    return await request.app[SIGN_IN].principal(request.cookies.get(COOKIE, ""))
+    return await request.app[PLATFORM].sign_in.principal(request.cookies.get(COOKIE, ""))
 
 
-def add_routes(
-    app: web.Application,
-    records: Records,
-    sign_in: SignIn,
-    sms: Messenger,
-    watch: SessionWatch,
-    redis_url: str | None = None,
-) -> None:
-    app[RECORDS] = records
+def add_routes(app: web.Application, watch: SessionWatch, redis_url: str | None = None) -> None:
     app[WATCH] = watch
-    app[SIGN_IN] = sign_in
-    app[SMS] = sms
     if redis_url:
         shared = RedisRateLimit(redis_url, per_window=20, window_s=60)
         app[LIMIT] = shared

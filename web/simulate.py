@@ -6,7 +6,7 @@ import asyncio
 from pathlib import Path
 from typing import Any
 
-from signaling.client import Party
+from harness.client import Party
 
 
 async def simulate(

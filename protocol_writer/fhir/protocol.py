@@ -1,7 +1,7 @@
 """A signed protocol as one FHIR R4 transaction Bundle, field by field.
 
-Every resource carries an identifier derived from the protocol version and is created with
-`ifNoneExist`, so pushing the same Bundle twice creates nothing the second time.
+Every resource's identifier derives from the protocol version (`entries.py`), so pushing
+the same Bundle twice creates nothing the second time.
 """
 
 from __future__ import annotations
@@ -14,6 +14,13 @@ from html import escape
 from typing import Any
 
 from clinic.time import aware
+from protocol_writer.fhir.entries import (
+    ID_SYSTEM,
+    Write,
+    entry,
+    identifier_system,
+    transaction,
+)
 from protocol_writer.protocol import Protocol
 from protocol_writer.render import labels
 from protocol_writer.vital_signs import vital_pairs, vital_signs
@@ -26,7 +33,6 @@ OBSERVATION_CATEGORY = "http://terminology.hl7.org/CodeSystem/observation-catego
 CONDITION_CLINICAL = "http://terminology.hl7.org/CodeSystem/condition-clinical"
 CONDITION_VERIFICATION = "http://terminology.hl7.org/CodeSystem/condition-ver-status"
 PROVENANCE_AGENT = "http://terminology.hl7.org/CodeSystem/provenance-participant-type"
-ID_SYSTEM = "urn:telemed:"
 PROTOCOL_BUNDLE = f"{ID_SYSTEM}bundle"
 
 CONSULT_NOTE = ("11488-4", "Consult note")
@@ -66,47 +72,16 @@ class _Builder:
         self, resource: dict[str, Any], kind: str, key: str, identifier_value: str | None = None
     ) -> str:
         """Adds a conditional create; returns the entry's fullUrl for references."""
-        value = identifier_value or f"{self.ctx.protocol_id}-{key}"
-        system = f"{ID_SYSTEM}{kind.lower()}"
-        resource_id = uuid.uuid5(self._namespace, f"{kind}/{value}")
-        if kind in SINGLE_IDENTIFIER:
-            resource = {
-                "resourceType": kind,
-                "identifier": {"system": system, "value": value},
-                **resource,
-            }
-        elif kind in NO_IDENTIFIER:
-            # No identifier to create on: an update with an id derived from the protocol
-            # version creates it once and rewrites the same content after that.
-            resource = {"resourceType": kind, "id": str(resource_id), **resource}
-            full_url = f"urn:uuid:{resource_id}"
-            self.entries.append(
-                {
-                    "fullUrl": full_url,
-                    "resource": resource,
-                    "request": {"method": "PUT", "url": f"{kind}/{resource_id}"},
-                }
-            )
-            return full_url
-        else:
-            resource = {
-                "resourceType": kind,
-                "identifier": [{"system": system, "value": value}],
-                **resource,
-            }
-        full_url = f"urn:uuid:{resource_id}"
-        self.entries.append(
-            {
-                "fullUrl": full_url,
-                "resource": resource,
-                "request": {
-                    "method": "POST",
-                    "url": kind,
-                    "ifNoneExist": f"identifier={system}|{value}",
-                },
-            }
+        added = entry(
+            self._namespace,
+            kind,
+            identifier_value or f"{self.ctx.protocol_id}-{key}",
+            resource,
+            Write.PUT if kind in NO_IDENTIFIER else Write.CREATE,
+            single_identifier=kind in SINGLE_IDENTIFIER,
         )
-        return full_url
+        self.entries.append(added)
+        return str(added["fullUrl"])
 
 
 def _when(value: datetime | None) -> str | None:
@@ -248,7 +223,10 @@ def build_bundle(protocol: Protocol, ctx: SignedContext) -> dict[str, Any]:
             # The prescription records share identifiers with their MedicationRequests, so
             # the renewal points at the very request it continues.
             resource["priorPrescription"] = {
-                "identifier": {"system": f"{ID_SYSTEM}medicationrequest", "value": renewal[1]},
+                "identifier": {
+                    "system": identifier_system("MedicationRequest"),
+                    "value": renewal[1],
+                },
                 "display": f"earlier prescription of {m.name}",
             }
             resource["courseOfTherapyType"] = {
@@ -270,7 +248,7 @@ def build_bundle(protocol: Protocol, ctx: SignedContext) -> dict[str, Any]:
 
     plan_refs = []
     if protocol.follow_up.kind == "in_person":
-        when = ctx.signed_at + timedelta(days=protocol.follow_up.in_days or 0)
+        visit_day = ctx.signed_at + timedelta(days=protocol.follow_up.in_days or 0)
         plan_refs.append(
             b.add(
                 {
@@ -279,7 +257,7 @@ def build_bundle(protocol: Protocol, ctx: SignedContext) -> dict[str, Any]:
                     "priority": "urgent" if protocol.triage.level == "red" else "routine",
                     "code": {"text": "In-person visit at the polyclinic"},
                     **context,
-                    "occurrenceDateTime": when.date().isoformat(),
+                    "occurrenceDateTime": visit_day.date().isoformat(),
                     "requester": {"reference": doctor},
                     "reasonCode": [{"text": r} for r in protocol.triage.reasons] or None,
                 },
@@ -353,12 +331,7 @@ def build_bundle(protocol: Protocol, ctx: SignedContext) -> dict[str, Any]:
         "Provenance",
         "provenance",
     )
-    return {
-        "resourceType": "Bundle",
-        "type": "transaction",
-        "identifier": {"system": PROTOCOL_BUNDLE, "value": ctx.protocol_id},
-        "entry": b.entries,
-    }
+    return transaction(PROTOCOL_BUNDLE, ctx.protocol_id, b.entries)
 
 
 def _named(name: str) -> dict[str, Any]:
@@ -371,10 +344,3 @@ def _quantity(value: float, unit: str) -> dict[str, Any]:
 
 def _vital_category() -> dict[str, Any]:
     return {"coding": [{"system": OBSERVATION_CATEGORY, "code": "vital-signs"}]}
-
-
-def validate_bundle(bundle: dict[str, Any]) -> None:
-    """Raises if the Bundle or any resource in it is not valid FHIR (R4B models)."""
-    from fhir.resources.R4B.bundle import Bundle
-
-    Bundle.model_validate(bundle)

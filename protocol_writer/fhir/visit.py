@@ -13,29 +13,14 @@ from typing import Any
 
 from clinic.tables import Organisation, Patient, Slot
 from clinic.time import aware
-from protocol_writer.fhir import ID_SYSTEM
+from protocol_writer.fhir.entries import ID_SYSTEM, Write, entry, transaction
 
 VISIT_BUNDLE_SYSTEM = f"{ID_SYSTEM}visit-event"
 _NAMESPACE = uuid.UUID("6f1c2b1e-4f0e-5d35-9a43-3b1f0c1f7a10")
 
 
 def _entry(kind: str, value: str, resource: dict[str, Any], *, update: bool) -> dict[str, Any]:
-    system = f"{ID_SYSTEM}{kind.lower()}"
-    resource_id = uuid.uuid5(_NAMESPACE, f"{kind}/{value}")
-    request = (
-        {"method": "PUT", "url": f"{kind}?identifier={system}|{value}"}
-        if update
-        else {"method": "POST", "url": kind, "ifNoneExist": f"identifier={system}|{value}"}
-    )
-    return {
-        "fullUrl": f"urn:uuid:{resource_id}",
-        "resource": {
-            "resourceType": kind,
-            "identifier": [{"system": system, "value": value}],
-            **resource,
-        },
-        "request": request,
-    }
+    return entry(_NAMESPACE, kind, value, resource, Write.UPDATE if update else Write.CREATE)
 
 
 def visit_bundle(
@@ -98,9 +83,4 @@ def visit_bundle(
         },
         update=True,
     )
-    return {
-        "resourceType": "Bundle",
-        "type": "transaction",
-        "identifier": {"system": VISIT_BUNDLE_SYSTEM, "value": event_id},
-        "entry": [*entries, schedule, slot_entry, appointment],
-    }
+    return transaction(VISIT_BUNDLE_SYSTEM, event_id, [*entries, schedule, slot_entry, appointment])

@@ -1,0 +1,97 @@
+"""Signing a doctor's reviewed protocol: the version, its FHIR pushes and the renewals it
+makes, in one transaction."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+from actions.renewal import RenewalDecision, RenewalRefused, decide_renewals, renewal_notice
+from clinic.records import Records
+from clinic.tables import ProtocolRow
+from protocol_writer.fhir import SignedContext
+from protocol_writer.render import render_html
+from protocol_writer.service import from_record, parse_protocol, record_bundle
+
+
+class ProtocolSigning:
+    def __init__(self, records: Records, targets: tuple[str, ...] = ("builtin",)) -> None:
+        self._records = records
+        self._targets = targets
+
+    async def renewals(
+        self, consultation_id: str, doctor_id: str, data: dict[str, Any]
+    ) -> list[RenewalDecision]:
+        """What signing this version would do to prescriptions, for the console to show."""
+        consultation = await self._records.consultation(consultation_id)
+        if consultation is None or consultation.doctor_id != doctor_id:
+            raise LookupError(consultation_id)
+        protocol = parse_protocol(data, consultation_id)
+        return await decide_renewals(
+            self._records,
+            protocol,
+            consultation=consultation,
+            doctor=await self._records.doctor(doctor_id),
+            at=datetime.now(UTC),
+        )
+
+    async def sign(
+        self, consultation_id: str, doctor_id: str, based_on_version: int, data: dict[str, Any]
+    ) -> ProtocolRow:
+        """Signs the doctor's version and writes the renewals it makes.
+
+        Raises InvalidProtocol, LookupError, Conflict, or RenewalRefused (nothing signed: a
+        protocol never claims a renewal that did not happen).
+        """
+        consultation = await self._records.consultation(consultation_id)
+        if consultation is None or consultation.doctor_id != doctor_id:
+            raise LookupError(consultation_id)
+        patient = await self._records.patient(consultation.patient_id)
+        doctor = await self._records.doctor(doctor_id)
+        # The doctor edits what was found, never who, whom, when or what was said: those
+        # are the record's, whatever the client sent.
+        protocol = parse_protocol(
+            {
+                **data,
+                **from_record(
+                    consultation, patient, doctor, await self._records.segments(consultation_id)
+                ),
+            },
+            consultation_id,
+        )
+        protocol_id, signed_at = str(uuid.uuid4()), datetime.now(UTC)
+        renewals = await decide_renewals(
+            self._records, protocol, consultation=consultation, doctor=doctor, at=signed_at
+        )
+        if refused := [d for d in renewals if not d.allowed]:
+            raise RenewalRefused(refused)
+        bundle = record_bundle(
+            protocol,
+            SignedContext(
+                protocol_id=protocol_id,
+                patient_id=consultation.patient_id,
+                patient_name=patient.full_name if patient else "",
+                doctor_id=doctor_id,
+                doctor_name=doctor.full_name if doctor else "",
+                signed_at=signed_at,
+                started_at=consultation.started_at,
+                ended_at=consultation.ended_at,
+                renewals={
+                    d.medicine: (d.prescription_id or "", d.prior_id or "") for d in renewals
+                },
+            ),
+        )
+        new = [d.prescription for d in renewals if d.prescription is not None]
+        return await self._records.sign_protocol(
+            protocol_id=protocol_id,
+            consultation_id=consultation_id,
+            based_on_version=based_on_version,
+            doctor_id=doctor_id,
+            signed_at=signed_at,
+            data=protocol.to_dict(),
+            html=render_html(protocol, "signed"),
+            pushes={target: bundle for target in self._targets},
+            prescriptions=new,
+            notices=[renewal_notice(patient, p) for p in new] if patient else [],
+        )
