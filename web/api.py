@@ -21,6 +21,7 @@ from protocol_writer.outbox import OutboxDispatcher
 from protocol_writer.protocol import Protocol
 from protocol_writer.service import InvalidProtocol, ProtocolService
 from signaling import rooms
+from web import reader
 from web.bodies import body
 from web.sessions import SIGN_IN, session_principal
 
@@ -128,7 +129,9 @@ async def read_protocol(request: web.Request) -> web.Response:
         object_id=row.id,
         source=request.remote,
     )
-    return web.json_response(_protocol_body(row))
+    return web.json_response(
+        {**_protocol_body(row), "html": reader.protocol_html(request, who, row)}
+    )
 
 
 async def sign_protocol(request: web.Request) -> web.Response:
@@ -232,7 +235,12 @@ async def patient_protocols(request: web.Request) -> web.Response:
         {
             "patient_id": patient_id,
             "protocols": [
-                {**_protocol_body(row), "diagnosis": row.data.get("diagnosis")} for row in rows
+                {
+                    **_protocol_body(row),
+                    "html": reader.protocol_html(request, who, row),
+                    "diagnosis": row.data.get("diagnosis"),
+                }
+                for row in rows
             ],
         }
     )

@@ -25,7 +25,7 @@ from signaling.captions import CaptionSink
 from signaling.server import SignalingServer, create_sio
 from signaling.session_watch import SessionWatch
 from transcription.models import LANGUAGES, ModelPool
-from web import actions_api, api, checkins_api, openapi, operations, pages, sessions
+from web import actions_api, api, checkins_api, openapi, operations, pages, reader, sessions
 from web.security import api_errors, security_headers, strict_requests
 
 SETTINGS = web.AppKey("settings", Settings)
@@ -133,6 +133,7 @@ def create_app(settings: Settings, models: ModelPool | None = None) -> web.Appli
     checkins_api.add_routes(app, records)
     operations.add_routes(app, records, media, app[SIGNALING], metrics, settings.metrics_token)
     pages.add_routes(app, settings)
+    reader.configure(app, settings)
     openapi.add_routes(app)
     return app
 
