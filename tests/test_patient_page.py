@@ -8,14 +8,16 @@ from typing import Any
 import aiohttp
 from playwright.async_api import expect
 
+from signaling.client import Party
 from tests import test_browser
 from tests.conftest import Platform
+from web.app import MESSENGER
 
 browser = test_browser.browser  # the same Chromium, fake devices and phone-sized window
 
 
 def sms_codes(platform: Platform) -> list[str]:
-    sent = platform.server.app[test_browser.MESSENGER].transport.sent  # type: ignore[attr-defined]
+    sent = platform.server.app[MESSENGER].transport.sent  # type: ignore[attr-defined]
     return [m.group() for _, t in sent if (m := re.search(r"\d{6}", t))]
 
 
@@ -95,3 +97,84 @@ async def test_after_the_consultation_the_page_keeps_the_signed_protocol(
         http.get(f"{platform.url}api/patients/{patient_id}/protocols") as response,
     ):
         assert response.status == 404  # another patient's protocols: as if none existed
+
+
+# Every visible element that shows its own text, with its font size; every control, with its
+# size. On a 360 px phone: text of 16 px and more, touch targets of 44 by 44 px and more.
+MEASURE = """() => {
+  const shown = (e) => e.getClientRects().length && getComputedStyle(e).visibility !== "hidden";
+  const small = [...document.querySelectorAll("body *")].filter((e) => shown(e)
+      && [...e.childNodes].some((n) => n.nodeType === 3 && n.textContent.trim())
+      && parseFloat(getComputedStyle(e).fontSize) < 16)
+    .map((e) => `${e.tagName} ${getComputedStyle(e).fontSize} ${e.textContent.slice(0, 30)}`);
+  const controls = "button, a, select, input:not([type=radio]), label";
+  const targets = [...document.querySelectorAll(controls)]
+    .filter(shown).map((e) => [e, e.getBoundingClientRect()])
+    .filter(([, r]) => r.width < 44 || r.height < 44)
+    .map(([e, r]) => `${e.tagName}#${e.id} ${Math.round(r.width)}x${Math.round(r.height)}`);
+  return { small, targets, wide: document.documentElement.scrollWidth };
+}"""
+
+
+async def phone_sized(page: Any) -> None:
+    measured = await page.evaluate(MEASURE)
+    assert measured["small"] == [], "text under 16 px"
+    assert measured["targets"] == [], "touch targets under 44 px"
+    assert measured["wide"] <= 360, "the page scrolls sideways on a 360 px phone"
+
+
+RECORD_PEERS = """() => {
+  const Native = window.RTCPeerConnection;
+  window.peers = [];
+  window.RTCPeerConnection = function (...args) {
+    const pc = new Native(...args);
+    window.peers.push(pc);
+    return pc;
+  };
+  window.RTCPeerConnection.prototype = Native.prototype;
+}"""
+MICROPHONES_ON = """() => window.peers.flatMap((pc) => pc.getSenders())
+  .filter((s) => s.track && s.track.kind === "audio").map((s) => s.track.enabled)"""
+
+
+async def test_phone_first_page_with_a_big_code_box_no_empty_selector_and_mute(
+    platform: Platform, browser: Any
+) -> None:
+    _, token = await platform.invited()
+    _, key = await platform.doctor()
+    page = await browser("phone", None)
+    await page.add_init_script(f"({RECORD_PEERS})()")
+    await page.goto(f"{platform.url}join/{token}")
+    code = page.get_by_label("Код из SMS")
+    await code.wait_for()
+    box = await code.bounding_box()
+    assert box is not None and box["height"] >= 56 and box["width"] >= 300
+    assert float((await code.evaluate("e => getComputedStyle(e).fontSize"))[:-2]) >= 28
+    await phone_sized(page)
+
+    await code.fill(sms_codes(platform)[-1])
+    await page.get_by_role("button", name="Войти").click()
+    await page.get_by_role("button", name="Встать в очередь").wait_for()
+    # No children linked: no "whose record" selector, empty or not.
+    assert await page.locator("#whose").is_hidden()
+    await phone_sized(page)
+
+    await page.get_by_role("button", name="Встать в очередь").click()
+    await page.get_by_text("Вы в очереди, ваш номер 1").wait_for()
+    doctor = Party(platform.url, {"key": key})
+    await doctor.connect()
+    try:
+        await doctor.call("consultation.take", {})
+        mute = page.get_by_role("button", name="Выключить микрофон")
+        await mute.wait_for()
+        await phone_sized(page)
+        await page.wait_for_function("() => window.peers.length > 0")
+        assert set(await page.evaluate(MICROPHONES_ON)) == {True}
+        await mute.click()
+        unmute = page.get_by_role("button", name="Включить микрофон")
+        await expect(unmute).to_have_attribute("aria-pressed", "true")
+        assert set(await page.evaluate(MICROPHONES_ON)) == {False}
+        await unmute.click()
+        assert set(await page.evaluate(MICROPHONES_ON)) == {True}
+    finally:
+        await doctor.close()

@@ -155,6 +155,7 @@
       say(text.mic_denied);
       return;
     }
+    setMuted(false); // a new call starts heard
     if (call) call.close();
     call = new Telemed.Call(socket, message.consultation_id, stream, document.getElementById("remote"),
       message.ice_servers);
@@ -200,6 +201,14 @@
   }
 
   document.getElementById("hangup").addEventListener("click", () => call && call.hangup());
+  // Muted, the microphone sends silence to the doctor and to the recording alike.
+  const mute = document.getElementById("mute");
+  const setMuted = (muted) => {
+    if (stream) stream.getAudioTracks().forEach((track) => { track.enabled = !muted; });
+    mute.setAttribute("aria-pressed", String(muted));
+    mute.textContent = muted ? text.unmute : text.mute;
+  };
+  mute.addEventListener("click", () => setMuted(mute.getAttribute("aria-pressed") !== "true"));
 
   // The patient's record beside the queue: consilium decisions, visits (to cancel or move)
   // and prescriptions. Built with textContent only: nothing from the server becomes markup.
