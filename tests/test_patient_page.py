@@ -178,3 +178,45 @@ async def test_phone_first_page_with_a_big_code_box_no_empty_selector_and_mute(
         assert set(await page.evaluate(MICROPHONES_ON)) == {True}
     finally:
         await doctor.close()
+
+
+async def test_the_root_page_leads_doctors_and_patients_and_keeps_the_language(
+    platform: Platform, browser: Any
+) -> None:
+    _, token = await platform.invited()
+    await platform.doctor(login="irina", password="correct horse battery")
+    async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as http:
+        async with http.get(platform.url) as response:
+            assert response.status == 200  # was a bare 404
+        async with http.post(
+            f"{platform.url}api/sessions/doctor",
+            json={"login": "irina", "password": "correct horse battery"},
+        ) as response:
+            assert response.status == 200
+        async with http.get(platform.url, allow_redirects=False) as response:
+            assert (response.status, response.headers["Location"]) == (302, "/console")
+
+    page = await browser("root", None)
+    await page.goto(platform.url)
+    await page.get_by_role("heading", name="Пациентам").wait_for()
+    await page.get_by_text("откройте ссылку из SMS", exact=False).wait_for()
+    await page.get_by_role("link", name="English").click()
+    await page.get_by_role("heading", name="For patients").wait_for()
+    await page.goto(platform.url)  # the choice is kept: no ?lang= now
+    await page.get_by_role("heading", name="For patients").wait_for()
+    await page.goto(f"{platform.url}join/{token}")  # and on the patient's page
+    await page.get_by_label("Code from the SMS").wait_for()
+    await page.get_by_role("link", name="Русский").click()
+    code = page.get_by_label("Код из SMS")
+    await code.fill(sms_codes(platform)[-1])
+    await page.get_by_role("button", name="Войти").click()
+    await page.get_by_role("button", name="Встать в очередь").wait_for()
+
+    await page.goto(platform.url)  # a signed-in patient goes straight to their page
+    await page.wait_for_url(f"{platform.url}patient")
+    await page.get_by_role("button", name="Встать в очередь").wait_for()
+
+    doctor = await browser("root-doctor", None, viewport=(1280, 900))
+    await doctor.goto(platform.url)
+    await doctor.get_by_role("link", name="Консоль врача").click()
+    await doctor.get_by_label("Login").wait_for()

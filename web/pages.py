@@ -8,8 +8,11 @@ from pathlib import Path
 import jinja2
 from aiohttp import web
 
+from clinic.domain import Role
 from clinic.settings import Settings
 from protocol_writer.vital_signs import registry_for_editor
+from web.language import chosen, keep
+from web.sessions import session_principal
 
 STATIC = Path(__file__).parent / "static"
 PAGES_SETTINGS = web.AppKey("pages_settings", Settings)
@@ -25,18 +28,34 @@ CATALOGUE: dict[str, dict[str, dict[str, str]]] = {
     for language in LANGUAGES
 }
 
+# Where the root page sends someone already signed in.
+ROLE_PAGES = {
+    Role.PATIENT: "/patient",
+    Role.DOCTOR: "/console",
+    Role.STAFF: "/office",
+    Role.OPERATOR: "/office",
+}
+
 
 async def join_page(request: web.Request) -> web.Response:
-    language = request.query.get("lang", "ru")
-    if language not in CATALOGUE:
-        language = "ru"
+    """The patient's page: from the SMS link, or at `/patient` with a session already."""
+    language = chosen(request, CATALOGUE)
     return _render(
         request,
         "patient.html.j2",
         language=language,
         t=CATALOGUE[language]["patient"],
-        token=request.match_info["token"],
+        token=request.match_info.get("token", ""),
     )
+
+
+async def root_page(request: web.Request) -> web.Response:
+    """Leads whoever arrives: someone signed in to their own page, others to a choice."""
+    who = await session_principal(request)
+    if who is not None:
+        raise web.HTTPFound(ROLE_PAGES[who.role])
+    language = chosen(request, CATALOGUE)
+    return _render(request, "root.html.j2", language=language, t=CATALOGUE[language]["root"])
 
 
 async def console_page(request: web.Request) -> web.Response:
@@ -61,7 +80,7 @@ def _render(request: web.Request, template: str, **context: object) -> web.Respo
         .get_template(template)
         .render(ice_servers=list(settings.ice_servers), **context)
     )
-    return web.Response(
+    response = web.Response(
         text=html,
         content_type="text/html",
         headers={
@@ -69,6 +88,8 @@ def _render(request: web.Request, template: str, **context: object) -> web.Respo
             "Referrer-Policy": "no-referrer",
         },
     )
+    keep(request, response, str(context["language"]))
+    return response
 
 
 def add_routes(app: web.Application, settings: Settings) -> None:
@@ -76,6 +97,8 @@ def add_routes(app: web.Application, settings: Settings) -> None:
     app[ENVIRONMENT] = jinja2.Environment(
         loader=jinja2.PackageLoader("web", "templates"), autoescape=True
     )
+    app.router.add_get("/", root_page)
+    app.router.add_get("/patient", join_page)
     app.router.add_get("/join/{token}", join_page)
     app.router.add_get("/console", console_page)
     app.router.add_get("/office", office_page)

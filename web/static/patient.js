@@ -369,5 +369,9 @@
     });
   }
 
-  fetch("/api/me").then((response) => (response.ok ? signedIn() : requestCode(false)));
+  fetch("/api/me").then((response) => {
+    if (response.ok) signedIn();
+    else if (token) requestCode(false);
+    else say(text.open_link); // at /patient without a session: only the SMS link signs in
+  });
 })();
