@@ -7,6 +7,7 @@ SHA-256 hash; a database dump opens nothing.
 from __future__ import annotations
 
 import hashlib
+import math
 import secrets
 import uuid
 from dataclasses import dataclass
@@ -15,7 +16,7 @@ from datetime import datetime, timedelta
 import pyotp
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -40,21 +41,25 @@ _DUMMY_HASH = PasswordHasher().hash(secrets.token_urlsafe(16))
 
 
 class SignInRefused(Exception):
-    """Why signing in did not work, as a code the pages translate and a message."""
+    """Why signing in did not work, as a code the pages translate and a message; `extra`
+    tells the page what it can still do (the open code, tries left, how long to wait)."""
 
-    def __init__(self, code: str, message: str) -> None:
+    def __init__(self, code: str, message: str, **extra: str | int | None) -> None:
         super().__init__(message)
         self.code = code
         self.message = message
+        self.extra = extra
 
 
 @dataclass(frozen=True)
 class OtpSent:
     challenge_id: str
-    code: str  # to be sent by SMS, never logged or returned to the browser
+    code: str | None  # a new code to send by SMS (never logged); None: the open one stands
     phone: str
     language: str
     patient_id: str
+    attempts_left: int
+    retry_after_s: int  # until the link may ask for another code; 0: now
 
 
 @dataclass(frozen=True)
@@ -69,6 +74,18 @@ def _locked() -> SignInRefused:
     return SignInRefused(
         "account_locked", f"too many wrong passwords: this login is locked for {minutes} minutes"
     )
+
+
+def _open(challenge: OtpChallenge, now: datetime) -> bool:
+    return (
+        challenge.used_at is None
+        and aware(challenge.expires_at) > now
+        and challenge.attempts < OTP_ATTEMPTS
+    )
+
+
+def _seconds_until(moment: datetime, now: datetime) -> int:
+    return max(1, math.ceil((moment - now).total_seconds()))
 
 
 def _hash(value: str) -> str:
@@ -93,8 +110,9 @@ class SignIn:
             and aware(invitation.created_at) + self.invitation_ttl > now
         )
 
-    async def start_otp(self, link_token: str) -> OtpSent:
-        """A new one-time password for a valid, unused link (rate-limited per link)."""
+    async def start_otp(self, link_token: str, resend: bool = False) -> OtpSent:
+        """The link's open one-time password (opening the link again sends no new SMS), or
+        with `resend` a new one (at most OTP_PER_WINDOW a link in OTP_WINDOW)."""
         now = clock()
         async with self._session() as s, s.begin():
             row = (
@@ -107,30 +125,65 @@ class SignIn:
             if row is None or not self._link_open(row[0], now):
                 raise SignInRefused("invalid_link", "the link is invalid, used or expired")
             invitation, patient = row
-            recent = await s.scalar(
-                select(func.count())
-                .select_from(OtpChallenge)
-                .where(OtpChallenge.invitation_id == invitation.id)
-                .where(OtpChallenge.created_at > now - OTP_WINDOW)
-            )
-            if (recent or 0) >= OTP_PER_WINDOW:
-                raise SignInRefused("too_many_codes", "too many codes asked for; wait a while")
-            challenge_id = str(uuid.uuid4())
-            code = f"{secrets.randbelow(10**6):06d}"
-            s.add(
-                OtpChallenge(
-                    id=challenge_id,
-                    invitation_id=invitation.id,
-                    code_hash=_hash(challenge_id + code),
-                    attempts=0,
-                    created_at=now,
-                    expires_at=now + OTP_TTL,
+            recent = list(
+                await s.scalars(
+                    select(OtpChallenge)
+                    .where(OtpChallenge.invitation_id == invitation.id)
+                    .where(OtpChallenge.created_at > now - OTP_WINDOW)
+                    .order_by(OtpChallenge.created_at)
                 )
             )
-        return OtpSent(challenge_id, code, patient.phone, patient.language, patient.id)
+            waiting = (
+                0
+                if len(recent) < OTP_PER_WINDOW
+                else _seconds_until(aware(recent[-OTP_PER_WINDOW].created_at) + OTP_WINDOW, now)
+            )
+            open_ = [c for c in recent if _open(c, now)]
+
+            def sent(challenge: OtpChallenge, code: str | None, wait: int) -> OtpSent:
+                left = OTP_ATTEMPTS - (challenge.attempts or 0)
+                return OtpSent(
+                    challenge.id, code, patient.phone, patient.language, patient.id, left, wait
+                )
+
+            if open_ and not resend:
+                return sent(open_[-1], None, waiting)
+            if waiting:
+                # The codes already on the phone still work: the page keeps its box.
+                raise SignInRefused(
+                    "too_many_codes",
+                    "too many codes asked for; wait a while",
+                    retry_after_s=waiting,
+                    challenge_id=open_[-1].id if open_ else None,
+                    attempts_left=OTP_ATTEMPTS - open_[-1].attempts if open_ else 0,
+                )
+            challenge = OtpChallenge(
+                id=str(uuid.uuid4()),
+                invitation_id=invitation.id,
+                attempts=0,
+                created_at=now,
+                expires_at=now + OTP_TTL,
+            )
+            code = f"{secrets.randbelow(10**6):06d}"
+            challenge.code_hash = _hash(challenge.id + code)
+            s.add(challenge)
+            wait = (
+                0
+                if len(recent) + 1 < OTP_PER_WINDOW
+                else _seconds_until(
+                    aware(([*recent, challenge])[-OTP_PER_WINDOW].created_at) + OTP_WINDOW, now
+                )
+            )
+            return sent(challenge, code, wait)
+
+    async def withdraw_otp(self, challenge_id: str) -> None:
+        """Forgets a code whose SMS never left: it is neither open nor counted."""
+        async with self._session() as s, s.begin():
+            await s.execute(delete(OtpChallenge).where(OtpChallenge.id == challenge_id))
 
     async def verify_otp(self, link_token: str, challenge_id: str, code: str) -> str:
-        """Checks the code; on success uses up the link and returns a new session token."""
+        """Checks the code against every open code of the link (the patient may type the
+        one from an earlier SMS); on success uses up the link and returns a session token."""
         now = clock()
         async with self._session() as s, s.begin():
             row = (
@@ -143,34 +196,40 @@ class SignIn:
             ).first()
             if row is None:
                 raise SignInRefused("invalid_link", "the link is invalid, used or expired")
-            challenge, invitation = row
-            if not self._link_open(invitation, now) or challenge.used_at is not None:
+            named, invitation = row
+            if not self._link_open(invitation, now) or named.used_at is not None:
                 raise SignInRefused("invalid_link", "the link is invalid, used or expired")
-            if aware(challenge.expires_at) <= now:
-                raise SignInRefused("expired_code", "the code has expired; ask for a new one")
-            # Every attempt is counted before the code is compared, atomically: parallel
-            # guesses cannot get past the limit.
-            before = challenge.attempts  # the UPDATE below also refreshes the loaded row
-            counted = await s.execute(
-                update(OtpChallenge)
-                .where(OtpChallenge.id == challenge_id)
-                .where(OtpChallenge.attempts < OTP_ATTEMPTS)
-                .values(attempts=OtpChallenge.attempts + 1)
+            # Every attempt is counted, atomically, on each open code before any is compared,
+            # and is compared only with the codes it was counted on: five guesses in all
+            # however many codes are open, as with one code.
+            counted = (
+                await s.execute(
+                    update(OtpChallenge)
+                    .where(OtpChallenge.invitation_id == invitation.id)
+                    .where(OtpChallenge.used_at.is_(None))
+                    .where(OtpChallenge.expires_at > now)
+                    .where(OtpChallenge.attempts < OTP_ATTEMPTS)
+                    .values(attempts=OtpChallenge.attempts + 1)
+                    .returning(OtpChallenge.id, OtpChallenge.code_hash, OtpChallenge.attempts)
+                )
+            ).all()
+            matched = next(
+                (c.id for c in counted if secrets.compare_digest(c.code_hash, _hash(c.id + code))),
+                None,
             )
-            if counted.rowcount != 1:  # type: ignore[attr-defined]
-                wrong_left: int | None = 0
-            elif secrets.compare_digest(challenge.code_hash, _hash(challenge_id + code)):
-                wrong_left = None
-            else:
-                wrong_left = OTP_ATTEMPTS - before - 1
-        if wrong_left is not None:
+            wrong_left = max((OTP_ATTEMPTS - c.attempts for c in counted), default=0)
+        if matched is None:
             # Raised after the commit: the failed attempt must count.
+            if not counted and aware(named.expires_at) <= now:
+                raise SignInRefused("expired_code", "the code has expired; ask for a new one")
             raise SignInRefused(
                 "wrong_code" if wrong_left else "locked",
                 f"wrong code; {wrong_left} attempts left"
                 if wrong_left
                 else "too many wrong codes; ask for a new one",
+                attempts_left=wrong_left,
             )
+        challenge_id = matched
         async with self._session() as s, s.begin():
             used = await s.execute(
                 update(Invitation)

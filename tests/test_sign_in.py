@@ -45,7 +45,14 @@ async def test_a_link_opens_once_with_the_code_from_the_sms(platform: Platform) 
     # unsafe: the cookie jar would otherwise ignore cookies from a bare IP address.
     async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as http:
         status, sent = await post(http, f"{base}/otp")
-        assert status == 200 and set(sent) == {"challenge_id", "phone_ending"}
+        assert status == 200 and sent["sent"] and sent["attempts_left"] == 5
+        assert set(sent) == {
+            "challenge_id",
+            "phone_ending",
+            "sent",
+            "attempts_left",
+            "retry_after_s",
+        }
         code = (await sent_codes(platform))[-1]
         assert code not in str(sent)
         status, who = await post(
@@ -94,8 +101,8 @@ async def test_guessing_the_code_locks_it(platform: Platform) -> None:
         assert (status, body["error"]) == (403, "locked"), "the right code after the lock"
         # A fresh code still works, twice more; then the link must wait.
         assert (await post(http, f"{base}/otp"))[0] == 200
-        assert (await post(http, f"{base}/otp"))[0] == 200
-        status, body = await post(http, f"{base}/otp")
+        assert (await post(http, f"{base}/otp", {"resend": True}))[0] == 200
+        status, body = await post(http, f"{base}/otp", {"resend": True})
         assert (status, body["error"]) == (429, "too_many_codes")
     refusals = [
         a.detail
@@ -103,6 +110,69 @@ async def test_guessing_the_code_locks_it(platform: Platform) -> None:
         if a.action == "sign_in" and a.outcome == "refused"
     ]
     assert refusals.count("wrong_code") == 4 and refusals.count("locked") == 2
+
+
+async def test_opening_the_link_again_sends_no_new_code_and_old_codes_still_work(
+    platform: Platform,
+) -> None:
+    """A reload asks for no SMS; a refused resend leaves the codes on the phone working."""
+    _, token = await platform.invited()
+    base = f"{platform.url}api/join/{token}"
+    async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as http:
+        _, first = await post(http, f"{base}/otp")
+        for _ in range(4):  # the patient reloads the page
+            status, again = await post(http, f"{base}/otp")
+            assert status == 200 and not again["sent"]
+            assert again["challenge_id"] == first["challenge_id"]
+        assert len(await sent_codes(platform)) == 1
+        on_phone = (await sent_codes(platform))[0]
+
+        wrong = f"{(int(on_phone) + 1) % 10**6:06d}"
+        status, body = await post(
+            http, f"{base}/session", {"challenge_id": first["challenge_id"], "code": wrong}
+        )
+        assert (status, body["error"], body["attempts_left"]) == (403, "wrong_code", 4)
+
+        _, second = await post(http, f"{base}/otp", {"resend": True})
+        assert second["sent"] and second["retry_after_s"] == 0
+        status, third = await post(http, f"{base}/otp", {"resend": True})
+        # The third code of the window: the page says how long until a fourth may be asked for.
+        assert status == 200 and 14 * 60 < third["retry_after_s"] <= 15 * 60
+        status, refused = await post(http, f"{base}/otp", {"resend": True})
+        assert (status, refused["error"]) == (429, "too_many_codes")
+        assert refused["challenge_id"] == third["challenge_id"] and refused["retry_after_s"] > 0
+        assert len(await sent_codes(platform)) == 3
+
+        # The first SMS's code still opens the link, named with the latest challenge.
+        status, who = await post(
+            http, f"{base}/session", {"challenge_id": refused["challenge_id"], "code": on_phone}
+        )
+        assert status == 200 and who["role"] == "patient"
+
+
+async def test_guesses_across_open_codes_count_once_for_all(platform: Platform) -> None:
+    """Several open codes do not multiply the guesses: every attempt counts on each."""
+    _, token = await platform.invited()
+    base = f"{platform.url}api/join/{token}"
+    async with aiohttp.ClientSession() as http:
+        _, first = await post(http, f"{base}/otp")
+        await post(http, f"{base}/otp", {"resend": True})
+        codes = await sent_codes(platform)
+        wrong = next(f"{n:06d}" for n in range(10**6) if f"{n:06d}" not in codes)
+        answers = [
+            (
+                await post(
+                    http, f"{base}/session", {"challenge_id": first["challenge_id"], "code": wrong}
+                )
+            )[1]
+            for _ in range(5)
+        ]
+        assert [a["attempts_left"] for a in answers] == [4, 3, 2, 1, 0]
+        assert answers[-1]["error"] == "locked"
+        status, body = await post(
+            http, f"{base}/session", {"challenge_id": first["challenge_id"], "code": codes[0]}
+        )
+        assert (status, body["error"]) == (403, "locked")
 
 
 async def test_expired_unknown_and_cross_site_requests_are_refused(platform: Platform) -> None:
@@ -149,15 +219,19 @@ async def test_the_code_leaves_through_an_sms_operator_over_http(
     server = await aiohttp_server(app, host="127.0.0.1")
     patient = await app[PLATFORM].records.add_patient("Анна", "+79991234567")
     token = await app[PLATFORM].records.invite(patient.id, Reason.RESPIRATORY, 3600)
+    url = f"{server.make_url('/')}api/join/{token}/otp"
     async with aiohttp.ClientSession() as http:
-        status, _ = await post(http, f"{server.make_url('/')}api/join/{token}/otp")
+        status, first = await post(http, url)
     assert status == 200
     assert len(received) == 1 and received[0]["to"] == "+79991234567"
     assert re.search(r"\d{6}", received[0]["text"])
     await sms_server.close()  # the operator goes down: the patient is told, not left waiting
     async with aiohttp.ClientSession() as http:
-        status, body = await post(http, f"{server.make_url('/')}api/join/{token}/otp")
-    assert (status, body["error"]) == (502, "sms_failed")
+        status, body = await post(http, url, {"resend": True})
+        assert (status, body["error"]) == (502, "sms_failed")
+        # The code that never left is not the one a reload offers: the first one is.
+        status, body = await post(http, url)
+    assert status == 200 and body["challenge_id"] == first["challenge_id"]
 
 
 async def test_doctors_sign_in_with_an_argon2_checked_password(platform: Platform) -> None:

@@ -17,6 +17,7 @@ from clinic.tables import ProtocolRow
 from protocol_writer.diagnosis import suggestion_taken
 from protocol_writer.protocol import Protocol
 from protocol_writer.service import InvalidProtocol
+from web import reader
 from web.bodies import body
 from web.platform import PLATFORM
 from web.sessions import session_principal
@@ -117,7 +118,9 @@ async def read_protocol(request: web.Request) -> web.Response:
         object_id=row.id,
         source=request.remote,
     )
-    return web.json_response(_protocol_body(row))
+    return web.json_response(
+        {**_protocol_body(row), "html": reader.protocol_html(request, who, row)}
+    )
 
 
 async def sign_protocol(request: web.Request) -> web.Response:
@@ -221,7 +224,12 @@ async def patient_protocols(request: web.Request) -> web.Response:
         {
             "patient_id": patient_id,
             "protocols": [
-                {**_protocol_body(row), "diagnosis": row.data.get("diagnosis")} for row in rows
+                {
+                    **_protocol_body(row),
+                    "html": reader.protocol_html(request, who, row),
+                    "diagnosis": row.data.get("diagnosis"),
+                }
+                for row in rows
             ],
         }
     )

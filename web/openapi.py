@@ -40,9 +40,9 @@ ROUTES: tuple[Route, ...] = (
     Route(
         "POST",
         "/api/join/{token}/otp",
-        "Send a one-time code by SMS for an invitation link",
+        "The link's open one-time code, or with resend a new one by SMS",
         ANYONE,
-        bodies.NoFields,
+        bodies.RequestCode,
         200,
         answers.CodeSent,
         (400, 403, 429, 502),

@@ -8,8 +8,11 @@ from pathlib import Path
 import jinja2
 from aiohttp import web
 
+from clinic.domain import Role
 from protocol_writer.vital_signs import registry_for_editor
+from web.language import chosen, keep
 from web.platform import PLATFORM
+from web.sessions import session_principal
 
 STATIC = Path(__file__).parent / "static"
 ENVIRONMENT = web.AppKey("pages_jinja", jinja2.Environment)
@@ -24,18 +27,34 @@ CATALOGUE: dict[str, dict[str, dict[str, str]]] = {
     for language in LANGUAGES
 }
 
+# Where the root page sends someone already signed in.
+ROLE_PAGES = {
+    Role.PATIENT: "/patient",
+    Role.DOCTOR: "/console",
+    Role.STAFF: "/office",
+    Role.OPERATOR: "/office",
+}
+
 
 async def join_page(request: web.Request) -> web.Response:
-    language = request.query.get("lang", "ru")
-    if language not in CATALOGUE:
-        language = "ru"
+    """The patient's page: from the SMS link, or at `/patient` with a session already."""
+    language = chosen(request, CATALOGUE)
     return _render(
         request,
         "patient.html.j2",
         language=language,
         t=CATALOGUE[language]["patient"],
-        token=request.match_info["token"],
+        token=request.match_info.get("token", ""),
     )
+
+
+async def root_page(request: web.Request) -> web.Response:
+    """Leads whoever arrives: someone signed in to their own page, others to a choice."""
+    who = await session_principal(request)
+    if who is not None:
+        raise web.HTTPFound(ROLE_PAGES[who.role])
+    language = chosen(request, CATALOGUE)
+    return _render(request, "root.html.j2", language=language, t=CATALOGUE[language]["root"])
 
 
 async def console_page(request: web.Request) -> web.Response:
@@ -60,7 +79,7 @@ def _render(request: web.Request, template: str, **context: object) -> web.Respo
         .get_template(template)
         .render(ice_servers=list(settings.ice_servers), **context)
     )
-    return web.Response(
+    response = web.Response(
         text=html,
         content_type="text/html",
         headers={
@@ -68,12 +87,16 @@ def _render(request: web.Request, template: str, **context: object) -> web.Respo
             "Referrer-Policy": "no-referrer",
         },
     )
+    keep(request, response, str(context["language"]))
+    return response
 
 
 def add_routes(app: web.Application) -> None:
     app[ENVIRONMENT] = jinja2.Environment(
         loader=jinja2.PackageLoader("web", "templates"), autoescape=True
     )
+    app.router.add_get("/", root_page)
+    app.router.add_get("/patient", join_page)
     app.router.add_get("/join/{token}", join_page)
     app.router.add_get("/console", console_page)
     app.router.add_get("/office", office_page)

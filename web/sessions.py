@@ -11,7 +11,7 @@ import logging
 from aiohttp import web
 
 from clinic.domain import Principal, Role
-from clinic.messages.http import DoctorSignIn, NoFields, VerifyCode
+from clinic.messages.http import DoctorSignIn, NoFields, RequestCode, VerifyCode
 from clinic.sign_in import SESSION_COOKIE, SignInRefused
 from clinic.sms import SmsFailed, render_sms
 from signaling.session_watch import SessionWatch
@@ -26,8 +26,8 @@ LIMIT = web.AppKey("sign_in_limit", Limiter)
 WATCH = web.AppKey("session_watch", SessionWatch)
 
 
-def _json_error(status: int, code: str, message: str) -> web.Response:
-    return web.json_response({"error": code, "message": message}, status=status)
+def _json_error(status: int, code: str, message: str, **extra: str | int | None) -> web.Response:
+    return web.json_response({"error": code, "message": message, **extra}, status=status)
 
 
 async def _limited(request: web.Request) -> web.Response | None:
@@ -37,18 +37,32 @@ async def _limited(request: web.Request) -> web.Response | None:
 
 
 async def send_code(request: web.Request) -> web.Response:
-    """`POST /api/join/{token}/otp`: sends a one-time password to the patient's phone."""
+    """`POST /api/join/{token}/otp`: the link's open one-time password, or with
+    `{"resend": true}` a new one sent to the patient's phone."""
     if (limited := await _limited(request)) is not None:
         return limited
-    await body(request, NoFields)
+    message = await body(request, RequestCode)
     records = request.app[PLATFORM].records
     try:
-        sent = await request.app[PLATFORM].sign_in.start_otp(request.match_info["token"])
+        sent = await request.app[PLATFORM].sign_in.start_otp(
+            request.match_info["token"], message.resend
+        )
     except SignInRefused as exc:
         await records.audit(
             None, "sign_in.code", source=request.remote, outcome="refused", detail=exc.code
         )
-        return _json_error(403 if exc.code == "invalid_link" else 429, exc.code, exc.message)
+        return _json_error(
+            403 if exc.code == "invalid_link" else 429, exc.code, exc.message, **exc.extra
+        )
+    answer = {
+        "challenge_id": sent.challenge_id,
+        "phone_ending": sent.phone[-2:],
+        "sent": sent.code is not None,
+        "attempts_left": sent.attempts_left,
+        "retry_after_s": sent.retry_after_s,
+    }
+    if sent.code is None:
+        return web.json_response(answer)
     text = render_sms("otp", sent.language, code=sent.code)
     try:
         await request.app[PLATFORM].messenger.send_now(
@@ -61,9 +75,10 @@ async def send_code(request: web.Request) -> web.Response:
         )
     except SmsFailed as exc:
         log.warning("sign_in_sms_failed error=%s", exc)
+        await request.app[PLATFORM].sign_in.withdraw_otp(sent.challenge_id)
         return _json_error(502, "sms_failed", "the SMS could not be sent; try again shortly")
     await records.audit(None, "sign_in.code", patient_id=sent.patient_id, source=request.remote)
-    return web.json_response({"challenge_id": sent.challenge_id, "phone_ending": sent.phone[-2:]})
+    return web.json_response(answer)
 
 
 async def verify_code(request: web.Request) -> web.Response:
@@ -80,7 +95,7 @@ async def verify_code(request: web.Request) -> web.Response:
         await request.app[PLATFORM].records.audit(
             None, "sign_in", source=request.remote, outcome="refused", detail=exc.code
         )
-        return _json_error(403, exc.code, exc.message)
+        return _json_error(403, exc.code, exc.message, **exc.extra)
     return await _signed_in(request, token, "sign_in")
 
 
@@ -126,15 +141,20 @@ async def who_am_i(request: web.Request) -> web.Response:
     if who is None:
         return _json_error(401, "unauthorized", "not signed in")
     # A parent's page lets them switch to the records of the children linked to them.
-    children = (
-        await request.app[PLATFORM].records.children_of(who.id) if who.role is Role.PATIENT else []
-    )
+    records = request.app[PLATFORM].records
+    children = await records.children_of(who.id) if who.role is Role.PATIENT else []
+    self_ = await records.patient(who.id) if who.role is Role.PATIENT else None
+    # Whether an oncology centre follows them: only then has the page a tumour-board section.
     return web.json_response(
         {
             "role": who.role.value,
             "id": who.id,
             "name": who.display_name,
-            "children": [{"id": c.id, "name": c.full_name} for c in children],
+            "centre": bool(self_ and self_.oncology_centre_id),
+            "children": [
+                {"id": c.id, "name": c.full_name, "centre": bool(c.oncology_centre_id)}
+                for c in children
+            ],
         }
     )
 

@@ -20,6 +20,13 @@ class NoFields(Message):
     """`{}`: the route needs no fields, but a body is JSON like every other."""
 
 
+class RequestCode(Message):
+    """`{}` for the link's open code (opening the link again sends no SMS), or
+    `{"resend": true}` for a new one."""
+
+    resend: bool = False
+
+
 class VerifyCode(Message):
     challenge_id: Id
     code: Code

@@ -21,6 +21,9 @@ class Error(BaseModel):
 class CodeSent(BaseModel):
     challenge_id: str
     phone_ending: str  # the last two digits, so the patient knows which phone
+    sent: bool  # a new SMS went out; false: the code sent before still works
+    attempts_left: int
+    retry_after_s: int  # until another code may be asked for; 0: now
 
 
 class SignedIn(BaseModel):
@@ -33,12 +36,14 @@ class SignedIn(BaseModel):
 class Person(BaseModel):
     id: str
     name: str
+    centre: bool  # followed by an oncology centre (a tumour board decides for them)
 
 
 class Me(BaseModel):
     role: Literal["patient", "doctor", "staff", "operator"]
     id: str
     name: str
+    centre: bool  # followed by an oncology centre
     children: list[Person]  # the records a parent may switch to
 
 

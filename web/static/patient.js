@@ -29,35 +29,64 @@
   }
 
   // The link opens once: it asks for a code sent by SMS, and the code opens a session
-  // (an HttpOnly cookie). Coming back later, the session is enough.
-  async function requestCode() {
-    const response = await fetch(`/api/join/${encodeURIComponent(token)}/otp`, { method: "POST", headers: json, body: "{}" });
+  // (an HttpOnly cookie). Coming back later, the session is enough. Opening the link again
+  // sends no new SMS: the server gives back the code already sent, which still works.
+  const codeInput = document.getElementById("code");
+  const codeFields = document.getElementById("code-fields");
+  const tries = document.getElementById("tries");
+  const resend = document.getElementById("resend");
+  const fill = (template, values) => template.replace(/\{(\w+)\}/g, (_, key) => values[key]);
+  let resendTimer = null;
+
+  function showTries(left) {
+    tries.textContent = left ? fill(text.tries_left, { n: left }) : "";
+  }
+
+  function waitToResend(seconds) {
+    clearTimeout(resendTimer);
+    resend.disabled = seconds > 0;
+    if (seconds > 0) resendTimer = setTimeout(() => { resend.disabled = false; }, seconds * 1000);
+  }
+
+  async function requestCode(again) {
+    const response = await fetch(`/api/join/${encodeURIComponent(token)}/otp`, {
+      method: "POST", headers: json, body: JSON.stringify(again ? { resend: true } : {}) });
     const body = await response.json();
-    if (!response.ok) {
-      if (body.error === "invalid_link") invalidLink(); else say(text[body.error] || body.message);
-      return;
-    }
-    challenge = body.challenge_id;
+    if (body.error === "invalid_link") { invalidLink(); return; }
+    // Refused a new code, the page still keeps the box for the codes already on the phone.
+    if (body.challenge_id) challenge = body.challenge_id;
     otpForm.hidden = false;
-    document.getElementById("code").focus();
+    codeFields.hidden = !challenge;
+    showTries(body.attempts_left);
+    const notes = [response.ok
+      ? (body.sent ? fill(text.code_sent, { ending: body.phone_ending }) : text.code_again)
+      : text[body.error] || body.message];
+    if (body.retry_after_s) notes.push(fill(text.retry_after, { minutes: Math.ceil(body.retry_after_s / 60) }));
+    waitToResend(body.retry_after_s || 0);
+    say(notes.join(". "));
+    if (challenge) codeInput.focus();
   }
 
   otpForm.addEventListener("submit", async (event) => {
     event.preventDefault();
-    const code = document.getElementById("code").value.trim();
+    const code = codeInput.value.trim();
     const response = await fetch(`/api/join/${encodeURIComponent(token)}/session`, {
       method: "POST", headers: json, body: JSON.stringify({ challenge_id: challenge, code }),
     });
     if (!response.ok) {
       const body = await response.json();
-      if (body.error === "invalid_link") invalidLink(); else say(text[body.error] || body.message);
+      if (body.error === "invalid_link") { invalidLink(); return; }
+      codeInput.value = ""; // a wrong code is not left for the patient to correct digit by digit
+      codeInput.focus();
+      showTries(body.attempts_left);
+      say(text[body.error] || body.message);
       return;
     }
     otpForm.hidden = true;
     say("");
     signedIn();
   });
-  document.getElementById("resend").addEventListener("click", requestCode);
+  resend.addEventListener("click", () => requestCode(true));
 
   async function media() {
     const wanted = new FormData(joinForm).get("mode") || mode;
@@ -126,6 +155,7 @@
       say(text.mic_denied);
       return;
     }
+    setMuted(false); // a new call starts heard
     if (call) call.close();
     call = new Telemed.Call(socket, message.consultation_id, stream, document.getElementById("remote"),
       message.ice_servers);
@@ -167,15 +197,18 @@
       say(text.ended);
     });
     socket.on("protocol.ready", () => say(text.reviewing));
-    socket.on("protocol.signed", async (m) => {
-      const protocol = await Telemed.fetchProtocol(m.consultation_id);
-      protocolSection.innerHTML = protocol.html; // rendered and escaped by the server
-      protocolSection.hidden = false;
-    });
     socket.on("error", (m) => say(m.message));
   }
 
   document.getElementById("hangup").addEventListener("click", () => call && call.hangup());
+  // Muted, the microphone sends silence to the doctor and to the recording alike.
+  const mute = document.getElementById("mute");
+  const setMuted = (muted) => {
+    if (stream) stream.getAudioTracks().forEach((track) => { track.enabled = !muted; });
+    mute.setAttribute("aria-pressed", String(muted));
+    mute.textContent = muted ? text.unmute : text.mute;
+  };
+  mute.addEventListener("click", () => setMuted(mute.getAttribute("aria-pressed") !== "true"));
 
   // The patient's record beside the queue: consilium decisions, visits (to cancel or move)
   // and prescriptions. Built with textContent only: nothing from the server becomes markup.
@@ -186,15 +219,30 @@
   };
   const when = (iso) => new Date(iso).toLocaleString(document.documentElement.lang, { dateStyle: "medium", timeStyle: "short" });
 
-  async function showRecord(patientId) {
+  // The signed protocols, newest first, as the server wrote them for the patient (rendered
+  // and escaped there): what the consultation concluded stays readable after it.
+  function showProtocols(protocols) {
+    const articles = protocols
+      .sort((a, b) => (b.signed_at || "").localeCompare(a.signed_at || ""))
+      .map((p) => Object.assign(document.createElement("div"), { innerHTML: p.html }));
+    const title = Object.assign(document.createElement("h2"), { textContent: text.protocols });
+    protocolSection.replaceChildren(title, ...articles);
+    protocolSection.hidden = !articles.length;
+  }
+
+  async function showRecord(patientId, centre) {
     const base = `/api/patients/${encodeURIComponent(patientId)}`;
     const get = async (path) => (await fetch(base + path)).json();
-    const [decisions, visits, prescriptions] = await Promise.all([
-      get("/consilium"), get("/appointments"), get("/prescriptions")]);
+    // Only a patient an oncology centre follows has tumour-board decisions to read.
+    const [decisions, visits, prescriptions, protocols] = await Promise.all([
+      centre ? get("/consilium") : { decisions: [] }, get("/appointments"), get("/prescriptions"),
+      get("/protocols")]);
     const fill = (id, items) => {
       const list = document.getElementById(id);
       list.replaceChildren(...(items.length ? items : [item(text.nothing)]));
     };
+    showProtocols(protocols.protocols);
+    document.getElementById("decisions-block").hidden = !centre;
     fill("decisions", decisions.decisions.map((d) => item(`${d.decided_on}: ${d.decision}`)));
     fill("prescriptions", prescriptions.prescriptions.map((p) =>
       item(`${p.medicine}${p.dose ? ", " + p.dose : ""} — ${text.valid_until} ${p.valid_until}`)));
@@ -203,7 +251,7 @@
       cancel.addEventListener("click", async () => {
         const response = await fetch(`${base}/appointments/${encodeURIComponent(a.slot_id)}`, { method: "DELETE" });
         const message = response.ok ? text.cancelled : (await response.json()).message;
-        await showRecord(patientId); // the list is current before the message says so
+        await showRecord(patientId, centre); // the list is current before the message says so
         say(message);
       });
       const choice = document.createElement("select");
@@ -214,7 +262,7 @@
       move.addEventListener("click", async () => {
         const response = await fetch(`${base}/appointments/${encodeURIComponent(a.slot_id)}/move`, {
           method: "POST", headers: json, body: JSON.stringify({ to_slot_id: choice.value }) });
-        await showRecord(patientId);
+        await showRecord(patientId, centre);
         say(response.ok ? text.moved : text.slot_taken);
       });
       return item(`${when(a.starts_at)}, ${a.place}, ${a.doctor} `, cancel, " ", choice, move);
@@ -294,8 +342,11 @@
     };
   }
 
+  const followed = (me, patientId) =>
+    (patientId === me.id ? me : me.children.find((c) => c.id === patientId) || {}).centre;
+
   function showPerson(me, patientId) {
-    showRecord(patientId);
+    showRecord(patientId, followed(me, patientId));
     showCheckins(patientId, patientId === me.id);
   }
 
@@ -311,8 +362,16 @@
       document.getElementById("whose").hidden = false;
     }
     showPerson(me, me.id);
-    socket.on("protocol.signed", () => showRecord(person.value || me.id)); // renewals at once
+    // The new protocol, and the renewals it made, at once.
+    socket.on("protocol.signed", () => {
+      const shown = person.value || me.id;
+      showRecord(shown, followed(me, shown));
+    });
   }
 
-  fetch("/api/me").then((response) => (response.ok ? signedIn() : requestCode()));
+  fetch("/api/me").then((response) => {
+    if (response.ok) signedIn();
+    else if (token) requestCode(false);
+    else say(text.open_link); // at /patient without a session: only the SMS link signs in
+  });
 })();

@@ -1,0 +1,222 @@
+"""The patient's page as a patient on a phone meets it, in a real headless Chromium."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import aiohttp
+from playwright.async_api import expect
+
+from harness.client import Party
+from tests import test_browser
+from tests.conftest import Platform
+from web.platform import PLATFORM
+
+browser = test_browser.browser  # the same Chromium, fake devices and phone-sized window
+
+
+def sms_codes(platform: Platform) -> list[str]:
+    sent = platform.server.app[PLATFORM].messenger.transport.sent  # type: ignore[attr-defined]
+    return [m.group() for _, t in sent if (m := re.search(r"\d{6}", t))]
+
+
+async def test_reloads_send_no_sms_and_the_fourth_open_still_signs_in(
+    platform: Platform, browser: Any
+) -> None:
+    _, token = await platform.invited()
+    url = f"{platform.url}join/{token}"
+    page = await browser("sign-in", None)
+    code = page.get_by_label("Код из SMS")
+    await page.goto(url)
+    await code.wait_for()
+    await page.get_by_text("Осталось попыток: 5").wait_for()
+    for _ in range(3):  # the patient opens the SMS link again
+        await page.reload()
+        await page.get_by_text("Введите код из последнего SMS").wait_for()
+    assert len(sms_codes(platform)) == 1
+    first = sms_codes(platform)[0]
+
+    await code.fill(f"{(int(first) + 1) % 10**6:06d}")
+    await page.get_by_role("button", name="Войти").click()
+    await page.get_by_text("Неверный код").wait_for()
+    await page.get_by_text("Осталось попыток: 4").wait_for()
+    await expect(code).to_have_value("")  # a wrong code is cleared
+
+    resend = page.get_by_role("button", name="Отправить код ещё раз")
+    await resend.click()
+    await page.get_by_text("оканчивающийся на 00").wait_for()
+    await resend.click()
+    # The third code in 15 minutes: the page says how long until another and waits itself.
+    await page.get_by_text("Новый код можно запросить через 15 мин").wait_for()
+    await expect(resend).to_be_disabled()
+    assert len(sms_codes(platform)) == 3
+
+    await page.reload()  # the fourth open: the box is there, the first SMS's code works
+    await page.get_by_text("Новый код можно запросить через", exact=False).wait_for()
+    await code.fill(first)
+    await page.get_by_role("button", name="Войти").click()
+    await page.get_by_role("button", name="Встать в очередь").wait_for()
+
+    await page.goto(url)  # signed in on this phone: straight to the page, no SMS
+    await page.get_by_role("button", name="Встать в очередь").wait_for()
+    assert await code.is_hidden()
+    assert len(sms_codes(platform)) == 3
+
+
+async def test_after_the_consultation_the_page_keeps_the_signed_protocol(
+    platform: Platform, browser: Any
+) -> None:
+    """A patient with a cold: the protocol as a patient reads it, in the clinic's time, and
+    no tumour-board section."""
+    patient_id, token = await platform.invited()
+    doctor_id, _ = await platform.doctor()
+    await test_browser.earlier_signed_protocol(platform, patient_id, doctor_id)
+    page = await browser("after", None)
+    await test_browser.sign_in(page, platform, f"{platform.url}join/{token}")
+    protocols = page.locator("#protocol")
+    await protocols.get_by_text("J02.9").wait_for()
+    await page.reload()  # reopening the page later: still there
+    await protocols.get_by_text("J02.9").wait_for()
+    text = await protocols.inner_text()
+    assert "это острый фарингит" not in text  # the recogniser's words stay with the doctor
+    assert await protocols.locator(".transcript").count() == 0
+    assert "UTC" not in text and "MSK" in text  # TELEMED_TIMEZONE's default, Europe/Moscow
+    assert await page.get_by_text("Решения онкологического консилиума").is_hidden()
+    await page.get_by_role("heading", name="Рецепты").wait_for()
+    await page.get_by_role("heading", name="Запись на приём").wait_for()
+    reads = [
+        a
+        for a in await platform.records.audit_entries()
+        if a.action == "record.read" and a.patient_id == patient_id
+    ]
+    assert reads and all(a.outcome == "ok" for a in reads)
+    _, other = await platform.patient("Борис Другой")
+    async with (
+        aiohttp.ClientSession(headers={"Authorization": f"Bearer {other}"}) as http,
+        http.get(f"{platform.url}api/patients/{patient_id}/protocols") as response,
+    ):
+        assert response.status == 404  # another patient's protocols: as if none existed
+
+
+# Every visible element that shows its own text, with its font size; every control, with its
+# size. On a 360 px phone: text of 16 px and more, touch targets of 44 by 44 px and more.
+MEASURE = """() => {
+  const shown = (e) => e.getClientRects().length && getComputedStyle(e).visibility !== "hidden";
+  const small = [...document.querySelectorAll("body *")].filter((e) => shown(e)
+      && [...e.childNodes].some((n) => n.nodeType === 3 && n.textContent.trim())
+      && parseFloat(getComputedStyle(e).fontSize) < 16)
+    .map((e) => `${e.tagName} ${getComputedStyle(e).fontSize} ${e.textContent.slice(0, 30)}`);
+  const controls = "button, a, select, input:not([type=radio]), label";
+  const targets = [...document.querySelectorAll(controls)]
+    .filter(shown).map((e) => [e, e.getBoundingClientRect()])
+    .filter(([, r]) => r.width < 44 || r.height < 44)
+    .map(([e, r]) => `${e.tagName}#${e.id} ${Math.round(r.width)}x${Math.round(r.height)}`);
+  return { small, targets, wide: document.documentElement.scrollWidth };
+}"""
+
+
+async def phone_sized(page: Any) -> None:
+    measured = await page.evaluate(MEASURE)
+    assert measured["small"] == [], "text under 16 px"
+    assert measured["targets"] == [], "touch targets under 44 px"
+    assert measured["wide"] <= 360, "the page scrolls sideways on a 360 px phone"
+
+
+RECORD_PEERS = """() => {
+  const Native = window.RTCPeerConnection;
+  window.peers = [];
+  window.RTCPeerConnection = function (...args) {
+    const pc = new Native(...args);
+    window.peers.push(pc);
+    return pc;
+  };
+  window.RTCPeerConnection.prototype = Native.prototype;
+}"""
+MICROPHONES_ON = """() => window.peers.flatMap((pc) => pc.getSenders())
+  .filter((s) => s.track && s.track.kind === "audio").map((s) => s.track.enabled)"""
+
+
+async def test_phone_first_page_with_a_big_code_box_no_empty_selector_and_mute(
+    platform: Platform, browser: Any
+) -> None:
+    _, token = await platform.invited()
+    _, key = await platform.doctor()
+    page = await browser("phone", None)
+    await page.add_init_script(f"({RECORD_PEERS})()")
+    await page.goto(f"{platform.url}join/{token}")
+    code = page.get_by_label("Код из SMS")
+    await code.wait_for()
+    box = await code.bounding_box()
+    assert box is not None and box["height"] >= 56 and box["width"] >= 300
+    assert float((await code.evaluate("e => getComputedStyle(e).fontSize"))[:-2]) >= 28
+    await phone_sized(page)
+
+    await code.fill(sms_codes(platform)[-1])
+    await page.get_by_role("button", name="Войти").click()
+    await page.get_by_role("button", name="Встать в очередь").wait_for()
+    # No children linked: no "whose record" selector, empty or not.
+    assert await page.locator("#whose").is_hidden()
+    await phone_sized(page)
+
+    await page.get_by_role("button", name="Встать в очередь").click()
+    await page.get_by_text("Вы в очереди, ваш номер 1").wait_for()
+    doctor = Party(platform.url, {"key": key})
+    await doctor.connect()
+    try:
+        await doctor.call("consultation.take", {})
+        mute = page.get_by_role("button", name="Выключить микрофон")
+        await mute.wait_for()
+        await phone_sized(page)
+        await page.wait_for_function("() => window.peers.length > 0")
+        assert set(await page.evaluate(MICROPHONES_ON)) == {True}
+        await mute.click()
+        unmute = page.get_by_role("button", name="Включить микрофон")
+        await expect(unmute).to_have_attribute("aria-pressed", "true")
+        assert set(await page.evaluate(MICROPHONES_ON)) == {False}
+        await unmute.click()
+        assert set(await page.evaluate(MICROPHONES_ON)) == {True}
+    finally:
+        await doctor.close()
+
+
+async def test_the_root_page_leads_doctors_and_patients_and_keeps_the_language(
+    platform: Platform, browser: Any
+) -> None:
+    _, token = await platform.invited()
+    await platform.doctor(login="irina", password="correct horse battery")
+    async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as http:
+        async with http.get(platform.url) as response:
+            assert response.status == 200  # was a bare 404
+        async with http.post(
+            f"{platform.url}api/sessions/doctor",
+            json={"login": "irina", "password": "correct horse battery"},
+        ) as response:
+            assert response.status == 200
+        async with http.get(platform.url, allow_redirects=False) as response:
+            assert (response.status, response.headers["Location"]) == (302, "/console")
+
+    page = await browser("root", None)
+    await page.goto(platform.url)
+    await page.get_by_role("heading", name="Пациентам").wait_for()
+    await page.get_by_text("откройте ссылку из SMS", exact=False).wait_for()
+    await page.get_by_role("link", name="English").click()
+    await page.get_by_role("heading", name="For patients").wait_for()
+    await page.goto(platform.url)  # the choice is kept: no ?lang= now
+    await page.get_by_role("heading", name="For patients").wait_for()
+    await page.goto(f"{platform.url}join/{token}")  # and on the patient's page
+    await page.get_by_label("Code from the SMS").wait_for()
+    await page.get_by_role("link", name="Русский").click()
+    code = page.get_by_label("Код из SMS")
+    await code.fill(sms_codes(platform)[-1])
+    await page.get_by_role("button", name="Войти").click()
+    await page.get_by_role("button", name="Встать в очередь").wait_for()
+
+    await page.goto(platform.url)  # a signed-in patient goes straight to their page
+    await page.wait_for_url(f"{platform.url}patient")
+    await page.get_by_role("button", name="Встать в очередь").wait_for()
+
+    doctor = await browser("root-doctor", None, viewport=(1280, 900))
+    await doctor.goto(platform.url)
+    await doctor.get_by_role("link", name="Консоль врача").click()
+    await doctor.get_by_label("Login").wait_for()
