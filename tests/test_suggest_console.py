@@ -26,7 +26,7 @@ async def test_live_suggestions_and_the_doctor_takes_one(platform: Platform, bro
     )
     blocked: list[str] = []
     doctor = await staff_page(
-        browser, f"{platform.url}console", "irina", "correct horse battery", blocked
+        browser, f"{platform.url}console?lang=en", "irina", "correct horse battery", blocked
     )
     await doctor.get_by_role("button", name="Take next patient").click()
     await doctor.locator("#call").wait_for()

@@ -39,14 +39,33 @@ async def join_page(request: web.Request) -> web.Response:
     )
 
 
+# The doctor's language: Russian unless they chose another, and the choice is kept.
+CONSOLE_LANGUAGE_COOKIE = "telemed_console_lang"
+
+
 async def console_page(request: web.Request) -> web.Response:
-    return _render(
+    chosen = request.query.get("lang")
+    language = chosen or request.cookies.get(CONSOLE_LANGUAGE_COOKIE, "ru")
+    if language not in CATALOGUE:
+        language = "ru"
+    response = _render(
         request,
         "console.html.j2",
-        language="en",
-        t=CATALOGUE["en"]["patient"],
-        vital_signs=json.dumps(registry_for_editor("en"), ensure_ascii=False),
+        language=language,
+        t=CATALOGUE[language]["console"],
+        timezone=request.app[PAGES_SETTINGS].timezone,
+        vital_signs=json.dumps(registry_for_editor(language), ensure_ascii=False),
     )
+    if chosen == language:
+        response.set_cookie(
+            CONSOLE_LANGUAGE_COOKIE,
+            language,
+            max_age=365 * 24 * 3600,
+            path="/console",
+            samesite="Strict",
+            secure=request.secure,
+        )
+    return response
 
 
 async def office_page(request: web.Request) -> web.Response:
