@@ -39,13 +39,18 @@
       cell(row, `${entry.urgent ? t("urgent", { reason }) : reason}, ${Words.status("mode", entry.mode)}`);
       const minutes = Math.floor((Date.now() - new Date(entry.queued_at)) / 60000);
       cell(row, t("minutes", { minutes }));
+      // Who has their page open now; an away patient cannot be taken until they are back.
+      const away = entry.away_since ? t("away_since", { time: Words.time(entry.away_since) }) : t("present");
+      cell(row, away).className = entry.away_since ? "away" : "present";
       const button = document.createElement("button");
       button.textContent = t("take");
+      button.disabled = !!entry.away_since;
       button.setAttribute("aria-label", t("take_named", { name: entry.patient_name }));
       button.addEventListener("click", () => take(entry.consultation_id));
       cell(row, "").appendChild(button);
       queueBody.appendChild(row);
     }
+    document.getElementById("queue-empty").hidden = listing.waiting.length > 0;
   }
 
   // High-risk chemotherapy check-ins of the doctor's centre, soonest deadline first. Doctors
@@ -174,6 +179,8 @@
     });
     socket.on("queue.updated", (listing) => { showQueue(listing); showReviews(); });
     setInterval(showReviews, 60000); // a check-in comes with no queue change
+    // A patient away too long leaves the queue with no event of theirs: the listing says so.
+    setInterval(() => socket.connected && socket.emit("queue.list", {}), 30000);
     socket.on("consultation.started", (m) => startCall(m, true));
     socket.on("consultation.resumed", (m) => startCall(m, true));
     socket.on("peer.rejoined", () => call && call.offerPeer());
@@ -183,10 +190,10 @@
     socket.on("media.restart", (m) => call && call.consultationId === m.consultation_id && call.connectWorker());
     socket.on("caption", addCaption);
     socket.on("suggestions", showLiveSuggestions);
-    socket.on("consultation.ended", () => {
+    socket.on("consultation.ended", (m) => {
       if (call) { call.close(); call = null; }
       callSection.hidden = true;
-      say(t("ended"));
+      say(m.draft === false ? t("never_connected") : t("ended"));
     });
     socket.on("protocol.ready", async (m) => {
       draft = await Telemed.fetchProtocol(m.consultation_id);
