@@ -13,6 +13,7 @@ from clinic.store.checkins import CheckInStore
 from clinic.store.consilium import ConsiliumStore
 from clinic.store.people import PeopleStore
 from clinic.store.prescriptions import PrescriptionStore
+from clinic.store.presence import PresenceStore
 from clinic.store.protocols import ProtocolStore
 from clinic.store.queue import QueueStore
 from clinic.store.record_push import RecordPushStore
@@ -26,6 +27,7 @@ __all__ = ["Conflict", "Records", "opened_records", "token_hash"]
 class Records(
     PeopleStore,
     QueueStore,
+    PresenceStore,
     TranscriptStore,
     ProtocolStore,
     RecordPushStore,

@@ -68,6 +68,9 @@ class Settings:
     # Warm Vosk recognisers kept per model (transcription/pool.py); None: derived from the
     # memory available at start and the cores.
     recognizer_pool: int | None = None
+    # A waiting patient whose page has been closed this long leaves the queue; back
+    # sooner, they keep their place.
+    queue_away_s: float = 300.0
 
     def __post_init__(self) -> None:
         if self.media not in ("local", "workers"):
@@ -128,6 +131,7 @@ class Settings:
             socket_messages_per_s=float(get("SOCKET_MESSAGES_PER_S", "20")),
             metrics_token=get("METRICS_TOKEN", "") or None,
             recognizer_pool=int(get("RECOGNISER_POOL", "")) if get("RECOGNISER_POOL", "") else None,
+            queue_away_s=float(get("QUEUE_AWAY_S", "300")),
         )
 
 

@@ -214,6 +214,12 @@ class Consultation(Base):
     ended_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     # Urgent places (a high-risk chemotherapy check-in) are taken before routine ones.
     priority: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # A waiting patient with no page open since then: never taken, and out of the queue
+    # once away longer than the setting (signaling/presence.py).
+    away_since: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    # When the patient's browser first offered its audio: a call they never joined ends
+    # without a protocol.
+    patient_connected_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     # The database, not the handlers, keeps a patient to one open place and a doctor to one
     # call: two sockets (or two nodes) racing past a check-then-write both lose but one.
     __table_args__ = (

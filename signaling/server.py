@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Awaitable, Callable
+from datetime import timedelta
 from http.cookies import CookieError, SimpleCookie
 from typing import Any
 
@@ -29,6 +30,7 @@ from clinic.settings import Settings
 from clinic.sign_in import SESSION_COOKIE, LiveSession, SignIn
 from clinic.store.queue import DoctorBusy
 from clinic.tables import Consultation
+from clinic.time import now
 from media.gateway import MediaGateway
 from signaling.budget import MessageBudget
 from signaling.captions import CaptionSink
@@ -123,6 +125,10 @@ class SignalingServer:
         if principal.role is Role.DOCTOR:
             await self.sio.enter_room(sid, rooms.DOCTORS)
         log.info("connected role=%s", principal.role.value)
+        if principal.role is Role.PATIENT:
+            await self._drop_away()  # back too late: the place is gone, not restored
+            if await self._records.patient_back(principal.id):
+                await self._broadcast_queue()
         await self._resume(sid, principal)
 
     async def _authenticate(
@@ -169,6 +175,21 @@ class SignalingServer:
         self._watch.forget(sid, session.get("session"))
         self._budget.forget(sid)
         log.info("disconnected sid=%s", sid)
+        who = session.get("principal")
+        if who is not None and who.role is Role.PATIENT:
+            await self._patient_left(sid, who)
+
+    async def _patient_left(self, sid: str, patient: Principal) -> None:
+        """The patient's last open page closed: their waiting place is marked away.
+
+        Pages of this node only: a patient with pages on two nodes at once counts as away
+        when the one closing is theirs here (a phone holds one page, on one node).
+        """
+        room = rooms.person(Role.PATIENT, patient.id)
+        if any(other != sid for other, _ in self.sio.manager.get_participants("/", room)):
+            return
+        if await self._records.patient_away(patient.id):
+            await self._broadcast_queue()
 
     # --- dispatch -----------------------------------------------------------
 
@@ -286,7 +307,12 @@ class SignalingServer:
         await self.sio.emit("queue.updated", listing, to=sid)
         return {"ok": True, **listing}
 
+    async def _drop_away(self) -> None:
+        """Patients away longer than the setting leave the queue."""
+        await self._records.drop_away(now() - timedelta(seconds=self._settings.queue_away_s))
+
     async def _queue_listing(self) -> dict[str, Any]:
+        await self._drop_away()
         return {
             "waiting": [
                 {
@@ -296,6 +322,7 @@ class SignalingServer:
                     "urgent": c.priority > 0,
                     "mode": c.mode,
                     "queued_at": c.queued_at.isoformat(),
+                    "away_since": c.away_since.isoformat() if c.away_since else None,
                 }
                 for c, p in await self._records.waiting()
             ]
@@ -333,6 +360,8 @@ class SignalingServer:
         if consultation is None:
             if message.consultation_id is not None:
                 named = await self._records.consultation(message.consultation_id)
+                if named and named.status == ConsultationStatus.WAITING.value and named.away_since:
+                    raise BadMessage("not_present", "the patient is not connected now")
                 await self._audit(
                     sid,
                     who,
@@ -408,6 +437,8 @@ class SignalingServer:
     async def _offer(self, sid: str, who: Principal, message: Any) -> dict[str, Any]:
         assert isinstance(message, Offer)
         consultation = await self._party(sid, who, message.consultation_id)
+        if who.role is Role.PATIENT and consultation.patient_connected_at is None:
+            await self._records.patient_connected(consultation.id)
         if message.target == "peer":
             return await self._relay(who, consultation, "offer", message.sdp, message.type)
         assert consultation.started_at is not None
@@ -488,24 +519,33 @@ class SignalingServer:
     async def _hangup(self, sid: str, who: Principal, message: Any) -> dict[str, Any]:
         assert isinstance(message, Hangup)
         consultation = await self._party(sid, who, message.consultation_id)
-        if not await self._records.finish(consultation.id, ConsultationStatus.ENDED):
+        # A call the patient never joined (no offer from their browser, no word of theirs)
+        # happened only on the doctor's side: it is cancelled and gets no protocol.
+        joined = consultation.patient_connected_at is not None or any(
+            s.speaker is Speaker.PATIENT for s in await self._records.segments(consultation.id)
+        )
+        status = ConsultationStatus.ENDED if joined else ConsultationStatus.CANCELLED
+        if not await self._records.finish(consultation.id, status):
             raise BadMessage("not_active", "the consultation is already over")
         room = _parties(consultation)
         await self.sio.emit(
             "consultation.ended",
-            {"consultation_id": consultation.id, "by": who.role.value},
+            {"consultation_id": consultation.id, "by": who.role.value, "draft": joined},
             room=room,
         )
         await self._media.end(consultation.id)  # every segment is stored when this returns
         self._captions.forget(consultation.id)
-        protocol = await self._protocols.draft(consultation.id)
         await self._audit(
             sid,
             who,
             "consultation.end",
             patient_id=consultation.patient_id,
             object_id=consultation.id,
+            detail=None if joined else "patient never connected",
         )
+        if not joined:
+            return {"ok": True, "draft": False}
+        protocol = await self._protocols.draft(consultation.id)
         await self.sio.emit(
             "protocol.ready",
             {

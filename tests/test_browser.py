@@ -140,12 +140,12 @@ async def test_two_browsers_hold_a_consultation(
     doctor.on(
         "console", lambda m: blocked.append(m.text) if "Content Security Policy" in m.text else None
     )
-    await doctor.goto(f"{platform.url}console")
-    await doctor.get_by_label("Login").fill("irina")
-    await doctor.get_by_label("Password").fill("correct horse battery")
-    await doctor.get_by_label("Password").press("Enter")  # the keyboard is enough
-    await doctor.get_by_role("cell", name="Анна Иванова").wait_for()
-    await doctor.get_by_role("button", name="Take next patient").click()
+    await doctor.goto(f"{platform.url}console")  # in Russian unless the doctor chooses
+    await doctor.get_by_label("Логин").fill("irina")
+    await doctor.get_by_label("Пароль").fill("correct horse battery")
+    await doctor.get_by_label("Пароль").press("Enter")  # the keyboard is enough
+    await doctor.get_by_role("cell", name="Анна Иванова", exact=True).wait_for()
+    await doctor.get_by_role("button", name="Принять следующего").click()
     await patient.get_by_text("Идёт консультация").wait_for()
     await doctor.get_by_text("J02.9", exact=False).wait_for()  # the earlier protocol
 
@@ -153,7 +153,7 @@ async def test_two_browsers_hold_a_consultation(
     await doctor.locator("#captions li.doctor").first.wait_for(timeout=30_000)
     await doctor.locator("#captions li.patient").first.wait_for(timeout=30_000)
     await doctor.screenshot(path=ARTIFACTS / "console-call.png")
-    await doctor.get_by_role("button", name="Hang up").click()
+    await doctor.get_by_role("button", name="Завершить").click()
 
     await patient.get_by_text("Врач проверяет протокол", exact=False).wait_for()
     await doctor.locator("#protocol .protocol").wait_for(timeout=30_000)
@@ -162,14 +162,14 @@ async def test_two_browsers_hold_a_consultation(
         exposition = await response.text()
     assert sample(exposition, "telemed_media_frame_seconds_count") == 2
     assert sample(exposition, "telemed_media_frame_seconds_sum") == pytest.approx(0.12, rel=0.02)
-    await doctor.get_by_label("ICD-10 code").fill("J06.9")
-    await doctor.get_by_label("Diagnosis", exact=True).fill("ОРВИ, лёгкое течение")
-    await doctor.get_by_label("One per line").fill("пить больше жидкости")
-    await doctor.get_by_label("Follow-up").select_option("telemedicine")
-    await doctor.get_by_label("In days").fill("3")
+    await doctor.get_by_label("Код МКБ-10").fill("J06.9")
+    await doctor.get_by_label("Диагноз", exact=True).fill("ОРВИ, лёгкое течение")
+    await doctor.get_by_label("По одной в строке").fill("пить больше жидкости")
+    await doctor.get_by_label("Наблюдение").select_option("telemedicine")
+    await doctor.get_by_label("Через дней").fill("3")
     await doctor.screenshot(path=ARTIFACTS / "console-editor.png", full_page=True)
-    await doctor.get_by_role("button", name="Sign and send to the record").click()
-    await doctor.get_by_text("signed and sent to the record", exact=False).wait_for()
+    await doctor.get_by_role("button", name="Подписать и отправить в карту").click()
+    await doctor.get_by_text("подписан и отправлен в карту", exact=False).wait_for()
 
     await patient.locator("#protocol .protocol .status.signed").wait_for(timeout=30_000)
     text = await patient.locator("#protocol").inner_text()
@@ -384,7 +384,7 @@ async def test_a_parent_answers_a_check_in_for_a_child_and_a_doctor_reviews_it(
     assert (checkin.level, checkin.submitted_by) == ("red", parent.id)
 
     doctor = await staff_page(
-        browser, f"{platform.url}console", "oleg", "oncologist password", blocked
+        browser, f"{platform.url}console?lang=en", "oleg", "oncologist password", blocked
     )
     row = doctor.locator("#reviews tr", has_text="Миша Соколов")
     await row.get_by_text("temperature 37.5 °C or above, shivering").wait_for()
@@ -402,7 +402,7 @@ async def test_the_editor_shows_every_registered_vital_and_keeps_an_unknown_one(
     """The editor reads the vital signs' registry from the page; a sign in the draft that the
     registry does not know (say, from a newer server) survives the doctor's edit unchanged."""
     page = await browser("editor", None, viewport=(1280, 900))
-    await page.goto(f"{platform.url}console")
+    await page.goto(f"{platform.url}console?lang=en")
     draft = {
         "complaints": [],
         "recommendations": [],

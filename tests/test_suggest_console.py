@@ -26,7 +26,7 @@ async def test_live_suggestions_and_the_doctor_takes_one(platform: Platform, bro
     )
     blocked: list[str] = []
     doctor = await staff_page(
-        browser, f"{platform.url}console", "irina", "correct horse battery", blocked
+        browser, f"{platform.url}console?lang=en", "irina", "correct horse battery", blocked
     )
     # The microphone opens slowly (as on a loaded machine): what the patient says meanwhile
     # must still reach the console, which once dropped it until the call's media was up.

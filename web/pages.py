@@ -58,12 +58,15 @@ async def root_page(request: web.Request) -> web.Response:
 
 
 async def console_page(request: web.Request) -> web.Response:
+    """The doctor's console: Russian unless the doctor chose another language (kept)."""
+    language = chosen(request, CATALOGUE)
     return _render(
         request,
         "console.html.j2",
-        language="en",
-        t=CATALOGUE["en"]["patient"],
-        vital_signs=json.dumps(registry_for_editor("en"), ensure_ascii=False),
+        language=language,
+        t=CATALOGUE[language]["console"],
+        timezone=request.app[PLATFORM].settings.timezone,
+        vital_signs=json.dumps(registry_for_editor(language), ensure_ascii=False),
     )
 
 

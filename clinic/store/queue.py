@@ -110,6 +110,7 @@ class QueueStore(Store):
                 consultation_id = await s.scalar(
                     select(Consultation.id)
                     .where(Consultation.status == ConsultationStatus.WAITING.value)
+                    .where(Consultation.away_since.is_(None))  # never a patient not there
                     .order_by(Consultation.priority.desc(), Consultation.queued_at)
                     .limit(1)
                 )
@@ -119,6 +120,7 @@ class QueueStore(Store):
                 update(Consultation)
                 .where(Consultation.id == consultation_id)
                 .where(Consultation.status == ConsultationStatus.WAITING.value)
+                .where(Consultation.away_since.is_(None))
                 .values(
                     status=ConsultationStatus.ACTIVE.value, doctor_id=doctor_id, started_at=now()
                 )

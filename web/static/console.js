@@ -1,6 +1,7 @@
 "use strict";
 
 (() => {
+  const { t } = Words;
   const status = document.getElementById("status");
   const desk = document.getElementById("desk");
   const queueBody = document.getElementById("queue");
@@ -37,24 +38,29 @@
       const row = document.createElement("tr");
       if (entry.urgent) row.className = "urgent";
       cell(row, entry.patient_name);
-      cell(row, entry.urgent ? `URGENT: ${entry.reason}` : entry.reason);
-      cell(row, entry.mode);
+      const reason = Words.status("reason", entry.reason);
+      cell(row, `${entry.urgent ? t("urgent", { reason }) : reason}, ${Words.status("mode", entry.mode)}`);
       const minutes = Math.floor((Date.now() - new Date(entry.queued_at)) / 60000);
-      cell(row, `${minutes} min`);
+      cell(row, t("minutes", { minutes }));
+      // Who has their page open now; an away patient cannot be taken until they are back.
+      const away = entry.away_since ? t("away_since", { time: Words.time(entry.away_since) }) : t("present");
+      cell(row, away).className = entry.away_since ? "away" : "present";
       const button = document.createElement("button");
-      button.textContent = "Take";
+      button.textContent = t("take");
+      button.disabled = !!entry.away_since;
+      button.setAttribute("aria-label", t("take_named", { name: entry.patient_name }));
       button.addEventListener("click", () => take(entry.consultation_id));
       cell(row, "").appendChild(button);
       queueBody.appendChild(row);
     }
+    document.getElementById("queue-empty").hidden = listing.waiting.length > 0;
   }
 
   // High-risk chemotherapy check-ins of the doctor's centre, soonest deadline first. Doctors
   // of no oncology centre get 403 and never see the panel.
   const reviewsBody = document.getElementById("reviews");
-  const local = (iso) => new Date(iso).toLocaleString();
   async function showReviews() {
-    const response = await fetch("/api/checkins/reviews?lang=en");
+    const response = await fetch(`/api/checkins/reviews?lang=${Words.language}`);
     const panel = document.getElementById("reviews-panel");
     panel.hidden = !response.ok;
     if (!response.ok) return;
@@ -64,29 +70,35 @@
       const row = document.createElement("tr");
       if (c.overdue) row.className = "overdue";
       cell(row, c.patient_name);
-      cell(row, local(c.submitted_at));
+      cell(row, Words.when(c.submitted_at));
       cell(row, c.flag_texts.join(", "));
-      cell(row, `${c.overdue ? "OVERDUE " : ""}${local(c.review_due_at)}`);
+      cell(row, c.overdue ? t("overdue", { time: Words.when(c.review_due_at) }) : Words.when(c.review_due_at));
       const note = Object.assign(document.createElement("input"), { maxLength: 4000 });
-      note.setAttribute("aria-label", `Review note for ${c.patient_name}`);
+      note.setAttribute("aria-label", t("review_note_for", { name: c.patient_name }));
       cell(row, "").appendChild(note);
-      const button = Object.assign(document.createElement("button"), { type: "button", textContent: "Reviewed" });
+      const button = Object.assign(document.createElement("button"), { type: "button", textContent: t("reviewed") });
       button.addEventListener("click", async () => {
         const sent = await fetch(`/api/checkins/${encodeURIComponent(c.id)}/review`, {
           method: "POST", headers: { "Content-Type": "application/json" },
           body: JSON.stringify({ note: note.value }) });
-        say(sent.ok ? `Check-in of ${c.patient_name} reviewed` : (await sent.json()).message);
+        say(sent.ok ? t("review_done", { name: c.patient_name }) : await failure(sent));
         showReviews();
       });
       cell(row, "").appendChild(button);
       reviewsBody.appendChild(row);
     }
-    if (!body.checkins.length) cell(reviewsBody.insertRow(), "Nothing to review");
+    if (!body.checkins.length) cell(reviewsBody.insertRow(), t("nothing_to_review"));
+  }
+
+  // An HTTP error answer in the page's words.
+  async function failure(response) {
+    const body = await response.json().catch(() => ({}));
+    return Words.error(body.error || "internal", body.message);
   }
 
   async function take(consultationId) {
     const reply = await socket.emitWithAck("consultation.take", consultationId ? { consultation_id: consultationId } : {});
-    if (!reply.ok) say(reply.message);
+    if (!reply.ok) say(Words.error(reply.code));
   }
 
   async function showHistory(patientId) {
@@ -97,12 +109,12 @@
     const body = await response.json();
     for (const p of body.protocols) {
       const item = document.createElement("li");
-      const when = (p.signed_at || "").slice(0, 10);
-      const dx = p.diagnosis ? `${p.diagnosis.code} ${p.diagnosis.text}` : "no diagnosis";
+      const when = p.signed_at ? Words.date(p.signed_at) : "";
+      const dx = p.diagnosis ? `${p.diagnosis.code} ${p.diagnosis.text}` : t("no_diagnosis");
       item.textContent = `${when}: ${dx}`;
       history.append(item);
     }
-    if (!body.protocols.length) history.append(Object.assign(document.createElement("li"), { textContent: "none yet" }));
+    if (!body.protocols.length) history.append(Object.assign(document.createElement("li"), { textContent: t("history_none") }));
   }
 
   async function startCall(message, offerPeer) {
@@ -110,11 +122,11 @@
     showHistory(message.patient_id);
     captions.replaceChildren();
     liveSuggestions.replaceChildren();
-    liveStatus.textContent = "Waiting for the patient's complaints";
+    liveStatus.textContent = t("live_waiting");
     taken = null;
     currentConsultation = message.consultation_id;
     callSection.hidden = false;
-    say("In call");
+    say(t("in_call"));
     const stream = await navigator.mediaDevices.getUserMedia({ audio: true, video: message.mode === "video" });
     if (currentConsultation !== message.consultation_id) {
       stream.getTracks().forEach((track) => track.stop()); // hung up while the microphone opened
@@ -128,13 +140,14 @@
   }
 
   function addCaption(m) {
-    if (!m.final) { partial.textContent = `${m.speaker}: ${m.text}`; return; }
+    const who = Words.status("speaker", m.speaker);
+    if (!m.final) { partial.textContent = `${who}: ${m.text}`; return; }
     partial.textContent = "";
     const item = document.createElement("li");
     item.className = m.speaker;
-    const who = document.createElement("b");
-    who.textContent = `${m.speaker}: `;
-    item.append(who, document.createTextNode(m.text));
+    const name = document.createElement("b");
+    name.textContent = `${who}: `;
+    item.append(name, document.createTextNode(m.text));
     captions.appendChild(item);
     captions.scrollTop = captions.scrollHeight;
   }
@@ -142,14 +155,14 @@
   function showLiveSuggestions(m) {
     if (currentConsultation !== m.consultation_id) return;
     if (m.abstained) {
-      liveStatus.textContent = "No confident suggestion yet";
+      liveStatus.textContent = t("live_abstained");
       liveSuggestions.replaceChildren();
       return;
     }
-    liveStatus.textContent = taken ? `Taken: ${taken.code} ${taken.title}` : "From what the patient said so far";
+    liveStatus.textContent = taken ? t("taken", { code: taken.code, title: taken.title }) : t("live_from");
     ProtocolEditor.showSuggestions(liveSuggestions, m.suggestions, (s) => {
       taken = s;
-      liveStatus.textContent = `Taken: ${s.code} ${s.title}`;
+      liveStatus.textContent = t("taken", { code: s.code, title: s.title });
       if (!review.hidden) ProtocolEditor.take(editor, s);
     });
   }
@@ -160,20 +173,22 @@
     socket.on("connect", () => {
       document.getElementById("signin").hidden = true;
       desk.hidden = false;
-      say("Signed in");
+      say(t("signed_in"));
       socket.emit("queue.list", {});
     });
     socket.on("connect_error", (error) => {
       if (error.message === "unauthorized") {
         socket.disconnect();
         document.getElementById("signin").hidden = false;
-        say("Your session has ended: sign in again");
+        say(t("session_ended"));
       } else {
-        say("Connection lost, reconnecting…");
+        say(t("connection_lost"));
       }
     });
     socket.on("queue.updated", (listing) => { showQueue(listing); showReviews(); });
     setInterval(showReviews, 60000); // a check-in comes with no queue change
+    // A patient away too long leaves the queue with no event of theirs: the listing says so.
+    setInterval(() => socket.connected && socket.emit("queue.list", {}), 30000);
     socket.on("consultation.started", (m) => startCall(m, true));
     socket.on("consultation.resumed", (m) => startCall(m, true));
     socket.on("peer.rejoined", () => call && call.offerPeer());
@@ -183,11 +198,11 @@
     socket.on("media.restart", (m) => call && call.consultationId === m.consultation_id && call.connectWorker());
     socket.on("caption", addCaption);
     socket.on("suggestions", showLiveSuggestions);
-    socket.on("consultation.ended", () => {
+    socket.on("consultation.ended", (m) => {
       if (call) { call.close(); call = null; }
       currentConsultation = null;
       callSection.hidden = true;
-      say("Consultation ended; writing the draft protocol…");
+      say(m.draft === false ? t("never_connected") : t("ended"));
     });
     socket.on("protocol.ready", async (m) => {
       draft = await Telemed.fetchProtocol(m.consultation_id);
@@ -197,10 +212,10 @@
       review.hidden = false;
       editor.hidden = false;
       document.getElementById("visit").hidden = true;
-      say(`Draft protocol v${draft.version} ready: check it, then sign`);
+      say(t("draft_ready", { version: draft.version }));
       showActions(m.consultation_id);
     });
-    socket.on("error", (m) => say(`${m.code}: ${m.message}`));
+    socket.on("error", (m) => say(Words.error(m.code)));
   }
 
   // What signing will do: each renewal allowed or refused (and why), and a visit to book.
@@ -208,8 +223,9 @@
     const list = document.getElementById("renewals");
     list.replaceChildren(...items.map((r) => Object.assign(document.createElement("li"), {
       className: r.allowed ? "ok" : "refused",
-      textContent: r.allowed ? `Renewal of ${r.medicine}: allowed` + (r.valid_until ? ` (until ${r.valid_until.slice(0, 10)})` : "")
-        : `Renewal of ${r.medicine} refused: ${r.message}`,
+      textContent: !r.allowed ? t("renewal_refused", { medicine: r.medicine, reason: Words.status("refusal", r.reason) })
+        : r.valid_until ? t("renewal_until", { medicine: r.medicine, date: Words.date(r.valid_until) })
+          : t("renewal_allowed", { medicine: r.medicine }),
     })));
   }
 
@@ -223,16 +239,16 @@
     const book = document.getElementById("book-visit");
     book.hidden = true;
     document.getElementById("visit").hidden = !visit.needed && !visit.booked;
+    const slot = (s) => ({ time: Words.when(s.starts_at), place: s.place, doctor: s.doctor });
     if (visit.booked) {
-      text.textContent = `Booked: ${visit.booked.starts_at.slice(0, 16).replace("T", " ")}, ${visit.booked.place}, ${visit.booked.doctor}`;
+      text.textContent = t("booked", slot(visit.booked));
     } else if (visit.proposal) {
-      text.textContent = `Earliest free slot: ${visit.proposal.starts_at.slice(0, 16).replace("T", " ")}, ${visit.proposal.place}, ${visit.proposal.doctor}`;
+      text.textContent = t("earliest", slot(visit.proposal));
       book.hidden = false;
       book.dataset.consultation = consultationId;
       book.dataset.slot = visit.proposal.slot_id;
     } else if (visit.needed) {
-      text.textContent = visit.has_polyclinic ? "No free slot at the patient's polyclinic: call the registry"
-        : "The patient has no polyclinic on record: call the registry";
+      text.textContent = visit.has_polyclinic ? t("no_slot") : t("no_polyclinic");
     }
   }
 
@@ -241,8 +257,7 @@
     const response = await fetch(`/api/consultations/${encodeURIComponent(consultation)}/appointment`, {
       method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ slot_id: slot }),
     });
-    const body = await response.json();
-    say(response.ok ? "Visit booked; the patient gets an SMS" : `Not booked: ${body.message}`);
+    say(response.ok ? t("visit_booked") : t("not_booked", { message: await failure(response) }));
     showActions(consultation);
   });
 
@@ -256,7 +271,7 @@
     });
     document.getElementById("password").value = "";
     document.getElementById("code").value = "";
-    if (!response.ok) { say(`Sign-in failed: ${(await response.json()).message}`); return; }
+    if (!response.ok) { say(t("sign_in_failed", { message: await failure(response) })); return; }
     connect();
   });
   document.getElementById("add-medication").addEventListener("click", (event) => {
@@ -270,17 +285,18 @@
       headers: { "Content-Type": "application/json" },
       body: JSON.stringify({ based_on_version: draft.version, data: ProtocolEditor.read(editor, draft.data) }),
     });
-    const body = await response.json();
     if (!response.ok) {
+      const body = await response.clone().json().catch(() => ({}));
       if (body.refusals) showRenewals(body.refusals);
-      say(`Not signed: ${body.message}`);
+      say(t("not_signed", { message: await failure(response) }));
       return;
     }
+    const body = await response.json();
     protocolSection.innerHTML = body.html;
     editor.hidden = true;
     const consultationId = draft.consultation_id;
     draft = null;
-    say(`Protocol v${body.version} signed and sent to the record`);
+    say(t("signed", { version: body.version }));
     showActions(consultationId);
   });
   document.getElementById("take-next").addEventListener("click", () => take(null));
@@ -293,7 +309,7 @@
     const track = call.stream.getAudioTracks()[0];
     track.enabled = !track.enabled;
     event.target.setAttribute("aria-pressed", String(!track.enabled));
-    event.target.textContent = track.enabled ? "Mute" : "Unmute";
+    event.target.textContent = track.enabled ? t("mute") : t("unmute");
   });
   fetch("/api/me").then(async (response) => {
     if (response.ok && (await response.json()).role === "doctor") connect();

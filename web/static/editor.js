@@ -33,11 +33,11 @@ const ProtocolEditor = (() => {
     const row = document.createElement("div");
     row.className = "medication";
     row.append(
-      labelled("Medicine ", input("name", m.name)),
-      labelled("Dose ", input("dose", m.dose)),
-      labelled("Frequency ", input("frequency", m.frequency)),
-      labelled("Days ", input("duration_days", m.duration_days, { type: "number", min: 1 })),
-      labelled("Renewal ", input("renewal", "", { type: "checkbox", checked: !!m.renewal })),
+      labelled(`${Words.t("medicine")} `, input("name", m.name)),
+      labelled(`${Words.t("dose")} `, input("dose", m.dose)),
+      labelled(`${Words.t("frequency")} `, input("frequency", m.frequency)),
+      labelled(`${Words.t("days")} `, input("duration_days", m.duration_days, { type: "number", min: 1 })),
+      labelled(`${Words.t("renewal")} `, input("renewal", "", { type: "checkbox", checked: !!m.renewal })),
     );
     row.dataset.segments = JSON.stringify(m.segments || []);
     row.dataset.oncology = m.oncology ? "1" : "";
@@ -83,7 +83,7 @@ const ProtocolEditor = (() => {
       item.dataset.code = s.code;
       const use = document.createElement("button");
       use.type = "button";
-      use.textContent = `Use ${s.code} ${s.text || s.title}`;
+      use.textContent = Words.t("use", { code: s.code, title: s.text || s.title });
       use.addEventListener("click", () => onTake(s));
       item.append(use);
       if (s.score != null) {
@@ -95,7 +95,7 @@ const ProtocolEditor = (() => {
       if (s.evidence && s.evidence.length) {
         const why = document.createElement("span");
         why.className = "evidence";
-        why.textContent = ` because: ${s.evidence.join(", ")}`;
+        why.textContent = ` ${Words.t("because", { words: s.evidence.join(", ") })}`;
         item.append(why);
       }
       list.append(item);

@@ -1,0 +1,237 @@
+"""The doctor's console in a real headless Chromium: its languages, the queue with presence,
+the call panel and signing (issue #18)."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from playwright.async_api import Page
+from sqlalchemy import update
+
+from clinic.domain import CallMode, ConsultationStatus, Reason, Speaker
+from clinic.settings import Settings
+from clinic.tables import ProtocolRow
+from harness.client import Party
+from protocol_writer.triage import LEVELS
+from tests.conftest import Platform, make_settings
+from tests.test_browser import (  # noqa: F401  (a fixture and helpers)
+    ARTIFACTS,
+    browser,
+    earlier_signed_protocol,
+)
+from web.pages import CATALOGUE
+
+ROOT = Path(__file__).parent.parent
+WORDS = {language: sections["console"] for language, sections in CATALOGUE.items()}
+AWAY_S = 3
+
+
+@pytest.fixture
+def away_s() -> int:
+    return AWAY_S
+
+
+@pytest.fixture
+def settings(tmp_path: Path, away_s: int) -> Settings:
+    """A patient away longer than `away_s` seconds leaves the queue (a test may say how long
+    by parametrizing `away_s`)."""
+    return make_settings(tmp_path / "data", TELEMED_QUEUE_AWAY_S=str(away_s))
+
+
+async def waiting_patient(platform: Platform, name: str) -> tuple[Party, str]:
+    """A signed-in patient with their page open, in the queue: their socket and session."""
+    _, session = await platform.patient(name)
+    party = Party(platform.url, {"session": session})
+    await party.connect()
+    assert (await party.call("queue.join", {}))["ok"]
+    return party, session
+
+
+async def console(browser: Any, platform: Platform, login: str = "irina", query: str = "") -> Page:  # noqa: F811
+    """The console signed in with the Russian form (the default) unless `query` says."""
+    page = await browser(login, None, viewport=(1440, 900))
+    await page.goto(f"{platform.url}console{query}")
+    words = WORDS["en" if "lang=en" in query else "ru"]
+    await page.get_by_label(words["login"]).fill(login)
+    await page.get_by_label(words["password"]).fill("correct horse battery")
+    await page.get_by_role("button", name=words["sign_in"], exact=True).click()
+    await page.locator("#desk").wait_for()
+    return page
+
+
+def test_every_status_the_server_sends_has_a_translation() -> None:
+    """Queue reasons and modes, speakers, triage levels, follow-ups, sick leave, renewal
+    refusals and every error code the server answers with: each has words in each language."""
+    from actions.renewal import REFUSALS
+
+    template = (ROOT / "web/templates/console.html.j2").read_text(encoding="utf-8")
+    values = re.findall(r'<option value="([a-z_]+)">\{\{ t\.(\w+) \}\}', template)
+    assert {kind for _, kind in values} >= {f"follow_up_{k}" for k in ("none", "in_person")}
+    signaling = (ROOT / "docs/signaling.md").read_text(encoding="utf-8")
+    errors = re.findall(r"^\| `([a-z_]+)` \|", signaling.split("## Error codes")[1], re.M)
+    assert "busy" in errors and "not_found" in errors
+    keys = (
+        [f"reason_{r.value}" for r in Reason]
+        + [f"mode_{m.value}" for m in CallMode]
+        + [f"speaker_{s.value}" for s in Speaker]
+        + [f"triage_{level}" for level in LEVELS]
+        + [key for _, key in values]
+        + [f"refusal_{reason}" for reason in REFUSALS]
+        + [f"error_{code}" for code in errors]
+        + [f"error_{code}" for code in ("wrong_password", "account_locked", "code_required")]
+    )
+    for language, words in WORDS.items():
+        missing = [key for key in keys if key not in words]
+        assert missing == [], (language, missing)
+
+
+def test_no_words_in_the_consoles_scripts() -> None:
+    """What the doctor reads comes from the catalogue: the scripts hold no sentence of their
+    own, in either language."""
+    for name in ("console.js", "editor.js", "words.js", "call.js"):
+        code = (ROOT / "web/static" / name).read_text(encoding="utf-8")
+        code = re.sub(r"^\s*//.*$", "", code, flags=re.M)  # comments are for developers
+        strings = re.findall(r'"([^"\n]*)"|`([^`\n]*)`', code)
+        texts = [a or b for a, b in strings if (a or b) != "use strict"]
+        worded = [s for s in texts if re.search(r"[A-Za-z]{2,}[ ,:][ ]?[a-z]{2,}", s)]
+        assert worded == [], (name, worded)
+        assert not re.search(r"[а-яё]", code, re.I), name
+
+
+async def test_the_console_is_russian_unless_the_doctor_keeps_english(
+    platform: Platform,
+    browser: Any,  # noqa: F811
+) -> None:
+    patient_id, _ = await platform.invited()
+    doctor_id, _ = await platform.doctor(login="irina", password="correct horse battery")
+    await earlier_signed_protocol(platform, patient_id, doctor_id)
+    # Signed at 22:30 UTC on 20 November: already the 21st at the clinic (Moscow).
+    async with platform.records._session() as s, s.begin():
+        await s.execute(
+            update(ProtocolRow)
+            .where(ProtocolRow.status == "signed")
+            .values(signed_at=datetime(2026, 11, 20, 22, 30, tzinfo=UTC))
+        )
+    await platform.records.enqueue(patient_id, Reason.RESPIRATORY, CallMode.AUDIO, "ru")
+
+    page = await console(browser, platform)
+    assert await page.locator("html").get_attribute("lang") == "ru"
+    row = page.locator("#queue tr", has_text="Анна Иванова")
+    await row.get_by_text("ОРВИ, COVID-19, звук").wait_for()
+    text = await page.locator("main").inner_text()
+    for english in ("Take next", "Queue", "respiratory", "audio", "Sign"):
+        assert english not in text, english
+    ARTIFACTS.mkdir(exist_ok=True)
+    await page.screenshot(path=ARTIFACTS / "console-queue-ru.png")
+
+    await page.get_by_role("button", name="Принять следующего").click()
+    await page.get_by_text("21.11.2026: J02.9", exact=False).wait_for()  # the clinic's date
+    triage = page.locator("select[name=triage] option[value=green]")
+    assert await triage.text_content() == WORDS["ru"]["triage_green"]
+    follow_up = await page.locator("select[name=follow_up_kind]").text_content()
+    assert follow_up is not None and "in_person" not in follow_up and "очный приём" in follow_up
+
+    # English is a choice, and the console keeps it on the next visit.
+    await page.get_by_role("link", name="English").click()
+    await page.get_by_role("button", name="Take next patient").wait_for()
+    await page.goto(f"{platform.url}console")
+    assert await page.locator("html").get_attribute("lang") == "en"
+    await page.get_by_role("button", name="Take next patient").wait_for()
+    await page.get_by_role("link", name="Русский").click()
+    await page.get_by_role("button", name="Принять следующего").wait_for()
+
+
+async def test_the_queue_knows_who_is_there(platform: Platform) -> None:
+    """Take next skips a patient who closed their page; back soon, they keep their place;
+    away too long, they leave the queue; a call the patient never joined has no protocol."""
+    _, key = await platform.doctor()
+    doctor = Party(platform.url, {"key": key})
+    await doctor.connect()
+    anna, anna_session = await waiting_patient(platform, "Анна Иванова")
+    boris, _ = await waiting_patient(platform, "Борис Петров")
+    vera, _ = await waiting_patient(platform, "Вера Сидорова")
+    parties = [doctor, anna, boris, vera]
+    try:
+        await anna.close()  # Анна closed the browser
+        listing = await doctor.call("queue.list", {})
+        assert [w["patient_name"] for w in listing["waiting"]][0] == "Анна Иванова"
+        assert listing["waiting"][0]["away_since"] is not None
+        assert all(w["away_since"] is None for w in listing["waiting"][1:])
+
+        named = await doctor.call(
+            "consultation.take", {"consultation_id": listing["waiting"][0]["consultation_id"]}
+        )
+        assert named["code"] == "not_present"
+        taken = await doctor.call("consultation.take", {})
+        started = await boris.next("consultation.started")
+        assert started["consultation_id"] == taken["consultation_id"]
+
+        # Борис never offered his audio: the hang-up cancels the call and writes nothing.
+        assert await doctor.call("hangup", {"consultation_id": taken["consultation_id"]}) == {
+            "ok": True,
+            "draft": False,
+        }
+        ended = await doctor.next("consultation.ended")
+        assert ended["draft"] is False
+        assert await platform.records.latest_protocol(taken["consultation_id"]) is None
+        cancelled = await platform.records.consultation(taken["consultation_id"])
+        assert cancelled is not None and cancelled.status == ConsultationStatus.CANCELLED.value
+
+        # Анна comes back within the time: first in the queue again, before Вера.
+        anna = Party(platform.url, {"session": anna_session})
+        parties.append(anna)
+        await anna.connect()
+        assert (await anna.next("queue.joined"))["position"] == 1
+        listing = await doctor.call("queue.list", {})
+        assert [(w["patient_name"], w["away_since"]) for w in listing["waiting"]] == [
+            ("Анна Иванова", None),
+            ("Вера Сидорова", None),
+        ]
+
+        # Away longer than the setting, she leaves the queue and joins anew behind Вера.
+        await anna.close()
+        await asyncio.sleep(AWAY_S + 0.5)
+        listing = await doctor.call("queue.list", {})
+        assert [w["patient_name"] for w in listing["waiting"]] == ["Вера Сидорова"]
+        anna = Party(platform.url, {"session": anna_session})
+        parties.append(anna)
+        await anna.connect()
+        assert (await anna.call("queue.join", {}))["position"] == 2
+        assert not anna.events["queue.joined"][:-1], "no old place was handed back"
+        assert (await doctor.call("consultation.take", {}))["ok"]
+        assert (await vera.next("consultation.started"))["patient_id"]
+    finally:
+        for party in parties:
+            await party.close()
+
+
+@pytest.mark.parametrize("away_s", [600])  # the browser takes seconds to start
+async def test_the_console_shows_presence_and_a_call_nobody_joined(
+    platform: Platform,
+    browser: Any,  # noqa: F811
+) -> None:
+    await platform.doctor(login="irina", password="correct horse battery")
+    anna, _ = await waiting_patient(platform, "Анна Иванова")
+    boris, _ = await waiting_patient(platform, "Борис Петров")
+    try:
+        await anna.close()
+        page = await console(browser, platform)
+        away = page.locator("#queue tr", has_text="Анна Иванова")
+        await away.get_by_text(re.compile(r"не на связи с \d{1,2}:\d\d")).wait_for()
+        assert await away.get_by_role("button").is_disabled()
+        await page.locator("#queue tr", has_text="Борис Петров").get_by_text("на связи").wait_for()
+        await page.screenshot(path=ARTIFACTS / "console-queue-presence.png")
+
+        await page.get_by_role("button", name="Принять следующего").click()
+        await boris.next("consultation.started")
+        await page.get_by_role("button", name="Завершить").click()
+        await page.get_by_text(WORDS["ru"]["never_connected"]).wait_for()
+        assert await page.locator("#review").is_hidden()
+    finally:
+        await anna.close()
+        await boris.close()
