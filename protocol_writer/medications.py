@@ -140,12 +140,16 @@ def _mentions(u: Utterance) -> list[_Mention]:
     ]
 
 
+CLAUSE_REACH = 15
+
+
 def _clause_starts(u: Utterance, mentions: list[_Mention]) -> list[int]:
     """Where each mention's clause begins: the last conjunction between it and the previous
-    medicine, else the last leading verb there, else the mention itself."""
+    medicine, else the last leading verb there, else the mention itself; the first one's at
+    most CLAUSE_REACH words before it (a long turn says much else before its first medicine)."""
     cues = phrases()["medication"]
     conjunctions, leads = set(cues["conjunctions"]), tuple(cues["leads"])
-    starts = [0]
+    starts = [max(0, mentions[0].token - CLAUSE_REACH)] if mentions else []
     for previous, mention in pairwise(mentions):
         between = range(previous.token + 1, mention.token)
         joins = [i for i in between if u.tokens[i] in conjunctions]
@@ -226,20 +230,40 @@ def _stopped(u: Utterance, mentions: list[_Mention]) -> list[bool]:
     return stopped
 
 
-def _prescribed(u: Utterance, part: Utterance, mention: _Mention, alone: bool) -> bool:
+def _said(u: Utterance, start: int, end: int, cues: list[str]) -> bool:
+    """A cue said in tokens start..end, outside what is reported or asked: "dr brown put
+    you on buspar" tells what the patient takes, "i'll put you on" prescribes."""
+    governed = modifiers(u.tokens)
+    for cue in cues:
+        position = u.text.find(cue)
+        while position >= 0:
+            token = min(u.token_at(position + 1 if u.text[position] == " " else position), end)
+            if start <= token < end and not governed[token] & NOT_PRESCRIBED:
+                return True
+            position = u.text.find(cue, position + 1)
+    return False
+
+
+NOT_PRESCRIBED = frozenset({Modifier.REPORTED})
+
+
+def _prescribed(u: Utterance, clause: tuple[int, int], mention: _Mention, alone: bool) -> bool:
     """Said as a prescription: the doctor names it with a dose, a schedule or a verb that
     prescribes, continues or renews (the verb may be the utterance's when it names one
-    medicine); on the patient's side, only with a verb that prescribes."""
+    medicine); on the patient's side, only with a verb that prescribes, and not in what they
+    ask or tell ("should i continue to take the tylenol")."""
     cues = phrases()["medication"]
     if u.negated_at(u.text.find(f" {u.tokens[mention.token]}") + 1, len(u.tokens[mention.token])):
         return False
-    verbs = cues["prescribing"] + cues["renewal"]
-    if u.by_patient:  # patients say "continue" too: only a prescriber's words count
-        return part.has(cues["prescribing"]) or (alone and u.has(cues["prescribing"]))
-    if part.has(verbs) or (alone and u.has(verbs)):
+    governed = modifiers(u.tokens)[mention.token]
+    verbs = cues["prescribing"] if u.by_patient else cues["prescribing"] + cues["renewal"]
+    if u.by_patient and governed & {Modifier.REPORTED, Modifier.HYPOTHETICAL}:
+        return False
+    if _said(u, *clause, verbs) or (alone and _said(u, clause[0], len(u.tokens), verbs)):
         return True
-    if Modifier.REPORTED in modifiers(u.tokens)[mention.token]:
+    if u.by_patient or Modifier.REPORTED in governed:
         return False  # "you are on ten milligrams of norvasc daily": what they take
+    part = u.part(*clause)
     return _dose(part, 0) is not None or _frequency(part) is not None
 
 
@@ -263,7 +287,8 @@ def extract_medications(items: list[Utterance]) -> tuple[Medication, ...]:
                 and u.tokens[starts[k]] in set(phrases()["medication"]["joined"])
             )
             prescribed.append(
-                not stopped[k] and (joined or _prescribed(u, part, mention, len(mentions) == 1))
+                not stopped[k]
+                and (joined or _prescribed(u, (starts[k], end), mention, len(mentions) == 1))
             )
             if not prescribed[k]:
                 continue

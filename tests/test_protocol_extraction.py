@@ -59,7 +59,7 @@ def test_spoken_numbers(language: str, text: str, expected: list[float]) -> None
 # The blind corpora and ACI-Bench train: floors at what the rules reach today (see
 # tests/challenge/README.md and the closing notes); raise them, never lower them.
 CHALLENGE_RIGHT = {"ru": 0.96, "en": 0.95}
-ACI_FLOORS = {"vitals": (0.95, 0.95), "medications": (0.85, 0.78)}
+ACI_FLOORS = {"vitals": (0.95, 0.95), "medications": (0.90, 0.86)}
 
 
 @pytest.mark.parametrize("language", ["ru", "en"])
@@ -376,6 +376,24 @@ def test_signs_of_pneumonia_ask_for_an_in_person_visit_today() -> None:
         (
             "doctor: вентолин по два вдоха четыре раза в день",
             {("salbutamol", "2 puffs", "4 times a day", False)},
+        ),
+        # Everyday ways to prescribe; the same words in what is reported or asked do not.
+        (
+            "doctor: i'm gonna go ahead and put you on some naprosyn and some flexeril",
+            {("naproxen", None, None, False), ("cyclobenzaprine", None, None, False)},
+        ),
+        ("doctor: i saw that dr brown put you on buspar have you been on that before", set()),
+        ("patient: should i continue to take the tylenol", set()),
+        (
+            "patient: and you can also continue to take tylenol for the pain",
+            {("paracetamol", None, "as needed", True)},
+        ),
+        # A long turn: the prescribing words said long before a medicine are not its clause.
+        (
+            "doctor: i'll give you a prescription for the cream that you use on your hands "
+            "twice a day and keep it moisturised and the other thing is that you are "
+            "taking the motrin or advil",
+            set(),
         ),
     ],
 )
