@@ -269,6 +269,11 @@ def test_every_vital_reaches_fhir_with_its_loinc_code_and_an_unknown_one_by_its_
         ("patient: температура температура тридцать восемь с половиной", {"temperature_c": 38.5}),
         ("patient: температура тридцать восемь два дня", {"temperature_c": 38}),
         ("patient: тридцать семь и пять десятых\ndoctor: температура", {}),
+        # The doctor's question on the patient's line (swapped), answered on the next.
+        (
+            "patient: сатурация какая у вас есть пульсоксиметр\npatient: да есть девяносто шесть",
+            {"spo2_percent": 96},
+        ),
         ("doctor: температура\npatient: тридцать семь и пять десятых", {"temperature_c": 37.5}),
     ],
 )
@@ -387,6 +392,11 @@ def test_signs_of_pneumonia_ask_for_an_in_person_visit_today() -> None:
         (
             "doctor: вентолин по два вдоха четыре раза в день",
             {("salbutamol", "2 puffs", "4 times a day", False)},
+        ),
+        # A parent told to give a medicine is prescribed it, told not to give one is not.
+        (
+            "doctor: give him calpol for the temperature and please don't give him ibuprofen",
+            {("paracetamol", None, "as needed", False)},
         ),
         # Everyday ways to prescribe; the same words in what is reported or asked do not.
         (
