@@ -49,7 +49,7 @@ def extract_protocol(
         if treated is not None:
             suggestions = (treated, *(d for d in suggestions if d.code != treated.code))[:3]
     follow_up = extract_follow_up(items)
-    triage = assess(complaints, vitals, follow_up, items, medications)
+    triage = assess(complaints, vitals, follow_up, items, mentioned_medicines(items))
     if (
         needs_seeing_today(triage)
         and follow_up.kind != "ambulance"

@@ -94,7 +94,8 @@ SHORTEST_STEM = 4  # a shorter site is a whole word: "ухо" is not the start o
 @dataclass(frozen=True)
 class _SiteRule:
     name: str
-    sites: tuple[str, ...]
+    words: frozenset[str]  # sites shorter than SHORTEST_STEM: whole words
+    stems: tuple[str, ...]  # the others: the start of a word
     feelings: tuple[str, ...]
     denied: bool  # a loss: "запахи не чувствую" names it by the feeling denied
 
@@ -105,17 +106,12 @@ def _site_rules() -> tuple[int, tuple[_SiteRule, ...]]:
     return int(table["window"]), tuple(
         _SiteRule(
             name,
-            tuple(rule["sites"]),
+            frozenset(s for s in rule["sites"] if len(s) < SHORTEST_STEM),
+            tuple(s for s in rule["sites"] if len(s) >= SHORTEST_STEM),
             tuple(f for f in rule["feelings"] if " " not in f),
             bool(rule.get("denied", False)),
         )
         for name, rule in table["sites"].items()
-    )
-
-
-def _is_site(token: str, stems: tuple[str, ...]) -> bool:
-    return any(
-        token == stem or (len(stem) >= SHORTEST_STEM and token.startswith(stem)) for stem in stems
     )
 
 
@@ -125,7 +121,10 @@ def _site_spans(u: Utterance) -> list[Span]:
     a head that splits."""
     window, rules = _site_rules()
     sites = {
-        rule.name: [i for i, t in enumerate(u.tokens) if _is_site(t, rule.sites)] for rule in rules
+        rule.name: [
+            i for i, t in enumerate(u.tokens) if t in rule.words or t.startswith(rule.stems)
+        ]
+        for rule in rules
     }
     every_site = {i for found in sites.values() for i in found}
     spans: list[Span] = []
@@ -173,13 +172,13 @@ def extract_complaints(items: list[Utterance], vitals: dict[str, Vital]) -> tupl
     precise: set[str] = set()  # named in words of their own somewhere
     by_index = {u.index: u for u in items}
     for position, u in enumerate(items):
-        spans = _outermost(_phrase_spans(u, vocabulary_) + _site_spans(u))
         if u.by_doctor:
             if denied_in_answer(items[position + 1 : position + 2]):
                 # "any fever or pain in your back" / "no": a fever and a back pain, not any pain
+                spans = _outermost(_phrase_spans(u, vocabulary_) + _site_spans(u))
                 denied.update(span.name for span in spans)
             continue
-        for span in spans:
+        for span in _outermost(_phrase_spans(u, vocabulary_) + _site_spans(u)):
             found.setdefault(span.name, []).append(u.index)
             first.setdefault(span.name, (u.index, span.start))
             if span.precise:

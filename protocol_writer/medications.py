@@ -12,7 +12,7 @@ does not.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache, lru_cache
 from itertools import pairwise
 
@@ -140,16 +140,27 @@ def _mentions(u: Utterance) -> list[_Mention]:
     ]
 
 
+CLAUSE_REACH = 15
+# A verb leads the medicine it comes just before ("назначаю вам амоксициллин", "start you on
+# lisinopril"); one said further back ends the clause before ("капецитабин ... продолжаем при
+# жидком стуле лоперамид").
+LEAD_REACH = 3
+ANAPHOR_REACH = 4  # turns back in which "renew them" finds what was read out
+
+
 def _clause_starts(u: Utterance, mentions: list[_Mention]) -> list[int]:
     """Where each mention's clause begins: the last conjunction between it and the previous
-    medicine, else the last leading verb there, else the mention itself."""
+    medicine, else a leading verb just before it, else the mention itself; the first one's at
+    most CLAUSE_REACH words before it (a long turn says much else before its first medicine)."""
     cues = phrases()["medication"]
     conjunctions, leads = set(cues["conjunctions"]), tuple(cues["leads"])
-    starts = [0]
+    starts = [max(0, mentions[0].token - CLAUSE_REACH)] if mentions else []
     for previous, mention in pairwise(mentions):
         between = range(previous.token + 1, mention.token)
         joins = [i for i in between if u.tokens[i] in conjunctions]
-        verbs = [i for i in between if u.tokens[i].startswith(leads)]
+        verbs = [
+            i for i in between if u.tokens[i].startswith(leads) and mention.token - i <= LEAD_REACH
+        ]
         starts.append(joins[-1] if joins else verbs[-1] if verbs else mention.token)
     return starts
 
@@ -226,31 +237,112 @@ def _stopped(u: Utterance, mentions: list[_Mention]) -> list[bool]:
     return stopped
 
 
-def _prescribed(u: Utterance, part: Utterance, mention: _Mention, alone: bool) -> bool:
+def _said(u: Utterance, start: int, end: int, cues: list[str]) -> bool:
+    """A cue said in tokens start..end, outside what is reported or asked: "dr brown put
+    you on buspar" tells what the patient takes, "i'll put you on" prescribes."""
+    governed = modifiers(u.tokens)
+    for cue in cues:
+        position = u.text.find(cue)
+        while position >= 0:
+            token = min(u.token_at(position + 1 if u.text[position] == " " else position), end)
+            if start <= token < end and not governed[token] & NOT_PRESCRIBED:
+                return True
+            position = u.text.find(cue, position + 1)
+    return False
+
+
+NOT_PRESCRIBED = frozenset({Modifier.REPORTED})
+
+
+def _prescribed(u: Utterance, clause: tuple[int, int], mention: _Mention, alone: bool) -> bool:
     """Said as a prescription: the doctor names it with a dose, a schedule or a verb that
     prescribes, continues or renews (the verb may be the utterance's when it names one
-    medicine); on the patient's side, only with a verb that prescribes."""
+    medicine); on the patient's side, only with a verb that prescribes, and not in what they
+    ask or tell ("should i continue to take the tylenol")."""
     cues = phrases()["medication"]
     if u.negated_at(u.text.find(f" {u.tokens[mention.token]}") + 1, len(u.tokens[mention.token])):
         return False
-    verbs = cues["prescribing"] + cues["renewal"]
-    if u.by_patient:  # patients say "continue" too: only a prescriber's words count
-        return part.has(cues["prescribing"]) or (alone and u.has(cues["prescribing"]))
-    if part.has(verbs) or (alone and u.has(verbs)):
+    governed = modifiers(u.tokens)[mention.token]
+    verbs = cues["prescribing"] if u.by_patient else cues["prescribing"] + cues["renewal"]
+    if u.by_patient and governed & {Modifier.REPORTED, Modifier.HYPOTHETICAL}:
+        return False
+    if _said(u, *clause, verbs) or (alone and _said(u, clause[0], len(u.tokens), verbs)):
         return True
-    if Modifier.REPORTED in modifiers(u.tokens)[mention.token]:
+    if u.by_patient or Modifier.REPORTED in governed:
         return False  # "you are on ten milligrams of norvasc daily": what they take
+    part = u.part(*clause)
     return _dose(part, 0) is not None or _frequency(part) is not None
 
 
+def _renews(u: Utterance) -> bool:
+    """A renewal said of a medicine, not of the sick note ("продлеваю больничный")."""
+    cues = phrases()["medication"]
+    text = u.text
+    for other in cues["not_renewal"]:
+        text = text.replace(other, " ")
+    return any(cue in text for cue in cues["renewal"])
+
+
+def _renewed_by_reference(
+    u: Utterance, before: list[Utterance], found: dict[str, Medication]
+) -> None:
+    """ "carry on with both i'll renew them for three months": a renewal that names no
+    medicine renews those the previous turns read out, with their dose and schedule."""
+    cues = phrases()["medication"]
+    verbs = cues["prescribing"] if u.by_patient else cues["prescribing"] + cues["renewal"]
+    if not (u.has(cues["anaphors"]) and _said(u, 0, len(u.tokens), verbs) and _renews(u)):
+        return
+    for said in before:
+        mentions = _mentions(said)
+        starts = _clause_starts(said, mentions)
+        for k, mention in enumerate(mentions):
+            if mention.name in found:
+                continue
+            end = starts[k + 1] if k + 1 < len(mentions) else len(said.tokens)
+            part = said.part(starts[k], end)
+            found[mention.name] = Medication(
+                name=mention.name,
+                segments=(said.index, u.index),
+                dose=_dose(part, mention.token - starts[k]),
+                frequency=_frequency(part),
+                duration_days=days_lasting(u),
+                renewal=True,
+                oncology=is_oncology(mention.name),
+            )
+
+
+def _share_trailing_verb(
+    u: Utterance, mentions: list[_Mention], starts: list[int], found: dict[str, Medication]
+) -> None:
+    """ "эликвис пять миллиграмм два раза в день и конкор пять миллиграмм продолжаем на три
+    месяца": a list joined by "и" with one verb at its end shares its renewal and duration."""
+    cues = phrases()["medication"]
+    joined = set(cues["joined"])
+    for k in range(len(mentions) - 1, 0, -1):
+        later, earlier = found.get(mentions[k].name), found.get(mentions[k - 1].name)
+        if later is None or earlier is None or u.tokens[starts[k]] not in joined:
+            continue
+        if u.part(starts[k - 1], starts[k]).has(cues["leads_any"]):
+            continue
+        found[earlier.name] = replace(
+            earlier,
+            renewal=earlier.renewal or later.renewal,
+            duration_days=earlier.duration_days or later.duration_days,
+        )
+
+
 def extract_medications(items: list[Utterance]) -> tuple[Medication, ...]:
-    renewal_cues = phrases()["medication"]["renewal"]
     found: dict[str, Medication] = {}
-    for u in items:
+    for position, u in enumerate(items):
         mentions = _mentions(u)
+        if not mentions:
+            _renewed_by_reference(u, items[max(0, position - ANAPHOR_REACH) : position], found)
+            continue
         starts = _clause_starts(u, mentions)
         stopped = _stopped(u, mentions)
         prescribed: list[bool] = []
+        leading: list[bool] = []  # a renewal said before the medicine, in its clause
+        joins = set(phrases()["medication"]["joined"])
         for k, mention in enumerate(mentions):
             end = starts[k + 1] if k + 1 < len(mentions) else len(u.tokens)
             part = u.part(starts[k], end)
@@ -263,22 +355,27 @@ def extract_medications(items: list[Utterance]) -> tuple[Medication, ...]:
                 and u.tokens[starts[k]] in set(phrases()["medication"]["joined"])
             )
             prescribed.append(
-                not stopped[k] and (joined or _prescribed(u, part, mention, len(mentions) == 1))
+                not stopped[k]
+                and (joined or _prescribed(u, (starts[k], end), mention, len(mentions) == 1))
             )
+            leading.append(_renews(u.part(starts[k], mention.token)))
             if not prescribed[k]:
                 continue
-            # "продолжайте эналаприл и индапамид": a clause with no verb of its own shares
-            # the renewal of the clause before it.
+            # "продолжайте эналаприл и индапамид": a medicine joined on with no verb of its
+            # own shares a renewal said before the one it is joined to (one said after it,
+            # "спирива продолжайте и сальбутамол сейчас", is that medicine's own).
             renewal = (
-                part.has(renewal_cues)
-                or (len(mentions) == 1 and u.has(renewal_cues))
+                _renews(part)
+                or (len(mentions) == 1 and _renews(u))
                 or (
                     k > 0
+                    and leading[k - 1]
+                    and u.tokens[starts[k]] in joins
                     and not part.has(phrases()["medication"]["leads_any"])
-                    and mentions[k - 1].name in found
-                    and found[mentions[k - 1].name].renewal
                 )
             )
+            if k > 0 and leading[k - 1] and renewal:
+                leading[k] = True  # "продолжайте эналаприл и индапамид и амлодипин"
             previous = found.get(mention.name)
             found[mention.name] = Medication(
                 name=mention.name,
@@ -290,6 +387,7 @@ def extract_medications(items: list[Utterance]) -> tuple[Medication, ...]:
                 renewal=renewal or bool(previous and previous.renewal),
                 oncology=is_oncology(mention.name),
             )
+        _share_trailing_verb(u, mentions, starts, found)
     return tuple(found.values())
 
 

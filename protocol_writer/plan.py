@@ -53,7 +53,7 @@ def _when(u: Utterance, token: int) -> int | None:
 
 
 def _arrangements(u: Utterance, cues: list[str]) -> list[int]:
-    """Tokens where one of the cues is said outside a hypothetical scope, in order."""
+    """Tokens where one of the cues is said outside a hypothetical or past scope, in order."""
     governed = modifiers(u.tokens)
     found = set()
     for cue in cues:
@@ -62,7 +62,8 @@ def _arrangements(u: Utterance, cues: list[str]) -> list[int]:
             token = min(
                 u.token_at(position + 1 if u.text[position] == " " else position), len(governed) - 1
             )
-            if Modifier.HYPOTHETICAL not in governed[token]:
+            # "если станет хуже приходите" arranges nothing; "в прошлый раз на приёме" is past
+            if not governed[token] & {Modifier.HYPOTHETICAL, Modifier.HISTORICAL}:
                 found.add(token)
             position = u.text.find(cue, position + 1)
     return sorted(found)

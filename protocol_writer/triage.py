@@ -11,7 +11,7 @@ The thresholds follow published tools, so that a reason can be checked against i
 - UKONS 24-hour triage tool (UK Oncology Nursing Society, 2020): a patient on systemic
   anticancer treatment with a temperature ≥ 37.5 °C, or who feels feverish or shivers, is red
   (suspected febrile neutropenia until shown otherwise); diarrhoea, vomiting or mouth sores
-  on treatment are amber (yellow).
+  on treatment are amber (yellow); diarrhoea 4–6 times a day is amber, 7 or more red.
 - NICE NG138 (community-acquired pneumonia) and NICE CG191: signs of pneumonia (low SpO2, fast
   breathing, chest pain on breathing with fever) need a same-day in-person assessment (red).
 - NICE NG128 / the FAST test (face, arm, speech) and NICE CG95 (acute chest pain with sweating
@@ -39,7 +39,7 @@ NEUTROPENIC_FEVER_C = 37.5  # UKONS
 class Findings:
     complaints: dict[str, Complaint]
     vitals: dict[str, Vital]
-    medications: tuple[Medication, ...]
+    named: tuple[Medication, ...]  # every medicine named, prescribed or not
     follow_up: FollowUp
     items: list[Utterance]
 
@@ -64,8 +64,10 @@ class Findings:
 
     @property
     def on_chemotherapy(self) -> bool:
+        """Said, or an anticancer medicine named (taken, renewed or held: "how's the
+        capecitabine going")."""
         cytotoxic = set(phrases()["triage"]["cytotoxic"])
-        return bool(self.said("chemotherapy")) or any(m.name in cytotoxic for m in self.medications)
+        return bool(self.said("chemotherapy")) or any(m.name in cytotoxic for m in self.named)
 
 
 Reason = tuple[str, str, tuple[int, ...]]  # level, reason, segments
@@ -141,7 +143,10 @@ def _fever_on_chemotherapy(f: Findings) -> Reason | None:
 
 def _pneumonia_signs(f: Findings) -> Reason | None:
     """Chest pain on breathing with fever: pleurisy of pneumonia until shown otherwise."""
-    pleuritic = f.said_by_patient("pleuritic_pain")
+    # "на вдохе немного шумно" is noisy breathing: pain on breathing needs a word of pain
+    pleuritic = [
+        u for u in f.said_by_patient("pleuritic_pain") if u.has(phrases()["triage"]["pain_words"])
+    ]
     temperature = f.vitals.get("temperature_c")
     febrile = "fever" in f.complaints or (temperature is not None and temperature.value >= 37.5)
     if pleuritic and febrile:
@@ -152,11 +157,36 @@ def _pneumonia_signs(f: Findings) -> Reason | None:
     return None
 
 
+# UKONS: diarrhoea 4–6 episodes a day above baseline is amber, 7 or more red.
+UKONS_DIARRHOEA_AMBER, UKONS_DIARRHOEA_RED = 4, 7
+
+
+def _per_day(f: Findings, complaint: Complaint) -> float:
+    """How many times a day, said with the complaint: "diarrhoea five or six times a day"."""
+    per_day = phrases()["medication"]["per_day"]
+    counts = [0.0]
+    for u in f.items:
+        if u.index not in complaint.segments:
+            continue
+        for number in u.numbers:
+            rest = " ".join(u.tokens[number.end : number.end + 4])
+            if any(rest.startswith(p) for p in per_day):
+                counts.append(number.value)
+    return max(counts)
+
+
+def _as_always(f: Findings, complaint: Complaint) -> bool:
+    """Said as the patient's usual state ("a bit breathless on the stairs same as always"):
+    a chronic symptom unchanged is no sign of its own."""
+    cues = phrases()["triage"]["baseline"]
+    return all(u.has(cues) for u in f.items if u.index in complaint.segments)
+
+
 def _complaint_reasons(f: Findings) -> list[Reason]:
     reasons: list[Reason] = []
     c = f.complaints
     breathless = c.get("shortness of breath")
-    if breathless is not None:
+    if breathless is not None and not _as_always(f, breathless):
         severe = f.said_by_patient("breathless_at_rest")
         reasons.append(
             ("red", "breathing difficulty at rest", breathless.segments)
@@ -184,7 +214,17 @@ def _complaint_reasons(f: Findings) -> list[Reason]:
         )
     if f.on_chemotherapy:
         toxic = [c[n] for n in ("diarrhoea", "vomiting", "mouth sores") if n in c]
-        if len(toxic) >= 2:  # UKONS grades one symptom alone as green at low frequency
+        stools = _per_day(f, c["diarrhoea"]) if "diarrhoea" in c else 0
+        if stools >= UKONS_DIARRHOEA_RED:
+            reasons.append(
+                (
+                    "red",
+                    f"diarrhoea {stools:g} times a day on anticancer treatment",
+                    c["diarrhoea"].segments,
+                )
+            )
+        elif stools >= UKONS_DIARRHOEA_AMBER or len(toxic) >= 2:
+            # UKONS grades one symptom alone as green at low frequency
             reasons.append(
                 ("yellow", "side effects during anticancer treatment", toxic[0].segments)
             )
@@ -196,9 +236,11 @@ def assess(
     vitals: dict[str, Vital],
     follow_up: FollowUp,
     items: list[Utterance],
-    medications: tuple[Medication, ...] = (),
+    named: tuple[Medication, ...] = (),
 ) -> Triage:
-    f = Findings({c.name: c for c in complaints}, vitals, medications, follow_up, items)
+    """The level with its reasons; `named` are the medicines the consultation names,
+    prescribed or not (an anticancer one held today still means anticancer treatment)."""
+    f = Findings({c.name: c for c in complaints}, vitals, named, follow_up, items)
     reasons = _vital_reasons(f) + _complaint_reasons(f)
     for rule in (_fever_on_chemotherapy(f), _pneumonia_signs(f)):
         if rule is not None:

@@ -223,11 +223,11 @@ def extract_vitals(items: list[Utterance]) -> dict[str, Vital]:
             start, end = _window(u, cues, k)
             if not _record(found, u, start, end, cue.sign, (u.index,)):
                 unanswered.append(cue)
-        # A question the patient answers in the next segment: the doctor asks last.
+        # A question the patient answers in the next segment: the doctor asks last (on
+        # either side's line, recognisers swap speakers).
         if (
             unanswered
             and answer is not None
-            and u.by_doctor
             and answer.by_patient
             and _window(u, cues, len(cues) - 1)[1] >= len(u.tokens) - 2
         ):

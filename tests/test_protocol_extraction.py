@@ -58,8 +58,8 @@ def test_spoken_numbers(language: str, text: str, expected: list[float]) -> None
 
 # The blind corpora and ACI-Bench train: floors at what the rules reach today (see
 # tests/challenge/README.md and the closing notes); raise them, never lower them.
-CHALLENGE_RIGHT = {"ru": 0.96, "en": 0.95}
-ACI_FLOORS = {"vitals": (0.95, 0.95), "medications": (0.85, 0.78)}
+CHALLENGE_RIGHT = {"ru": 0.98, "en": 0.97}
+ACI_FLOORS = {"vitals": (0.95, 0.95), "medications": (0.90, 0.86)}
 
 
 @pytest.mark.parametrize("language", ["ru", "en"])
@@ -269,6 +269,11 @@ def test_every_vital_reaches_fhir_with_its_loinc_code_and_an_unknown_one_by_its_
         ("patient: температура температура тридцать восемь с половиной", {"temperature_c": 38.5}),
         ("patient: температура тридцать восемь два дня", {"temperature_c": 38}),
         ("patient: тридцать семь и пять десятых\ndoctor: температура", {}),
+        # The doctor's question on the patient's line (swapped), answered on the next.
+        (
+            "patient: сатурация какая у вас есть пульсоксиметр\npatient: да есть девяносто шесть",
+            {"spo2_percent": 96},
+        ),
         ("doctor: температура\npatient: тридцать семь и пять десятых", {"temperature_c": 37.5}),
     ],
 )
@@ -313,6 +318,17 @@ def test_todays_readings_only(text: str, expected: dict[str, float]) -> None:
             "red",
             "acute coronary syndrome",
         ),
+        # UKONS: diarrhoea 4–6 times a day on anticancer treatment (even held today) is amber.
+        (
+            "doctor: how's the capecitabine going\n"
+            "patient: i've had diarrhoea five or six times a day\n"
+            "doctor: stop the capecitabine for now",
+            "yellow",
+            "side effects during anticancer treatment",
+        ),
+        # Noisy breathing is not pain on breathing; breathless as always is no new sign.
+        ("patient: температура тридцать семь и девять на вдохе немного шумно", "green", ""),
+        ("patient: a bit breathless on the stairs same as always", "green", ""),
         # Not red: breathlessness alone, a fever of 38.2, a child breathing 36 times a minute.
         ("patient: немного одышка при ходьбе", "yellow", "breathing difficulty"),
         ("patient: температура тридцать восемь и две", "yellow", "temperature 38.2"),
@@ -377,6 +393,53 @@ def test_signs_of_pneumonia_ask_for_an_in_person_visit_today() -> None:
             "doctor: вентолин по два вдоха четыре раза в день",
             {("salbutamol", "2 puffs", "4 times a day", False)},
         ),
+        # A parent told to give a medicine is prescribed it, told not to give one is not.
+        (
+            "doctor: give him calpol for the temperature and please don't give him ibuprofen",
+            {("paracetamol", None, "as needed", False)},
+        ),
+        # Everyday ways to prescribe; the same words in what is reported or asked do not.
+        (
+            "doctor: i'm gonna go ahead and put you on some naprosyn and some flexeril",
+            {("naproxen", None, None, False), ("cyclobenzaprine", None, None, False)},
+        ),
+        ("doctor: i saw that dr brown put you on buspar have you been on that before", set()),
+        ("patient: should i continue to take the tylenol", set()),
+        (
+            "patient: and you can also continue to take tylenol for the pain",
+            {("paracetamol", None, "as needed", True)},
+        ),
+        # A list with one verb at its end shares it; "продлеваю больничный" renews no medicine.
+        (
+            "doctor: эликвис пять миллиграмм два раза в день и конкор пять миллиграмм один раз "
+            "в день продолжаем на три месяца",
+            {
+                ("apixaban", "5 mg", "2 times a day", True),
+                ("bisoprolol", "5 mg", "once a day", True),
+            },
+        ),
+        (
+            "doctor: продлеваю больничный ацетилцистеин шестьсот миллиграмм один раз в день",
+            {("acetylcysteine", "600 mg", "once a day", False)},
+        ),
+        # A renewal after the medicine is its own, not that of one joined on after it.
+        (
+            "doctor: спирива два вдоха один раз в день продолжайте и сальбутамол два вдоха сейчас",
+            {("tiotropium", "2 puffs", "once a day", True), ("salbutamol", "2 puffs", None, False)},
+        ),
+        # "renew them": the medicines the patient just read out (here on a swapped line).
+        (
+            "doctor: what are you taking\npatient: ramipril five milligrams once a day\n"
+            "patient: carry on with both i'll renew them for three months",
+            {("ramipril", "5 mg", "once a day", True)},
+        ),
+        # A long turn: the prescribing words said long before a medicine are not its clause.
+        (
+            "doctor: i'll give you a prescription for the cream that you use on your hands "
+            "twice a day and keep it moisturised and the other thing is that you are "
+            "taking the motrin or advil",
+            set(),
+        ),
     ],
 )
 def test_medicines_are_read_clause_by_clause(
@@ -402,6 +465,14 @@ def test_medicines_are_read_clause_by_clause(
         ("doctor: see you in clinic in three months", "in_person", 90),
         ("doctor: we'll talk after the results come in", "telemedicine", None),
         ("doctor: я прямо сейчас вызываю вам скорую", "ambulance", 0),
+        # "stay at home" is not a past reading's "at home"; "в прошлый раз на приёме" is past.
+        ("doctor: stay at home and we will have a video call in three days", "telemedicine", 3),
+        (
+            "doctor: в прошлый раз на приёме было сто тридцать перемерьте через час и "
+            "перезвоните мне",
+            "telemedicine",
+            0,
+        ),
     ],
 )
 def test_follow_up_is_the_arrangement_not_the_safety_net(
