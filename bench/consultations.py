@@ -158,7 +158,7 @@ def speech(text: str, path: Path, repeats: int) -> float:
 
 
 def wav_seconds(path: Path) -> float:
-    with wave.open(str(path)) as w:
+    with wave.open(str(path), "rb") as w:
         return w.getnframes() / w.getframerate()
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 import vosk
 
 from clinic.domain import Segment, Speaker
@@ -43,7 +44,7 @@ class OutOfMemory(RecognizerPool):
 async def test_segments_survive_a_store_that_fails_for_a_while(
     model_pool: ModelPool,
     tmp_path: Path,
-    monkeypatch,  # type: ignore[no-untyped-def]
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setattr(stream, "STORE_RETRIES", (0.01, 0.01, 0.01))
     audio = speak(PHRASES["patient"] + " " + PHRASES["doctor"], tmp_path / "a.wav", rate_hz=16000)
@@ -62,7 +63,7 @@ async def test_segments_survive_a_store_that_fails_for_a_while(
 async def test_a_recognizer_that_cannot_be_built_does_not_hold_up_the_hang_up(
     model_pool: ModelPool,
     tmp_path: Path,
-    monkeypatch,  # type: ignore[no-untyped-def]
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     audio = speak(PHRASES["patient"], tmp_path / "a.wav", rate_hz=16000)
     store = FlakyStore(failures=0)

@@ -135,7 +135,7 @@ def warmup_pcm(path: Path = WARMUP_SPEECH) -> bytes:
     Any speech fills part of the graph cache a language's speech will use; the rest fills
     as the pooled recognisers serve sides, since they are kept warm between them.
     """
-    with wave.open(str(path)) as wav:
+    with wave.open(str(path), "rb") as wav:
         if (wav.getframerate(), wav.getnchannels(), wav.getsampwidth()) != (SAMPLE_RATE, 1, 2):
             raise ValueError(f"{path} is not 16 kHz mono s16")
         return wav.readframes(wav.getnframes())

@@ -107,7 +107,7 @@ class StreamingRecognizer:
         phrases = self._phrases(self._rec.kaldi.FinalResult())
         return phrases[0] if phrases else None
 
-    def _phrases(self, result_json: str) -> list[Result]:
+    def _phrases(self, result_json: str) -> list[Phrase]:
         result = json.loads(result_json)
         words = tuple(
             Word(
