@@ -12,8 +12,9 @@ from clinic.domain import Segment, Speaker
 from media.decode import pcm_chunks
 from tests.speech import PHRASES, speak
 from transcription import stream
+from transcription.engine import Recognizer, VoskRecognizer
 from transcription.models import ModelPool
-from transcription.pool import Recognizer, RecognizerPool
+from transcription.pool import RecognizerPool
 from transcription.stream import SideTranscriber
 
 
@@ -76,7 +77,7 @@ async def test_a_recognizer_that_cannot_be_built_does_not_hold_up_the_hang_up(
     assert store.stored == []
 
 
-class FailsMidCall(Recognizer):
+class FailsMidCall(VoskRecognizer):
     """A recogniser whose Vosk call fails partway through the side (a bad_alloc, say)."""
 
     def __init__(self, model: vosk.Model, after_s: float) -> None:
