@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 from clinic.domain import Principal
 from clinic.records import Records
 from clinic.settings import Settings
-from clinic.sms import render_sms
+from clinic.sms import SmsTemplate, render_sms
 from clinic.store.people import new_invitation
 from clinic.store.record_push import RecordPush
 from clinic.store.sms import SmsNotice
@@ -99,7 +99,7 @@ class Bookings:
         slot = await self._records.slot(slot_id)
         if slot is None or slot.organisation_id != patient.polyclinic_id:
             return Outcome(False, error="no_such_slot")
-        notice = await self._notice(patient, slot, "appointment_booked")
+        notice = await self._notice(patient, slot, SmsTemplate.APPOINTMENT_BOOKED)
         if not await self._records.book_slot(
             slot_id,
             patient.id,
@@ -115,7 +115,9 @@ class Bookings:
         slot = await self._records.slot(slot_id)
         if slot is None or slot.patient_id != patient.id:
             return Outcome(False, error="no_such_appointment")
-        text = render_sms("appointment_cancelled", patient.language, when=self._when(slot))
+        text = render_sms(
+            SmsTemplate.APPOINTMENT_CANCELLED, patient.language, when=self._when(slot)
+        )
         notice = SmsNotice(
             patient.phone,
             text,
@@ -137,7 +139,7 @@ class Bookings:
             return Outcome(False, error="no_such_slot")
         organisation = await self._records.organisation(target.organisation_id)
         text = render_sms(
-            "appointment_moved",
+            SmsTemplate.APPOINTMENT_MOVED,
             patient.language,
             when=self._when(target),
             place=_place(organisation, target),
@@ -160,7 +162,7 @@ class Bookings:
             return Outcome(False, error="slot_taken")
         return Outcome(True, await self._records.slot(to_slot_id))
 
-    async def _notice(self, patient: Patient, slot: Slot, template: str) -> SmsNotice:
+    async def _notice(self, patient: Patient, slot: Slot, template: SmsTemplate) -> SmsNotice:
         # The link signs the patient in (with a code by SMS, as always) to their page, where
         # the visit can be cancelled or moved.
         invitation, token = new_invitation(

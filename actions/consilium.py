@@ -9,7 +9,7 @@ from datetime import date
 from clinic.domain import Principal, Reason
 from clinic.records import Records
 from clinic.settings import Settings
-from clinic.sms import render_sms
+from clinic.sms import SmsTemplate, render_sms
 from clinic.store.people import new_invitation
 from clinic.store.sms import SmsNotice
 from clinic.tables import ConsiliumDecision, Patient
@@ -53,7 +53,7 @@ async def record_decision(
     """Stores the decision, its invitation (reason: consilium) and its SMS at once."""
     invitation, token = new_invitation(patient.id, Reason.CONSILIUM, settings.invitation_ttl_s)
     text = render_sms(
-        "consilium_decision",
+        SmsTemplate.CONSILIUM_DECISION,
         patient.language,
         decided_on=decided_on,
         link=f"{settings.public_base_url}/join/{token}",

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from clinic.records import Records
-from clinic.sms import render_sms
+from clinic.sms import SmsTemplate, render_sms
 from clinic.store.prescriptions import NewPrescription
 from clinic.store.sms import SmsNotice
 from clinic.tables import Consultation, Doctor, Patient
@@ -134,7 +134,7 @@ async def decide_renewals(
 
 def renewal_notice(patient: Patient, prescription: NewPrescription) -> SmsNotice:
     text = render_sms(
-        "prescription_renewed",
+        SmsTemplate.PRESCRIPTION_RENEWED,
         patient.language,
         medicine=prescription.medicine,
         valid_until=prescription.valid_until.date().isoformat(),

@@ -32,7 +32,7 @@ from clinic.domain import Reason
 from clinic.settings import Settings
 from harness.client import Party
 from harness.servers import free_port
-from transcription.models import bundled_model_dir
+from transcription.engine import bundled_model_dir
 from transcription.pool import warmup_pcm
 from web.cli import DEMO_PHRASES
 from web.demo import add_doctor, signed_in_patient
@@ -158,7 +158,7 @@ def speech(text: str, path: Path, repeats: int) -> float:
 
 
 def wav_seconds(path: Path) -> float:
-    with wave.open(str(path)) as w:
+    with wave.open(str(path), "rb") as w:
         return w.getnframes() / w.getframerate()
 
 

@@ -26,20 +26,20 @@ from typing import Any
 import vosk
 
 from bench.turns import NOISE_VOLUME, RATE, turn_taking
+from transcription.engine import VoskRecognizer, bundled_model_dir
 from transcription.gate import VoiceGate
-from transcription.models import bundled_model_dir
-from transcription.pool import Recognizer, warmup_pcm
+from transcription.pool import warmup_pcm
 from transcription.recognizer import CHUNK_BYTES, Phrase, StreamingRecognizer
 
 
-def warm_recognizer(model: vosk.Model) -> Recognizer:
-    recognizer = Recognizer(model)
+def warm_recognizer(model: vosk.Model) -> VoskRecognizer:
+    recognizer = VoskRecognizer(model)
     recognizer.accept(warmup_pcm())
     recognizer.kaldi.FinalResult()  # no Reset() after it: see RecognizerPool.give_back
     return recognizer
 
 
-def gated(recognizer: Recognizer, pcm: bytes) -> tuple[float, list[str], float]:
+def gated(recognizer: VoskRecognizer, pcm: bytes) -> tuple[float, list[str], float]:
     """CPU seconds, words, and the share of the audio Vosk heard."""
     started = time.process_time()
     side = StreamingRecognizer(recognizer, VoiceGate())
@@ -52,7 +52,7 @@ def gated(recognizer: Recognizer, pcm: bytes) -> tuple[float, list[str], float]:
     return cpu, [w.word for p in phrases for w in p.words], side.fed_s / side.heard_s
 
 
-def plain(recognizer: Recognizer, pcm: bytes) -> tuple[float, list[str]]:
+def plain(recognizer: VoskRecognizer, pcm: bytes) -> tuple[float, list[str]]:
     started = time.process_time()
     kaldi = recognizer.kaldi
     words: list[str] = []

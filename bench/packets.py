@@ -38,7 +38,7 @@ from clinic.domain import Segment, Speaker
 from harness.client import send_packets_of
 from media.pcm import BYTES_PER_SECOND
 from media.worker import MediaWorker
-from transcription.models import bundled_model_dir
+from transcription.engine import bundled_model_dir
 from transcription.pool import RecognizerPool
 from transcription.recognizer import CHUNK_BYTES
 from web.cli import DEMO_PHRASES

@@ -50,7 +50,7 @@ from bench.worker_capacity import (
 )
 from clinic.settings import Settings
 from harness.servers import free_port
-from transcription.models import bundled_model_dir
+from transcription.engine import bundled_model_dir
 from transcription.pool import warmup_pcm
 
 TELEMED = [sys.executable, "-m", "web.cli"]

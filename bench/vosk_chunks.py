@@ -22,7 +22,7 @@ from typing import Any
 import vosk
 
 from bench.consultations import speech
-from transcription.models import bundled_model_dir
+from transcription.engine import bundled_model_dir
 from transcription.recognizer import CHUNK_BYTES
 from web.cli import DEMO_PHRASES
 

@@ -45,7 +45,7 @@ from clinic.domain import Reason
 from clinic.settings import Settings
 from harness.client import Party
 from harness.servers import free_port
-from transcription.models import bundled_model_dir
+from transcription.engine import bundled_model_dir
 from web.cli import DEMO_PHRASES
 from web.demo import add_doctor, signed_in_patient
 

@@ -293,11 +293,11 @@ class SignIn:
         one that reaches the limit locks the login and is told so."""
         insert = postgresql_insert if self._dialect == "postgresql" else sqlite_insert
         statement = insert(LoginFailure).values(login=login, failures=1, locked_until=None)
-        statement = statement.on_conflict_do_update(
+        counted = statement.on_conflict_do_update(
             index_elements=[LoginFailure.login], set_={"failures": LoginFailure.failures + 1}
         ).returning(LoginFailure.failures)
         async with self._session() as s, s.begin():
-            failures = (await s.execute(statement)).scalar_one()
+            failures = (await s.execute(counted)).scalar_one()
             if failures < PASSWORD_FAILURES:
                 return
             await s.execute(
@@ -335,8 +335,11 @@ class SignIn:
             row = await s.get(SessionRow, _hash(token))
             if row is None or row.revoked_at is not None or aware(row.expires_at) <= clock():
                 return None
-            kind = Patient if row.role == Role.PATIENT.value else Doctor
-            person = await s.get(kind, row.principal_id)
+            person: Patient | Doctor | None = (
+                await s.get(Patient, row.principal_id)
+                if row.role == Role.PATIENT.value
+                else await s.get(Doctor, row.principal_id)
+            )
         if person is None:
             return None
         return LiveSession(

@@ -13,6 +13,7 @@ import json
 import logging
 from collections import deque
 from datetime import datetime
+from enum import StrEnum
 from pathlib import Path
 from typing import Protocol
 
@@ -24,13 +25,27 @@ from clinic.records import Records
 
 log = logging.getLogger(__name__)
 
+
+class SmsTemplate(StrEnum):
+    """The messages the platform sends; their words, per language, are in
+    sms_templates.json (tests/test_sms_templates.py holds the two in step)."""
+
+    OTP = "otp"
+    INVITATION = "invitation"
+    PRESCRIPTION_RENEWED = "prescription_renewed"
+    APPOINTMENT_BOOKED = "appointment_booked"
+    APPOINTMENT_MOVED = "appointment_moved"
+    APPOINTMENT_CANCELLED = "appointment_cancelled"
+    CONSILIUM_DECISION = "consilium_decision"
+
+
 TEMPLATES: dict[str, dict[str, str]] = json.loads(
     (Path(__file__).with_name("sms_templates.json")).read_text(encoding="utf-8")
 )
 SYSTEM = Principal(Role.OPERATOR, "sms-dispatcher", "SMS dispatcher")
 
 
-def render_sms(template: str, language: str, **values: str) -> str:
+def render_sms(template: SmsTemplate, language: str, **values: str) -> str:
     """The template in the patient's language (English when there is none)."""
     return TEMPLATES.get(language, TEMPLATES["en"])[template].format(**values)
 

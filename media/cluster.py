@@ -160,7 +160,7 @@ class ClusterMedia:
                 await asyncio.sleep(1)
             finally:
                 with contextlib.suppress(RedisError, OSError):
-                    await pubsub.aclose()
+                    await pubsub.aclose()  # type: ignore[no-untyped-call]
 
     async def _end_here(self, raw: str) -> None:
         try:

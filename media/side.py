@@ -10,7 +10,6 @@ from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
 
 from media.pcm import PcmConverter
 from media.recording import WavRecording
-from transcription.recognizer import CHUNK_BYTES
 from transcription.stream import SideTranscriber
 
 log = logging.getLogger(__name__)
@@ -25,7 +24,6 @@ class SideRecorder:
         self.transcriber = transcriber
         self._recording = recording
         self._converter = PcmConverter()
-        self._pending = bytearray()
         self.received_bytes = 0
         self.frames = 0
         self._task = asyncio.create_task(self._run())
@@ -42,10 +40,7 @@ class SideRecorder:
     def _take(self, pcm: bytes) -> None:
         self._recording.write(pcm)
         self.received_bytes += len(pcm)
-        self._pending += pcm
-        while len(self._pending) >= CHUNK_BYTES:
-            self.transcriber.feed(bytes(self._pending[:CHUNK_BYTES]))
-            del self._pending[:CHUNK_BYTES]
+        self.transcriber.feed(pcm)
 
     async def stop(self) -> None:
         """Call after the track ended (its connection closed); flushes everything."""
@@ -62,8 +57,6 @@ class SideRecorder:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
         self._take(self._converter.flush())
-        self.transcriber.feed(bytes(self._pending))
-        self._pending.clear()
         self._recording.close()
         await self.transcriber.close()
         log.info(

@@ -67,6 +67,9 @@ class MediaWorker:
         self._ice_servers = [RTCIceServer(**dict(s)) for s in ice_servers]  # type: ignore[arg-type]
         self._legs: dict[tuple[str, Speaker], _Leg] = {}
         self._lock = asyncio.Lock()
+        # Failed sides being closed: kept so that none is collected half-done and close()
+        # can wait for them.
+        self._dropping: set[asyncio.Task[None]] = set()
 
     async def begin(self, consultation: object) -> None:
         """Nothing to prepare in process: a side starts with its offer."""
@@ -153,7 +156,7 @@ class MediaWorker:
         async with self._lock:
             legs = list(self._legs.values())
             self._legs.clear()
-        await asyncio.gather(*(self._close_leg(leg) for leg in legs))
+        await asyncio.gather(*(self._close_leg(leg) for leg in legs), *self._dropping)
 
     def _on_track(self, leg: _Leg, track: MediaStreamTrack) -> None:
         if track.kind != "audio":
@@ -175,7 +178,9 @@ class MediaWorker:
                 leg.consultation_id,
                 leg.speaker.value,
             )
-            asyncio.ensure_future(self._drop_failed(leg))
+            task = asyncio.get_running_loop().create_task(self._drop_failed(leg))
+            self._dropping.add(task)
+            task.add_done_callback(self._dropping.discard)
 
     async def _drop_failed(self, leg: _Leg) -> None:
         async with self._lock:

@@ -29,5 +29,6 @@ class _TolerantJson:
             return [UNREADABLE]
 
 
-class TolerantPacket(packet.Packet):
+# socketio ships no types: its Packet is Any to mypy.
+class TolerantPacket(packet.Packet):  # type: ignore[misc]
     json = _TolerantJson

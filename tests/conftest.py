@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from aiohttp.test_utils import TestServer
+from pytest_aiohttp import AiohttpServer
 
 from clinic.domain import Reason, Role
 from clinic.records import Records
@@ -114,9 +115,9 @@ class Platform:
 
 @pytest.fixture
 async def platform(
-    aiohttp_server,
+    aiohttp_server: AiohttpServer,
     settings: Settings,
-    model_pool: ModelPool,  # type: ignore[no-untyped-def]
+    model_pool: ModelPool,
 ) -> AsyncIterator[Platform]:
     app = create_app(settings, models=model_pool)
     server = await aiohttp_server(app, host="127.0.0.1")

@@ -6,10 +6,11 @@ import asyncio
 from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import aiohttp
 from aiohttp import web
+from pytest_aiohttp import AiohttpServer
 from sqlalchemy import select
 
 from clinic.db import sessionmaker
@@ -105,7 +106,7 @@ async def test_an_oncologist_renews_a_prescription_the_patient_had(platform: Pla
         bundle = (await s.scalars(select(OutboxEntry.payload))).one()
     request = next(
         e["resource"]
-        for e in bundle["entry"]
+        for e in cast(list[dict[str, Any]], bundle["entry"])
         if e["resource"]["resourceType"] == "MedicationRequest"
     )
     assert request["identifier"][0]["value"] == renewed.id
@@ -159,8 +160,8 @@ async def test_renewals_are_refused_with_a_reason_and_nothing_is_signed(platform
 
 
 async def test_a_worse_patient_gets_the_earliest_visit_and_can_move_or_cancel_it(
-    platform: Platform, aiohttp_server
-) -> None:  # type: ignore[no-untyped-def]
+    platform: Platform, aiohttp_server: AiohttpServer
+) -> None:
     records = platform.records
     polyclinic = await records.add_organisation("polyclinic", "Поликлиника №5", "ул. Ленина, 1")
     patient_id, session = await platform.patient("Пётр Кашлев", polyclinic_id=polyclinic.id)
@@ -222,7 +223,9 @@ async def test_a_worse_patient_gets_the_earliest_visit_and_can_move_or_cancel_it
     for bundle in visits:
         validate_bundle(bundle)
         appointment = next(
-            e["resource"] for e in bundle["entry"] if e["resource"]["resourceType"] == "Appointment"
+            e["resource"]
+            for e in cast(list[dict[str, Any]], bundle["entry"])
+            if e["resource"]["resourceType"] == "Appointment"
         )
         states.append((appointment["slot"][0]["reference"], appointment["status"]))
     assert [status for _, status in states] == ["booked", "cancelled", "booked", "cancelled"]
@@ -240,9 +243,9 @@ async def test_a_worse_patient_gets_the_earliest_visit_and_can_move_or_cancel_it
 
 
 async def test_a_consilium_decision_reaches_the_patient_and_queues_a_talk(
-    aiohttp_server,
+    aiohttp_server: AiohttpServer,
     tmp_path: Path,
-    model_pool: ModelPool,  # type: ignore[no-untyped-def]
+    model_pool: ModelPool,
 ) -> None:
     received: list[dict[str, Any]] = []
     failures = {"left": 2}
@@ -270,7 +273,7 @@ async def test_a_consilium_decision_reaches_the_patient_and_queues_a_talk(
     records = app[PLATFORM].records
     centre = await records.add_organisation("oncology_centre", "Онкоцентр №2")
     patient = await records.add_patient("Мария", "+79990001122", oncology_centre_id=centre.id)
-    staff, staff_key = await records.add_doctor(
+    _staff, staff_key = await records.add_doctor(
         "Секретарь консилиума", "coordinator", role=Role.STAFF, organisation_id=centre.id
     )
     url = f"{server.make_url('/')}api/patients/{patient.id}/consilium"

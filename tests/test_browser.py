@@ -92,7 +92,7 @@ async def sign_in(page: Page, platform: Platform, url: str) -> None:
 
 async def staff_page(browser: Any, url: str, login: str, password: str, blocked: list[str]) -> Page:
     """The console or office at `url`, signed in; CSP complaints are collected in `blocked`."""
-    page = await browser(login, None, viewport=(1280, 900))
+    page: Page = await browser(login, None, viewport=(1280, 900))
     page.on(
         "console", lambda m: blocked.append(m.text) if "Content Security Policy" in m.text else None
     )
@@ -403,7 +403,7 @@ async def test_the_editor_shows_every_registered_vital_and_keeps_an_unknown_one(
     registry does not know (say, from a newer server) survives the doctor's edit unchanged."""
     page = await browser("editor", None, viewport=(1280, 900))
     await page.goto(f"{platform.url}console?lang=en")
-    draft = {
+    draft: dict[str, Any] = {
         "complaints": [],
         "recommendations": [],
         "medications": [],

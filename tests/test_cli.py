@@ -21,7 +21,7 @@ from clinic.records import Records, opened_records
 from clinic.tables import Patient
 from tests.conftest import make_settings
 from tests.speech import PHRASES, speak
-from transcription.models import bundled_model_dir
+from transcription.engine import bundled_model_dir
 
 TELEMED = [sys.executable, "-m", "web.cli"]
 

@@ -142,9 +142,9 @@ async def test_two_nodes_share_the_queue_the_call_and_survive_faults(
     _, doctor_key = await records.add_doctor("Ирина Петровна", "therapist")
     patients = []
     for name in ("Анна Иванова", "Пётр Смирнов"):
-        patient = await records.add_patient(name, "+79990000000")
-        await records.invite(patient.id, Reason.RESPIRATORY, 3600)
-        patients.append((patient.id, await sign_in.open_session(Role.PATIENT, patient.id)))
+        row = await records.add_patient(name, "+79990000000")
+        await records.invite(row.id, Reason.RESPIRATORY, 3600)
+        patients.append((row.id, await sign_in.open_session(Role.PATIENT, row.id)))
 
     node_a = start_node(env, tmp_path / "node-a")
     node_b = start_node(env, tmp_path / "node-b")

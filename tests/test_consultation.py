@@ -71,6 +71,7 @@ async def _check_transcript_and_protocol(
     protocol = await platform.records.latest_protocol(consultation_id)
     assert protocol is not None and protocol.status == "draft"
     lines = protocol.data["transcript"]
+    assert isinstance(lines, list)
     assert [line["text"] for line in lines] == [s.text for s in segments]
     assert segments[0].text in protocol.html
 

@@ -73,7 +73,7 @@ def nested(depth: int) -> Any:
     return value
 
 
-hostile_values = st.one_of(
+hostile_values: st.SearchStrategy[Any] = st.one_of(
     SURROGATES,
     HUGE,
     st.integers(1, 900).map(nested),
@@ -238,7 +238,7 @@ hostile_bodies = st.one_of(
 @given(
     route=st.sampled_from(ROUTES),
     segment=st.text(
-        alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="/?#%"),
+        alphabet=st.characters(blacklist_categories=["Cs"], blacklist_characters="/?#%"),
         min_size=1,
         max_size=40,
     ),

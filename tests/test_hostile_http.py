@@ -82,7 +82,7 @@ async def test_only_json_from_our_own_origin_changes_anything(platform: Platform
 
 
 async def test_bad_shapes_get_clear_errors_not_500(platform: Platform) -> None:
-    consultation_id, token, key = await ended_consultation(platform, "ru07_words_numbers.txt")
+    consultation_id, _token, key = await ended_consultation(platform, "ru07_words_numbers.txt")
     json_type = {"Content-Type": "application/json"}
     as_doctor = {**json_type, "Authorization": f"Bearer {key}"}
     # Nested 100,000 deep, at every route that takes a body, signed in or not.

@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
+from pytest_aiohttp import AiohttpServer
+
 from harness.client import Party
 from tests.conftest import Platform, make_settings
 from transcription.models import ModelPool
@@ -76,9 +78,9 @@ async def _send_deep(party: Party, depth: int) -> object:
 
 
 async def test_a_flooding_socket_is_rate_limited(
-    aiohttp_server,
+    aiohttp_server: AiohttpServer,
     tmp_path: Path,
-    model_pool: ModelPool,  # type: ignore[no-untyped-def]
+    model_pool: ModelPool,
 ) -> None:
     settings = make_settings(
         tmp_path / "data", TELEMED_SOCKET_BURST="10", TELEMED_SOCKET_MESSAGES_PER_S="1"

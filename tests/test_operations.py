@@ -10,10 +10,12 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import aiohttp
+from pytest_aiohttp import AiohttpServer
 
 from harness.client import Party
 from harness.servers import postgres
 from tests.conftest import Platform, make_settings
+from transcription.models import ModelPool
 from web.app import create_app, drain
 from web.platform import PLATFORM
 
@@ -54,9 +56,9 @@ async def test_metrics_readiness_and_drain(platform: Platform) -> None:
 
 
 async def test_each_party_gets_turn_credentials_that_expire(
-    aiohttp_server,
-    tmp_path,
-    model_pool,  # type: ignore[no-untyped-def]
+    aiohttp_server: AiohttpServer,
+    tmp_path: Path,
+    model_pool: ModelPool,
 ) -> None:
     settings = make_settings(
         tmp_path / "data",
@@ -95,9 +97,9 @@ async def test_each_party_gets_turn_credentials_that_expire(
 
 
 async def test_readiness_reports_a_database_that_went_away(
-    aiohttp_server,
-    tmp_path,
-    model_pool,  # type: ignore[no-untyped-def]
+    aiohttp_server: AiohttpServer,
+    tmp_path: Path,
+    model_pool: ModelPool,
 ) -> None:
     with postgres() as url:
         settings = make_settings(tmp_path / "data", TELEMED_DATABASE_URL=url)

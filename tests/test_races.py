@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from pytest_aiohttp import AiohttpServer
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
@@ -30,8 +31,8 @@ TRIES = 6
 @pytest.fixture(params=["sqlite", "postgresql"])
 async def platform_on(
     request: pytest.FixtureRequest,
-    aiohttp_server,
-    tmp_path: Path,  # type: ignore[no-untyped-def]
+    aiohttp_server: AiohttpServer,
+    tmp_path: Path,
     model_pool: ModelPool,
 ) -> AsyncIterator[Platform]:
     env: dict[str, str] = {}
@@ -75,7 +76,8 @@ async def test_a_doctor_on_two_sockets_takes_one_patient_at_a_time(platform_on: 
             assert active is not None and active.id == taken[0]["consultation_id"]
             # The patient the doctor did not get is still waiting for someone else.
             other = next(c for c in waiting if c != active.id)
-            assert (await platform.records.consultation(other)).status == "waiting"
+            still = await platform.records.consultation(other)
+            assert still is not None and still.status == "waiting"
             assert await platform.records.finish(active.id, ConsultationStatus.ENDED)
             assert await platform.records.finish(other, ConsultationStatus.CANCELLED)
     finally:
@@ -143,7 +145,7 @@ async def test_the_migration_resolves_duplicates_left_by_the_race(
             )
     await asyncio.to_thread(upgrade, url, "head")
     async with db.connect() as connection:
-        statuses = dict(
+        statuses: dict[str, str] = dict(
             (await connection.execute(text("SELECT id, status FROM consultations"))).all()
         )
     await db.dispose()

@@ -10,6 +10,7 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import aiohttp
+from pytest_aiohttp import AiohttpServer
 
 from clinic.domain import CallMode, ConsultationStatus, Reason, Segment
 from protocol_writer.emr import FhirRestRecord
@@ -49,9 +50,9 @@ async def ended_consultation(platform: Platform, transcript: str) -> tuple[str, 
 
 
 async def test_signed_protocol_reaches_both_records_exactly_once(
-    aiohttp_server,
+    aiohttp_server: AiohttpServer,
     tmp_path: Path,
-    model_pool: ModelPool,  # type: ignore[no-untyped-def]
+    model_pool: ModelPool,
 ) -> None:
     fhir = FhirServer()
     fhir_server = await aiohttp_server(fhir.app(), host="127.0.0.1")
@@ -89,7 +90,8 @@ async def test_signed_protocol_reaches_both_records_exactly_once(
         assert "503" in (stuck[0].last_error or "")
         assert fhir.count("Composition") == 0
         # The operator sees what is stuck, and why.
-        listing = subprocess.run(
+        listing = await asyncio.to_thread(
+            subprocess.run,
             [sys.executable, "-m", "web.cli", "outbox"],
             capture_output=True,
             text=True,
@@ -107,9 +109,9 @@ async def test_signed_protocol_reaches_both_records_exactly_once(
         await until(all_sent)
         assert fhir.count("Composition") == 1 and fhir.count("Encounter") == 1
         assert fhir.count("Observation") == 4  # temperature, pulse, respiratory rate, BP panel
-        documents = await records.record_documents(
-            (await records.consultation(consultation_id)).patient_id
-        )  # type: ignore[union-attr]
+        consultation = await records.consultation(consultation_id)
+        assert consultation is not None
+        documents = await records.record_documents(consultation.patient_id)
         assert [d.protocol_id for d in documents] == [signed["protocol_id"]]
         validate_bundle(documents[0].bundle)
 

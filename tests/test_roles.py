@@ -353,7 +353,7 @@ async def test_routes(
 
 def test_every_route_is_in_the_role_table(platform: Platform) -> None:
     routes = {
-        f"{r.method} {r.resource.canonical}"  # type: ignore[union-attr]
+        f"{r.method} {r.resource.canonical}"
         for r in platform.server.app.router.routes()
         if r.resource is not None
         and r.resource.canonical.startswith("/api/")

@@ -10,6 +10,7 @@ from pathlib import Path
 import aiohttp
 import pytest
 import socketio
+from pytest_aiohttp import AiohttpServer
 
 from harness.client import Party
 from harness.servers import redis_server
@@ -63,9 +64,9 @@ async def test_bearer_sign_out_revokes_the_session_and_its_sockets(platform: Pla
 
 
 async def test_a_socket_closes_when_its_session_expires(
-    aiohttp_server,
+    aiohttp_server: AiohttpServer,
     tmp_path: Path,
-    model_pool: ModelPool,  # type: ignore[no-untyped-def]
+    model_pool: ModelPool,
 ) -> None:
     settings = make_settings(tmp_path / "data", TELEMED_SESSION_TTL_S="2")
     app = create_app(settings, models=model_pool)
@@ -90,9 +91,9 @@ def redis() -> Iterator[str]:
 
 
 async def test_sign_out_on_one_node_closes_the_socket_on_another(
-    aiohttp_server,
+    aiohttp_server: AiohttpServer,
     tmp_path: Path,
-    model_pool: ModelPool,  # type: ignore[no-untyped-def]
+    model_pool: ModelPool,
     redis: str,
 ) -> None:
     """Two nodes sharing a database and Redis, as `telemed cluster` runs them."""

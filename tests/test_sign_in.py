@@ -12,6 +12,7 @@ import pyotp
 import pytest
 import socketio
 from aiohttp import web
+from pytest_aiohttp import AiohttpServer
 from sqlalchemy import select
 
 from clinic.db import sessionmaker
@@ -196,9 +197,9 @@ async def test_floods_from_one_address_are_limited(platform: Platform) -> None:
 
 
 async def test_the_code_leaves_through_an_sms_operator_over_http(
-    aiohttp_server,
+    aiohttp_server: AiohttpServer,
     tmp_path: Path,
-    model_pool: ModelPool,  # type: ignore[no-untyped-def]
+    model_pool: ModelPool,
 ) -> None:
     received: list[dict[str, Any]] = []
 

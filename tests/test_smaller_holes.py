@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp
+from pytest_aiohttp import AiohttpServer
 from sqlalchemy import select, update
 
 from clinic.db import sessionmaker
@@ -66,9 +67,9 @@ async def test_a_doctors_login_locks_after_five_wrong_passwords(platform: Platfo
 
 
 async def test_metrics_need_the_token(
-    aiohttp_server,
+    aiohttp_server: AiohttpServer,
     tmp_path: Path,
-    model_pool: ModelPool,  # type: ignore[no-untyped-def]
+    model_pool: ModelPool,
 ) -> None:
     settings = make_settings(tmp_path / "data", TELEMED_METRICS_TOKEN="scrape-me")
     app = create_app(settings, models=model_pool)
@@ -138,9 +139,9 @@ async def test_refusals_name_the_patient_and_sockets_their_address(platform: Pla
 
 
 async def test_a_links_lifetime_is_the_servers(
-    aiohttp_server,
+    aiohttp_server: AiohttpServer,
     tmp_path: Path,
-    model_pool: ModelPool,  # type: ignore[no-untyped-def]
+    model_pool: ModelPool,
 ) -> None:
     """`telemed invite` run with a longer TELEMED_INVITATION_TTL_S than the server's."""
     settings = make_settings(tmp_path / "data", TELEMED_INVITATION_TTL_S="3600")

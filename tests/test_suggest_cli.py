@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 from decision_support.model import Suggester
 from decision_support.text import words
@@ -14,7 +15,7 @@ from decision_support.text import words
 TELEMED = [sys.executable, "-m", "web.cli", "suggest"]
 
 
-def suggest(args: list[str], data_dir: Path, stdin: str | None = None) -> list[dict]:
+def suggest(args: list[str], data_dir: Path, stdin: str | None = None) -> list[dict[str, Any]]:
     done = subprocess.run(
         [*TELEMED, *args],
         input=stdin,

@@ -5,14 +5,16 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 import vosk
 
 from clinic.domain import Segment, Speaker
 from media.decode import pcm_chunks
 from tests.speech import PHRASES, speak
 from transcription import stream
+from transcription.engine import Recognizer, VoskRecognizer
 from transcription.models import ModelPool
-from transcription.pool import Recognizer, RecognizerPool
+from transcription.pool import RecognizerPool
 from transcription.stream import SideTranscriber
 
 
@@ -43,7 +45,7 @@ class OutOfMemory(RecognizerPool):
 async def test_segments_survive_a_store_that_fails_for_a_while(
     model_pool: ModelPool,
     tmp_path: Path,
-    monkeypatch,  # type: ignore[no-untyped-def]
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setattr(stream, "STORE_RETRIES", (0.01, 0.01, 0.01))
     audio = speak(PHRASES["patient"] + " " + PHRASES["doctor"], tmp_path / "a.wav", rate_hz=16000)
@@ -62,7 +64,7 @@ async def test_segments_survive_a_store_that_fails_for_a_while(
 async def test_a_recognizer_that_cannot_be_built_does_not_hold_up_the_hang_up(
     model_pool: ModelPool,
     tmp_path: Path,
-    monkeypatch,  # type: ignore[no-untyped-def]
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     audio = speak(PHRASES["patient"], tmp_path / "a.wav", rate_hz=16000)
     store = FlakyStore(failures=0)
@@ -75,7 +77,7 @@ async def test_a_recognizer_that_cannot_be_built_does_not_hold_up_the_hang_up(
     assert store.stored == []
 
 
-class FailsMidCall(Recognizer):
+class FailsMidCall(VoskRecognizer):
     """A recogniser whose Vosk call fails partway through the side (a bad_alloc, say)."""
 
     def __init__(self, model: vosk.Model, after_s: float) -> None:

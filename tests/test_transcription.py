@@ -13,10 +13,10 @@ import vosk
 
 from media.decode import pcm_chunks
 from tests.speech import PHRASES, speak
+from transcription.engine import VoskRecognizer, bundled_model_dir
 from transcription.files import transcribe_pcm
 from transcription.gate import VoiceGate
-from transcription.models import ModelPool, bundled_model_dir
-from transcription.pool import Recognizer
+from transcription.models import ModelPool
 from transcription.recognizer import CHUNK_BYTES, Phrase, StreamingRecognizer
 
 
@@ -88,7 +88,7 @@ def test_silence_never_reaches_vosk_and_the_words_stay(
     subprocess.run(["sox", *map(str, parts), str(audio)], check=True)
     expected = plain_vosk_timed_words(undithered_model, audio)
 
-    recognizer = StreamingRecognizer(Recognizer(undithered_model), VoiceGate())
+    recognizer = StreamingRecognizer(VoskRecognizer(undithered_model), VoiceGate())
     phrases: list[Phrase] = []
     for chunk in fixed_chunks(audio):
         phrases += [r for r in recognizer.accept(chunk) if isinstance(r, Phrase)]
@@ -112,7 +112,7 @@ def test_silence_never_reaches_vosk_and_the_words_stay(
 
 
 def test_silence_alone_is_never_fed(model_pool: ModelPool) -> None:
-    recognizer = StreamingRecognizer(Recognizer(model_pool.for_language("ru")), VoiceGate())
+    recognizer = StreamingRecognizer(VoskRecognizer(model_pool.for_language("ru")), VoiceGate())
     for _ in range(40):  # 10 s of digital silence
         assert recognizer.accept(bytes(CHUNK_BYTES)) == []
     assert recognizer.finish() is None

@@ -4,15 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-import vosk
-
-from transcription.pool import Recognizer
+from transcription.engine import SpeechModel, new_recognizer
 from transcription.recognizer import CHUNK_BYTES, Phrase, StreamingRecognizer
 
 
-def transcribe_pcm(model: vosk.Model, pcm: Iterable[bytes]) -> list[Phrase]:
+def transcribe_pcm(model: SpeechModel, pcm: Iterable[bytes]) -> list[Phrase]:
     """A new recogniser (no pool: a one-off) behind the same voice gate as a live side."""
-    recognizer = StreamingRecognizer(Recognizer(model))
+    recognizer = StreamingRecognizer(new_recognizer(model))
     phrases: list[Phrase] = []
     pending = bytearray()
     for data in pcm:

@@ -9,9 +9,7 @@ import urllib.request
 import zipfile
 from pathlib import Path
 
-import vosk
-
-from transcription.models import looks_like_model
+from transcription.engine import load_model, looks_like_model
 
 # Alpha Cephei's published small models (Apache-2.0), fetched only when asked to.
 OFFICIAL = {
@@ -46,8 +44,7 @@ def install_model(source: str, models_dir: Path, language: str | None = None) ->
         _unpack(archive, unpacked)
         root = _model_root(unpacked)
         try:
-            vosk.SetLogLevel(-1)
-            vosk.Model(str(root))
+            load_model(root)
         except Exception as exc:
             raise InstallError(f"Vosk could not load the model in {source}: {exc}") from exc
         target = models_dir / language

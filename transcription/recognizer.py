@@ -8,14 +8,12 @@ audio, silence included.
 from __future__ import annotations
 
 import bisect
-import json
 from dataclasses import dataclass
 
 from clinic.domain import Word
+from transcription.engine import SAMPLE_RATE, Heard, Recognizer
 from transcription.gate import Passage, VoiceGate
-from transcription.pool import Recognizer
 
-SAMPLE_RATE = 16000
 BYTES_PER_SECOND = SAMPLE_RATE * 2
 # Audio goes to Vosk in chunks of this size (0.25 s): large enough to keep thread
 # hand-offs rare, small enough that live captions follow speech closely. Vosk checks
@@ -83,15 +81,15 @@ class StreamingRecognizer:
                 self.fed_bytes += len(chunk)
                 if self._rec.accept(chunk):
                     self._last_partial = ""
-                    results += self._phrases(self._rec.kaldi.Result())
+                    results += self._phrases(self._rec.result())
         if passage.ends_phrase:
             # Vosk has usually ended the phrase itself by now (then this is empty); when it
             # has not, the phrase ends here rather than with the next one after the silence.
             # Result(), not FinalResult(): the features and the speaker adaptation go on.
             self._last_partial = ""
-            results += self._phrases(self._rec.kaldi.Result())
+            results += self._phrases(self._rec.result())
         elif passage.feed and not any(isinstance(r, Phrase) for r in results[-1:]):
-            partial = json.loads(self._rec.kaldi.PartialResult()).get("partial", "")
+            partial = self._rec.partial()
             if partial and partial != self._last_partial:
                 self._last_partial = partial
                 results.append(partial)
@@ -104,28 +102,21 @@ class StreamingRecognizer:
             raise RuntimeError("the recognizer already finished")
         self._finished = True
         self._last_partial = ""
-        phrases = self._phrases(self._rec.kaldi.FinalResult())
+        phrases = self._phrases(self._rec.finish())
         return phrases[0] if phrases else None
 
-    def _phrases(self, result_json: str) -> list[Result]:
-        result = json.loads(result_json)
+    def _phrases(self, heard: Heard) -> list[Phrase]:
         words = tuple(
-            Word(
-                word=w["word"],
-                start=self._side_time(float(w["start"])),
-                end=self._side_time(float(w["end"])),
-                conf=float(w["conf"]),
-            )
-            for w in result.get("result", [])
+            Word(w.word, self._side_time(w.start), self._side_time(w.end), w.conf)
+            for w in heard.words
         )
-        text = result.get("text", "").strip()
-        if not words or not text:
+        if not words or not heard.text:
             return []
         return [
             Phrase(
                 start=words[0].start,
                 end=words[-1].end,
-                text=text,
+                text=heard.text,
                 confidence=sum(w.conf for w in words) / len(words),
                 words=words,
             )

@@ -11,7 +11,7 @@ from typing import Protocol
 
 from clinic.domain import Segment, Speaker, Word
 from transcription.pool import RecognizerPool
-from transcription.recognizer import Phrase, StreamingRecognizer
+from transcription.recognizer import CHUNK_BYTES, Phrase, StreamingRecognizer
 
 log = logging.getLogger(__name__)
 STORE_RETRIES = (0.5, 1.0, 2.0, 4.0)
@@ -24,7 +24,8 @@ class TranscriptSink(Protocol):
 
 
 class SideTranscriber:
-    """Feeds PCM chunks in order to one recognizer running in a worker thread.
+    """Feeds PCM in order to one recognizer running in a worker thread, in CHUNK_BYTES
+    chunks whatever sizes arrive.
 
     The recognizer comes from the pool as the side starts (`ready()` waits for it) and goes
     back when the side ends. Each finalised phrase reaches the sink (which persists it)
@@ -48,6 +49,7 @@ class SideTranscriber:
         self._sink = sink
         # (arrival time, PCM); None marks the end of the stream.
         self._chunks: asyncio.Queue[tuple[float, bytes] | None] = asyncio.Queue()
+        self._pending = bytearray()  # PCM short of a whole chunk
         self._ready = asyncio.Event()
         self._ended = False  # the end of the stream was taken from the queue
         self._task = asyncio.create_task(self._run())
@@ -61,11 +63,20 @@ class SideTranscriber:
         await self._ready.wait()
 
     def feed(self, pcm: bytes) -> None:
-        if pcm:
-            self._chunks.put_nowait((asyncio.get_running_loop().time(), pcm))
+        """Any amount of the side's 16 kHz mono s16 PCM, in order."""
+        self._pending += pcm
+        while len(self._pending) >= CHUNK_BYTES:
+            self._put(bytes(self._pending[:CHUNK_BYTES]))
+            del self._pending[:CHUNK_BYTES]
+
+    def _put(self, chunk: bytes) -> None:
+        if chunk:
+            self._chunks.put_nowait((asyncio.get_running_loop().time(), chunk))
 
     async def close(self) -> None:
         """Decodes what is queued, flushes the phrase in progress, and waits for the sink."""
+        self._put(bytes(self._pending))
+        self._pending.clear()
         self._chunks.put_nowait(None)
         await self._task
 

@@ -13,7 +13,8 @@ from aiohttp import web
 
 from actions.booking import Outcome, slot_body, visit_needed
 from actions.consilium import BadDecision, decision_body, parse_decision, record_decision
-from clinic.domain import Principal, Role
+from clinic.access import Relation, relation
+from clinic.domain import Principal
 from clinic.messages.http import (
     BookVisit,
     ConsiliumDecision,
@@ -39,7 +40,7 @@ async def patient_for(
     patient_id = request.match_info["patient_id"][:36]
     allowed = await records.may_read_patient(who, patient_id)
     if acting:
-        allowed = allowed and who.role is Role.PATIENT
+        allowed = allowed and relation(who, action) is Relation.OWN
     patient = await records.patient(patient_id) if allowed else None
     if patient is None:
         await records.audit(
@@ -63,7 +64,11 @@ async def _consultation_doctor(
     who = await authenticated(request, action)
     consultation_id = request.match_info["consultation_id"][:36]
     consultation = await records.consultation(consultation_id)
-    if consultation is None or who.role is not Role.DOCTOR or consultation.doctor_id != who.id:
+    if (
+        consultation is None
+        or relation(who, action) is not Relation.PARTY
+        or consultation.doctor_id != who.id
+    ):
         await records.audit(
             who,
             action,
@@ -252,7 +257,10 @@ async def add_consilium_decision(request: web.Request) -> web.Response:
     """Staff of the patient's oncology centre: `{decided_on, decision, external_id?}`."""
     records = request.app[PLATFORM].records
     who, patient = await patient_for(request, "consilium.write")
-    if who.role is not Role.STAFF or patient.oncology_centre_id is None:
+    if (
+        relation(who, "consilium.write") is not Relation.CENTRE
+        or patient.oncology_centre_id is None
+    ):
         await records.audit(
             who,
             "consilium.write",
@@ -293,7 +301,7 @@ async def add_consilium_decision(request: web.Request) -> web.Response:
 async def _staff_centre(request: web.Request, action: str) -> tuple[Principal, str]:
     records = request.app[PLATFORM].records
     who = await authenticated(request, action)
-    staff = await records.doctor(who.id) if who.role is Role.STAFF else None
+    staff = await records.doctor(who.id) if relation(who, action) is Relation.CENTRE else None
     if staff is None or staff.organisation_id is None:
         await records.audit(
             who, action, source=request.remote, outcome="refused", detail="not centre staff"

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from typing import Any
 
 from aiohttp import web
 
 from actions.renewal import RenewalRefused
 from clinic import rooms
-from clinic.access import is_party
+from clinic.access import Relation, is_party, relation
 from clinic.domain import Principal, Role
 from clinic.messages.http import SignProtocol
 from clinic.records import Conflict, Records
@@ -57,6 +58,53 @@ async def authenticated(request: web.Request, action: str) -> Principal:
     return who
 
 
+@dataclass(frozen=True)
+class Refusal:
+    """How a route answers a caller the policy does not let through, and what the audit
+    trail says of it."""
+
+    status: type[web.HTTPException]
+    code: str
+    message: str
+    detail: str
+
+
+async def permit(
+    request: web.Request,
+    who: Principal,
+    action: str,
+    accepted: Relation,
+    refusal: Refusal,
+    *,
+    also: bool = True,
+    patient_id: str | None = None,
+    object_id: str | None = None,
+) -> None:
+    """Goes on if the policy asks `accepted` of the caller's role for `action` (and `also`,
+    the relation as the route found it, holds); refuses and audits the refusal otherwise."""
+    if relation(who, action) is accepted and also:
+        return
+    await request.app[PLATFORM].records.audit(
+        who,
+        action,
+        patient_id=patient_id,
+        object_id=object_id,
+        source=request.remote,
+        outcome="refused",
+        detail=refusal.detail,
+    )
+    raise json_error(refusal.status, refusal.code, refusal.message)
+
+
+async def authorised(
+    request: web.Request, action: str, accepted: Relation, refusal: Refusal
+) -> Principal:
+    """The caller, authenticated and let through by the policy (see `permit`)."""
+    who = await authenticated(request, action)
+    await permit(request, who, action, accepted, refusal)
+    return who
+
+
 async def known_patient(records: Records, patient_id: str) -> str | None:
     """`patient_id` if such a patient exists: a refused attempt on a real record is
     audited under the patient, so their "who looked at my card" shows it."""
@@ -88,17 +136,20 @@ async def read_protocol(request: web.Request) -> web.Response:
     who = await authenticated(request, "protocol.read")
     consultation = await records.consultation(consultation_id)
     row = None
-    if consultation is not None and (
-        is_party(who, consultation)
-        or (
-            who.role in (Role.PATIENT, Role.STAFF)
-            and await records.may_read_patient(who, consultation.patient_id)
+    rule = relation(who, "protocol.read")
+    if (
+        consultation is not None
+        and rule is not None
+        and (
+            is_party(who, consultation)
+            or (
+                rule is Relation.RECORD
+                and await records.may_read_patient(who, consultation.patient_id)
+            )
         )
     ):
         # Drafts are the treating doctor's working copy; everyone else reads signed ones.
-        row = await records.latest_protocol(
-            consultation_id, signed_only=who.role is not Role.DOCTOR
-        )
+        row = await records.latest_protocol(consultation_id, signed_only=rule is not Relation.PARTY)
     if consultation is None or row is None:
         # The same answer for "not yours" and "does not exist": ids are not an oracle.
         await records.audit(
@@ -130,8 +181,14 @@ async def sign_protocol(request: web.Request) -> web.Response:
     who = await authenticated(request, "protocol.sign")
     message = await body(request, SignProtocol)
     version, data = message.based_on_version, message.data
-    if who.role is not Role.DOCTOR:
-        raise json_error(web.HTTPForbidden, "forbidden", "only the doctor signs a protocol")
+    await permit(
+        request,
+        who,
+        "protocol.sign",
+        Relation.PARTY,
+        Refusal(web.HTTPForbidden, "forbidden", "only the doctor signs a protocol", "not a doctor"),
+        object_id=consultation_id[:36],
+    )
     try:
         row = await request.app[PLATFORM].signing.sign(consultation_id, who.id, version, data)
     except LookupError as exc:
@@ -240,7 +297,9 @@ async def patient_audit(request: web.Request) -> web.Response:
     records = request.app[PLATFORM].records
     patient_id = request.match_info["patient_id"][:36]
     who = await authenticated(request, "audit.read")
-    if who.role is not Role.PATIENT or not await records.may_read_patient(who, patient_id):
+    if relation(who, "audit.read") is not Relation.OWN or not await records.may_read_patient(
+        who, patient_id
+    ):
         await records.audit(
             who,
             "audit.read",
@@ -271,15 +330,12 @@ async def patient_audit(request: web.Request) -> web.Response:
     )
 
 
+OPERATORS_ONLY = Refusal(web.HTTPForbidden, "forbidden", "operators only", "not an operator")
+
+
 async def operator(request: web.Request, action: str) -> Principal:
     """The caller if they are an operator; anyone else is refused, and audited."""
-    who = await authenticated(request, action)
-    if who.role is not Role.OPERATOR:
-        await request.app[PLATFORM].records.audit(
-            who, action, source=request.remote, outcome="refused", detail="not an operator"
-        )
-        raise json_error(web.HTTPForbidden, "forbidden", "operators only")
-    return who
+    return await authorised(request, action, Relation.ANY, OPERATORS_ONLY)
 
 
 async def operator_audit(request: web.Request) -> web.Response:

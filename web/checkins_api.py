@@ -17,6 +17,7 @@ from actions.checkin import (
     questionnaire,
     review_due,
 )
+from clinic.access import Relation, relation
 from clinic.domain import Principal, Role
 from clinic.messages.http import CheckInAnswers, Chemotherapy, Review
 from clinic.tables import CheckIn, Patient
@@ -129,7 +130,7 @@ async def _centre_member(
     """Only a doctor or staff member of the patient's own oncology centre goes on."""
     centre = (
         await request.app[PLATFORM].records.organisation_of(who.id)
-        if who.role in (Role.DOCTOR, Role.STAFF)
+        if relation(who, action) is Relation.CENTRE
         else None
     )
     if centre is None or centre != patient.oncology_centre_id:
@@ -211,7 +212,7 @@ async def review(request: web.Request) -> web.Response:
     row = await records.checkin(checkin_id)
     if (
         row is None
-        or who.role is not Role.DOCTOR
+        or relation(who, "checkin.review") is not Relation.RECORD
         or not await records.may_read_patient(who, row.patient_id)
     ):
         await records.audit(

@@ -13,7 +13,7 @@ from aiohttp import web
 from clinic.domain import Principal, Role
 from clinic.messages.http import DoctorSignIn, NoFields, RequestCode, VerifyCode
 from clinic.sign_in import SESSION_COOKIE, SignInRefused
-from clinic.sms import SmsFailed, render_sms
+from clinic.sms import SmsFailed, SmsTemplate, render_sms
 from signaling.session_watch import SessionWatch
 from web.bodies import body
 from web.platform import PLATFORM
@@ -63,7 +63,7 @@ async def send_code(request: web.Request) -> web.Response:
     }
     if sent.code is None:
         return web.json_response(answer)
-    text = render_sms("otp", sent.language, code=sent.code)
+    text = render_sms(SmsTemplate.OTP, sent.language, code=sent.code)
     try:
         await request.app[PLATFORM].messenger.send_now(
             sent.phone,
@@ -71,7 +71,7 @@ async def send_code(request: web.Request) -> web.Response:
             "otp",
             sent.patient_id,
             f"otp:{sent.challenge_id}",
-            stored_text=render_sms("otp", sent.language, code="••••••"),
+            stored_text=render_sms(SmsTemplate.OTP, sent.language, code="••••••"),
         )
     except SmsFailed as exc:
         log.warning("sign_in_sms_failed error=%s", exc)

@@ -37,15 +37,15 @@ FiniteFloat = Annotated[float, Field(allow_inf_nan=False)]
 Json = TypeAliasType(  # type: ignore[misc]
     "Json",
     Union[  # noqa: UP007 (the forward references are strings, which `|` cannot join)
-        None,
         bool,
         int,
         FiniteFloat,
-        str,  # noqa: UP007
-        list["Json"],
-        dict[str, "Json"],
+        str,
+        list["Json"],  # type: ignore[misc]
+        dict[str, "Json"],  # type: ignore[misc]
+        None,
     ],
-)  # type: ignore[name-defined]
+)
 MAX_DEPTH = 16  # free-form JSON nested deeper than this is refused
 
 

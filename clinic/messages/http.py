@@ -77,7 +77,7 @@ class DeliveryReport(Message):
 # the body is answers that are true/false or finite numbers.
 class CheckInAnswers(Message):
     model_config = Message.model_config | {"extra": "allow"}
-    __pydantic_extra__: dict[str, bool | float] = Field(init=False)  # type: ignore[assignment]
+    __pydantic_extra__: dict[str, bool | float] = Field(init=False)
 
 
 class Chemotherapy(Message):

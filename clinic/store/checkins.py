@@ -106,7 +106,7 @@ class CheckInStore(Store):
                 .where(CheckIn.reviewed_at.is_(None))
                 .values(reviewed_at=now(), reviewed_by=doctor_id, review_note=note)
             )
-            return result.rowcount == 1  # type: ignore[attr-defined]
+            return bool(result.rowcount == 1)  # type: ignore[attr-defined]
 
     async def organisation_of(self, doctor_id: str) -> str | None:
         async with self._session() as s:

@@ -35,7 +35,7 @@ class PresenceStore(Store):
                 .where(was)
                 .values(away_since=since)
             )
-            return bool(result.rowcount)
+            return bool(result.rowcount)  # type: ignore[attr-defined]
 
     async def drop_away(self, before: datetime) -> list[Consultation]:
         """Waiting places whose patient went away before `before` leave the queue."""

@@ -188,4 +188,4 @@ class QueueStore(Store):
                 )
                 .values(status=status.value, ended_at=now())
             )
-            return result.rowcount == 1  # type: ignore[attr-defined]
+            return bool(result.rowcount == 1)  # type: ignore[attr-defined]

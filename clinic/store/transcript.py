@@ -44,8 +44,8 @@ class TranscriptStore(Store):
                     end=r.end_s,
                     text=r.text,
                     confidence=r.confidence,
-                    words=tuple(Word(**w) for w in r.words),
-                    kind=r.kind,  # type: ignore[arg-type]
+                    words=tuple(Word(**w) for w in r.words),  # type: ignore[arg-type]
+                    kind=r.kind,
                 )
                 for r in rows
             ]
