@@ -148,6 +148,8 @@
     estimate.textContent = "";
     level.hidden = true;
     callSection.hidden = false;
+    // An audio call has no picture to show: the element only plays the doctor's voice.
+    document.getElementById("remote").hidden = message.mode !== "video";
     say(text.in_call);
     try {
       await media();
