@@ -322,6 +322,8 @@ async def test_every_other_state_of_the_page_passes_axe(platform: Platform, brow
     await audited(page, "parent")
     await page.get_by_label("Чья карта").select_option(child.id)
     await page.get_by_text("2026-11-20: Продолжить химиотерапию").wait_for()
+    # The visit at 09:00 UTC, as the clinic in Moscow (TELEMED_TIMEZONE) tells it.
+    await page.locator("#appointments li", has_text="12:00").wait_for()
     await page.get_by_text("Ondansetron, 4 mg", exact=False).wait_for()
     await page.get_by_label("Температура тела сейчас, °C").wait_for()
     await phone_sized(page)
