@@ -145,6 +145,7 @@ def test_protocol_command_rejects_a_bad_transcript(tmp_path: Path) -> None:
 
 def test_doctors_add_with_a_console_login(tmp_path: Path) -> None:
     env = {**os.environ, "TELEMED_DATA_DIR": str(tmp_path / "data")}
+    assert run(["db", "upgrade"], tmp_path / "data").returncode == 0
     short = subprocess.run(
         [*TELEMED, "doctors", "add", "Ирина", "--login", "irina"],
         env={**env, "TELEMED_NEW_PASSWORD": "short"},
@@ -161,7 +162,9 @@ def test_doctors_add_with_a_console_login(tmp_path: Path) -> None:
         timeout=120,
     )
     assert added.returncode == 0, added.stderr
-    assert "access key for programs (shown once): " in added.stdout
+    assert "access key for programs (shown once; a new one: telemed users renew irina): " in (
+        added.stdout
+    )
     second = subprocess.run(
         [*TELEMED, "doctors", "add", "Олег", "--login", "oleg", "--totp"],
         env={**env, "TELEMED_NEW_PASSWORD": "correct horse battery"},
@@ -219,3 +222,104 @@ def test_an_operator_sets_up_a_polyclinic_a_centre_and_their_people(tmp_path: Pa
 async def _ids(records: Records) -> list[str]:
     async with sessionmaker(records.engine)() as s:
         return list(await s.scalars(select(Patient.id)))
+
+
+TELEMED_COMMAND = Path(sys.executable).parent / "telemed"  # the script pip installed
+
+
+def as_a_user(
+    args: list[str], cwd: Path, stdin: str = "", **env: str
+) -> subprocess.CompletedProcess[str]:
+    """`telemed ...` typed in `cwd`, with no terminal: stdin is a pipe."""
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("TELEMED_")}
+    return subprocess.run(
+        [str(TELEMED_COMMAND), *args],
+        cwd=cwd,
+        env={**environment, **env},
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def one_line_error(result: subprocess.CompletedProcess[str], *words: str) -> None:
+    assert result.returncode == 2, result.stderr
+    assert "Traceback" not in result.stderr and len(result.stderr.strip().splitlines()) == 1
+    assert all(word in result.stderr for word in words), result.stderr
+
+
+def test_users_add_refuses_clearly_and_reads_the_password_without_a_terminal(
+    tmp_path: Path,
+) -> None:
+    clinic = tmp_path / "clinic"
+    clinic.mkdir()
+    assert as_a_user(["db", "upgrade"], clinic).returncode == 0
+    added = as_a_user(["users", "add", "Ирина", "--login", "irina"], clinic, "correct horse 1\n")
+    assert added.returncode == 0, added.stderr
+    assert "a new one: telemed users renew irina" in added.stdout
+    assert f"records: {clinic / 'data' / 'telemed.db'}" in added.stderr
+    old_key = added.stdout.rsplit(": ", 1)[1].splitlines()[0]
+
+    again = as_a_user(["users", "add", "Ирина 2", "--login", "irina"], clinic, "another password\n")
+    one_line_error(again, "'irina' is taken", "telemed users renew irina --password")
+    nothing = as_a_user(["users", "add", "Олег", "--login", "oleg"], clinic)  # stdin empty
+    one_line_error(nothing, "TELEMED_NEW_PASSWORD", "stdin")
+
+    renewed = as_a_user(["users", "renew", "irina", "--password"], clinic, "a new password 2\n")
+    assert renewed.returncode == 0, renewed.stderr
+    new_key = renewed.stdout.split(": ", 1)[1].splitlines()[0]
+
+    async def keys() -> tuple[object, object]:
+        async with opened_records(make_settings(clinic / "data")) as records:
+            return await records.doctor_by_key(old_key), await records.doctor_by_key(new_key)
+
+    old, new = asyncio.run(keys())
+    assert old is None and new is not None
+    one_line_error(as_a_user(["users", "renew", "nobody"], clinic), "no account")
+
+    # From another folder: no new empty database beside the real one, and it says where.
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    lost = as_a_user(["users", "add", "Пётр", "--login", "petr"], elsewhere, "correct horse 1\n")
+    one_line_error(lost, f"no database at {elsewhere / 'data' / 'telemed.db'}", "TELEMED_DATA_DIR")
+    assert not (elsewhere / "data" / "telemed.db").exists()
+    one_line_error(as_a_user(["invite", "Анна", "+79990000000"], elsewhere), "no database")
+
+
+def test_invite_checks_the_phone_and_names_the_port_the_server_uses(tmp_path: Path) -> None:
+    clinic = tmp_path / "clinic"
+    clinic.mkdir()
+    port = free_port()
+    server = subprocess.Popen(
+        [str(TELEMED_COMMAND), "serve", "--port", str(port)],
+        cwd=clinic,
+        env={
+            **{k: v for k, v in os.environ.items() if not k.startswith("TELEMED_")},
+            "TELEMED_RECOGNISER_POOL": "0",
+        },
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        assert server.stdout is not None
+        started = ""
+        while "telemed serving on" not in started:
+            line = server.stdout.readline()
+            assert line, f"telemed serve stopped: {started}"
+            started += line
+        assert f"http://127.0.0.1:{port}/console" in started  # the demo accounts' address
+        assert "telemed users renew demo --password" in started
+        one_line_error(
+            as_a_user(["invite", "Анна", "not-a-phone"], clinic), "not a phone number", "+7"
+        )
+        invited = as_a_user(["invite", "Анна", "+7 (999) 123-45-67"], clinic)
+        assert invited.returncode == 0, invited.stderr
+        url = invited.stdout.strip()
+        assert url.startswith(f"http://127.0.0.1:{port}/join/")
+        with urllib.request.urlopen(url) as page:
+            assert page.status == 200
+    finally:
+        server.terminate()
+        server.wait(timeout=30)

@@ -3,17 +3,54 @@
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 from typing import Any
 
 import aiohttp
-from playwright.async_api import expect
+from axe_playwright_python.async_playwright import Axe
+from playwright.async_api import Page, expect
 
+from clinic.domain import Reason, Role
+from clinic.time import now
 from harness.client import Party
 from tests import test_browser
+from tests.actions_world import tomorrow_at
 from tests.conftest import Platform
 from web.platform import PLATFORM
 
 browser = test_browser.browser  # the same Chromium, fake devices and phone-sized window
+AXE = Axe()
+SIZES = {"desktop": (1280, 900), "phone": (360, 740)}
+
+
+async def sign_in(page: Page, platform: Platform, url: str) -> None:
+    """The SMS link and the code from the last code SMS (other SMS may come after it)."""
+    await page.goto(url)
+    code = page.get_by_label("Код из SMS")
+    await code.wait_for()
+    await code.fill(sms_codes(platform)[-1])
+    await page.get_by_role("button", name="Войти").click()
+    await page.get_by_role("button", name="Встать в очередь").wait_for()
+
+
+async def audited(page: Page, state: str) -> None:
+    """axe-core finds no serious or critical violation in this state of the page, on a desk
+    and on a 360 px phone; a screenshot of each goes to artifacts/ to be looked at."""
+    test_browser.ARTIFACTS.mkdir(exist_ok=True)
+    kept = page.viewport_size
+    for size, (width, height) in SIZES.items():
+        await page.set_viewport_size({"width": width, "height": height})
+        found = (await AXE.run(page)).response["violations"]
+        serious = [
+            f"{v['id']}: {v['help']} at {[n['target'] for n in v['nodes']]}"
+            for v in found
+            if v["impact"] in ("serious", "critical")
+        ]
+        assert serious == [], f"{state}, {size}"
+        shot = test_browser.ARTIFACTS / f"patient-{state}-{size}.png"
+        await page.screenshot(path=shot, full_page=True)
+    if kept is not None:
+        await page.set_viewport_size(kept)
 
 
 def sms_codes(platform: Platform) -> list[str]:
@@ -31,6 +68,7 @@ async def test_reloads_send_no_sms_and_the_fourth_open_still_signs_in(
     await page.goto(url)
     await code.wait_for()
     await page.get_by_text("Осталось попыток: 5").wait_for()
+    await audited(page, "code")
     for _ in range(3):  # the patient opens the SMS link again
         await page.reload()
         await page.get_by_text("Введите код из последнего SMS").wait_for()
@@ -42,6 +80,7 @@ async def test_reloads_send_no_sms_and_the_fourth_open_still_signs_in(
     await page.get_by_text("Неверный код").wait_for()
     await page.get_by_text("Осталось попыток: 4").wait_for()
     await expect(code).to_have_value("")  # a wrong code is cleared
+    await audited(page, "wrong-code")
 
     resend = page.get_by_role("button", name="Отправить код ещё раз")
     await resend.click()
@@ -50,6 +89,7 @@ async def test_reloads_send_no_sms_and_the_fourth_open_still_signs_in(
     # The third code in 15 minutes: the page says how long until another and waits itself.
     await page.get_by_text("Новый код можно запросить через 15 мин").wait_for()
     await expect(resend).to_be_disabled()
+    await audited(page, "wait-for-code")
     assert len(sms_codes(platform)) == 3
 
     await page.reload()  # the fourth open: the box is there, the first SMS's code works
@@ -73,11 +113,12 @@ async def test_after_the_consultation_the_page_keeps_the_signed_protocol(
     doctor_id, _ = await platform.doctor()
     await test_browser.earlier_signed_protocol(platform, patient_id, doctor_id)
     page = await browser("after", None)
-    await test_browser.sign_in(page, platform, f"{platform.url}join/{token}")
+    await sign_in(page, platform, f"{platform.url}join/{token}")
     protocols = page.locator("#protocol")
     await protocols.get_by_text("J02.9").wait_for()
     await page.reload()  # reopening the page later: still there
     await protocols.get_by_text("J02.9").wait_for()
+    await audited(page, "protocols")
     text = await protocols.inner_text()
     assert "это острый фарингит" not in text  # the recogniser's words stay with the doctor
     assert await protocols.locator(".transcript").count() == 0
@@ -112,7 +153,10 @@ MEASURE = """() => {
     .filter(shown).map((e) => [e, e.getBoundingClientRect()])
     .filter(([, r]) => r.width < 44 || r.height < 44)
     .map(([e, r]) => `${e.tagName}#${e.id} ${Math.round(r.width)}x${Math.round(r.height)}`);
-  return { small, targets, wide: document.documentElement.scrollWidth };
+  const wide = [...document.querySelectorAll("body *")].filter(shown)
+    .filter((e) => e.getBoundingClientRect().right > document.documentElement.clientWidth)
+    .map((e) => `${e.tagName}#${e.id} ${Math.round(e.getBoundingClientRect().right)}`);
+  return { small, targets, wide };
 }"""
 
 
@@ -120,7 +164,7 @@ async def phone_sized(page: Any) -> None:
     measured = await page.evaluate(MEASURE)
     assert measured["small"] == [], "text under 16 px"
     assert measured["targets"] == [], "touch targets under 44 px"
-    assert measured["wide"] <= 360, "the page scrolls sideways on a 360 px phone"
+    assert measured["wide"] == [], "the page scrolls sideways on a 360 px phone"
 
 
 RECORD_PEERS = """() => {
@@ -158,9 +202,11 @@ async def test_phone_first_page_with_a_big_code_box_no_empty_selector_and_mute(
     # No children linked: no "whose record" selector, empty or not.
     assert await page.locator("#whose").is_hidden()
     await phone_sized(page)
+    await audited(page, "signed-in")
 
     await page.get_by_role("button", name="Встать в очередь").click()
     await page.get_by_text("Вы в очереди, ваш номер 1").wait_for()
+    await audited(page, "waiting")
     doctor = Party(platform.url, {"key": key})
     await doctor.connect()
     try:
@@ -168,11 +214,13 @@ async def test_phone_first_page_with_a_big_code_box_no_empty_selector_and_mute(
         mute = page.get_by_role("button", name="Выключить микрофон")
         await mute.wait_for()
         await phone_sized(page)
+        await audited(page, "call")
         await page.wait_for_function("() => window.peers.length > 0")
         assert set(await page.evaluate(MICROPHONES_ON)) == {True}
         await mute.click()
         unmute = page.get_by_role("button", name="Включить микрофон")
         await expect(unmute).to_have_attribute("aria-pressed", "true")
+        await audited(page, "call-muted")
         assert set(await page.evaluate(MICROPHONES_ON)) == {False}
         await unmute.click()
         assert set(await page.evaluate(MICROPHONES_ON)) == {True}
@@ -200,12 +248,18 @@ async def test_the_root_page_leads_doctors_and_patients_and_keeps_the_language(
     await page.goto(platform.url)
     await page.get_by_role("heading", name="Пациентам").wait_for()
     await page.get_by_text("откройте ссылку из SMS", exact=False).wait_for()
+    await audited(page, "root")
     await page.get_by_role("link", name="English").click()
     await page.get_by_role("heading", name="For patients").wait_for()
+    await audited(page, "root-en")
+    await page.goto(f"{platform.url}patient")  # no session: only the SMS link signs in
+    await page.get_by_text("Open the link in the SMS", exact=False).wait_for()
+    await audited(page, "no-session-en")
     await page.goto(platform.url)  # the choice is kept: no ?lang= now
     await page.get_by_role("heading", name="For patients").wait_for()
     await page.goto(f"{platform.url}join/{token}")  # and on the patient's page
     await page.get_by_label("Code from the SMS").wait_for()
+    await audited(page, "code-en")
     await page.get_by_role("link", name="Русский").click()
     code = page.get_by_label("Код из SMS")
     await code.fill(sms_codes(platform)[-1])
@@ -220,3 +274,57 @@ async def test_the_root_page_leads_doctors_and_patients_and_keeps_the_language(
     await doctor.goto(platform.url)
     await doctor.get_by_role("link", name="Консоль врача").click()
     await doctor.get_by_label("Login").wait_for()
+
+
+async def test_every_other_state_of_the_page_passes_axe(platform: Platform, browser: Any) -> None:
+    """A bad link; a parent whose child an oncology centre follows, under chemotherapy: the
+    record selector, tumour-board decisions, visits, prescriptions and the check-in form."""
+    records = platform.records
+    page = await browser("states", None)
+    await page.goto(f"{platform.url}join/no-such-link")
+    await page.get_by_text("Ссылка недействительна или устарела").wait_for()
+    await audited(page, "bad-link")
+
+    polyclinic = await records.add_organisation("polyclinic", "Поликлиника №5", "ул. Ленина, 1")
+    centre = await records.add_organisation("oncology_centre", "Онкоцентр №1")
+    parent = await records.add_patient("Ольга Соколова", "+79990000000")
+    child = await records.add_patient(
+        "Миша Соколов", "+79990000001", polyclinic_id=polyclinic.id, oncology_centre_id=centre.id
+    )
+    await records.link_guardian(parent.id, child.id)
+    await records.set_chemotherapy(child.id, True)
+    (slot,) = await records.publish_slots(
+        polyclinic.id, "Смирнова А.А.", "therapist", [tomorrow_at(9)]
+    )
+    assert await records.book_slot(slot.id, child.id, consultation_id=None, booked_by="d")
+    await records.add_prescription(
+        child.id,
+        "Ondansetron",
+        dose="4 mg",
+        valid_from=now(),
+        valid_until=now() + timedelta(days=30),
+    )
+    _, staff_key = await platform.doctor(
+        "Секретарь", role=Role.STAFF, specialty="coordinator", organisation_id=centre.id
+    )
+    async with (  # the centre's staff enter the board's decision as they would
+        aiohttp.ClientSession(headers={"Authorization": f"Bearer {staff_key}"}) as http,
+        http.post(
+            f"{platform.url}api/patients/{child.id}/consilium",
+            json={"decided_on": "2026-11-20", "decision": "Продолжить химиотерапию"},
+        ) as response,
+    ):
+        assert response.status == 201, await response.text()
+    token = await records.invite(parent.id, Reason.RESPIRATORY, 3600)
+    await sign_in(page, platform, f"{platform.url}join/{token}")
+    # The parent has no centre: no tumour-board section on their own record.
+    assert await page.get_by_text("Решения онкологического консилиума").is_hidden()
+    await audited(page, "parent")
+    await page.get_by_label("Чья карта").select_option(child.id)
+    await page.get_by_text("2026-11-20: Продолжить химиотерапию").wait_for()
+    # The visit at 09:00 UTC, as the clinic in Moscow (TELEMED_TIMEZONE) tells it.
+    await page.locator("#appointments li", has_text="12:00").wait_for()
+    await page.get_by_text("Ondansetron, 4 mg", exact=False).wait_for()
+    await page.get_by_label("Температура тела сейчас, °C").wait_for()
+    await phone_sized(page)
+    await audited(page, "child-record")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import getpass
+import dataclasses
 import json
 import logging
 import os
@@ -16,6 +16,7 @@ from pathlib import Path
 
 from clinic.domain import Reason, Role
 from clinic.settings import Settings
+from web import accounts
 
 DEMO_PHRASES = {
     # Korean, so that the bundled Korean model can recognise the demo speech.
@@ -80,6 +81,15 @@ def main(argv: list[str] | None = None) -> int:
         "--totp",
         action="store_true",
         help="require an authenticator code too; prints the setup URI once",
+    )
+    renew = users_commands.add_parser(
+        "renew", help="a new access key (the old one stops working), and a new password"
+    )
+    renew.add_argument("account", help="the login, or the id `users add` printed")
+    renew.add_argument(
+        "--password",
+        action="store_true",
+        help="also a new console password, from TELEMED_NEW_PASSWORD, a prompt or stdin",
     )
 
     invite = commands.add_parser("invite", help="create a patient and print their link")
@@ -167,7 +177,18 @@ def main(argv: list[str] | None = None) -> int:
         "db": _db,
         "suggest": _suggest,
     }[args.command]
-    return handler(settings, args)
+    try:
+        if args.command in NEEDS_RECORDS:
+            accounts.database(settings)  # never a new empty one beside the real one
+        return handler(settings, args)
+    except accounts.Refused as exc:
+        print(f"telemed: {exc}", file=sys.stderr)
+        return 2
+
+
+# Commands that read or add to the records `telemed serve` keeps: they refuse to start on a
+# database that does not exist (`serve` and `db upgrade` make it).
+NEEDS_RECORDS = {"users", "doctors", "invite", "organisations", "slots", "outbox"}
 
 
 def _serve(settings: Settings, args: argparse.Namespace) -> int:
@@ -176,6 +197,9 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
 
     host = args.host or settings.host
     port = args.port or settings.port
+    if not os.environ.get("TELEMED_PUBLIC_BASE_URL"):  # links name the port really served
+        settings = dataclasses.replace(settings, public_base_url=f"http://{host}:{port}")
+    accounts.remember_address(settings)
     for line in describe_models(settings):
         print(line, flush=True)
     for line in asyncio.run(first_start(settings)):
@@ -328,18 +352,22 @@ def _models(settings: Settings, args: argparse.Namespace) -> int:
 def _users(settings: Settings, args: argparse.Namespace) -> int:
     import pyotp
 
-    from web.demo import add_doctor
+    from web.demo import add_doctor, renew_credentials
 
-    password = None
-    if args.login:
-        password = os.environ.get("TELEMED_NEW_PASSWORD") or getpass.getpass("Password: ")
-        if len(password) < 10:
-            print("telemed: a password needs at least 10 characters", file=sys.stderr)
-            return 2
-    totp_secret = pyotp.random_base32() if args.totp and args.login else None
+    if args.users_command == "renew":
+        password = accounts.new_password() if args.password else None
+        key = asyncio.run(renew_credentials(settings, args.account, password))
+        if key is None:
+            raise accounts.Refused(f"no account with the login or id {args.account!r}")
+        print(f"new access key for programs (the old one no longer works): {key}")
+        if password:
+            print("new console password set")
+        return 0
     if args.role == "staff" and not args.organisation:
-        print("telemed: staff work at an organisation: give --organisation", file=sys.stderr)
-        return 2
+        raise accounts.Refused("staff work at an organisation: give --organisation")
+    asyncio.run(_account_is_new(settings, args.login, args.organisation))
+    password = accounts.new_password() if args.login else None
+    totp_secret = pyotp.random_base32() if args.totp and args.login else None
     doctor_id, key = asyncio.run(
         add_doctor(
             settings,
@@ -352,21 +380,44 @@ def _users(settings: Settings, args: argparse.Namespace) -> int:
             args.organisation,
         )
     )
-    print(f"{args.role} {doctor_id}\naccess key for programs (shown once): {key}")
+    renew = accounts.RENEW.format(who=args.login or doctor_id)
+    print(
+        f"{args.role} {doctor_id}\naccess key for programs (shown once; a new one: {renew}): {key}"
+    )
+    if args.login:
+        print(f"a forgotten console password: {renew} --password")
     if totp_secret:
         uri = pyotp.TOTP(totp_secret).provisioning_uri(name=args.login, issuer_name="telemed")
         print(f"authenticator setup (shown once; scan as a QR code or type it): {uri}")
+    print(f"records: {accounts.database(settings)}", file=sys.stderr)
     return 0
+
+
+async def _account_is_new(settings: Settings, login: str | None, organisation: str | None) -> None:
+    from clinic.records import opened_records
+
+    async with opened_records(settings) as records:
+        if login and await records.login_taken(login):
+            raise accounts.Refused(
+                f"the login {login!r} is taken: choose another, or give its owner a new "
+                f"password with: {accounts.RENEW.format(who=login)} --password"
+            )
+        if organisation and await records.organisation(organisation) is None:
+            raise accounts.Refused(
+                f"no organisation {organisation!r}: see `telemed organisations list`"
+            )
 
 
 def _invite(settings: Settings, args: argparse.Namespace) -> int:
     from web.demo import invite_patient
 
+    phone = accounts.phone_number(args.phone)
+    settings = dataclasses.replace(settings, public_base_url=accounts.public_address(settings))
     invitation = asyncio.run(
         invite_patient(
             settings,
             args.name,
-            args.phone,
+            phone,
             Reason(args.reason),
             args.language,
             polyclinic_id=args.polyclinic,
@@ -375,6 +426,7 @@ def _invite(settings: Settings, args: argparse.Namespace) -> int:
         )
     )
     print(invitation.url)
+    print(f"records: {accounts.database(settings)}", file=sys.stderr)
     return 0
 
 

@@ -73,6 +73,13 @@ async def add_doctor(
         return doctor.id, key
 
 
+async def renew_credentials(
+    settings: Settings, login_or_id: str, password: str | None
+) -> str | None:
+    async with opened_records(settings) as records:
+        return await records.renew_credentials(login_or_id, password)
+
+
 async def first_start(settings: Settings) -> list[str]:
     """Creates the demo accounts when there is no doctor yet; returns lines to print."""
     async with opened_records(settings) as records:
@@ -85,7 +92,8 @@ async def first_start(settings: Settings) -> list[str]:
         )
         token = await records.invite(patient.id, Reason.RESPIRATORY, settings.invitation_ttl_s)
     return [
-        "First start: demo accounts created (shown once; keep them).",
+        "First start: demo accounts created (shown once; keep them; new ones: "
+        "telemed users renew demo --password).",
         f"  doctor console: {settings.public_base_url}/console   login: demo   "
         f"password: {password}",
         f"  doctor's access key for programs (telemed simulate, integrations): {key}",

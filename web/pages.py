@@ -45,6 +45,7 @@ async def join_page(request: web.Request) -> web.Response:
         language=language,
         t=CATALOGUE[language]["patient"],
         token=request.match_info.get("token", ""),
+        zone=request.app[PLATFORM].settings.timezone,
     )
 
 

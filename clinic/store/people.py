@@ -7,7 +7,7 @@ import uuid
 from datetime import timedelta
 
 from argon2 import PasswordHasher
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select, update
 
 from clinic.domain import Principal, Reason, Role
 from clinic.store.base import Store, token_hash
@@ -106,6 +106,25 @@ class PeopleStore(Store):
         async with self._session() as s, s.begin():
             s.add(doctor)
         return doctor, key
+
+    async def login_taken(self, login: str) -> bool:
+        async with self._session() as s:
+            return await s.scalar(select(Doctor.id).where(Doctor.login == login)) is not None
+
+    async def renew_credentials(self, login_or_id: str, password: str | None) -> str | None:
+        """A new access key for the account (the old one stops working) and, when given, a
+        new console password; None when there is no such account."""
+        key = secrets.token_urlsafe(24)
+        values: dict[str, str] = {"access_key_hash": token_hash(key)}
+        if password:
+            values["password_hash"] = PasswordHasher().hash(password)
+        async with self._session() as s, s.begin():
+            renewed = await s.execute(
+                update(Doctor)
+                .where(or_(Doctor.login == login_or_id, Doctor.id == login_or_id))
+                .values(**values)
+            )
+        return key if renewed.rowcount == 1 else None  # type: ignore[attr-defined]
 
     async def count_doctors(self) -> int:
         async with self._session() as s:

@@ -21,11 +21,13 @@
   let challenge = null;
 
   const say = (message) => { status.textContent = message; };
+  // Every refusal the server sends, by its code, in the page's language.
+  const refusal = (reply) => text[reply.error || reply.code] || text.internal;
 
   function invalidLink() {
     otpForm.hidden = true;
     joinForm.hidden = true;
-    say(text.invalid);
+    say(text.invalid_link);
   }
 
   // The link opens once: it asks for a code sent by SMS, and the code opens a session
@@ -60,7 +62,7 @@
     showTries(body.attempts_left);
     const notes = [response.ok
       ? (body.sent ? fill(text.code_sent, { ending: body.phone_ending }) : text.code_again)
-      : text[body.error] || body.message];
+      : refusal(body)];
     if (body.retry_after_s) notes.push(fill(text.retry_after, { minutes: Math.ceil(body.retry_after_s / 60) }));
     waitToResend(body.retry_after_s || 0);
     say(notes.join(". "));
@@ -79,7 +81,7 @@
       codeInput.value = ""; // a wrong code is not left for the patient to correct digit by digit
       codeInput.focus();
       showTries(body.attempts_left);
-      say(text[body.error] || body.message);
+      say(refusal(body));
       return;
     }
     otpForm.hidden = true;
@@ -139,7 +141,7 @@
       return;
     }
     const reply = await socket.emitWithAck("queue.join", { mode });
-    if (!reply.ok) say(reply.message);
+    if (!reply.ok) say(refusal(reply));
   });
 
   async function startCall(message) {
@@ -148,6 +150,8 @@
     estimate.textContent = "";
     level.hidden = true;
     callSection.hidden = false;
+    // An audio call has no picture to show: the element only plays the doctor's voice.
+    document.getElementById("remote").hidden = message.mode !== "video";
     say(text.in_call);
     try {
       await media();
@@ -197,7 +201,7 @@
       say(text.ended);
     });
     socket.on("protocol.ready", () => say(text.reviewing));
-    socket.on("error", (m) => say(m.message));
+    socket.on("error", (m) => say(refusal(m)));
   }
 
   document.getElementById("hangup").addEventListener("click", () => call && call.hangup());
@@ -217,7 +221,9 @@
     li.append(...parts);
     return li;
   };
-  const when = (iso) => new Date(iso).toLocaleString(document.documentElement.lang, { dateStyle: "medium", timeStyle: "short" });
+  // Times as the clinic tells them (TELEMED_TIMEZONE), whatever zone the phone is set to.
+  const when = (iso) => new Date(iso).toLocaleString(document.documentElement.lang,
+    { dateStyle: "medium", timeStyle: "short", timeZone: main.dataset.zone });
 
   // The signed protocols, newest first, as the server wrote them for the patient (rendered
   // and escaped there): what the consultation concluded stays readable after it.
@@ -250,7 +256,7 @@
       const cancel = Object.assign(document.createElement("button"), { type: "button", textContent: text.cancel });
       cancel.addEventListener("click", async () => {
         const response = await fetch(`${base}/appointments/${encodeURIComponent(a.slot_id)}`, { method: "DELETE" });
-        const message = response.ok ? text.cancelled : (await response.json()).message;
+        const message = response.ok ? text.cancelled : refusal(await response.json());
         await showRecord(patientId, centre); // the list is current before the message says so
         say(message);
       });
@@ -335,7 +341,7 @@
       const sent = await fetch(`${base}?lang=${document.documentElement.lang}`, {
         method: "POST", headers: json, body: JSON.stringify(answers) });
       const reply = await sent.json();
-      if (!sent.ok) { checkinResult.textContent = reply.message; return; }
+      if (!sent.ok) { checkinResult.textContent = refusal(reply); return; }
       await showCheckins(patientId, forSelf);
       checkinResult.textContent = text[`checkin_${reply.checkin.level}`];
       if (reply.urgent_offer) offerUrgent(forSelf);
