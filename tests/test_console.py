@@ -13,17 +13,20 @@ import pytest
 from playwright.async_api import Page
 from sqlalchemy import update
 
-from clinic.domain import CallMode, ConsultationStatus, Reason, Speaker
+from clinic.domain import CallMode, ConsultationStatus, Reason, Segment, Speaker
 from clinic.settings import Settings
 from clinic.tables import ProtocolRow
 from protocol_writer.triage import LEVELS
+from signaling.captions import CaptionSink
 from signaling.client import Party
 from tests.conftest import Platform, make_settings
 from tests.test_browser import (  # noqa: F401  (a fixture and helpers)
     ARTIFACTS,
     browser,
     earlier_signed_protocol,
+    sign_in,
 )
+from web.api import SIO_KEY
 from web.pages import CATALOGUE
 
 ROOT = Path(__file__).parent.parent
@@ -235,3 +238,83 @@ async def test_the_console_shows_presence_and_a_call_nobody_joined(
     finally:
         await anna.close()
         await boris.close()
+
+
+async def test_the_call_panel_survives_a_reload_and_signing_asks_first(
+    platform: Platform,
+    browser: Any,  # noqa: F811
+) -> None:
+    """Who, why, how long and the connection; an audio call with no black box; a reload
+    keeps the captions and the call; the preview follows the edits; an empty or
+    contradictory protocol is questioned before it is signed; sign-out."""
+    ru = WORDS["ru"]
+    patient_id, token = await platform.invited()
+    await platform.doctor(login="irina", password="correct horse battery")
+    page = await console(browser, platform)
+    await page.get_by_text(ru["queue_empty"]).wait_for()
+    await page.screenshot(path=ARTIFACTS / "console-empty-queue.png")
+
+    patient = await browser("patient", None)
+    await sign_in(patient, platform, f"{platform.url}join/{token}")
+    await patient.get_by_role("button", name="Встать в очередь").click()
+    await page.get_by_role("cell", name="Анна Иванова", exact=True).wait_for()
+    assert await page.get_by_text(ru["queue_empty"]).is_hidden()
+    await page.get_by_role("button", name=ru["take_next"]).click()
+
+    call = page.locator("#call")
+    await call.get_by_role("heading", name=f"{ru['call']}: Анна Иванова").wait_for()
+    await call.get_by_text(ru["reason_respiratory"]).wait_for()
+    await call.get_by_text(ru["mode_audio"], exact=True).wait_for()
+    await call.get_by_text(ru["conn_connected"]).wait_for(timeout=30_000)
+    assert await page.locator("#remote").is_hidden()  # audio: no empty black box
+    await page.wait_for_function(
+        "document.querySelector('#call-timer').textContent !== '0:00'", timeout=10_000
+    )
+    await page.screenshot(path=ARTIFACTS / "console-call-audio.png")
+
+    # A phrase of the patient's as the media worker delivers it: stored, then captioned.
+    consultation = await platform.records.open_consultation_of(patient_id)
+    assert consultation is not None
+    sink = CaptionSink(platform.records, platform.server.app[SIO_KEY])
+    await sink.segment(
+        Segment(consultation.id, Speaker.PATIENT, 1, 3, "болит горло третий день", 1.0)
+    )
+    await page.locator("#captions li.patient", has_text="болит горло").wait_for()
+    await page.reload()
+    await page.locator("#captions li.patient", has_text="болит горло").wait_for()
+    await page.get_by_text(ru["in_call"]).wait_for()
+    assert await page.locator("#call-timer").text_content() != "0:00"
+    assert await page.get_by_text(ru["signed_in"], exact=True).count() == 0
+    await page.screenshot(path=ARTIFACTS / "console-call-reloaded.png")
+
+    await page.get_by_role("button", name=ru["hangup"]).click()
+    await page.locator("#protocol .protocol").wait_for(timeout=30_000)
+    await page.get_by_label(ru["complaints_label"]).fill("")
+    await page.get_by_label(ru["icd"]).fill("")
+    await page.get_by_label(ru["diagnosis"], exact=True).fill("")
+    await page.get_by_role("button", name=ru["sign"]).click()
+    warnings = page.get_by_role("alert")
+    await warnings.get_by_text(ru["warn_empty"]).wait_for()
+    await page.screenshot(path=ARTIFACTS / "console-sign-warnings.png", full_page=True)
+    assert await platform.records.latest_protocol(consultation.id, signed_only=True) is None
+
+    # The preview follows the edits; a red triage with no follow-up is questioned too.
+    await page.get_by_label(ru["icd"]).fill("J06.9")
+    await page.get_by_label(ru["diagnosis"], exact=True).fill("ОРВИ, лёгкое течение")
+    await page.locator("#protocol", has_text="ОРВИ, лёгкое течение").wait_for()
+    await page.get_by_label(ru["triage"]).select_option("red")
+    await page.get_by_label(ru["follow_up"]).select_option("none")
+    await page.get_by_role("button", name=ru["sign"]).click()
+    await warnings.get_by_text(ru["warn_red_no_follow_up"]).wait_for()
+    assert await warnings.get_by_text(ru["warn_empty"]).count() == 0
+    await page.get_by_role("button", name=ru["sign_anyway"]).click()
+    await page.get_by_text(ru["signed"].format(version=2)).wait_for()
+    signed = await platform.records.latest_protocol(consultation.id, signed_only=True)
+    assert signed is not None and signed.data["diagnosis"]["code"] == "J06.9"
+
+    await page.get_by_role("button", name=ru["sign_out"]).click()
+    await page.get_by_text(ru["signed_out"]).wait_for()
+    await page.reload()
+    await page.get_by_label(ru["login"]).wait_for()
+    assert await page.locator("#desk").is_hidden()
+    await page.screenshot(path=ARTIFACTS / "console-signed-out.png")

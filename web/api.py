@@ -11,7 +11,7 @@ from aiohttp import web
 from actions.renewal import RenewalRefused
 from clinic.access import is_party
 from clinic.domain import Principal, Role
-from clinic.messages.http import SignProtocol
+from clinic.messages.http import PreviewProtocol, SignProtocol
 from clinic.metrics import Metrics
 from clinic.records import Conflict, Records
 from clinic.sms import Messenger
@@ -131,6 +131,39 @@ async def read_protocol(request: web.Request) -> web.Response:
     return web.json_response(_protocol_body(row))
 
 
+async def _no_such_protocol(request: web.Request, who: Principal, action: str) -> web.HTTPException:
+    """Audits a doctor's attempt on a consultation that is not theirs (or does not exist)
+    and gives the answer that does not tell the two apart."""
+    records = request.app[RECORDS_KEY]
+    consultation_id = request.match_info["consultation_id"]
+    await records.audit(
+        who,
+        action,
+        object_id=consultation_id[:36],
+        patient_id=await known_patient_of(records, consultation_id),
+        source=request.remote,
+        outcome="refused",
+        detail="not found",
+    )
+    return json_error(web.HTTPNotFound, "not_found", "no such protocol")
+
+
+async def preview_protocol(request: web.Request) -> web.Response:
+    """The doctor's edits rendered as the signed protocol would read: `{"data": {...}}`."""
+    consultation_id = request.match_info["consultation_id"]
+    who = await authenticated(request, "protocol.preview")
+    data = (await body(request, PreviewProtocol)).data
+    if who.role is not Role.DOCTOR:
+        raise json_error(web.HTTPForbidden, "forbidden", "only the doctor previews a protocol")
+    try:
+        html = await request.app[PROTOCOLS_KEY].preview(consultation_id, who.id, data)
+    except LookupError as exc:
+        raise await _no_such_protocol(request, who, "protocol.preview") from exc
+    except InvalidProtocol as exc:
+        raise json_error(web.HTTPUnprocessableEntity, "invalid_protocol", str(exc)) from exc
+    return web.json_response({"html": html})
+
+
 async def sign_protocol(request: web.Request) -> web.Response:
     """The doctor's reviewed protocol: `{"based_on_version": N, "data": {...}}`."""
     records = request.app[RECORDS_KEY]
@@ -143,16 +176,7 @@ async def sign_protocol(request: web.Request) -> web.Response:
     try:
         row = await request.app[PROTOCOLS_KEY].sign(consultation_id, who.id, version, data)
     except LookupError as exc:
-        await records.audit(
-            who,
-            "protocol.sign",
-            object_id=consultation_id[:36],
-            patient_id=await known_patient_of(records, consultation_id),
-            source=request.remote,
-            outcome="refused",
-            detail="not found",
-        )
-        raise json_error(web.HTTPNotFound, "not_found", "no such protocol") from exc
+        raise await _no_such_protocol(request, who, "protocol.sign") from exc
     except InvalidProtocol as exc:
         raise json_error(web.HTTPUnprocessableEntity, "invalid_protocol", str(exc)) from exc
     except Conflict as exc:
@@ -355,6 +379,7 @@ def add_routes(
     app[SIO_KEY] = sio
     app.router.add_get("/api/consultations/{consultation_id}/protocol", read_protocol)
     app.router.add_put("/api/consultations/{consultation_id}/protocol", sign_protocol)
+    app.router.add_post("/api/consultations/{consultation_id}/protocol/preview", preview_protocol)
     app.router.add_get("/api/patients/{patient_id}/protocols", patient_protocols)
     app.router.add_get("/api/patients/{patient_id}/audit", patient_audit)
     app.router.add_get("/api/audit", operator_audit)

@@ -21,6 +21,7 @@
   const say = (message) => { status.textContent = message; };
   let socket = null;
   let call = null;
+  let timer = null;
 
   function cell(row, value) {
     const td = document.createElement("td");
@@ -114,19 +115,45 @@
     if (!body.protocols.length) history.append(Object.assign(document.createElement("li"), { textContent: t("history_none") }));
   }
 
+  // Who is on the call, why, for how long, and whether the connection holds.
+  function showCallFacts(message) {
+    document.getElementById("call-patient").textContent = message.patient_name;
+    document.getElementById("call-reason").textContent = Words.status("reason", message.reason);
+    document.getElementById("call-mode").textContent = Words.status("mode", message.mode);
+    document.getElementById("call-connection").textContent = t("conn_waiting");
+    // An audio call has no picture: no empty black box.
+    document.getElementById("remote").hidden = message.mode !== "video";
+    const clock = document.getElementById("call-timer");
+    const since = new Date(message.started_at);
+    const tick = () => {
+      const seconds = Math.max(0, Math.floor((Date.now() - since) / 1000));
+      clock.textContent = `${Math.floor(seconds / 60)}:${String(seconds % 60).padStart(2, "0")}`;
+      clock.dateTime = `PT${seconds}S`;
+    };
+    clearInterval(timer);
+    tick();
+    timer = setInterval(tick, 1000);
+  }
+
   async function startCall(message, offerPeer) {
     review.hidden = true;
     showHistory(message.patient_id);
     captions.replaceChildren();
+    partial.textContent = "";
+    (message.captions || []).forEach((c) => addCaption({ ...c, final: true }));
     liveSuggestions.replaceChildren();
     liveStatus.textContent = t("live_waiting");
     taken = null;
     callSection.hidden = false;
+    showCallFacts(message);
     say(t("in_call"));
     const stream = await navigator.mediaDevices.getUserMedia({ audio: true, video: message.mode === "video" });
     if (call) call.close();
     call = new Telemed.Call(socket, message.consultation_id, stream, document.getElementById("remote"),
       message.ice_servers);
+    call.onPeerState = (state) => {
+      document.getElementById("call-connection").textContent = Words.status("conn", state);
+    };
     await call.connectWorker();
     if (offerPeer) await call.offerPeer();
   }
@@ -164,8 +191,10 @@
     socket = io({ transports: ["websocket"] });
     socket.on("connect", () => {
       document.getElementById("signin").hidden = true;
+      document.getElementById("sign-out").hidden = false;
       desk.hidden = false;
-      say(t("signed_in"));
+      // A call resumed on this connection may have said so already.
+      if (callSection.hidden) say(t("signed_in"));
       socket.emit("queue.list", {});
     });
     socket.on("connect_error", (error) => {
@@ -192,6 +221,7 @@
     socket.on("suggestions", showLiveSuggestions);
     socket.on("consultation.ended", (m) => {
       if (call) { call.close(); call = null; }
+      clearInterval(timer);
       callSection.hidden = true;
       say(m.draft === false ? t("never_connected") : t("ended"));
     });
@@ -268,9 +298,58 @@
   document.getElementById("add-medication").addEventListener("click", (event) => {
     event.target.before(ProtocolEditor.medicationRow());
   });
+  // What a careful colleague would ask before a protocol is signed.
+  function doubts(data) {
+    const found = [];
+    if (!data.complaints.length && !data.diagnosis) found.push("warn_empty");
+    else if (!data.diagnosis) found.push("warn_no_diagnosis");
+    if (data.triage.level === "red" && data.follow_up.kind === "none") found.push("warn_red_no_follow_up");
+    if (data.triage.level === "green" && data.follow_up.kind === "ambulance") found.push("warn_green_ambulance");
+    if (["telemedicine", "in_person"].includes(data.follow_up.kind) && data.follow_up.in_days == null) {
+      found.push("warn_follow_up_no_days");
+    }
+    if (data.sick_leave && data.sick_leave.action !== "close" && !data.sick_leave.days) found.push("warn_sick_leave_no_days");
+    return found;
+  }
+
+  const warnings = document.getElementById("warnings");
+  const signButton = document.getElementById("sign");
+  // Any edit asks again: the doctor confirms the protocol as it is, not as it was.
+  function clearDoubts() {
+    warnings.hidden = true;
+    signButton.textContent = t("sign");
+    signButton.dataset.confirmed = "";
+  }
+  editor.addEventListener("input", clearDoubts);
+
+  // The preview beside the editor follows the edits, rendered by the server as the signed
+  // protocol will be; a half-typed value it cannot read leaves the last preview standing.
+  let previewTimer = null;
+  editor.addEventListener("input", () => {
+    clearTimeout(previewTimer);
+    previewTimer = setTimeout(async () => {
+      if (!draft) return;
+      const response = await fetch(`/api/consultations/${encodeURIComponent(draft.consultation_id)}/protocol/preview`, {
+        method: "POST", headers: { "Content-Type": "application/json" },
+        body: JSON.stringify({ data: ProtocolEditor.read(editor, draft.data) }),
+      });
+      if (response.ok && draft) protocolSection.innerHTML = (await response.json()).html;
+    }, 400);
+  });
+
   editor.addEventListener("submit", async (event) => {
     event.preventDefault();
     if (!draft) return;
+    const found = doubts(ProtocolEditor.read(editor, draft.data));
+    if (found.length && !signButton.dataset.confirmed) {
+      warnings.querySelector("ul").replaceChildren(
+        ...found.map((key) => Object.assign(document.createElement("li"), { textContent: t(key) })));
+      warnings.hidden = false;
+      signButton.textContent = t("sign_anyway");
+      signButton.dataset.confirmed = "1";
+      return;
+    }
+    clearDoubts();
     const response = await fetch(`/api/consultations/${encodeURIComponent(draft.consultation_id)}/protocol`, {
       method: "PUT",
       headers: { "Content-Type": "application/json" },
@@ -291,6 +370,16 @@
     showActions(consultationId);
   });
   document.getElementById("take-next").addEventListener("click", () => take(null));
+  document.getElementById("sign-out").addEventListener("click", async () => {
+    if (call) { call.close(); call = null; }
+    clearInterval(timer);
+    if (socket) { socket.disconnect(); socket = null; }
+    await fetch("/api/sign-out", { method: "POST", headers: { "Content-Type": "application/json" }, body: "{}" });
+    desk.hidden = true;
+    document.getElementById("sign-out").hidden = true;
+    document.getElementById("signin").hidden = false;
+    say(t("signed_out"));
+  });
   document.getElementById("hangup").addEventListener("click", () => call && call.hangup());
   document.getElementById("mute").addEventListener("click", (event) => {
     if (!call) return;
