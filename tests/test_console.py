@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.async_api import Page
+from playwright.async_api import Page, expect
 from sqlalchemy import update
 
 from clinic.domain import CallMode, ConsultationStatus, Reason, Segment, Speaker
@@ -267,9 +267,7 @@ async def test_the_call_panel_survives_a_reload_and_signing_asks_first(
     await call.get_by_text(ru["mode_audio"], exact=True).wait_for()
     await call.get_by_text(ru["conn_connected"]).wait_for(timeout=30_000)
     assert await page.locator("#remote").is_hidden()  # audio: no empty black box
-    await page.wait_for_function(
-        "document.querySelector('#call-timer').textContent !== '0:00'", timeout=10_000
-    )
+    await expect(page.locator("#call-timer")).not_to_have_text("0:00", timeout=10_000)
     await page.screenshot(path=ARTIFACTS / "console-call-audio.png")
 
     # A phrase of the patient's as the media worker delivers it: stored, then captioned.
@@ -318,3 +316,59 @@ async def test_the_call_panel_survives_a_reload_and_signing_asks_first(
     await page.get_by_label(ru["login"]).wait_for()
     assert await page.locator("#desk").is_hidden()
     await page.screenshot(path=ARTIFACTS / "console-signed-out.png")
+
+
+async def test_the_draft_fills_in_during_the_call_and_keeps_the_doctors_edits(
+    platform: Platform,
+    browser: Any,  # noqa: F811
+) -> None:
+    """Complaints, vital signs and diagnosis suggestions appear in the editor as they are
+    heard, each beside its phrase; what the doctor edits mid-call stays through later phrases
+    and through the hang-up's draft."""
+    ru = WORDS["ru"]
+    patient_id, _ = await platform.invited()
+    await platform.doctor(login="irina", password="correct horse battery")
+    consultation = await platform.records.enqueue(
+        patient_id, Reason.RESPIRATORY, CallMode.AUDIO, "ru"
+    )
+    page = await console(browser, platform)
+    await page.get_by_role("button", name=ru["take_next"]).click()
+    await page.locator("#call").wait_for()
+    sink = CaptionSink(platform.records, platform.server.app[SIO_KEY])
+    said = [
+        (Speaker.PATIENT, "болит горло третий день"),
+        (Speaker.DOCTOR, "температура тридцать восемь и два"),
+        (Speaker.PATIENT, "ещё кашель и насморк"),
+    ]
+
+    async def say(index: int) -> None:
+        speaker, text = said[index]
+        await sink.segment(Segment(consultation.id, speaker, 2 * index, 2 * index + 2, text, 1.0))
+
+    await say(0)
+    complaints = page.get_by_label(ru["complaints_label"])
+    await expect(complaints).to_have_value(re.compile("sore throat"))
+    heard = page.locator("#heard")
+    await heard.get_by_role("button", name="sore throat: «болит горло третий день»").wait_for()
+    assert await page.get_by_role("button", name=ru["sign"]).is_disabled()  # the call is on
+
+    # The doctor corrects the complaint mid-call; the next phrases do not undo it.
+    await complaints.fill("боль в горле")
+    await say(1)
+    temperature = page.locator("[name=vital_temperature_c]")
+    await expect(temperature).to_have_value("38.2")
+    await heard.get_by_text("Температура, °C 38.2: «температура тридцать восемь и два»").wait_for()
+    await say(2)
+    await heard.get_by_text("cough: «ещё кашель и насморк»").wait_for()
+    await heard.get_by_text("J06.9", exact=False).first.wait_for()
+    assert await complaints.input_value() == "боль в горле"
+    # Each finding leads to its phrase among the captions.
+    await heard.get_by_role("button", name=re.compile("«болит горло")).first.click()
+    await page.locator("#captions li.cited", has_text="болит горло третий день").wait_for()
+    await page.screenshot(path=ARTIFACTS / "console-live-draft.png", full_page=True)
+
+    await page.get_by_role("button", name=ru["hangup"]).click()
+    await page.locator("#protocol .protocol").wait_for(timeout=30_000)
+    assert await page.get_by_role("button", name=ru["sign"]).is_enabled()
+    assert await complaints.input_value() == "боль в горле"
+    assert await temperature.input_value() == "38.2"

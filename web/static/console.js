@@ -135,8 +135,46 @@
     timer = setInterval(tick, 1000);
   }
 
+  // The draft filling in during the call: into the editor (fields the doctor edited stay
+  // theirs), and each finding beside the phrase it was heard in.
+  const heard = document.getElementById("heard");
+  function showLiveDraft(m) {
+    if (!call || call.consultationId !== m.consultation_id || draft) return;
+    review.hidden = false;
+    document.getElementById("live-filling").hidden = false;
+    signButton.disabled = true; // until the hang-up's draft: the call is not over
+    ProtocolEditor.fillFindings(editor, m);
+    const labels = Object.fromEntries(
+      JSON.parse(editor.querySelector("#vitals").dataset.registry).map((s) => [s.name, s.label]));
+    const findings = [
+      ...m.complaints.map((c) => [c.name, c.segments]),
+      ...Object.entries(m.vitals).map(([name, v]) => [`${labels[name] || name} ${v.value}`, v.segments]),
+      ...(m.diagnosis ? [[`${m.diagnosis.code} ${m.diagnosis.text}`, m.diagnosis.segments]] : []),
+      ...m.diagnosis_suggestions.map((s) => [`${s.code} ${s.text}`, s.segments]),
+    ];
+    heard.replaceChildren(...findings.map(([finding, segments]) => {
+      const item = document.createElement("li");
+      const phrase = m.phrases[String(segments[segments.length - 1])];
+      if (!phrase) { item.textContent = finding; return item; }
+      const link = Object.assign(document.createElement("button"), {
+        type: "button", className: "link", textContent: t("heard_from", { finding, phrase: phrase.text }) });
+      link.addEventListener("click", () => {
+        const said = captions.querySelector(`li[data-start="${phrase.start}"]`);
+        captions.querySelectorAll(".cited").forEach((c) => c.classList.remove("cited"));
+        if (said) { said.classList.add("cited"); said.scrollIntoView({ block: "nearest" }); }
+      });
+      item.append(link);
+      return item;
+    }));
+    if (!findings.length) heard.append(Object.assign(document.createElement("li"), { textContent: t("live_nothing") }));
+  }
+
   async function startCall(message, offerPeer) {
     review.hidden = true;
+    draft = null;
+    editor.querySelectorAll("[data-touched]").forEach((e) => { delete e.dataset.touched; });
+    editor.reset();
+    heard.replaceChildren(Object.assign(document.createElement("li"), { textContent: t("live_nothing") }));
     showHistory(message.patient_id);
     captions.replaceChildren();
     partial.textContent = "";
@@ -164,6 +202,7 @@
     partial.textContent = "";
     const item = document.createElement("li");
     item.className = m.speaker;
+    item.dataset.start = m.start;
     const name = document.createElement("b");
     name.textContent = `${who}: `;
     item.append(name, document.createTextNode(m.text));
@@ -219,6 +258,7 @@
     socket.on("media.restart", (m) => call && call.consultationId === m.consultation_id && call.connectWorker());
     socket.on("caption", addCaption);
     socket.on("suggestions", showLiveSuggestions);
+    socket.on("draft.live", showLiveDraft);
     socket.on("consultation.ended", (m) => {
       if (call) { call.close(); call = null; }
       clearInterval(timer);
@@ -232,6 +272,8 @@
       if (taken && !draft.data.diagnosis) ProtocolEditor.take(editor, taken);
       review.hidden = false;
       editor.hidden = false;
+      signButton.disabled = false;
+      document.getElementById("live-filling").hidden = true;
       document.getElementById("visit").hidden = true;
       say(t("draft_ready", { version: draft.version }));
       showActions(m.consultation_id);
@@ -321,6 +363,8 @@
     signButton.dataset.confirmed = "";
   }
   editor.addEventListener("input", clearDoubts);
+  // What the doctor typed is theirs: no later draft overwrites it (ProtocolEditor.fill).
+  editor.addEventListener("input", (event) => { event.target.dataset.touched = "1"; });
 
   // The preview beside the editor follows the edits, rendered by the server as the signed
   // protocol will be; a half-typed value it cannot read leaves the last preview standing.
