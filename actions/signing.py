@@ -12,13 +12,14 @@ from clinic.records import Records
 from clinic.tables import ProtocolRow
 from protocol_writer.fhir import SignedContext
 from protocol_writer.render import render_html
-from protocol_writer.service import from_record, parse_protocol, record_bundle
+from protocol_writer.service import ProtocolService, parse_protocol, record_bundle
 
 
 class ProtocolSigning:
     def __init__(self, records: Records, targets: tuple[str, ...] = ("builtin",)) -> None:
         self._records = records
         self._targets = targets
+        self._protocols = ProtocolService(records)
 
     async def renewals(
         self, consultation_id: str, doctor_id: str, data: dict[str, Any]
@@ -44,21 +45,8 @@ class ProtocolSigning:
         Raises InvalidProtocol, LookupError, Conflict, or RenewalRefused (nothing signed: a
         protocol never claims a renewal that did not happen).
         """
-        consultation = await self._records.consultation(consultation_id)
-        if consultation is None or consultation.doctor_id != doctor_id:
-            raise LookupError(consultation_id)
-        patient = await self._records.patient(consultation.patient_id)
-        doctor = await self._records.doctor(doctor_id)
-        # The doctor edits what was found, never who, whom, when or what was said: those
-        # are the record's, whatever the client sent.
-        protocol = parse_protocol(
-            {
-                **data,
-                **from_record(
-                    consultation, patient, doctor, await self._records.segments(consultation_id)
-                ),
-            },
-            consultation_id,
+        consultation, patient, doctor, protocol = await self._protocols.edited(
+            consultation_id, doctor_id, data
         )
         protocol_id, signed_at = str(uuid.uuid4()), datetime.now(UTC)
         renewals = await decide_renewals(

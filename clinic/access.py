@@ -33,6 +33,7 @@ POLICY: Mapping[tuple[Role, str], Relation] = {
     (_D, "protocol.read"): Relation.PARTY,
     (_S, "protocol.read"): Relation.RECORD,
     (_D, "protocol.sign"): Relation.PARTY,
+    (_D, "protocol.preview"): Relation.PARTY,
     (_D, "actions.read"): Relation.PARTY,
     (_D, "appointment.book"): Relation.PARTY,
     # A patient's record, read by whoever may read it.

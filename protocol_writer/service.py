@@ -54,6 +54,38 @@ class ProtocolService:
             consultation_id, protocol.to_dict(), render_html(protocol)
         )
 
+    async def preview(self, consultation_id: str, doctor_id: str, data: dict[str, Any]) -> str:
+        """The doctor's edited version rendered as it would be signed; nothing is stored.
+
+        Raises InvalidProtocol or LookupError, as signing would.
+        """
+        return render_html((await self.edited(consultation_id, doctor_id, data))[3])
+
+    async def edited(
+        self, consultation_id: str, doctor_id: str, data: dict[str, Any]
+    ) -> tuple[Consultation, Patient | None, Doctor | None, Protocol]:
+        """The doctor's version of their consultation's protocol, read and checked.
+
+        Raises LookupError (not their consultation) or InvalidProtocol.
+        """
+        consultation = await self._records.consultation(consultation_id)
+        if consultation is None or consultation.doctor_id != doctor_id:
+            raise LookupError(consultation_id)
+        patient = await self._records.patient(consultation.patient_id)
+        doctor = await self._records.doctor(doctor_id)
+        # The doctor edits what was found, never who, whom, when or what was said: those
+        # are the record's, whatever the client sent.
+        protocol = parse_protocol(
+            {
+                **data,
+                **from_record(
+                    consultation, patient, doctor, await self._records.segments(consultation_id)
+                ),
+            },
+            consultation_id,
+        )
+        return consultation, patient, doctor, protocol
+
 
 def from_record(
     consultation: Consultation,

@@ -7,6 +7,7 @@ from typing import Any, Protocol
 from clinic import rooms
 from clinic.domain import Role, Segment, Speaker
 from clinic.records import Records
+from signaling.live_draft import LiveDraft
 from signaling.suggestions import LiveSuggestions
 
 
@@ -25,6 +26,7 @@ class CaptionSink:
         self._doctor_of: dict[str, str] = {}
         self._language_of: dict[str, str] = {}
         self._live = live if live is not None else LiveSuggestions()
+        self._draft = LiveDraft(records)
 
     async def _doctor_room(self, consultation_id: str) -> str | None:
         doctor_id = self._doctor_of.get(consultation_id)
@@ -77,6 +79,9 @@ class CaptionSink:
                     await self._live.heard(segment.consultation_id, segment.text),
                     room=room,
                 )
+            draft = await self._draft.after(segment.consultation_id)
+            if draft is not None:
+                await self._sio.emit("draft.live", draft, room=room)
 
     def forget(self, consultation_id: str) -> None:
         self._doctor_of.pop(consultation_id, None)

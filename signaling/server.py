@@ -158,9 +158,14 @@ class SignalingServer:
         if consultation.status == ConsultationStatus.WAITING.value:
             await self.sio.emit("queue.joined", await self._queue_place(consultation), to=sid)
             return
-        await self.sio.emit(
-            "consultation.resumed", self._started_payload(consultation, principal), to=sid
-        )
+        resumed = await self._started_payload(consultation, principal)
+        if principal.role is Role.DOCTOR:
+            # A reloaded console shows the captions so far: they are stored as they come.
+            resumed["captions"] = [
+                {"speaker": s.speaker.value, "text": s.text, "start": s.start, "end": s.end}
+                for s in await self._records.segments(consultation.id)
+            ]
+        await self.sio.emit("consultation.resumed", resumed, to=sid)
         # The other browser must renegotiate the call between the two of them.
         await self.sio.emit(
             "peer.rejoined",
@@ -384,13 +389,13 @@ class SignalingServer:
         for party in (who, patient):  # each party gets TURN credentials of their own
             await self.sio.emit(
                 "consultation.started",
-                self._started_payload(consultation, party),
+                await self._started_payload(consultation, party),
                 room=rooms.person(party.role, party.id),
             )
         await self._broadcast_queue()
         return {"ok": True, "consultation_id": consultation.id}
 
-    def _started_payload(self, consultation: Consultation, who: Principal) -> dict[str, Any]:
+    async def _started_payload(self, consultation: Consultation, who: Principal) -> dict[str, Any]:
         ice_servers = list(self._settings.ice_servers)
         if self._settings.turn_urls and self._settings.turn_secret:
             ice_servers.append(
@@ -401,9 +406,13 @@ class SignalingServer:
                     self._settings.turn_ttl_s,
                 )
             )
+        patient = await self._records.patient(consultation.patient_id)
+        assert consultation.started_at is not None
         return {
             "consultation_id": consultation.id,
             "patient_id": consultation.patient_id,
+            "patient_name": patient.full_name if patient else "",
+            "started_at": consultation.started_at.isoformat(),
             "reason": consultation.reason,
             "mode": consultation.mode,
             "ice_servers": ice_servers,

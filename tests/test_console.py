@@ -10,20 +10,24 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from playwright.async_api import expect
 from sqlalchemy import update
 
-from clinic.domain import CallMode, ConsultationStatus, Reason, Speaker
+from clinic.domain import CallMode, ConsultationStatus, Reason, Segment, Speaker
 from clinic.settings import Settings
 from clinic.tables import ProtocolRow
 from harness.client import Party
 from protocol_writer.triage import LEVELS
+from signaling.captions import CaptionSink
 from tests.conftest import Platform, make_settings
 from tests.test_browser import (  # noqa: F401  (a fixture and helpers)
     ARTIFACTS,
     browser,
     earlier_signed_protocol,
+    sign_in,
 )
 from web.pages import CATALOGUE
+from web.platform import PLATFORM
 
 ROOT = Path(__file__).parent.parent
 WORDS = {language: sections["console"] for language, sections in CATALOGUE.items()}
@@ -234,3 +238,139 @@ async def test_the_console_shows_presence_and_a_call_nobody_joined(
     finally:
         await anna.close()
         await boris.close()
+
+
+async def test_the_call_panel_survives_a_reload_and_signing_asks_first(
+    platform: Platform,
+    browser: Any,  # noqa: F811
+) -> None:
+    """Who, why, how long and the connection; an audio call with no black box; a reload
+    keeps the captions and the call; the preview follows the edits; an empty or
+    contradictory protocol is questioned before it is signed; sign-out."""
+    ru = WORDS["ru"]
+    patient_id, token = await platform.invited()
+    await platform.doctor(login="irina", password="correct horse battery")
+    page = await console(browser, platform)
+    await page.get_by_text(ru["queue_empty"]).wait_for()
+    await page.screenshot(path=ARTIFACTS / "console-empty-queue.png")
+
+    patient = await browser("patient", None)
+    await sign_in(patient, platform, f"{platform.url}join/{token}")
+    await patient.get_by_role("button", name="Встать в очередь").click()
+    await page.get_by_role("cell", name="Анна Иванова", exact=True).wait_for()
+    assert await page.get_by_text(ru["queue_empty"]).is_hidden()
+    await page.get_by_role("button", name=ru["take_next"]).click()
+
+    call = page.locator("#call")
+    await call.get_by_role("heading", name=f"{ru['call']}: Анна Иванова").wait_for()
+    await call.get_by_text(ru["reason_respiratory"]).wait_for()
+    await call.get_by_text(ru["mode_audio"], exact=True).wait_for()
+    await call.get_by_text(ru["conn_connected"]).wait_for(timeout=30_000)
+    assert await page.locator("#remote").is_hidden()  # audio: no empty black box
+    await expect(page.locator("#call-timer")).not_to_have_text("0:00", timeout=10_000)
+    await page.screenshot(path=ARTIFACTS / "console-call-audio.png")
+
+    # A phrase of the patient's as the media worker delivers it: stored, then captioned.
+    consultation = await platform.records.open_consultation_of(patient_id)
+    assert consultation is not None
+    sink = CaptionSink(platform.records, platform.server.app[PLATFORM].rooms)
+    await sink.segment(
+        Segment(consultation.id, Speaker.PATIENT, 1, 3, "болит горло третий день", 1.0)
+    )
+    await page.locator("#captions li.patient", has_text="болит горло").wait_for()
+    await page.reload()
+    await page.locator("#captions li.patient", has_text="болит горло").wait_for()
+    await page.get_by_text(ru["in_call"]).wait_for()
+    assert await page.locator("#call-timer").text_content() != "0:00"
+    assert await page.get_by_text(ru["signed_in"], exact=True).count() == 0
+    await page.screenshot(path=ARTIFACTS / "console-call-reloaded.png")
+
+    await page.get_by_role("button", name=ru["hangup"]).click()
+    await page.locator("#protocol .protocol").wait_for(timeout=30_000)
+    await page.get_by_label(ru["complaints_label"]).fill("")
+    await page.get_by_label(ru["icd"]).fill("")
+    await page.get_by_label(ru["diagnosis"], exact=True).fill("")
+    await page.get_by_role("button", name=ru["sign"]).click()
+    warnings = page.get_by_role("alert")
+    await warnings.get_by_text(ru["warn_empty"]).wait_for()
+    await page.screenshot(path=ARTIFACTS / "console-sign-warnings.png", full_page=True)
+    assert await platform.records.latest_protocol(consultation.id, signed_only=True) is None
+
+    # The preview follows the edits; a red triage with no follow-up is questioned too.
+    await page.get_by_label(ru["icd"]).fill("J06.9")
+    await page.get_by_label(ru["diagnosis"], exact=True).fill("ОРВИ, лёгкое течение")
+    await page.locator("#protocol", has_text="ОРВИ, лёгкое течение").wait_for()
+    await page.get_by_label(ru["triage"]).select_option("red")
+    await page.get_by_label(ru["follow_up"]).select_option("none")
+    await page.get_by_role("button", name=ru["sign"]).click()
+    await warnings.get_by_text(ru["warn_red_no_follow_up"]).wait_for()
+    assert await warnings.get_by_text(ru["warn_empty"]).count() == 0
+    await page.get_by_role("button", name=ru["sign_anyway"]).click()
+    await page.get_by_text(ru["signed"].format(version=2)).wait_for()
+    signed = await platform.records.latest_protocol(consultation.id, signed_only=True)
+    assert signed is not None
+    diagnosis = signed.data["diagnosis"]
+    assert isinstance(diagnosis, dict) and diagnosis["code"] == "J06.9"
+
+    await page.get_by_role("button", name=ru["sign_out"]).click()
+    await page.get_by_text(ru["signed_out"]).wait_for()
+    await page.reload()
+    await page.get_by_label(ru["login"]).wait_for()
+    assert await page.locator("#desk").is_hidden()
+    await page.screenshot(path=ARTIFACTS / "console-signed-out.png")
+
+
+async def test_the_draft_fills_in_during_the_call_and_keeps_the_doctors_edits(
+    platform: Platform,
+    browser: Any,  # noqa: F811
+) -> None:
+    """Complaints, vital signs and diagnosis suggestions appear in the editor as they are
+    heard, each beside its phrase; what the doctor edits mid-call stays through later phrases
+    and through the hang-up's draft."""
+    ru = WORDS["ru"]
+    patient_id, _ = await platform.invited()
+    await platform.doctor(login="irina", password="correct horse battery")
+    consultation = await platform.records.enqueue(
+        patient_id, Reason.RESPIRATORY, CallMode.AUDIO, "ru"
+    )
+    page = await console(browser, platform)
+    await page.get_by_role("button", name=ru["take_next"]).click()
+    await page.locator("#call").wait_for()
+    sink = CaptionSink(platform.records, platform.server.app[PLATFORM].rooms)
+    said = [
+        (Speaker.PATIENT, "болит горло третий день"),
+        (Speaker.DOCTOR, "температура тридцать восемь и два"),
+        (Speaker.PATIENT, "ещё кашель и насморк"),
+    ]
+
+    async def say(index: int) -> None:
+        speaker, text = said[index]
+        await sink.segment(Segment(consultation.id, speaker, 2 * index, 2 * index + 2, text, 1.0))
+
+    await say(0)
+    complaints = page.get_by_label(ru["complaints_label"])
+    await expect(complaints).to_have_value(re.compile("sore throat"))
+    heard = page.locator("#heard")
+    await heard.get_by_role("button", name="sore throat: «болит горло третий день»").wait_for()
+    assert await page.get_by_role("button", name=ru["sign"]).is_disabled()  # the call is on
+
+    # The doctor corrects the complaint mid-call; the next phrases do not undo it.
+    await complaints.fill("боль в горле")
+    await say(1)
+    temperature = page.locator("[name=vital_temperature_c]")
+    await expect(temperature).to_have_value("38.2")
+    await heard.get_by_text("Температура, °C 38.2: «температура тридцать восемь и два»").wait_for()
+    await say(2)
+    await heard.get_by_text("cough: «ещё кашель и насморк»").wait_for()
+    await heard.get_by_text("J06.9", exact=False).first.wait_for()
+    assert await complaints.input_value() == "боль в горле"
+    # Each finding leads to its phrase among the captions.
+    await heard.get_by_role("button", name=re.compile("«болит горло")).first.click()
+    await page.locator("#captions li.cited", has_text="болит горло третий день").wait_for()
+    await page.screenshot(path=ARTIFACTS / "console-live-draft.png", full_page=True)
+
+    await page.get_by_role("button", name=ru["hangup"]).click()
+    await page.locator("#protocol .protocol").wait_for(timeout=30_000)
+    assert await page.get_by_role("button", name=ru["sign"]).is_enabled()
+    assert await complaints.input_value() == "боль в горле"
+    assert await temperature.input_value() == "38.2"

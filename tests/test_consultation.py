@@ -42,7 +42,7 @@ async def test_consultation_end_to_end(platform: Platform, speech_dir: Path) -> 
 
         assert await doctor.call("hangup", {"consultation_id": consultation_id}) == {"ok": True}
         ended = await patient.next("consultation.ended")
-        assert ended == {"consultation_id": consultation_id, "by": "doctor"}
+        assert ended == {"consultation_id": consultation_id, "by": "doctor", "draft": True}
         ready = await patient.next("protocol.ready")
         assert ready["consultation_id"] == consultation_id and ready["version"] == 1
     finally:

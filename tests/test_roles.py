@@ -76,6 +76,12 @@ HTTP: list[tuple[str, str, Any, dict[str, int | str]]] = [
         table(401, 403, 403, 403, 409, 404, 403, 403, 403),
     ),
     (
+        "POST",
+        "api/consultations/{c}/protocol/preview",
+        {"data": {}},
+        table(401, 403, 403, 403, 200, 404, 403, 403, 403),
+    ),
+    (
         "GET",
         "api/consultations/{c}/actions",
         None,

@@ -12,7 +12,7 @@ from actions.renewal import RenewalRefused
 from clinic import rooms
 from clinic.access import Relation, is_party, relation
 from clinic.domain import Principal, Role
-from clinic.messages.http import SignProtocol
+from clinic.messages.http import PreviewProtocol, SignProtocol
 from clinic.records import Conflict, Records
 from clinic.tables import ProtocolRow
 from protocol_writer.diagnosis import suggestion_taken
@@ -174,6 +174,47 @@ async def read_protocol(request: web.Request) -> web.Response:
     )
 
 
+async def _no_such_protocol(request: web.Request, who: Principal, action: str) -> web.HTTPException:
+    """Audits a doctor's attempt on a consultation that is not theirs (or does not exist)
+    and gives the answer that does not tell the two apart."""
+    records = request.app[PLATFORM].records
+    consultation_id = request.match_info["consultation_id"]
+    await records.audit(
+        who,
+        action,
+        object_id=consultation_id[:36],
+        patient_id=await known_patient_of(records, consultation_id),
+        source=request.remote,
+        outcome="refused",
+        detail="not found",
+    )
+    return json_error(web.HTTPNotFound, "not_found", "no such protocol")
+
+
+async def preview_protocol(request: web.Request) -> web.Response:
+    """The doctor's edits rendered as the signed protocol would read: `{"data": {...}}`."""
+    consultation_id = request.match_info["consultation_id"]
+    who = await authenticated(request, "protocol.preview")
+    data = (await body(request, PreviewProtocol)).data
+    await permit(
+        request,
+        who,
+        "protocol.preview",
+        Relation.PARTY,
+        Refusal(
+            web.HTTPForbidden, "forbidden", "only the doctor previews a protocol", "not a doctor"
+        ),
+        object_id=consultation_id[:36],
+    )
+    try:
+        html = await request.app[PLATFORM].protocols.preview(consultation_id, who.id, data)
+    except LookupError as exc:
+        raise await _no_such_protocol(request, who, "protocol.preview") from exc
+    except InvalidProtocol as exc:
+        raise json_error(web.HTTPUnprocessableEntity, "invalid_protocol", str(exc)) from exc
+    return web.json_response({"html": html})
+
+
 async def sign_protocol(request: web.Request) -> web.Response:
     """The doctor's reviewed protocol: `{"based_on_version": N, "data": {...}}`."""
     records = request.app[PLATFORM].records
@@ -192,16 +233,7 @@ async def sign_protocol(request: web.Request) -> web.Response:
     try:
         row = await request.app[PLATFORM].signing.sign(consultation_id, who.id, version, data)
     except LookupError as exc:
-        await records.audit(
-            who,
-            "protocol.sign",
-            object_id=consultation_id[:36],
-            patient_id=await known_patient_of(records, consultation_id),
-            source=request.remote,
-            outcome="refused",
-            detail="not found",
-        )
-        raise json_error(web.HTTPNotFound, "not_found", "no such protocol") from exc
+        raise await _no_such_protocol(request, who, "protocol.sign") from exc
     except InvalidProtocol as exc:
         raise json_error(web.HTTPUnprocessableEntity, "invalid_protocol", str(exc)) from exc
     except Conflict as exc:
@@ -394,6 +426,7 @@ async def operator_outbox(request: web.Request) -> web.Response:
 def add_routes(app: web.Application) -> None:
     app.router.add_get("/api/consultations/{consultation_id}/protocol", read_protocol)
     app.router.add_put("/api/consultations/{consultation_id}/protocol", sign_protocol)
+    app.router.add_post("/api/consultations/{consultation_id}/protocol/preview", preview_protocol)
     app.router.add_get("/api/patients/{patient_id}/protocols", patient_protocols)
     app.router.add_get("/api/patients/{patient_id}/audit", patient_audit)
     app.router.add_get("/api/audit", operator_audit)

@@ -116,6 +116,17 @@ ROUTES: tuple[Route, ...] = (
         ("record",),
     ),
     Route(
+        "POST",
+        "/api/consultations/{consultation_id}/protocol/preview",
+        "The doctor's edited protocol rendered as it would be signed; nothing is stored",
+        "the consultation's doctor",
+        bodies.PreviewProtocol,
+        200,
+        answers.ProtocolPreview,
+        (400, 401, 403, 404, 422),
+        ("record",),
+    ),
+    Route(
         "GET",
         "/api/patients/{patient_id}/protocols",
         "The patient's signed protocols",

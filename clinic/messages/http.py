@@ -45,6 +45,11 @@ class SignProtocol(Message):
     data: Annotated[dict[str, Json], AfterValidator(bounded_depth)]
 
 
+class PreviewProtocol(Message):
+    # The protocol as the console edits it, rendered as it would be signed; nothing stored.
+    data: Annotated[dict[str, Json], AfterValidator(bounded_depth)]
+
+
 class BookVisit(Message):
     slot_id: Id | None = None  # the proposal when omitted
 

@@ -51,6 +51,10 @@ class SignedOut(BaseModel):
     signed_out: Literal[True]
 
 
+class ProtocolPreview(BaseModel):
+    html: str  # the protocol as the patient would read it once signed
+
+
 class ProtocolVersion(BaseModel):
     consultation_id: str
     protocol_id: str

@@ -93,6 +93,7 @@ SERVER_EVENTS: tuple[str, ...] = (
     "media.restart",
     "session.ended",
     "suggestions",
+    "draft.live",
     "error",
 )
 

@@ -50,6 +50,8 @@ const Telemed = (() => {
       this.peer = pc;
       this.stream.getTracks().forEach((track) => pc.addTrack(track, this.stream));
       pc.ontrack = (event) => { this.remoteMedia.srcObject = event.streams[0]; };
+      // The page may show the call's state: connecting, connected, disconnected...
+      pc.addEventListener("connectionstatechange", () => this.onPeerState?.(pc.connectionState));
       return pc;
     }
 

@@ -24,6 +24,7 @@
   // Known as soon as the call starts, before the microphone and the media connection are
   // (getUserMedia can take seconds): what arrives for this consultation meanwhile is kept.
   let currentConsultation = null;
+  let timer = null;
 
   function cell(row, value) {
     const td = document.createElement("td");
@@ -117,15 +118,76 @@
     if (!body.protocols.length) history.append(Object.assign(document.createElement("li"), { textContent: t("history_none") }));
   }
 
+  // Who is on the call, why, for how long, and whether the connection holds.
+  function showCallFacts(message) {
+    document.getElementById("call-patient").textContent = message.patient_name;
+    document.getElementById("call-reason").textContent = Words.status("reason", message.reason);
+    document.getElementById("call-mode").textContent = Words.status("mode", message.mode);
+    document.getElementById("call-connection").textContent = t("conn_waiting");
+    // An audio call has no picture: no empty black box.
+    document.getElementById("remote").hidden = message.mode !== "video";
+    const clock = document.getElementById("call-timer");
+    const since = new Date(message.started_at);
+    const tick = () => {
+      const seconds = Math.max(0, Math.floor((Date.now() - since) / 1000));
+      clock.textContent = `${Math.floor(seconds / 60)}:${String(seconds % 60).padStart(2, "0")}`;
+      clock.dateTime = `PT${seconds}S`;
+    };
+    clearInterval(timer);
+    tick();
+    timer = setInterval(tick, 1000);
+  }
+
+  // The draft filling in during the call: into the editor (fields the doctor edited stay
+  // theirs), and each finding beside the phrase it was heard in.
+  const heard = document.getElementById("heard");
+  function showLiveDraft(m) {
+    if (currentConsultation !== m.consultation_id || draft) return;
+    review.hidden = false;
+    document.getElementById("live-filling").hidden = false;
+    signButton.disabled = true; // until the hang-up's draft: the call is not over
+    ProtocolEditor.fillFindings(editor, m);
+    const labels = Object.fromEntries(
+      JSON.parse(editor.querySelector("#vitals").dataset.registry).map((s) => [s.name, s.label]));
+    const findings = [
+      ...m.complaints.map((c) => [c.name, c.segments]),
+      ...Object.entries(m.vitals).map(([name, v]) => [`${labels[name] || name} ${v.value}`, v.segments]),
+      ...(m.diagnosis ? [[`${m.diagnosis.code} ${m.diagnosis.text}`, m.diagnosis.segments]] : []),
+      ...m.diagnosis_suggestions.map((s) => [`${s.code} ${s.text}`, s.segments]),
+    ];
+    heard.replaceChildren(...findings.map(([finding, segments]) => {
+      const item = document.createElement("li");
+      const phrase = m.phrases[String(segments[segments.length - 1])];
+      if (!phrase) { item.textContent = finding; return item; }
+      const link = Object.assign(document.createElement("button"), {
+        type: "button", className: "link", textContent: t("heard_from", { finding, phrase: phrase.text }) });
+      link.addEventListener("click", () => {
+        const said = captions.querySelector(`li[data-start="${phrase.start}"]`);
+        captions.querySelectorAll(".cited").forEach((c) => c.classList.remove("cited"));
+        if (said) { said.classList.add("cited"); said.scrollIntoView({ block: "nearest" }); }
+      });
+      item.append(link);
+      return item;
+    }));
+    if (!findings.length) heard.append(Object.assign(document.createElement("li"), { textContent: t("live_nothing") }));
+  }
+
   async function startCall(message, offerPeer) {
     review.hidden = true;
+    draft = null;
+    editor.querySelectorAll("[data-touched]").forEach((e) => { delete e.dataset.touched; });
+    editor.reset();
+    heard.replaceChildren(Object.assign(document.createElement("li"), { textContent: t("live_nothing") }));
     showHistory(message.patient_id);
     captions.replaceChildren();
+    partial.textContent = "";
+    (message.captions || []).forEach((c) => addCaption({ ...c, final: true }));
     liveSuggestions.replaceChildren();
     liveStatus.textContent = t("live_waiting");
     taken = null;
     currentConsultation = message.consultation_id;
     callSection.hidden = false;
+    showCallFacts(message);
     say(t("in_call"));
     const stream = await navigator.mediaDevices.getUserMedia({ audio: true, video: message.mode === "video" });
     if (currentConsultation !== message.consultation_id) {
@@ -135,6 +197,9 @@
     if (call) call.close();
     call = new Telemed.Call(socket, message.consultation_id, stream, document.getElementById("remote"),
       message.ice_servers);
+    call.onPeerState = (state) => {
+      document.getElementById("call-connection").textContent = Words.status("conn", state);
+    };
     await call.connectWorker();
     if (offerPeer) await call.offerPeer();
   }
@@ -145,6 +210,7 @@
     partial.textContent = "";
     const item = document.createElement("li");
     item.className = m.speaker;
+    item.dataset.start = m.start;
     const name = document.createElement("b");
     name.textContent = `${who}: `;
     item.append(name, document.createTextNode(m.text));
@@ -172,8 +238,10 @@
     socket = io({ transports: ["websocket"] });
     socket.on("connect", () => {
       document.getElementById("signin").hidden = true;
+      document.getElementById("sign-out").hidden = false;
       desk.hidden = false;
-      say(t("signed_in"));
+      // A call resumed on this connection may have said so already.
+      if (callSection.hidden) say(t("signed_in"));
       socket.emit("queue.list", {});
     });
     socket.on("connect_error", (error) => {
@@ -198,9 +266,11 @@
     socket.on("media.restart", (m) => call && call.consultationId === m.consultation_id && call.connectWorker());
     socket.on("caption", addCaption);
     socket.on("suggestions", showLiveSuggestions);
+    socket.on("draft.live", showLiveDraft);
     socket.on("consultation.ended", (m) => {
       if (call) { call.close(); call = null; }
       currentConsultation = null;
+      clearInterval(timer);
       callSection.hidden = true;
       say(m.draft === false ? t("never_connected") : t("ended"));
     });
@@ -211,6 +281,8 @@
       if (taken && !draft.data.diagnosis) ProtocolEditor.take(editor, taken);
       review.hidden = false;
       editor.hidden = false;
+      signButton.disabled = false;
+      document.getElementById("live-filling").hidden = true;
       document.getElementById("visit").hidden = true;
       say(t("draft_ready", { version: draft.version }));
       showActions(m.consultation_id);
@@ -277,9 +349,60 @@
   document.getElementById("add-medication").addEventListener("click", (event) => {
     event.target.before(ProtocolEditor.medicationRow());
   });
+  // What a careful colleague would ask before a protocol is signed.
+  function doubts(data) {
+    const found = [];
+    if (!data.complaints.length && !data.diagnosis) found.push("warn_empty");
+    else if (!data.diagnosis) found.push("warn_no_diagnosis");
+    if (data.triage.level === "red" && data.follow_up.kind === "none") found.push("warn_red_no_follow_up");
+    if (data.triage.level === "green" && data.follow_up.kind === "ambulance") found.push("warn_green_ambulance");
+    if (["telemedicine", "in_person"].includes(data.follow_up.kind) && data.follow_up.in_days == null) {
+      found.push("warn_follow_up_no_days");
+    }
+    if (data.sick_leave && data.sick_leave.action !== "close" && !data.sick_leave.days) found.push("warn_sick_leave_no_days");
+    return found;
+  }
+
+  const warnings = document.getElementById("warnings");
+  const signButton = document.getElementById("sign");
+  // Any edit asks again: the doctor confirms the protocol as it is, not as it was.
+  function clearDoubts() {
+    warnings.hidden = true;
+    signButton.textContent = t("sign");
+    signButton.dataset.confirmed = "";
+  }
+  editor.addEventListener("input", clearDoubts);
+  // What the doctor typed is theirs: no later draft overwrites it (ProtocolEditor.fill).
+  editor.addEventListener("input", (event) => { event.target.dataset.touched = "1"; });
+
+  // The preview beside the editor follows the edits, rendered by the server as the signed
+  // protocol will be; a half-typed value it cannot read leaves the last preview standing.
+  let previewTimer = null;
+  editor.addEventListener("input", () => {
+    clearTimeout(previewTimer);
+    previewTimer = setTimeout(async () => {
+      if (!draft) return;
+      const response = await fetch(`/api/consultations/${encodeURIComponent(draft.consultation_id)}/protocol/preview`, {
+        method: "POST", headers: { "Content-Type": "application/json" },
+        body: JSON.stringify({ data: ProtocolEditor.read(editor, draft.data) }),
+      });
+      if (response.ok && draft) protocolSection.innerHTML = (await response.json()).html;
+    }, 400);
+  });
+
   editor.addEventListener("submit", async (event) => {
     event.preventDefault();
     if (!draft) return;
+    const found = doubts(ProtocolEditor.read(editor, draft.data));
+    if (found.length && !signButton.dataset.confirmed) {
+      warnings.querySelector("ul").replaceChildren(
+        ...found.map((key) => Object.assign(document.createElement("li"), { textContent: t(key) })));
+      warnings.hidden = false;
+      signButton.textContent = t("sign_anyway");
+      signButton.dataset.confirmed = "1";
+      return;
+    }
+    clearDoubts();
     const response = await fetch(`/api/consultations/${encodeURIComponent(draft.consultation_id)}/protocol`, {
       method: "PUT",
       headers: { "Content-Type": "application/json" },
@@ -300,6 +423,17 @@
     showActions(consultationId);
   });
   document.getElementById("take-next").addEventListener("click", () => take(null));
+  document.getElementById("sign-out").addEventListener("click", async () => {
+    if (call) { call.close(); call = null; }
+    currentConsultation = null;
+    clearInterval(timer);
+    if (socket) { socket.disconnect(); socket = null; }
+    await fetch("/api/sign-out", { method: "POST", headers: { "Content-Type": "application/json" }, body: "{}" });
+    desk.hidden = true;
+    document.getElementById("sign-out").hidden = true;
+    document.getElementById("signin").hidden = false;
+    say(t("signed_out"));
+  });
   // The call may still be opening its microphone: hanging up needs only the consultation.
   document.getElementById("hangup").addEventListener("click", () => {
     if (currentConsultation) socket.emit("hangup", { consultation_id: currentConsultation });

@@ -44,19 +44,32 @@ const ProtocolEditor = (() => {
     return row;
   }
 
-  function fill(form, data) {
-    form.complaints.value = data.complaints.map((c) => c.name).join(", ");
+  // A field the doctor has edited (data-touched) keeps the doctor's value: the draft that
+  // fills in during the call, and the one written at the hang-up, never overwrite it.
+  function put(control, value) {
+    if (!control.dataset.touched) control.value = value == null ? "" : value;
+  }
+
+  // The findings heard so far: complaints, vital signs, the diagnosis and its suggestions.
+  function fillFindings(form, data) {
+    put(form.complaints, data.complaints.map((c) => c.name).join(", "));
     const vitals = form.querySelector("#vitals");
-    vitals.querySelectorAll("label").forEach((l) => l.remove());
     for (const sign of signs(form, data)) {
+      if (!form[`vital_${sign.name}`]) {
+        vitals.append(labelled(`${sign.label} `, input(`vital_${sign.name}`, "", { type: "number", step: sign.step })));
+      }
       const v = data.vitals[sign.name];
-      vitals.append(labelled(`${sign.label} `, input(`vital_${sign.name}`, v ? v.value : "", { type: "number", step: sign.step })));
+      put(form[`vital_${sign.name}`], v ? v.value : "");
     }
     const d = data.diagnosis;
-    form.diagnosis_code.value = d ? d.code : "";
-    form.diagnosis_text.value = d ? d.text : "";
+    put(form.diagnosis_code, d ? d.code : "");
+    put(form.diagnosis_text, d ? d.text : "");
     showSuggestions(form.querySelector("#suggestions"), data.diagnosis_suggestions,
       (s) => take(form, s));
+  }
+
+  function fill(form, data) {
+    fillFindings(form, data);
     const medications = form.querySelector("#medications");
     medications.querySelectorAll(".medication").forEach((r) => r.remove());
     data.medications.forEach((m) => medications.insertBefore(medicationRow(m), medications.lastElementChild));
@@ -71,6 +84,7 @@ const ProtocolEditor = (() => {
   function take(form, s) {
     form.diagnosis_code.value = s.code;
     form.diagnosis_text.value = s.text || s.title;
+    form.diagnosis_code.dataset.touched = form.diagnosis_text.dataset.touched = "1";
   }
 
   // One list for the live suggestions during the call and the draft's: code, title, the
@@ -143,5 +157,5 @@ const ProtocolEditor = (() => {
     };
   }
 
-  return { fill, read, medicationRow, showSuggestions, take };
+  return { fill, fillFindings, read, medicationRow, showSuggestions, take };
 })();
