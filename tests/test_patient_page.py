@@ -10,9 +10,10 @@ import aiohttp
 from axe_playwright_python.async_playwright import Axe
 from playwright.async_api import Page, expect
 
-from clinic.domain import Reason, Role
+from clinic.domain import CallMode, ConsultationStatus, Reason, Role, Segment, Speaker
 from clinic.time import now
 from harness.client import Party
+from protocol_writer.service import ProtocolService
 from tests import test_browser
 from tests.actions_world import tomorrow_at
 from tests.conftest import Platform
@@ -328,3 +329,33 @@ async def test_every_other_state_of_the_page_passes_axe(platform: Platform, brow
     await page.get_by_label("Температура тела сейчас, °C").wait_for()
     await phone_sized(page)
     await audited(page, "child-record")
+
+
+async def test_a_protocol_signed_while_the_page_is_open_appears_on_it(
+    platform: Platform, browser: Any
+) -> None:
+    records = platform.records
+    patient_id, token = await platform.invited()
+    doctor_id, key = await platform.doctor()
+    page = await browser("signed-live", None)
+    await sign_in(page, platform, f"{platform.url}join/{token}")
+    assert await page.locator("#protocol").is_hidden()  # nothing signed yet
+
+    consultation = await records.enqueue(patient_id, Reason.RESPIRATORY, CallMode.AUDIO, "ru")
+    await records.take(doctor_id, consultation.id)
+    await records.add_segment(
+        Segment(consultation.id, Speaker.DOCTOR, 0, 1, "это острый фарингит", 1)
+    )
+    await records.finish(consultation.id, ConsultationStatus.ENDED)
+    draft = await ProtocolService(records).draft(consultation.id)
+    async with (
+        aiohttp.ClientSession(headers={"Authorization": f"Bearer {key}"}) as http,
+        http.put(
+            f"{platform.url}api/consultations/{consultation.id}/protocol",
+            json={"based_on_version": draft.version, "data": draft.data},
+        ) as response,
+    ):
+        assert response.status == 201, await response.text()
+    signed = page.locator("#protocol .protocol .status.signed")
+    await signed.wait_for()
+    assert "это острый фарингит" not in await page.locator("#protocol").inner_text()

@@ -264,7 +264,7 @@
       choice.setAttribute("aria-label", text.move_to);
       for (const s of visits.free_slots) choice.append(new Option(`${when(s.starts_at)}, ${s.doctor}`, s.slot_id));
       const move = Object.assign(document.createElement("button"), { type: "button", textContent: text.move });
-      move.disabled = !visits.free_slots.length;
+      choice.hidden = move.hidden = !visits.free_slots.length; // no free time: nothing to move to
       move.addEventListener("click", async () => {
         const response = await fetch(`${base}/appointments/${encodeURIComponent(a.slot_id)}/move`, {
           method: "POST", headers: json, body: JSON.stringify({ to_slot_id: choice.value }) });
