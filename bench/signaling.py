@@ -49,14 +49,16 @@ def echo_server(port: int) -> None:
     app = web.Application()
     sio.attach(app)
 
-    @sio.event
     async def connect(sid: str, environ: Any, auth: Any) -> None:
         await sio.enter_room(sid, auth["room"])
 
-    @sio.event
     async def offer(sid: str, data: Any) -> dict[str, bool]:
         await sio.emit("offer", data, room=data["to"])
         return {"ok": True}
+
+    # Registered by call rather than by socketio's untyped decorators.
+    sio.on("connect", connect)
+    sio.on("offer", offer)
 
     async def health(request: web.Request) -> web.Response:
         return web.Response(text="ok")
@@ -100,12 +102,13 @@ async def clients(spec: dict[str, Any]) -> None:
         client = socketio.AsyncClient(reconnection=False)
         if listens:
 
-            @client.on("offer")
             async def on_offer(data: Any) -> None:
                 token = data["sdp"].split()[-1]
                 future = arrived.get(token)
                 if future is not None and not future.done():
                     future.set_result(time.perf_counter())
+
+            client.on("offer", on_offer)
 
         async with gate:
             await client.connect(url, auth=auth, transports=["websocket"], wait_timeout=60)

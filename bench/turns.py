@@ -91,7 +91,7 @@ def _phrase_pcm(text: str, speed: int, cache: Path) -> bytes:
             ["sox", str(raw), "-c", "1", "-b", "16", "-D", str(path), "rate", str(RATE)], check=True
         )
         raw.unlink()
-    with wave.open(str(path)) as w:
+    with wave.open(str(path), "rb") as w:
         return w.readframes(w.getnframes())
 
 
@@ -121,9 +121,9 @@ def turn_taking(seed: int, seconds: float, workdir: Path) -> tuple[Path, Path]:
         listening += bytes(len(pcm)) + gap
         k += 1
     tracks = []
-    for name, pcm in (("doctor", doctor), ("patient", patient)):
+    for name, track in (("doctor", doctor), ("patient", patient)):
         clean, noisy = workdir / f"{seed}-{name}.clean.wav", workdir / f"{seed}-{name}.wav"
-        _write(clean, bytes(pcm[: int(seconds * RATE) * 2]))
+        _write(clean, bytes(track[: int(seconds * RATE) * 2]))
         subprocess.run(
             [
                 "sox",
@@ -179,7 +179,7 @@ def plain_vosk(paths: list[str]) -> dict[str, float]:
     return {"new": new, "warm": time.process_time() - started}
 
 
-async def delayed_pair(delay: float, url: str, pair: dict[str, str]) -> str:
+async def delayed_pair(delay: float, url: str, pair: dict[str, Any]) -> str:
     await asyncio.sleep(delay)
     return await one_pair(
         url,
@@ -250,7 +250,7 @@ def step(
     stagger: float,
     sender_cores: str,
 ) -> dict[str, Any]:
-    pairs = asyncio.run(accounts(settings, n))
+    pairs: list[dict[str, Any]] = list(asyncio.run(accounts(settings, n)))
     for i, pair in enumerate(pairs):
         pair.update(
             doctor_wav=str(tracks[i][0]),

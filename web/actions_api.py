@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hmac
 import re
+from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
@@ -25,7 +26,7 @@ from clinic.messages.http import (
 from clinic.records import Records
 from clinic.tables import Consultation, Patient, Prescription
 from clinic.time import aware, now
-from web.api import authenticated, json_error, known_patient, operator
+from web.api import Refusal, authenticated, json_error, known_patient, operator, permit
 from web.bodies import body
 from web.platform import PLATFORM
 
@@ -257,19 +258,17 @@ async def add_consilium_decision(request: web.Request) -> web.Response:
     """Staff of the patient's oncology centre: `{decided_on, decision, external_id?}`."""
     records = request.app[PLATFORM].records
     who, patient = await patient_for(request, "consilium.write")
-    if (
-        relation(who, "consilium.write") is not Relation.CENTRE
-        or patient.oncology_centre_id is None
-    ):
-        await records.audit(
-            who,
-            "consilium.write",
-            patient_id=patient.id,
-            source=request.remote,
-            outcome="refused",
-            detail="not staff",
-        )
-        raise json_error(web.HTTPForbidden, "forbidden", "oncology-centre staff only")
+    centre = patient.oncology_centre_id
+    await permit(
+        request,
+        who,
+        "consilium.write",
+        Relation.CENTRE,
+        replace(CENTRE_STAFF_ONLY, detail="not staff"),
+        also=centre is not None,
+        patient_id=patient.id,
+    )
+    assert centre is not None  # permit refused otherwise
     try:
         decided_on, decision, external_id = parse_decision(
             (await body(request, ConsiliumDecision)).model_dump()
@@ -280,7 +279,7 @@ async def add_consilium_decision(request: web.Request) -> web.Response:
         records,
         request.app[PLATFORM].settings,
         who,
-        patient.oncology_centre_id,
+        centre,
         patient,
         decided_on,
         decision,
@@ -298,16 +297,19 @@ async def add_consilium_decision(request: web.Request) -> web.Response:
     return web.json_response(decision_body(row), status=201 if created else 200)
 
 
+CENTRE_STAFF_ONLY = Refusal(
+    web.HTTPForbidden, "forbidden", "oncology-centre staff only", "not centre staff"
+)
+
+
 async def _staff_centre(request: web.Request, action: str) -> tuple[Principal, str]:
     records = request.app[PLATFORM].records
     who = await authenticated(request, action)
     staff = await records.doctor(who.id) if relation(who, action) is Relation.CENTRE else None
-    if staff is None or staff.organisation_id is None:
-        await records.audit(
-            who, action, source=request.remote, outcome="refused", detail="not centre staff"
-        )
-        raise json_error(web.HTTPForbidden, "forbidden", "oncology-centre staff only")
-    return who, staff.organisation_id
+    centre = staff.organisation_id if staff is not None else None
+    await permit(request, who, action, Relation.CENTRE, CENTRE_STAFF_ONLY, also=centre is not None)
+    assert centre is not None  # permit refused otherwise
+    return who, centre
 
 
 async def centre_patients(request: web.Request) -> web.Response:

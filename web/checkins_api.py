@@ -23,7 +23,7 @@ from clinic.messages.http import CheckInAnswers, Chemotherapy, Review
 from clinic.tables import CheckIn, Patient
 from clinic.time import aware, now
 from web.actions_api import patient_for
-from web.api import authenticated, json_error
+from web.api import Refusal, authenticated, json_error, permit
 from web.bodies import body
 from web.platform import PLATFORM
 
@@ -133,20 +133,20 @@ async def _centre_member(
         if relation(who, action) is Relation.CENTRE
         else None
     )
-    if centre is None or centre != patient.oncology_centre_id:
-        await request.app[PLATFORM].records.audit(
-            who,
-            action,
-            patient_id=patient.id,
-            source=request.remote,
-            outcome="refused",
-            detail="not of the patient's centre",
-        )
-        raise json_error(
+    await permit(
+        request,
+        who,
+        action,
+        Relation.CENTRE,
+        Refusal(
             web.HTTPForbidden,
             "forbidden",
             "doctors and staff of the patient's oncology centre only",
-        )
+            "not of the patient's centre",
+        ),
+        also=centre is not None and centre == patient.oncology_centre_id,
+        patient_id=patient.id,
+    )
 
 
 async def set_chemotherapy(request: web.Request) -> web.Response:

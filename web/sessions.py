@@ -7,6 +7,7 @@ so another site can neither submit these forms nor ride the session.
 from __future__ import annotations
 
 import logging
+from collections.abc import AsyncIterator
 
 from aiohttp import web
 
@@ -186,10 +187,11 @@ def add_routes(app: web.Application, watch: SessionWatch, redis_url: str | None 
         shared = RedisRateLimit(redis_url, per_window=20, window_s=60)
         app[LIMIT] = shared
 
-        async def close_limit(app: web.Application) -> None:
+        async def limit(app: web.Application) -> AsyncIterator[None]:
+            yield
             await shared.close()
 
-        app.on_cleanup.append(close_limit)
+        app.cleanup_ctx.append(limit)
     else:
         app[LIMIT] = RateLimit(per_window=20, window_s=60)
     app.router.add_post("/api/join/{token}/otp", send_code)
