@@ -22,6 +22,12 @@
   let socket = null;
   let call = null;
   let timer = null;
+  // The call on screen, known before the microphone is granted: a hang-up needs no media.
+  let onCall = null;
+  // The live draft's findings, as the preview reads them during the call.
+  let liveData = null;
+  const EMPTY_DRAFT = { medications: [], recommendations: [], sick_leave: null,
+    triage: { level: "green", reasons: [], segments: [] }, follow_up: { kind: "none", in_days: null, segments: [] } };
 
   function cell(row, value) {
     const td = document.createElement("td");
@@ -139,11 +145,15 @@
   // theirs), and each finding beside the phrase it was heard in.
   const heard = document.getElementById("heard");
   function showLiveDraft(m) {
-    if (!call || call.consultationId !== m.consultation_id || draft) return;
+    if (onCall !== m.consultation_id || draft) return;
     review.hidden = false;
     document.getElementById("live-filling").hidden = false;
     signButton.disabled = true; // until the hang-up's draft: the call is not over
     ProtocolEditor.fillFindings(editor, m);
+    // What the editor reads back needs a whole protocol's shape: the findings on empty rest.
+    const { complaints, vitals, diagnosis, diagnosis_suggestions } = m;
+    liveData = { ...EMPTY_DRAFT, complaints, vitals, diagnosis, diagnosis_suggestions };
+    refreshPreview();
     const labels = Object.fromEntries(
       JSON.parse(editor.querySelector("#vitals").dataset.registry).map((s) => [s.name, s.label]));
     const findings = [
@@ -170,6 +180,9 @@
   }
 
   async function startCall(message, offerPeer) {
+    onCall = message.consultation_id;
+    liveData = null;
+    protocolSection.replaceChildren();
     review.hidden = true;
     draft = null;
     editor.querySelectorAll("[data-touched]").forEach((e) => { delete e.dataset.touched; });
@@ -186,6 +199,10 @@
     showCallFacts(message);
     say(t("in_call"));
     const stream = await navigator.mediaDevices.getUserMedia({ audio: true, video: message.mode === "video" });
+    if (onCall !== message.consultation_id) { // ended while the microphone was being granted
+      stream.getTracks().forEach((track) => track.stop());
+      return;
+    }
     if (call) call.close();
     call = new Telemed.Call(socket, message.consultation_id, stream, document.getElementById("remote"),
       message.ice_servers);
@@ -211,7 +228,8 @@
   }
 
   function showLiveSuggestions(m) {
-    if (!call || call.consultationId !== m.consultation_id) return;
+    // The call on screen, not the media: the microphone may still be being granted.
+    if (onCall !== m.consultation_id) return;
     if (m.abstained) {
       liveStatus.textContent = t("live_abstained");
       liveSuggestions.replaceChildren();
@@ -260,6 +278,7 @@
     socket.on("suggestions", showLiveSuggestions);
     socket.on("draft.live", showLiveDraft);
     socket.on("consultation.ended", (m) => {
+      onCall = null;
       if (call) { call.close(); call = null; }
       clearInterval(timer);
       callSection.hidden = true;
@@ -369,17 +388,20 @@
   // The preview beside the editor follows the edits, rendered by the server as the signed
   // protocol will be; a half-typed value it cannot read leaves the last preview standing.
   let previewTimer = null;
-  editor.addEventListener("input", () => {
+  function refreshPreview() {
     clearTimeout(previewTimer);
     previewTimer = setTimeout(async () => {
-      if (!draft) return;
-      const response = await fetch(`/api/consultations/${encodeURIComponent(draft.consultation_id)}/protocol/preview`, {
+      const base = draft ? draft.data : liveData;
+      const consultationId = draft ? draft.consultation_id : onCall;
+      if (!base || !consultationId) return;
+      const response = await fetch(`/api/consultations/${encodeURIComponent(consultationId)}/protocol/preview`, {
         method: "POST", headers: { "Content-Type": "application/json" },
-        body: JSON.stringify({ data: ProtocolEditor.read(editor, draft.data) }),
+        body: JSON.stringify({ data: ProtocolEditor.read(editor, base) }),
       });
-      if (response.ok && draft) protocolSection.innerHTML = (await response.json()).html;
+      if (response.ok) protocolSection.innerHTML = (await response.json()).html;
     }, 400);
-  });
+  }
+  editor.addEventListener("input", refreshPreview);
 
   editor.addEventListener("submit", async (event) => {
     event.preventDefault();
@@ -424,7 +446,9 @@
     document.getElementById("signin").hidden = false;
     say(t("signed_out"));
   });
-  document.getElementById("hangup").addEventListener("click", () => call && call.hangup());
+  document.getElementById("hangup").addEventListener("click", () => {
+    if (onCall) socket.emit("hangup", { consultation_id: onCall });
+  });
   document.getElementById("mute").addEventListener("click", (event) => {
     if (!call) return;
     const track = call.stream.getAudioTracks()[0];
