@@ -99,6 +99,7 @@ def test_every_status_the_server_sends_has_a_translation() -> None:
         + [f"mode_{m.value}" for m in CallMode]
         + [f"speaker_{s.value}" for s in Speaker]
         + [f"triage_{level}" for level in LEVELS]
+        + [f"checkin_level_{level}" for level in ("green", "amber", "red")]
         + [key for _, key in values]
         + [f"refusal_{reason}" for reason in REFUSALS]
         + [f"error_{code}" for code in errors]
@@ -136,6 +137,14 @@ async def test_the_console_is_russian_unless_the_doctor_keeps_english(
             .where(ProtocolRow.status == "signed")
             .values(signed_at=datetime(2026, 11, 20, 22, 30, tzinfo=UTC))
         )
+    await platform.records.add_prescription(
+        patient_id,
+        "Tamoxifen",
+        dose="20 mg",
+        valid_from=datetime(2026, 11, 1, tzinfo=UTC),
+        valid_until=datetime(2027, 2, 24, 12, tzinfo=UTC),
+        oncology=True,
+    )
     await platform.records.enqueue(patient_id, Reason.RESPIRATORY, CallMode.AUDIO, "ru")
 
     page = await console(browser, platform)
@@ -149,6 +158,7 @@ async def test_the_console_is_russian_unless_the_doctor_keeps_english(
 
     await page.get_by_role("button", name="Принять следующего").click()
     await page.get_by_text("21.11.2026: J02.9", exact=False).wait_for()  # the clinic's date
+    await page.get_by_text("Tamoxifen, 20 mg, до 24.02.2027").wait_for()  # the patient's card
     triage = page.locator("select[name=triage] option[value=green]")
     assert await triage.text_content() == WORDS["ru"]["triage_green"]
     follow_up = await page.locator("select[name=follow_up_kind]").text_content()

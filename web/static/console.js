@@ -121,6 +121,29 @@
     if (!body.protocols.length) history.append(Object.assign(document.createElement("li"), { textContent: t("history_none") }));
   }
 
+  // The rest of the patient's card: prescriptions, and check-ins while under chemotherapy.
+  const line = (text) => Object.assign(document.createElement("li"), { textContent: text });
+  async function showCard(patientId) {
+    const base = `/api/patients/${encodeURIComponent(patientId)}`;
+    const prescriptions = document.getElementById("card-prescriptions");
+    prescriptions.replaceChildren();
+    const answer = await fetch(`${base}/prescriptions`);
+    if (answer.ok) {
+      const rows = (await answer.json()).prescriptions;
+      prescriptions.append(...rows.map((p) => line(t("prescription",
+        { medicine: p.medicine, dose: p.dose || "", date: Words.date(p.valid_until) }))));
+      if (!rows.length) prescriptions.append(line(t("nothing")));
+    }
+    const checkins = await fetch(`${base}/checkins?lang=${Words.language}`);
+    const part = document.getElementById("card-checkins-part");
+    part.hidden = true;
+    if (!checkins.ok) return;
+    const card = await checkins.json();
+    part.hidden = !card.under_chemotherapy && !card.checkins.length;
+    document.getElementById("card-checkins").replaceChildren(...card.checkins.slice(0, 5).map((c) =>
+      line(`${Words.when(c.submitted_at)}: ${Words.status("checkin_level", c.level)}${c.flag_texts.length ? ` (${c.flag_texts.join(", ")})` : ""}`)));
+  }
+
   // Who is on the call, why, for how long, and whether the connection holds.
   function showCallFacts(message) {
     document.getElementById("call-patient").textContent = message.patient_name;
@@ -189,6 +212,7 @@
     editor.reset();
     heard.replaceChildren(Object.assign(document.createElement("li"), { textContent: t("live_nothing") }));
     showHistory(message.patient_id);
+    showCard(message.patient_id);
     captions.replaceChildren();
     partial.textContent = "";
     (message.captions || []).forEach((c) => addCaption({ ...c, final: true }));
