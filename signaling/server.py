@@ -557,7 +557,7 @@ class SignalingServer:
             detail=None if joined else "patient never connected",
         )
         if not joined:
-            return {"ok": True, "draft": False}
+            return {"ok": True}
         protocol = await self._protocols.draft(consultation.id)
         await self.sio.emit(
             "protocol.ready",
