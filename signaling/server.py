@@ -34,6 +34,7 @@ from clinic.time import now
 from media.gateway import MediaGateway
 from signaling.budget import MessageBudget
 from signaling.captions import CaptionSink
+from signaling.live_draft import LiveDraft
 from signaling.messages import BadMessage
 from signaling.packets import UNREADABLE, TolerantPacket
 from signaling.ports import ProtocolDrafter
@@ -166,6 +167,10 @@ class SignalingServer:
                 for s in await self._records.segments(consultation.id)
             ]
         await self.sio.emit("consultation.resumed", resumed, to=sid)
+        if resumed.get("captions"):  # and the draft as it had filled in
+            live = await LiveDraft(self._records).after(consultation.id)
+            if live is not None:
+                await self.sio.emit("draft.live", live, to=sid)
         # The other browser must renegotiate the call between the two of them.
         await self.sio.emit(
             "peer.rejoined",
@@ -553,7 +558,7 @@ class SignalingServer:
             detail=None if joined else "patient never connected",
         )
         if not joined:
-            return {"ok": True, "draft": False}
+            return {"ok": True}
         protocol = await self._protocols.draft(consultation.id)
         await self.sio.emit(
             "protocol.ready",

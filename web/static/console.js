@@ -21,10 +21,13 @@
   const say = (message) => { status.textContent = message; };
   let socket = null;
   let call = null;
-  // Known as soon as the call starts, before the microphone and the media connection are
-  // (getUserMedia can take seconds): what arrives for this consultation meanwhile is kept.
-  let currentConsultation = null;
   let timer = null;
+  // The call on screen, known before the microphone is granted: a hang-up needs no media.
+  let onCall = null;
+  // The live draft's findings, as the preview reads them during the call.
+  let liveData = null;
+  const EMPTY_DRAFT = { medications: [], recommendations: [], sick_leave: null,
+    triage: { level: "green", reasons: [], segments: [] }, follow_up: { kind: "none", in_days: null, segments: [] } };
 
   function cell(row, value) {
     const td = document.createElement("td");
@@ -118,6 +121,29 @@
     if (!body.protocols.length) history.append(Object.assign(document.createElement("li"), { textContent: t("history_none") }));
   }
 
+  // The rest of the patient's card: prescriptions, and check-ins while under chemotherapy.
+  const line = (text) => Object.assign(document.createElement("li"), { textContent: text });
+  async function showCard(patientId) {
+    const base = `/api/patients/${encodeURIComponent(patientId)}`;
+    const prescriptions = document.getElementById("card-prescriptions");
+    prescriptions.replaceChildren();
+    const answer = await fetch(`${base}/prescriptions`);
+    if (answer.ok) {
+      const rows = (await answer.json()).prescriptions;
+      prescriptions.append(...rows.map((p) => line(t("prescription",
+        { medicine: p.medicine, dose: p.dose || "", date: Words.date(p.valid_until) }))));
+      if (!rows.length) prescriptions.append(line(t("nothing")));
+    }
+    const checkins = await fetch(`${base}/checkins?lang=${Words.language}`);
+    const part = document.getElementById("card-checkins-part");
+    part.hidden = true;
+    if (!checkins.ok) return;
+    const card = await checkins.json();
+    part.hidden = !card.under_chemotherapy && !card.checkins.length;
+    document.getElementById("card-checkins").replaceChildren(...card.checkins.slice(0, 5).map((c) =>
+      line(`${Words.when(c.submitted_at)}: ${Words.status("checkin_level", c.level)}${c.flag_texts.length ? ` (${c.flag_texts.join(", ")})` : ""}`)));
+  }
+
   // Who is on the call, why, for how long, and whether the connection holds.
   function showCallFacts(message) {
     document.getElementById("call-patient").textContent = message.patient_name;
@@ -142,11 +168,15 @@
   // theirs), and each finding beside the phrase it was heard in.
   const heard = document.getElementById("heard");
   function showLiveDraft(m) {
-    if (currentConsultation !== m.consultation_id || draft) return;
+    if (onCall !== m.consultation_id || draft) return;
     review.hidden = false;
     document.getElementById("live-filling").hidden = false;
     signButton.disabled = true; // until the hang-up's draft: the call is not over
     ProtocolEditor.fillFindings(editor, m);
+    // What the editor reads back needs a whole protocol's shape: the findings on empty rest.
+    const { complaints, vitals, diagnosis, diagnosis_suggestions } = m;
+    liveData = { ...EMPTY_DRAFT, complaints, vitals, diagnosis, diagnosis_suggestions };
+    refreshPreview();
     const labels = Object.fromEntries(
       JSON.parse(editor.querySelector("#vitals").dataset.registry).map((s) => [s.name, s.label]));
     const findings = [
@@ -173,25 +203,28 @@
   }
 
   async function startCall(message, offerPeer) {
+    onCall = message.consultation_id;
+    liveData = null;
+    protocolSection.replaceChildren();
     review.hidden = true;
     draft = null;
     editor.querySelectorAll("[data-touched]").forEach((e) => { delete e.dataset.touched; });
     editor.reset();
     heard.replaceChildren(Object.assign(document.createElement("li"), { textContent: t("live_nothing") }));
     showHistory(message.patient_id);
+    showCard(message.patient_id);
     captions.replaceChildren();
     partial.textContent = "";
     (message.captions || []).forEach((c) => addCaption({ ...c, final: true }));
     liveSuggestions.replaceChildren();
     liveStatus.textContent = t("live_waiting");
     taken = null;
-    currentConsultation = message.consultation_id;
     callSection.hidden = false;
     showCallFacts(message);
     say(t("in_call"));
     const stream = await navigator.mediaDevices.getUserMedia({ audio: true, video: message.mode === "video" });
-    if (currentConsultation !== message.consultation_id) {
-      stream.getTracks().forEach((track) => track.stop()); // hung up while the microphone opened
+    if (onCall !== message.consultation_id) { // ended while the microphone was being granted
+      stream.getTracks().forEach((track) => track.stop());
       return;
     }
     if (call) call.close();
@@ -219,7 +252,8 @@
   }
 
   function showLiveSuggestions(m) {
-    if (currentConsultation !== m.consultation_id) return;
+    // The call on screen, not the media: the microphone may still be being granted.
+    if (onCall !== m.consultation_id) return;
     if (m.abstained) {
       liveStatus.textContent = t("live_abstained");
       liveSuggestions.replaceChildren();
@@ -268,8 +302,8 @@
     socket.on("suggestions", showLiveSuggestions);
     socket.on("draft.live", showLiveDraft);
     socket.on("consultation.ended", (m) => {
+      onCall = null;
       if (call) { call.close(); call = null; }
-      currentConsultation = null;
       clearInterval(timer);
       callSection.hidden = true;
       say(m.draft === false ? t("never_connected") : t("ended"));
@@ -378,17 +412,20 @@
   // The preview beside the editor follows the edits, rendered by the server as the signed
   // protocol will be; a half-typed value it cannot read leaves the last preview standing.
   let previewTimer = null;
-  editor.addEventListener("input", () => {
+  function refreshPreview() {
     clearTimeout(previewTimer);
     previewTimer = setTimeout(async () => {
-      if (!draft) return;
-      const response = await fetch(`/api/consultations/${encodeURIComponent(draft.consultation_id)}/protocol/preview`, {
+      const base = draft ? draft.data : liveData;
+      const consultationId = draft ? draft.consultation_id : onCall;
+      if (!base || !consultationId) return;
+      const response = await fetch(`/api/consultations/${encodeURIComponent(consultationId)}/protocol/preview`, {
         method: "POST", headers: { "Content-Type": "application/json" },
-        body: JSON.stringify({ data: ProtocolEditor.read(editor, draft.data) }),
+        body: JSON.stringify({ data: ProtocolEditor.read(editor, base) }),
       });
-      if (response.ok && draft) protocolSection.innerHTML = (await response.json()).html;
+      if (response.ok) protocolSection.innerHTML = (await response.json()).html;
     }, 400);
-  });
+  }
+  editor.addEventListener("input", refreshPreview);
 
   editor.addEventListener("submit", async (event) => {
     event.preventDefault();
@@ -425,7 +462,6 @@
   document.getElementById("take-next").addEventListener("click", () => take(null));
   document.getElementById("sign-out").addEventListener("click", async () => {
     if (call) { call.close(); call = null; }
-    currentConsultation = null;
     clearInterval(timer);
     if (socket) { socket.disconnect(); socket = null; }
     await fetch("/api/sign-out", { method: "POST", headers: { "Content-Type": "application/json" }, body: "{}" });
@@ -434,9 +470,8 @@
     document.getElementById("signin").hidden = false;
     say(t("signed_out"));
   });
-  // The call may still be opening its microphone: hanging up needs only the consultation.
   document.getElementById("hangup").addEventListener("click", () => {
-    if (currentConsultation) socket.emit("hangup", { consultation_id: currentConsultation });
+    if (onCall) socket.emit("hangup", { consultation_id: onCall });
   });
   document.getElementById("mute").addEventListener("click", (event) => {
     if (!call) return;
