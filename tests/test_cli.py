@@ -323,3 +323,5 @@ def test_invite_checks_the_phone_and_names_the_port_the_server_uses(tmp_path: Pa
     finally:
         server.terminate()
         server.wait(timeout=30)
+        if server.stdout is not None:
+            server.stdout.close()

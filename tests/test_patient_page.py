@@ -274,7 +274,7 @@ async def test_the_root_page_leads_doctors_and_patients_and_keeps_the_language(
     doctor = await browser("root-doctor", None, viewport=(1280, 900))
     await doctor.goto(platform.url)
     await doctor.get_by_role("link", name="Консоль врача").click()
-    await doctor.get_by_label("Login").wait_for()
+    await doctor.get_by_label("Логин").wait_for()  # the console, Russian as the root page was
 
 
 async def test_every_other_state_of_the_page_passes_axe(platform: Platform, browser: Any) -> None:

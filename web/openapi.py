@@ -413,7 +413,9 @@ ROUTES: tuple[Route, ...] = (
         tags=("operations",),
     ),
     # --- pages (HTML) ---
-    Route("GET", "/join/{token}", "The patient's page", ANYONE, tags=("pages",)),
+    Route("GET", "/", "Leads a visitor: to their own page if signed in", ANYONE, tags=("pages",)),
+    Route("GET", "/join/{token}", "The patient's page, from the SMS link", ANYONE, tags=("pages",)),
+    Route("GET", "/patient", "The patient's page, signed in already", ANYONE, tags=("pages",)),
     Route("GET", "/console", "The doctor's console", ANYONE, tags=("pages",)),
     Route("GET", "/office", "The operators' and centre staff's page", ANYONE, tags=("pages",)),
 )
