@@ -57,21 +57,23 @@ def spawn(command: str, env: dict[str, str], data_dir: Path, **extra: str) -> No
     """`telemed <command>` on a free port, its output in `<data_dir>.log`."""
     port = free_port()
     log = data_dir.with_suffix(".log")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "web.cli", command],
-        cwd=ROOT,
-        env={
-            **os.environ,
-            **env,
-            "TELEMED_DATA_DIR": str(data_dir),
-            "TELEMED_PORT": str(port),
-            "TELEMED_HOST": "127.0.0.1",
-            "TELEMED_DRAIN_TIMEOUT_S": "2",
-            **extra,
-        },
-        stdout=log.open("wb"),
-        stderr=subprocess.STDOUT,
-    )
+    # The child keeps its own copy of the log's descriptor; ours is closed at once.
+    with log.open("wb") as output:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "web.cli", command],
+            cwd=ROOT,
+            env={
+                **os.environ,
+                **env,
+                "TELEMED_DATA_DIR": str(data_dir),
+                "TELEMED_PORT": str(port),
+                "TELEMED_HOST": "127.0.0.1",
+                "TELEMED_DRAIN_TIMEOUT_S": "2",
+                **extra,
+            },
+            stdout=output,
+            stderr=subprocess.STDOUT,
+        )
     return Node(process, f"http://127.0.0.1:{port}/", log)
 
 

@@ -23,12 +23,14 @@ from web.demo import first_start
 
 
 def _spawn(command: str, env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
-    return subprocess.Popen(
-        [sys.executable, "-m", "web.cli", command],
-        env={**os.environ, **env},
-        stdout=log.open("ab"),
-        stderr=subprocess.STDOUT,
-    )
+    # The child keeps its own copy of the log's descriptor; ours is closed at once.
+    with log.open("ab") as output:
+        return subprocess.Popen(
+            [sys.executable, "-m", "web.cli", command],
+            env={**os.environ, **env},
+            stdout=output,
+            stderr=subprocess.STDOUT,
+        )
 
 
 def _ready(url: str) -> bool:
