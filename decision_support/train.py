@@ -30,7 +30,7 @@ from decision_support.text import features, words
 
 COMMAND = "python -m decision_support.train"
 # The nearest-visit votes' settings, chosen by decision_support.crossval on train alone.
-K, POWER, VOTES = 20, 2.0, 0.25
+K, POWER, VOTES = 50, 3.0, 0.25
 # Features in more than this share of the training visits carry no similarity: a quarter of
 # the work for a consultation's vote (decision_support.neighbours).
 COMMON_SHARE = 0.1
