@@ -1,14 +1,15 @@
 """The training visits most like a complaint, and the codes their doctors gave.
 
 The regression weighs each feature once for all visits; the nearest visits remember
-combinations it averages away ("боль в пояснице" with "онемение" is more often G54 than the
-weights say). Their votes are added to the regression's probabilities (decision_support.model).
+combinations of features that its single weights average away. Their votes are added to the
+regression's probabilities (decision_support.model); cross-validation on train chose how
+(decision_support.crossval).
 
 The training visits' tf-idf vectors ship column by column (for each feature, the visits that
 have it and its value there), so a complaint's similarity to every visit costs one pass over
 the postings of its own features, with numpy alone. Features found in more than a tenth of
 the visits (" б", "ли ") are left out of the similarity: they are in nearly every complaint,
-add much the same to every visit's similarity, and held more than half the postings.
+add much the same to every visit's similarity, and held two fifths of the postings.
 """
 
 from __future__ import annotations
