@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 
+from decision_support.neighbours import Neighbours, Settings
 from decision_support.text import Lemmatiser, bigram, word_features, words
 
 MODEL_DIR = Path(__file__).parent / "model"
@@ -56,7 +57,8 @@ class Answer:
 
 
 class Suggester:
-    """A linear model over tf-idf features of words, lemmas and character n-grams."""
+    """A linear model over tf-idf features of words, lemmas and character n-grams, with the
+    votes of the nearest training visits added to its probabilities when the model has them."""
 
     def __init__(self, directory: Path = MODEL_DIR, titles: Path = TITLES) -> None:
         self.metadata: dict[str, Any] = json.loads((directory / "metadata.json").read_text())
@@ -77,6 +79,10 @@ class Suggester:
             from decision_support.lemmas import Lemmas
 
             self._lemma = Lemmas().of
+        self._neighbours: Neighbours | None = None
+        if self.metadata.get("neighbours"):
+            settings = Settings(**self.metadata["neighbours"])
+            self._neighbours = Neighbours(directory, settings, len(self.classes))
         self._words = lru_cache(maxsize=100_000)(self._word)
         self._titles: dict[str, dict[str, str]] = json.loads(titles.read_text(encoding="utf-8"))[
             "codes"
@@ -120,8 +126,17 @@ class Suggester:
         return Features(tokens, columns, values.astype(np.float32), which, counts, words_of)
 
     def probabilities(self, text: str) -> np.ndarray:
-        """The probability of every class for one text (softmax of the linear scores)."""
-        return self._softmax(self._scores(self._vector(text)))
+        """The probability of every class for one text."""
+        return self._probabilities(self._vector(text))
+
+    def _probabilities(self, x: Features) -> np.ndarray:
+        """The softmax of the linear scores, plus the nearest visits' votes at their weight."""
+        probability = self._softmax(self._scores(x))
+        if self._neighbours is None or not len(x.columns):
+            return probability
+        votes = self._neighbours.votes(x.columns, x.values)
+        blended = probability + self._neighbours.settings.weight * votes
+        return np.asarray(blended / blended.sum())
 
     def _scores(self, x: Features) -> np.ndarray:
         return np.asarray(x.values @ self._coef[x.columns] + self._intercept)
@@ -136,7 +151,7 @@ class Suggester:
     ) -> Answer:
         """The best `top` codes for a complaint, best first, and whether to abstain."""
         x = self._vector(text)
-        probability = self._softmax(self._scores(x))
+        probability = self._probabilities(x)
         best = np.argsort(-probability, kind="stable")[:top]
         confidence = float(probability[best].sum())
         out = []

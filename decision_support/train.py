@@ -21,7 +21,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from threadpoolctl import threadpool_limits
 
-from decision_support import dataset, scoring
+from decision_support import dataset, neighbours, scoring
 from decision_support.dataset import Visit
 from decision_support.lemmas import Lemmas
 from decision_support.model import MODEL_DIR, Suggester
@@ -29,6 +29,11 @@ from decision_support.speech import speech_like
 from decision_support.text import features, words
 
 COMMAND = "python -m decision_support.train"
+# The nearest-visit votes' settings, chosen by decision_support.crossval on train alone.
+K, POWER, VOTES = 50, 3.0, 0.25
+# Features in more than this share of the training visits carry no similarity: a quarter of
+# the work for a consultation's vote (decision_support.neighbours).
+COMMON_SHARE = 0.1
 
 
 class Analyzer:
@@ -80,9 +85,11 @@ def export(
     model: LogisticRegression,
     directory: Path,
     metadata: dict[str, Any],
+    visits: list[Visit] | None = None,
 ) -> None:
     """Vocabulary as a JSON list in column order; idf, weights (float16) and intercepts in
-    an npz of plain arrays; the metadata (classes, feature settings) as JSON."""
+    an npz of plain arrays; the metadata (classes, feature settings) as JSON; with `visits`,
+    their tf-idf vectors for the nearest-visit votes (decision_support.neighbours)."""
     directory.mkdir(parents=True, exist_ok=True)
     names = sorted(vectorizer.vocabulary_, key=vectorizer.vocabulary_.__getitem__)
     (directory / "vocabulary.json").write_text(
@@ -95,8 +102,14 @@ def export(
         coef=model.coef_.T.astype(np.float16),
         intercept=model.intercept_.astype(np.float32),
     )
-    metadata = {**metadata, "classes": [str(c) for c in model.classes_]}
-    _write_metadata(directory, metadata)
+    classes = [str(c) for c in model.classes_]
+    if visits is not None:
+        matrix = vectorizer.transform([v.text for v in visits]).tocsc()
+        codes = np.array([classes.index(v.code) for v in visits])
+        neighbours.save(directory, matrix, codes, COMMON_SHARE)
+    else:
+        (directory / neighbours.FILE).unlink(missing_ok=True)
+    _write_metadata(directory, {**metadata, "classes": classes})
 
 
 def _write_metadata(directory: Path, metadata: dict[str, Any]) -> None:
@@ -136,6 +149,12 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--min-df", type=int, default=2)
     parser.add_argument("--max-iter", type=int, default=300)
+    # Chosen by 3-fold cross-validation on train (python -m decision_support.crossval).
+    parser.add_argument("--k", type=int, default=K, help="nearest training visits that vote")
+    parser.add_argument("--power", type=float, default=POWER, help="a vote is similarity**power")
+    parser.add_argument(
+        "--votes", type=float, default=VOTES, help="the votes' weight (0: regression alone)"
+    )
     args = parser.parse_args(argv)
     started = time.monotonic()
     train = dataset.read("train", args.data)
@@ -153,10 +172,12 @@ def main(argv: list[str] | None = None) -> int:
     vectorizer, model = fit(train, **settings)
     given = sys.argv[1:] if argv is None else argv
     command = " ".join([COMMAND, *given])
+    votes = {"k": args.k, "power": args.power, "weight": args.votes} if args.votes > 0 else None
     metadata: dict[str, Any] = {
         "model": "tf-idf (words, word bigrams, char_wb 2-5"
         + (", lemmas" if args.lemmas else "")
-        + ") + multinomial logistic regression",
+        + ") + multinomial logistic regression"
+        + (", plus the k nearest training visits' votes" if votes else ""),
         "features": {
             "lemmas": settings["lemmas"],
             "char_range": list(settings["char_range"]),
@@ -164,13 +185,14 @@ def main(argv: list[str] | None = None) -> int:
             "norm": "l2",
         },
         "settings": {**settings, "char_range": list(settings["char_range"])},
+        "neighbours": votes,
         "training_command": command,
         "data_source": dataset.SOURCE,
         "data_license": dataset.LICENSE,
         "train_cases": len(train),
         "abstain_below": 0.0,
     }
-    export(vectorizer, model, args.out, metadata)
+    export(vectorizer, model, args.out, metadata, train if votes else None)
     metadata = {**json.loads((args.out / "metadata.json").read_text()), **score(args.out, dev)}
     metadata["training_seconds"] = round(time.monotonic() - started, 1)
     _write_metadata(args.out, metadata)

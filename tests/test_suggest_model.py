@@ -4,11 +4,13 @@ names every code it can return, and abstains below its calibrated confidence."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
 
-from decision_support import dataset, scoring
+from decision_support import dataset, neighbours, scoring
+from decision_support.crossval import votes
 from decision_support.model import MODEL_DIR, TITLES, Suggester
 from decision_support.text import words
 from decision_support.train import fit
@@ -37,18 +39,20 @@ def test_shipped_model_reproduces_its_recorded_dev_figures(suggester: Suggester)
     assert scoring.coverage_curve(clean) == suggester.metadata["coverage_curve_clean"]
 
 
+SMALL = {
+    "c": 10.0,
+    "lemmas": False,
+    "char_range": (2, 5),
+    "speech_mix": False,
+    "min_df": 2,
+    "max_iter": 40,
+}
+
+
 def test_refitting_a_sample_gives_the_same_weights_twice() -> None:
     visits = dataset.read("train")[:150]
-    settings = {
-        "c": 10.0,
-        "lemmas": False,
-        "char_range": (2, 5),
-        "speech_mix": False,
-        "min_df": 2,
-        "max_iter": 40,
-    }
-    first_vectorizer, first = fit(visits, **settings)  # type: ignore[arg-type]
-    second_vectorizer, second = fit(visits, **settings)  # type: ignore[arg-type]
+    first_vectorizer, first = fit(visits, **SMALL)  # type: ignore[arg-type]
+    second_vectorizer, second = fit(visits, **SMALL)  # type: ignore[arg-type]
     assert first_vectorizer.vocabulary_ == second_vectorizer.vocabulary_
     assert first_vectorizer.vocabulary_  # something was learned
     np.testing.assert_array_equal(first.coef_, second.coef_)
@@ -58,13 +62,36 @@ def test_refitting_a_sample_gives_the_same_weights_twice() -> None:
 
 def test_shipped_files_are_data_only_and_small() -> None:
     names = sorted(p.name for p in MODEL_DIR.iterdir())
-    assert names == ["metadata.json", "vocabulary.json", "weights.npz"]
+    assert names == ["metadata.json", "neighbours.npz", "vocabulary.json", "weights.npz"]
     assert sum(p.stat().st_size for p in MODEL_DIR.iterdir()) <= 25 * 1024 * 1024
-    with np.load(MODEL_DIR / "weights.npz", allow_pickle=False) as arrays:
-        assert all(arrays[name].dtype != object for name in arrays.files)
+    for archive in ("weights.npz", "neighbours.npz"):
+        with np.load(MODEL_DIR / archive, allow_pickle=False) as arrays:
+            assert all(arrays[name].dtype != object for name in arrays.files)
     metadata = json.loads((MODEL_DIR / "metadata.json").read_text())
     assert metadata["data_license"] == "Apache-2.0"
     assert metadata["training_command"].startswith("python -m decision_support.train")
+
+
+def test_shipped_votes_are_those_cross_validation_scored(tmp_path: Path) -> None:
+    """The shipped postings give each complaint the nearest-visit votes that crossval's
+    matrix arithmetic gives it, so the settings it chose mean the same thing at use."""
+    visits = dataset.read("train")[:300]
+    vectorizer = fit(visits, **SMALL)[0]  # type: ignore[arg-type]
+    known = vectorizer.transform([v.text for v in visits])
+    classes = sorted({v.code for v in visits})
+    codes = np.array([classes.index(v.code) for v in visits])
+    neighbours.save(tmp_path, known.tocsc(), codes, share=0.1)
+    settings = neighbours.Settings(k=30, power=3.0, weight=0.5)
+    shipped = neighbours.Neighbours(tmp_path, settings, len(classes))
+    asked = vectorizer.transform([v.text for v in dataset.read("dev")[:30]])
+    rare = neighbours.without_common(known.tocsc(), 0.1)
+    expected = votes((asked @ rare.T).toarray(), codes, len(classes), 30, 3.0)
+    for i, row in enumerate(expected):
+        columns, values = asked[i].indices, asked[i].data
+        order = np.argsort(columns)
+        got = shipped.votes(columns[order].astype(np.int64), values[order])
+        np.testing.assert_allclose(got, row, atol=0.02)  # float16 values, as shipped
+        assert got.sum() == pytest.approx(1.0)
 
 
 def test_every_code_it_can_return_has_russian_and_english_titles(suggester: Suggester) -> None:

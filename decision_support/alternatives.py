@@ -1,0 +1,120 @@
+"""Reproduces the "what was tried" rows of decision_support/README.md that `train` flags do not.
+
+    python -m decision_support.alternatives VARIANT
+
+Each variant is fitted on train and printed on dev alone and added to the shipped model's
+probabilities (clean dev, hit@1 / hit@3). None of them ships; they are here so that anyone
+can check why.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from collections.abc import Callable
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
+from sklearn.linear_model import LogisticRegression
+from sklearn.naive_bayes import ComplementNB
+from threadpoolctl import threadpool_limits
+
+from decision_support import dataset
+from decision_support.crossval import hits
+from decision_support.model import Suggester
+from decision_support.text import words
+
+Probabilities = np.ndarray
+
+
+def _joined(visits: list[dataset.Visit]) -> list[str]:
+    return [" ".join(words(v.text)) for v in visits]
+
+
+def _spread(probability: np.ndarray, fitted: np.ndarray, n: int) -> np.ndarray:
+    """Probabilities over the fitted classes placed in the shipped model's columns."""
+    out = np.zeros((len(probability), n))
+    out[:, fitted] = probability
+    return out
+
+
+def word_regression(train: list[str], y: np.ndarray, dev: list[str], n: int) -> Probabilities:
+    """tf-idf of words and word pairs only, multinomial logistic regression (C = 10)."""
+    vectorizer = TfidfVectorizer(token_pattern=r"\S+", ngram_range=(1, 2), sublinear_tf=True)
+    model = LogisticRegression(C=10.0, max_iter=300).fit(vectorizer.fit_transform(train), y)
+    return _spread(model.predict_proba(vectorizer.transform(dev)), model.classes_, n)
+
+
+def complement_nb(train: list[str], y: np.ndarray, dev: list[str], n: int) -> Probabilities:
+    """Complement naive Bayes over counts of words and word pairs (alpha 0.3)."""
+    vectorizer = CountVectorizer(token_pattern=r"\S+", ngram_range=(1, 2))
+    model = ComplementNB(alpha=0.3).fit(vectorizer.fit_transform(train), y)
+    return _spread(model.predict_proba(vectorizer.transform(dev)), model.classes_, n)
+
+
+def nb_regression(train: list[str], y: np.ndarray, dev: list[str], n: int) -> Probabilities:
+    """NB-LR: per code, binary word and word-pair features scaled by their naive Bayes
+    log-count ratio, one-vs-rest logistic regressions, softmax of their scores."""
+    vectorizer = CountVectorizer(token_pattern=r"\S+", ngram_range=(1, 2), binary=True)
+    known = vectorizer.fit_transform(train).astype(np.float64)
+    asked = vectorizer.transform(dev).astype(np.float64)
+    total = np.asarray(known.sum(axis=0)).ravel()
+    scores = np.full((len(dev), n), -30.0)
+    for k in np.unique(y):
+        present = np.asarray(known[y == k].sum(axis=0)).ravel() + 1.0
+        absent = total - present + 2.0
+        ratio = sp.diags(np.log((present / present.sum()) / (absent / absent.sum())))
+        model = LogisticRegression(C=1.0, solver="liblinear").fit(known @ ratio, y == k)
+        scores[:, k] = model.decision_function(asked @ ratio)
+    exp = np.exp(scores - scores.max(axis=1, keepdims=True))
+    return np.asarray(exp / exp.sum(axis=1, keepdims=True))
+
+
+VARIANTS: dict[str, tuple[Callable[..., Probabilities], float | None]] = {
+    # name: (fit on train and give dev probabilities, weight when added to the shipped ones;
+    # None: two regressions, averaged in log space)
+    "words": (word_regression, None),
+    "complement-nb": (complement_nb, 0.25),
+    "nb-lr": (nb_regression, 0.25),
+}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m decision_support.alternatives", description=__doc__.splitlines()[0]
+    )
+    parser.add_argument("variant", choices=[*VARIANTS, "prior", "chapter"])
+    args = parser.parse_args(argv)
+    suggester = Suggester()
+    train, dev = dataset.read("train"), dataset.read("dev")
+    index = {code: i for i, code in enumerate(suggester.classes)}
+    y = np.array([index[v.code] for v in train])
+    truth = np.array([index.get(v.code, -1) for v in dev])
+    shipped = np.array([suggester.probabilities(v.text) for v in dev])
+    n = len(suggester.classes)
+    if args.variant == "prior":
+        # Rare codes' probabilities raised: divided by the training share ** 0.2.
+        alone = blended = shipped / (np.bincount(y, minlength=n) / len(y)) ** 0.2
+    elif args.variant == "chapter":
+        # The ICD-10 chapter's probability (codes sharing the letter) multiplied in.
+        letter = np.unique([c[0] for c in suggester.classes], return_inverse=True)[1]
+        chapter = np.zeros((len(dev), letter.max() + 1))
+        np.add.at(chapter.T, letter, shipped.T)
+        alone = blended = shipped * chapter[:, letter] ** 0.5
+    else:
+        fitter, weight = VARIANTS[args.variant]
+        with threadpool_limits(limits=1):
+            alone = fitter(_joined(train), y, _joined(dev), n)
+        if weight is None:
+            blended = np.log(shipped + 1e-12) + np.log(alone + 1e-12)
+        else:
+            blended = shipped + weight * alone
+    figures = {"shipped": hits(shipped, truth), "alone": hits(alone, truth)}
+    figures["added to the shipped"] = hits(blended, truth)
+    print(json.dumps({name: [round(v, 4) for v in pair] for name, pair in figures.items()}))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
