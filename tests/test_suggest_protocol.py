@@ -9,6 +9,7 @@ from decision_support import Suggester
 from protocol_writer.diagnosis import suggestion_taken
 from protocol_writer.extract import extract_protocol
 from protocol_writer.protocol import Diagnosis, Protocol
+from protocol_writer.render import render_html
 from protocol_writer.transcripts import parse_transcript
 
 BACK_PAIN = (
@@ -56,3 +57,15 @@ def test_whether_the_signed_diagnosis_was_a_suggestion() -> None:
     assert suggestion_taken(other) is False
     rules_only = replace(protocol, diagnosis_suggestions=(Diagnosis("J06.9", "", (), False),))
     assert suggestion_taken(rules_only) is None
+
+
+def test_the_suggestions_are_shown_only_while_no_diagnosis_is_named() -> None:
+    protocol = extract_protocol(parse_transcript(BACK_PAIN), consultation_id="c", language="ru")
+    first = protocol.diagnosis_suggestions[0]
+    assert "врач не назвал диагноз" in render_html(protocol)
+    # The doctor named one (typed, or took a suggestion): the draft, its preview and the
+    # signed protocol no longer say nobody did, nor list the machine's guesses beside it.
+    named = replace(protocol, diagnosis=Diagnosis("M54.5", "Боль внизу спины", (), True))
+    html = render_html(named)
+    assert "врач не назвал диагноз" not in html and "M54.5" in html
+    assert first.code not in html.replace("M54.5", "")
