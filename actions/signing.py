@@ -16,10 +16,13 @@ from protocol_writer.service import ProtocolService, parse_protocol, record_bund
 
 
 class ProtocolSigning:
-    def __init__(self, records: Records, targets: tuple[str, ...] = ("builtin",)) -> None:
+    def __init__(
+        self, records: Records, targets: tuple[str, ...] = ("builtin",), zone: str | None = None
+    ) -> None:
         self._records = records
         self._targets = targets
-        self._protocols = ProtocolService(records)
+        self._zone = zone
+        self._protocols = ProtocolService(records, zone)
 
     async def renewals(
         self, consultation_id: str, doctor_id: str, data: dict[str, Any]
@@ -78,7 +81,7 @@ class ProtocolSigning:
             doctor_id=doctor_id,
             signed_at=signed_at,
             data=protocol.to_dict(),
-            html=render_html(protocol, "signed"),
+            html=render_html(protocol, "signed", self._zone),
             pushes={target: bundle for target in self._targets},
             prescriptions=new,
             notices=[renewal_notice(patient, p) for p in new] if patient else [],

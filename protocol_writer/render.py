@@ -51,8 +51,9 @@ def _render(
     )
 
 
-def render_html(protocol: Protocol, status: str = "draft") -> str:
-    return _render("protocol.html.j2", protocol, status)
+def render_html(protocol: Protocol, status: str = "draft", zone: str | None = None) -> str:
+    """What the doctor and the record read; times in `zone` (the clinic's), else in UTC."""
+    return _render("protocol.html.j2", protocol, status, zone)
 
 
 def render_for_patient(protocol: Protocol, zone: str) -> str:

@@ -31,8 +31,9 @@ class InvalidProtocol(ValueError):
 
 
 class ProtocolService:
-    def __init__(self, records: Records) -> None:
+    def __init__(self, records: Records, zone: str | None = None) -> None:
         self._records = records
+        self._zone = zone  # the clinic's time zone, for the times in the rendered protocol
 
     async def draft(self, consultation_id: str) -> ProtocolRow:
         consultation = await self._records.consultation(consultation_id)
@@ -51,7 +52,7 @@ class ProtocolService:
             ended_at=consultation.ended_at.isoformat() if consultation.ended_at else None,
         )
         return await self._records.save_protocol(
-            consultation_id, protocol.to_dict(), render_html(protocol)
+            consultation_id, protocol.to_dict(), render_html(protocol, zone=self._zone)
         )
 
     async def preview(self, consultation_id: str, doctor_id: str, data: dict[str, Any]) -> str:
@@ -59,7 +60,8 @@ class ProtocolService:
 
         Raises InvalidProtocol or LookupError, as signing would.
         """
-        return render_html((await self.edited(consultation_id, doctor_id, data))[3])
+        protocol = (await self.edited(consultation_id, doctor_id, data))[3]
+        return render_html(protocol, zone=self._zone)
 
     async def edited(
         self, consultation_id: str, doctor_id: str, data: dict[str, Any]

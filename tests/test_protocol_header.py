@@ -47,6 +47,8 @@ async def test_a_signed_header_comes_from_the_record(platform: Platform) -> None
                 signed = await response.json()
             assert {k: signed["data"][k] for k in FORGED} == header
             assert "Подставной" not in signed["html"] and "Главврач" not in signed["html"]
+            # The clinic's time (TELEMED_TIMEZONE, Moscow by default), not UTC.
+            assert " MSK" in signed["html"] and " UTC" not in signed["html"]
     consultation = await platform.records.consultation(consultation_id)
     assert consultation is not None
     documents = await platform.records.record_documents(consultation.patient_id)
