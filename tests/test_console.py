@@ -388,24 +388,25 @@ async def test_the_draft_fills_in_during_the_call_and_keeps_the_doctors_edits(
 
     await say(0)
     complaints = page.get_by_label(ru["complaints_label"])
-    await expect(complaints).to_have_value(re.compile("sore throat"), timeout=30_000)
+    # In the console's language: "боль в горле", though the protocol keeps "sore throat".
+    await expect(complaints).to_have_value(re.compile("боль в горле"), timeout=30_000)
     heard = page.locator("#heard")
-    await heard.get_by_role("button", name="sore throat: «болит горло третий день»").wait_for()
+    await heard.get_by_role("button", name="боль в горле: «болит горло третий день»").wait_for()
     assert await page.get_by_role("button", name=ru["sign"]).is_disabled()  # the call is on
 
     # The doctor corrects the complaint mid-call; the next phrases do not undo it.
-    await complaints.fill("боль в горле")
+    await complaints.fill("боль в горле, осиплость")
     await say(1)
     temperature = page.locator("[name=vital_temperature_c]")
     await expect(temperature).to_have_value("38.2", timeout=30_000)
     await heard.get_by_text("Температура, °C 38.2: «температура тридцать восемь и два»").wait_for()
     await say(2)
-    await heard.get_by_text("cough: «ещё кашель и насморк»").wait_for()
+    await heard.get_by_text("кашель: «ещё кашель и насморк»").wait_for()
     await heard.get_by_text("J06.9", exact=False).first.wait_for()
-    assert await complaints.input_value() == "боль в горле"
+    assert await complaints.input_value() == "боль в горле, осиплость"
     # The preview beside the editor follows the live draft and the doctor's edit.
     await page.locator("#protocol", has_text="38.2").wait_for()
-    await page.locator("#protocol", has_text="боль в горле").wait_for()
+    await page.locator("#protocol", has_text="осиплость").wait_for()
     # Each finding leads to its phrase among the captions.
     await heard.get_by_role("button", name=re.compile("«болит горло")).first.click()
     await page.locator("#captions li.cited", has_text="болит горло третий день").wait_for()
@@ -414,5 +415,14 @@ async def test_the_draft_fills_in_during_the_call_and_keeps_the_doctors_edits(
     await page.get_by_role("button", name=ru["hangup"]).click()
     await page.get_by_text(ru["draft_ready"].format(version=1)).wait_for(timeout=30_000)
     assert await page.get_by_role("button", name=ru["sign"]).is_enabled()
-    assert await complaints.input_value() == "боль в горле"
+    assert await complaints.input_value() == "боль в горле, осиплость"
     assert await temperature.input_value() == "38.2"
+    # What is signed keeps the complaint's name; one typed with no name is kept as typed.
+    read = await page.evaluate(
+        """() => ProtocolEditor.read(document.getElementById("editor"), {
+          complaints: [], vitals: {}, diagnosis: null, diagnosis_suggestions: [],
+          medications: [], recommendations: [], sick_leave: null,
+          triage: { level: "green", reasons: [], segments: [] },
+          follow_up: { kind: "none", in_days: null, segments: [] } })"""
+    )
+    assert [c["name"] for c in read["complaints"]] == ["sore throat", "осиплость"]

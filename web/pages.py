@@ -9,6 +9,7 @@ import jinja2
 from aiohttp import web
 
 from clinic.domain import Role
+from protocol_writer.render import labels
 from protocol_writer.vital_signs import registry_for_editor
 from web.language import chosen, keep
 from web.platform import PLATFORM
@@ -68,6 +69,7 @@ async def console_page(request: web.Request) -> web.Response:
         t=CATALOGUE[language]["console"],
         timezone=request.app[PLATFORM].settings.timezone,
         vital_signs=json.dumps(registry_for_editor(language), ensure_ascii=False),
+        complaint_names=json.dumps(labels(language)["complaint_names"], ensure_ascii=False),
     )
 
 

@@ -180,7 +180,7 @@
     const labels = Object.fromEntries(
       JSON.parse(editor.querySelector("#vitals").dataset.registry).map((s) => [s.name, s.label]));
     const findings = [
-      ...m.complaints.map((c) => [c.name, c.segments]),
+      ...m.complaints.map((c) => [ProtocolEditor.complaintLabel(editor, c.name), c.segments]),
       ...Object.entries(m.vitals).map(([name, v]) => [`${labels[name] || name} ${v.value}`, v.segments]),
       ...(m.diagnosis ? [[`${m.diagnosis.code} ${m.diagnosis.text}`, m.diagnosis.segments]] : []),
       ...m.diagnosis_suggestions.map((s) => [`${s.code} ${s.text}`, s.segments]),

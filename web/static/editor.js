@@ -15,6 +15,20 @@ const ProtocolEditor = (() => {
     return known;
   }
 
+  // Complaints in the page's language (protocol_writer/vocabulary/labels.json, as the page
+  // carries it): the doctor reads and types "боль в горле", the protocol keeps its name,
+  // "sore throat"; a complaint typed that has no name is kept as typed.
+  function complaintLabel(form, name) {
+    return JSON.parse(form.complaints.dataset.names || "{}")[name] || name;
+  }
+
+  function complaintName(form, text) {
+    const wanted = text.toLowerCase();
+    const names = Object.entries(JSON.parse(form.complaints.dataset.names || "{}"));
+    const found = names.find(([name, label]) => name === wanted || label.toLowerCase() === wanted);
+    return found ? found[0] : text;
+  }
+
   function input(name, value, attrs = {}) {
     const element = document.createElement("input");
     element.name = name;
@@ -52,7 +66,7 @@ const ProtocolEditor = (() => {
 
   // The findings heard so far: complaints, vital signs, the diagnosis and its suggestions.
   function fillFindings(form, data) {
-    put(form.complaints, data.complaints.map((c) => c.name).join(", "));
+    put(form.complaints, data.complaints.map((c) => complaintLabel(form, c.name)).join(", "));
     const vitals = form.querySelector("#vitals");
     for (const sign of signs(form, data)) {
       if (!form[`vital_${sign.name}`]) {
@@ -121,6 +135,7 @@ const ProtocolEditor = (() => {
   function read(form, data) {
     const previous = Object.fromEntries(data.complaints.map((c) => [c.name, c]));
     const complaints = form.complaints.value.split(",").map((s) => s.trim()).filter(Boolean)
+      .map((text) => complaintName(form, text))
       .map((name) => previous[name] || { name, segments: [], duration_days: null });
     const vitals = {};
     for (const sign of signs(form, data)) {
@@ -157,5 +172,5 @@ const ProtocolEditor = (() => {
     };
   }
 
-  return { fill, fillFindings, read, medicationRow, showSuggestions, take };
+  return { fill, fillFindings, read, medicationRow, showSuggestions, take, complaintLabel };
 })();
