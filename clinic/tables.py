@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import (
     JSON,
     Boolean,
+    Date,
     DateTime,
     Float,
     ForeignKey,
@@ -68,6 +69,8 @@ class Patient(Base):
     phone: Mapped[str] = mapped_column(String(32))
     language: Mapped[str] = mapped_column(String(8), default="ru")
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    # Unknown for patients invited before it was asked: their age is then not shown.
+    birth_date: Mapped[date | None] = mapped_column(Date)
     # The polyclinic the patient is attached to, and the oncology centre following them.
     polyclinic_id: Mapped[str | None] = mapped_column(
         ForeignKey("organisations.id", name="fk_patients_polyclinic")

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
 
 
 def now() -> datetime:
@@ -12,3 +13,9 @@ def now() -> datetime:
 def aware(value: datetime) -> datetime:
     """SQLite hands back naive datetimes even for timezone=True columns; they are UTC."""
     return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def age(born: date, zone: str, on: datetime | None = None) -> int:
+    """Full years on the clinic's calendar day (a birthday counts from its morning there)."""
+    today = (on or now()).astimezone(ZoneInfo(zone)).date()
+    return today.year - born.year - ((today.month, today.day) < (born.month, born.day))

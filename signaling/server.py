@@ -30,7 +30,7 @@ from clinic.settings import Settings
 from clinic.sign_in import SESSION_COOKIE, LiveSession, SignIn
 from clinic.store.queue import DoctorBusy
 from clinic.tables import Consultation
-from clinic.time import now
+from clinic.time import age, now
 from media.gateway import MediaGateway
 from signaling.budget import MessageBudget
 from signaling.captions import CaptionSink
@@ -417,6 +417,9 @@ class SignalingServer:
             "consultation_id": consultation.id,
             "patient_id": consultation.patient_id,
             "patient_name": patient.full_name if patient else "",
+            "patient_age": age(patient.birth_date, self._settings.timezone)
+            if patient and patient.birth_date
+            else None,
             "started_at": consultation.started_at.isoformat(),
             "reason": consultation.reason,
             "mode": consultation.mode,

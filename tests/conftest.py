@@ -78,9 +78,19 @@ class Platform:
     def url(self) -> str:
         return str(self.server.make_url("/"))
 
-    async def patient(self, name: str = "Анна Иванова", **attached: str) -> tuple[str, str]:
+    async def patient(
+        self,
+        name: str = "Анна Иванова",
+        polyclinic_id: str | None = None,
+        oncology_centre_id: str | None = None,
+    ) -> tuple[str, str]:
         """An invited patient who has signed in: their id and session token."""
-        patient = await self.records.add_patient(name, "+79990000000", **attached)
+        patient = await self.records.add_patient(
+            name,
+            "+79990000000",
+            polyclinic_id=polyclinic_id,
+            oncology_centre_id=oncology_centre_id,
+        )
         await self.records.invite(patient.id, Reason.RESPIRATORY, self.settings.invitation_ttl_s)
         return patient.id, await self.sign_in.open_session(Role.PATIENT, patient.id)
 

@@ -314,7 +314,14 @@ def test_invite_checks_the_phone_and_names_the_port_the_server_uses(tmp_path: Pa
         one_line_error(
             as_a_user(["invite", "Анна", "not-a-phone"], clinic), "not a phone number", "+7"
         )
-        invited = as_a_user(["invite", "Анна", "+7 (999) 123-45-67"], clinic)
+        one_line_error(
+            as_a_user(["invite", "Анна", "+79991234567", "--born", "15.03.1990"], clinic),
+            "not a date",
+            "YYYY-MM-DD",
+        )
+        invited = as_a_user(
+            ["invite", "Анна", "+7 (999) 123-45-67", "--born", "1990-03-15"], clinic
+        )
         assert invited.returncode == 0, invited.stderr
         url = invited.stdout.strip()
         assert url.startswith(f"http://127.0.0.1:{port}/join/")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import re
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +16,8 @@ from sqlalchemy import update
 
 from clinic.domain import CallMode, ConsultationStatus, Reason, Segment, Speaker
 from clinic.settings import Settings
-from clinic.tables import ProtocolRow
+from clinic.tables import Patient, ProtocolRow
+from clinic.time import age
 from harness.client import Party
 from protocol_writer.triage import LEVELS
 from signaling.captions import CaptionSink
@@ -286,6 +287,9 @@ async def test_the_call_panel_survives_a_reload_and_signing_asks_first(
     contradictory protocol is questioned before it is signed; sign-out."""
     ru = WORDS["ru"]
     patient_id, token = await platform.invited()
+    born = date(datetime.now(UTC).year - 34, 1, 1)
+    async with platform.records._session() as s, s.begin():
+        await s.execute(update(Patient).where(Patient.id == patient_id).values(birth_date=born))
     await platform.doctor(login="irina", password="correct horse battery")
     page = await console(browser, platform)
     await page.get_by_text(ru["queue_empty"]).wait_for()
@@ -301,6 +305,8 @@ async def test_the_call_panel_survives_a_reload_and_signing_asks_first(
     call = page.locator("#call")
     await call.get_by_role("heading", name=f"{ru['call']}: Анна Иванова").wait_for()
     await call.get_by_text(ru["reason_respiratory"]).wait_for()
+    years = age(born, platform.settings.timezone)
+    await call.get_by_text(f"{years} года", exact=False).wait_for()  # 34: "года", as Russian says
     await call.get_by_text(ru["mode_audio"], exact=True).wait_for()
     await call.get_by_text(ru["conn_connected"]).wait_for(timeout=30_000)
     assert await page.locator("#remote").is_hidden()  # audio: no empty black box
@@ -426,3 +432,11 @@ async def test_the_draft_fills_in_during_the_call_and_keeps_the_doctors_edits(
           follow_up: { kind: "none", in_days: null, segments: [] } })"""
     )
     assert [c["name"] for c in read["complaints"]] == ["sore throat", "осиплость"]
+
+
+def test_an_age_counts_full_years_on_the_clinics_day() -> None:
+    born = date(1990, 3, 15)
+    # 21:30 UTC on 14 March is already the 15th in Moscow: the birthday has come there.
+    assert age(born, "Europe/Moscow", datetime(2024, 3, 14, 21, 30, tzinfo=UTC)) == 34
+    assert age(born, "UTC", datetime(2024, 3, 14, 21, 30, tzinfo=UTC)) == 33
+    assert age(date(2000, 2, 29), "UTC", datetime(2023, 2, 28, 12, tzinfo=UTC)) == 22

@@ -9,6 +9,7 @@ import getpass
 import os
 import re
 import sys
+from datetime import date
 from pathlib import Path
 
 from sqlalchemy.engine import make_url
@@ -49,6 +50,17 @@ def phone_number(typed: str) -> str:
             f"{typed!r} is not a phone number: give it with the country code, e.g. +79991234567"
         )
     return phone
+
+
+def birth_date(typed: str) -> date:
+    """`telemed invite --born`: a real date, not in the future."""
+    try:
+        born = date.fromisoformat(typed)
+    except ValueError:
+        raise Refused(f"{typed!r} is not a date: give the date of birth as YYYY-MM-DD") from None
+    if born > date.today() or born.year < 1900:
+        raise Refused(f"{typed!r} is not a date of birth")
+    return born
 
 
 def database(settings: Settings) -> str:

@@ -100,6 +100,10 @@ def main(argv: list[str] | None = None) -> int:
     invite.add_argument("--polyclinic", help="id of the polyclinic the patient is attached to")
     invite.add_argument("--oncology-centre", help="id of the oncology centre following them")
     invite.add_argument("--guardian", help="patient id of a parent who may act for them")
+    invite.add_argument(
+        "--born",
+        help="date of birth, YYYY-MM-DD (the doctor sees the age)",
+    )
 
     organisations = commands.add_parser("organisations", help="polyclinics and oncology centres")
     organisation_commands = organisations.add_subparsers(
@@ -412,6 +416,7 @@ def _invite(settings: Settings, args: argparse.Namespace) -> int:
     from web.demo import invite_patient
 
     phone = accounts.phone_number(args.phone)
+    born = accounts.birth_date(args.born) if args.born else None
     settings = dataclasses.replace(settings, public_base_url=accounts.public_address(settings))
     invitation = asyncio.run(
         invite_patient(
@@ -423,6 +428,7 @@ def _invite(settings: Settings, args: argparse.Namespace) -> int:
             polyclinic_id=args.polyclinic,
             oncology_centre_id=args.oncology_centre,
             guardian_id=args.guardian,
+            birth_date=born,
         )
     )
     print(invitation.url)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
+from datetime import date
 
 from clinic.domain import Reason, Role
 from clinic.records import opened_records
@@ -32,6 +33,7 @@ async def invite_patient(
     polyclinic_id: str | None = None,
     oncology_centre_id: str | None = None,
     guardian_id: str | None = None,
+    birth_date: date | None = None,
 ) -> Invitation:
     async with opened_records(settings) as records:
         patient = await records.add_patient(
@@ -40,6 +42,7 @@ async def invite_patient(
             language or settings.default_language,
             polyclinic_id=polyclinic_id,
             oncology_centre_id=oncology_centre_id,
+            birth_date=birth_date,
         )
         if guardian_id:
             await records.link_guardian(guardian_id, patient.id)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import secrets
 import uuid
-from datetime import timedelta
+from datetime import date, timedelta
 
 from argon2 import PasswordHasher
 from sqlalchemy import func, or_, select, update
@@ -61,6 +61,7 @@ class PeopleStore(Store):
         *,
         polyclinic_id: str | None = None,
         oncology_centre_id: str | None = None,
+        birth_date: date | None = None,
     ) -> Patient:
         patient = Patient(
             id=str(uuid.uuid4()),
@@ -68,6 +69,7 @@ class PeopleStore(Store):
             phone=phone,
             language=language,
             created_at=now(),
+            birth_date=birth_date,
             polyclinic_id=polyclinic_id,
             oncology_centre_id=oncology_centre_id,
         )

@@ -147,6 +147,9 @@
   // Who is on the call, why, for how long, and whether the connection holds.
   function showCallFacts(message) {
     document.getElementById("call-patient").textContent = message.patient_name;
+    const age = document.getElementById("call-age");
+    age.textContent = message.patient_age == null ? "" : Words.count("age", message.patient_age);
+    age.hidden = message.patient_age == null;
     document.getElementById("call-reason").textContent = Words.status("reason", message.reason);
     document.getElementById("call-mode").textContent = Words.status("mode", message.mode);
     document.getElementById("call-connection").textContent = t("conn_waiting");

@@ -13,6 +13,12 @@ const Words = (() => {
     return text.replace(/\{([a-z_]+)\}/g, (_, name) => String(values[name] ?? ""));
   }
 
+  // A count in the language's plural form: the catalogue holds KEY_one, KEY_few, KEY_many
+  // and KEY_other (Russian needs them: 21 год, 22 года, 25 лет).
+  function count(key, n) {
+    return t(`${key}_${new Intl.PluralRules(language).select(n)}`, { n });
+  }
+
   // A value the server sends (a reason, triage level, follow-up kind...) in the page's words.
   function status(kind, value) {
     return catalogue[`${kind}_${value}`] ?? value;
@@ -31,5 +37,5 @@ const Words = (() => {
   const time = (iso) => timeOnly.format(new Date(iso));
   const date = (iso) => dateOnly.format(new Date(iso));
 
-  return { t, status, error, when, time, date, language };
+  return { t, count, status, error, when, time, date, language };
 })();
