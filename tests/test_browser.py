@@ -173,7 +173,8 @@ async def test_two_browsers_hold_a_consultation(
     await doctor.get_by_role("button", name="Подписать и отправить в карту").click()
     await doctor.get_by_text("подписан и отправлен в карту", exact=False).wait_for()
 
-    await patient.locator("#protocol .protocol .status.signed").wait_for(timeout=30_000)
+    # The page lists every signed protocol, the earlier one first: wait for this one.
+    await patient.locator("#protocol .protocol", has_text="J06.9").wait_for(timeout=30_000)
     text = await patient.locator("#protocol").inner_text()
     assert "J06.9" in text and "ОРВИ, лёгкое течение" in text
     assert "пить больше жидкости" in text and "через 3 дн." in text
