@@ -5,8 +5,11 @@ silent about half the time over a faint noise floor) go through the platform's
 `StreamingRecognizer` (gate, then Vosk) and through plain Vosk over all of the audio, each
 with a recogniser warmed as the pool warms them, in this process, one after the other. No
 network and no server: only the recognition. Reports the CPU per audio second of each, the
-share of the audio the gate let through, and how many words differ between the two, and
-between two plain runs (Vosk's dither alone).
+share of the audio the gate let through, how many words differ between the two and between
+two plain runs (Vosk's dither alone), and, since differing says nothing of which is right,
+the character error rate of each against what was said (the sentences `bench.turns` had
+espeak-ng speak; Korean, counted in characters with spaces dropped, since the recogniser's
+word breaks are its own).
 
     python -m bench.gate [--consultations 2] [--minutes 2] [--quick]
 """
@@ -25,7 +28,7 @@ from typing import Any
 
 import vosk
 
-from bench.turns import NOISE_VOLUME, RATE, turn_taking
+from bench.turns import NOISE_VOLUME, RATE, spoken, turn_taking
 from transcription.engine import VoskRecognizer, bundled_model_dir
 from transcription.gate import VoiceGate
 from transcription.pool import warmup_pcm
@@ -70,6 +73,19 @@ def differing(a: list[str], b: list[str]) -> int:
     )
 
 
+def character_errors(heard: list[str], said: str) -> tuple[int, int]:
+    """Edits (Levenshtein, over characters, spaces dropped) from what was said to what was
+    heard, and the characters said."""
+    hyp, ref = "".join(heard), "".join(said.split())
+    previous = list(range(len(hyp) + 1))
+    for i, r in enumerate(ref, 1):
+        current = [i]
+        for j, h in enumerate(hyp, 1):
+            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (r != h)))
+        previous = current
+    return previous[-1], len(ref)
+
+
 def run(consultations: int, minutes: float) -> dict[str, Any]:
     vosk.SetLogLevel(-1)
     model = vosk.Model(str(bundled_model_dir()))
@@ -96,11 +112,11 @@ def run(consultations: int, minutes: float) -> dict[str, Any]:
             ],
             check=True,
         )
-        sides = []
+        sides: list[tuple[bytes, str]] = []
         for seed in range(consultations):
             for path in turn_taking(seed, seconds, workdir):
                 with wave.open(str(path)) as w:
-                    sides.append(w.readframes(w.getnframes()))
+                    sides.append((w.readframes(w.getnframes()), spoken(path)))
     # One warm recogniser each way, kept across the sides as the pool keeps them; a second
     # plain one gives how much Vosk's dither alone changes the words between two runs.
     with_gate, without, again = (
@@ -109,14 +125,17 @@ def run(consultations: int, minutes: float) -> dict[str, Any]:
         warm_recognizer(model),
     )
     gate_cpu = plain_cpu = fed = 0.0
-    words = changed = changed_by_dither = 0
-    for pcm in sides:
+    words = changed = changed_by_dither = said = gate_errors = plain_errors = 0
+    for pcm, text in sides:
         cpu, gated_words, share = gated(with_gate, pcm)
         cpu_plain, plain_words = plain(without, pcm)
         _, plain_again = plain(again, pcm)
         gate_cpu, plain_cpu, fed = gate_cpu + cpu, plain_cpu + cpu_plain, fed + share
         words, changed = words + len(plain_words), changed + differing(gated_words, plain_words)
         changed_by_dither += differing(plain_again, plain_words)
+        errors, characters = character_errors(gated_words, text)
+        gate_errors, said = gate_errors + errors, said + characters
+        plain_errors += character_errors(plain_words, text)[0]
     audio = len(sides) * seconds
     return {
         "sides": len(sides),
@@ -128,6 +147,9 @@ def run(consultations: int, minutes: float) -> dict[str, Any]:
         "words_plain": words,
         "words_differing": changed,
         "words_differing_plain_vs_plain": changed_by_dither,
+        "characters_said": said,
+        "character_error_rate_plain": round(plain_errors / max(1, said), 3),
+        "character_error_rate_gated": round(gate_errors / max(1, said), 3),
     }
 
 

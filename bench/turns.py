@@ -104,26 +104,33 @@ def _write(path: Path, pcm: bytes) -> None:
 
 
 def turn_taking(seed: int, seconds: float, workdir: Path) -> tuple[Path, Path]:
-    """A doctor's and a patient's track of one consultation: turns until `seconds`."""
+    """A doctor's and a patient's track of one consultation: turns until `seconds`. Beside
+    each track, `spoken(track)` reads what was said on it (the sentences it holds whole)."""
     rng = random.Random(seed)
     speed = rng.choice((130, 140, 150, 160))
     doctor, patient = bytearray(), bytearray()
+    said: tuple[list[tuple[int, str]], list[tuple[int, str]]] = ([], [])  # (end byte, text)
     k = 0
     while len(doctor) < seconds * RATE * 2:
         speaking, listening = (doctor, patient) if k % 2 == 0 else (patient, doctor)
         # A turn is one to three sentences with short pauses, as people speak.
-        pcm = b"".join(
-            _phrase_pcm(text, speed, workdir) + bytes(2 * int(RATE * rng.uniform(0.2, 0.6)))
-            for text in rng.sample(DOCTOR if k % 2 == 0 else PATIENT, rng.randint(1, 3))
-        )
+        pcm = bytearray()
+        for text in rng.sample(DOCTOR if k % 2 == 0 else PATIENT, rng.randint(1, 3)):
+            pcm += _phrase_pcm(text, speed, workdir)
+            said[k % 2].append((len(speaking) + len(pcm), text))
+            pcm += bytes(2 * int(RATE * rng.uniform(0.2, 0.6)))
         gap = bytes(2 * int(RATE * rng.uniform(0.4, 1.5)))
         speaking += pcm + gap
         listening += bytes(len(pcm)) + gap
         k += 1
     tracks = []
-    for name, track in (("doctor", doctor), ("patient", patient)):
+    end = int(seconds * RATE) * 2
+    for name, track, sentences in (("doctor", doctor, said[0]), ("patient", patient, said[1])):
         clean, noisy = workdir / f"{seed}-{name}.clean.wav", workdir / f"{seed}-{name}.wav"
-        _write(clean, bytes(track[: int(seconds * RATE) * 2]))
+        _write(clean, bytes(track[:end]))
+        noisy.with_suffix(".txt").write_text(
+            "\n".join(text for stop, text in sentences if stop <= end), encoding="utf-8"
+        )
         subprocess.run(
             [
                 "sox",
@@ -147,6 +154,11 @@ def turn_taking(seed: int, seconds: float, workdir: Path) -> tuple[Path, Path]:
         clean.unlink()
         tracks.append(noisy)
     return tracks[0], tracks[1]
+
+
+def spoken(track: Path) -> str:
+    """What was said on a track `turn_taking` made: its whole sentences, one per line."""
+    return track.with_suffix(".txt").read_text(encoding="utf-8")
 
 
 def plain_vosk(paths: list[str]) -> dict[str, float]:

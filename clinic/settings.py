@@ -5,11 +5,13 @@ from __future__ import annotations
 import json
 import os
 import secrets
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 PREFIX = "TELEMED_"
+N = TypeVar("N", int, float)
 
 
 @dataclass(frozen=True)
@@ -68,6 +70,8 @@ class Settings:
     # Warm Vosk recognisers kept per model (transcription/pool.py); None: derived from the
     # memory available at start and the cores.
     recognizer_pool: int | None = None
+    # Keeps each side's silence from Vosk (transcription/gate.py); off feeds it everything.
+    voice_gate: bool = True
     # A waiting patient whose page has been closed this long leaves the queue; back
     # sooner, they keep their place.
     queue_away_s: float = 300.0
@@ -87,9 +91,15 @@ class Settings:
         def get(name: str, default: str) -> str:
             return env.get(PREFIX + name, default)
 
+        def integer(name: str, default: str) -> int:
+            return _number(PREFIX + name, get(name, default), int)
+
+        def decimal(name: str, default: str) -> float:
+            return _number(PREFIX + name, get(name, default), float)
+
         data_dir = Path(get("DATA_DIR", "data")).resolve()
         host = get("HOST", "127.0.0.1")
-        port = int(get("PORT", "8080"))
+        port = integer("PORT", "8080")
         models = {
             key[len(PREFIX + "VOSK_MODEL_") :].lower(): Path(value)
             for key, value in env.items()
@@ -107,32 +117,48 @@ class Settings:
             models_dir=Path(get("MODELS_DIR", str(data_dir / "models"))),
             default_language=get("LANGUAGE", "ru"),
             ice_servers=tuple(json.loads(get("ICE_SERVERS", "[]"))),
-            max_message_bytes=int(get("MAX_MESSAGE_BYTES", str(64 * 1024))),
-            invitation_ttl_s=int(get("INVITATION_TTL_S", str(24 * 3600))),
+            max_message_bytes=integer("MAX_MESSAGE_BYTES", str(64 * 1024)),
+            invitation_ttl_s=integer("INVITATION_TTL_S", str(24 * 3600)),
             recordings_dir=Path(get("RECORDINGS_DIR", str(data_dir / "recordings"))),
             fhir_url=get("FHIR_URL", "") or None,
             fhir_token=get("FHIR_TOKEN", "") or None,
-            outbox_retry_s=float(get("OUTBOX_RETRY_S", "2")),
-            shutdown_timeout_s=float(get("SHUTDOWN_TIMEOUT_S", "10")),
-            drain_timeout_s=float(get("DRAIN_TIMEOUT_S", "600")),
+            outbox_retry_s=decimal("OUTBOX_RETRY_S", "2"),
+            shutdown_timeout_s=decimal("SHUTDOWN_TIMEOUT_S", "10"),
+            drain_timeout_s=decimal("DRAIN_TIMEOUT_S", "600"),
             sms_url=get("SMS_URL", "") or None,
             sms_token=get("SMS_TOKEN", "") or None,
             sms_webhook_token=get("SMS_WEBHOOK_TOKEN", "") or None,
-            sms_retry_s=float(get("SMS_RETRY_S", "5")),
+            sms_retry_s=decimal("SMS_RETRY_S", "5"),
             timezone=get("TIMEZONE", "Europe/Moscow"),
-            checkin_interval_h=float(get("CHECKIN_INTERVAL_H", "24")),
+            checkin_interval_h=decimal("CHECKIN_INTERVAL_H", "24"),
             media=get("MEDIA", "local"),
-            worker_takeover_s=float(get("WORKER_TAKEOVER_S", "10")),
-            session_ttl_s=int(get("SESSION_TTL_S", str(12 * 3600))),
+            worker_takeover_s=decimal("WORKER_TAKEOVER_S", "10"),
+            session_ttl_s=integer("SESSION_TTL_S", str(12 * 3600)),
             turn_urls=tuple(u.strip() for u in get("TURN_URLS", "").split(",") if u.strip()),
             turn_secret=get("TURN_SECRET", "") or None,
-            turn_ttl_s=int(get("TURN_TTL_S", str(6 * 3600))),
-            socket_burst=int(get("SOCKET_BURST", "120")),
-            socket_messages_per_s=float(get("SOCKET_MESSAGES_PER_S", "20")),
+            turn_ttl_s=integer("TURN_TTL_S", str(6 * 3600)),
+            socket_burst=integer("SOCKET_BURST", "120"),
+            socket_messages_per_s=decimal("SOCKET_MESSAGES_PER_S", "20"),
             metrics_token=get("METRICS_TOKEN", "") or None,
-            recognizer_pool=int(get("RECOGNISER_POOL", "")) if get("RECOGNISER_POOL", "") else None,
-            queue_away_s=float(get("QUEUE_AWAY_S", "300")),
+            recognizer_pool=integer("RECOGNISER_POOL", "") if get("RECOGNISER_POOL", "") else None,
+            queue_away_s=decimal("QUEUE_AWAY_S", "300"),
+            voice_gate=_switch(PREFIX + "VOICE_GATE", get("VOICE_GATE", "on")),
         )
+
+
+def _number(name: str, value: str, kind: Callable[[str], N]) -> N:
+    try:
+        return kind(value)
+    except ValueError:
+        raise ValueError(f"{name} must be a number, not {value!r}") from None
+
+
+def _switch(name: str, value: str) -> bool:
+    if value.lower() in ("on", "1", "true", "yes"):
+        return True
+    if value.lower() in ("off", "0", "false", "no"):
+        return False
+    raise ValueError(f"{name} must be on or off, not {value!r}")
 
 
 def _data_dir_secret(data_dir: Path) -> str:

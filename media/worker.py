@@ -165,7 +165,13 @@ class MediaWorker:
         offset = max(0.0, time.time() - leg.started_at)
         name = f"{leg.consultation_id}/{leg.speaker.value}-{int(time.time() * 1000)}.wav"
         transcriber = SideTranscriber(
-            pool, leg.consultation_id, leg.speaker, offset, self._sink, self._on_lag
+            pool,
+            leg.consultation_id,
+            leg.speaker,
+            offset,
+            self._sink,
+            self._on_lag,
+            gated=self._models.voice_gate,
         )
         leg.recorders.append(
             SideRecorder(track, transcriber, WavRecording(self._recordings_dir / name))

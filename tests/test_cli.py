@@ -332,3 +332,12 @@ def test_invite_checks_the_phone_and_names_the_port_the_server_uses(tmp_path: Pa
         server.wait(timeout=30)
         if server.stdout is not None:
             server.stdout.close()
+
+
+def test_a_mistyped_setting_is_named_in_one_line(tmp_path: Path) -> None:
+    for name, value, words in (
+        ("TELEMED_PORT", "80a", ("TELEMED_PORT must be a number", "'80a'")),
+        ("TELEMED_VOICE_GATE", "maybe", ("TELEMED_VOICE_GATE must be on or off",)),
+        ("TELEMED_MEDIA", "cloud", ("TELEMED_MEDIA must be local or workers",)),
+    ):
+        one_line_error(as_a_user(["serve"], tmp_path, **{name: value}), *words)

@@ -80,20 +80,11 @@ def test_silence_never_reaches_vosk_and_the_words_stay(
     adaptation has heard less of it, which changes a few words (transcription/gate.py):
     over 8 renderings of this speech (sox's dither), 2 to 7 of 40 (3.6 on average), fewer
     than plain Vosk's own dither changes against itself (2 to 10, 6.1 on average)."""
-    parts = [
-        speak(PHRASES[name], tmp_path / f"{name}.wav", rate_hz=16000, pad_s=pause, repeatable=True)
-        for name, pause in (("patient", 6.0), ("doctor", 4.5), ("patient_more", 2.0))
-    ]
-    audio = tmp_path / "turns.wav"
-    subprocess.run(["sox", *map(str, parts), str(audio)], check=True)
+    audio = turn_taking_call(tmp_path)
     expected = plain_vosk_timed_words(undithered_model, audio)
 
     recognizer = StreamingRecognizer(VoskRecognizer(undithered_model), VoiceGate())
-    phrases: list[Phrase] = []
-    for chunk in fixed_chunks(audio):
-        phrases += [r for r in recognizer.accept(chunk) if isinstance(r, Phrase)]
-    last = recognizer.finish()
-    phrases += [last] if last else []
+    phrases = gated_phrases(recognizer, audio)
 
     got = [(w.word, w.start) for p in phrases for w in p.words]
     assert len(expected) > 30, "plain Vosk heard too little to compare"
@@ -109,6 +100,43 @@ def test_silence_never_reaches_vosk_and_the_words_stay(
         for k in range(block.size):  # one of the model's 30 ms frames
             assert got[block.a + k][1] == pytest.approx(expected[block.b + k][1], abs=0.035)
     assert recognizer.fed_s < 0.85 * recognizer.heard_s, "the gate let the silence through"
+
+
+def test_a_pooled_recogniser_hears_the_next_side_as_a_new_one_would(
+    undithered_model: vosk.Model, tmp_path: Path
+) -> None:
+    """The side before ends in silence, so the gate has ended its last phrase before the
+    side finishes: Vosk 0.3.45 then no longer finalises on FinalResult(), and the next side
+    went on with the previous side's features and speaker adaptation (issue #19)."""
+    audio = turn_taking_call(tmp_path)
+    reused = VoskRecognizer(undithered_model)
+    before = StreamingRecognizer(reused, VoiceGate())
+    assert gated_phrases(before, audio) and before.fed_s < before.heard_s
+
+    def words(recognizer: VoskRecognizer) -> list[tuple[str, float, float]]:
+        phrases = gated_phrases(StreamingRecognizer(recognizer, VoiceGate()), audio)
+        return [(w.word, w.start, w.end) for p in phrases for w in p.words]
+
+    assert words(reused) == words(VoskRecognizer(undithered_model))
+
+
+def turn_taking_call(tmp_path: Path) -> Path:
+    """Three phrases with the pauses of a turn-taking call between them, the same every time."""
+    parts = [
+        speak(PHRASES[name], tmp_path / f"{name}.wav", rate_hz=16000, pad_s=pause, repeatable=True)
+        for name, pause in (("patient", 6.0), ("doctor", 4.5), ("patient_more", 2.0))
+    ]
+    audio = tmp_path / "turns.wav"
+    subprocess.run(["sox", *map(str, parts), str(audio)], check=True)
+    return audio
+
+
+def gated_phrases(recognizer: StreamingRecognizer, audio: Path) -> list[Phrase]:
+    phrases: list[Phrase] = []
+    for chunk in fixed_chunks(audio):
+        phrases += [r for r in recognizer.accept(chunk) if isinstance(r, Phrase)]
+    last = recognizer.finish()
+    return [*phrases, last] if last else phrases
 
 
 def test_silence_alone_is_never_fed(model_pool: ModelPool) -> None:

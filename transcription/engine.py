@@ -90,6 +90,7 @@ class VoskRecognizer:
         self.kaldi = vosk.KaldiRecognizer(model, SAMPLE_RATE)
         self.kaldi.SetWords(True)
         self._samples = 0
+        self._running = False  # audio accepted since the last phrase ended
 
     @property
     def heard_s(self) -> float:
@@ -100,16 +101,30 @@ class VoskRecognizer:
 
     def accept(self, pcm: bytes) -> bool:
         self._samples += len(pcm) // 2
+        self._running = True
         return bool(self.kaldi.AcceptWaveform(pcm))
 
     def result(self) -> Heard:
+        self._running = False
         return _heard(self.kaldi.Result())
 
     def partial(self) -> str:
         return str(json.loads(self.kaldi.PartialResult()).get("partial", ""))
 
     def finish(self) -> Heard:
-        return _heard(self.kaldi.FinalResult())
+        if self._running:
+            self._running = False
+            return _heard(self.kaldi.FinalResult())
+        # Vosk 0.3.45 finalises only a recogniser that is running: after a phrase ended
+        # (Result(), e.g. where the voice gate closed) FinalResult() returns the stored
+        # result and leaves the recogniser "at an end of phrase", and the next side would
+        # go on with this side's features and speaker adaptation (its words changed: issue
+        # #19). A frame of silence makes it run, so FinalResult() finalises it; nothing is
+        # said in 10 ms, so what it returns is dropped.
+        self.accept(bytes(2 * SAMPLE_RATE // 100))
+        self._running = False
+        self.kaldi.FinalResult()
+        return Heard("", ())
 
 
 def _heard(result_json: str) -> Heard:

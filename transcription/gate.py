@@ -1,8 +1,10 @@
 """The voice gate: which of a side's 0.25 s chunks Vosk hears.
 
-Off by default (StreamingRecognizer takes it only when given one): on a pooled recogniser
-that already served a side, the gated words differed far more from plain Vosk's than on a
-new one, for a reason not yet found (bench/README.md).
+On by default (TELEMED_VOICE_GATE=off feeds Vosk everything). It was off for a while
+because on a pooled recogniser that had served a gated side the words changed far more than
+on a new one: the side had ended on a phrase the gate closed, and Vosk 0.3.45 then does not
+finalise on FinalResult(), so the next side went on with its features and adaptation.
+`VoskRecognizer.finish` now makes sure it finalises (tests/test_transcription.py).
 
 Vosk costs nearly as much per second of silence as of speech (0.075–0.095 s of CPU per
 second on the bundled model, issue #19), and in a consultation each side is silent about

@@ -68,6 +68,8 @@ class ModelPool:
         self._recognizers: dict[Path, RecognizerPool] = {}
         self._warming: dict[Path, threading.Thread] = {}
         self._lock = threading.Lock()
+        # Whether sides are transcribed through the voice gate (transcription/gate.py).
+        self.voice_gate = settings.voice_gate
         self._bound = (
             settings.recognizer_pool if settings.recognizer_pool is not None else default_bound()
         )

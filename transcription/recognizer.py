@@ -40,9 +40,7 @@ class StreamingRecognizer:
     (the last may be shorter)."""
 
     def __init__(self, recognizer: Recognizer, gate: VoiceGate | None = None) -> None:
-        # No gate unless asked: on a pooled recogniser that already served a side, the
-        # gated path changed far more words than on a new one (bench/README.md, not yet
-        # understood), so the platform feeds Vosk everything until that is settled.
+        # Without a gate Vosk hears everything (TELEMED_VOICE_GATE=off).
         self._rec = recognizer
         self._gate = gate
         self._heard = 0  # bytes of the side's audio so far

@@ -10,6 +10,7 @@ from dataclasses import replace
 from typing import Protocol
 
 from clinic.domain import Segment, Speaker, Word
+from transcription.gate import VoiceGate
 from transcription.pool import RecognizerPool
 from transcription.recognizer import CHUNK_BYTES, Phrase, StreamingRecognizer
 
@@ -40,8 +41,11 @@ class SideTranscriber:
         offset_s: float,
         sink: TranscriptSink,
         on_lag: Callable[[float], None] | None = None,
+        *,
+        gated: bool = True,
     ) -> None:
         self._pool = pool
+        self._gated = gated
         self._on_lag = on_lag
         self._consultation_id = consultation_id
         self._speaker = speaker
@@ -95,7 +99,8 @@ class SideTranscriber:
             return
         self._ready.set()
         try:
-            await self._transcribe(StreamingRecognizer(recognizer))
+            gate = VoiceGate() if self._gated else None
+            await self._transcribe(StreamingRecognizer(recognizer, gate))
         except Exception:
             # A recogniser that failed mid-call may be in any state: freed, never pooled.
             log.exception(

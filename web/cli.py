@@ -163,7 +163,10 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     for chatty in ("aioice", "aiortc", "alembic"):  # one line per ICE check is noise here
         logging.getLogger(chatty).setLevel(logging.WARNING)
-    settings = Settings.from_env()
+    try:
+        settings = Settings.from_env()
+    except ValueError as exc:  # a mistyped setting: say which, without a traceback
+        parser.exit(2, f"telemed: {exc}\n")
     handler = {
         "serve": _serve,
         "worker": _worker,
