@@ -24,6 +24,7 @@ import json
 import os
 import random
 import re
+import resource
 import subprocess
 import sys
 import tempfile
@@ -271,18 +272,26 @@ def step(
             seconds=seconds,
         )
     before_lag, before_pool = lag_buckets(url), pool_figures(url)
-    before_cpu = cpu_seconds(pid)
+    before_cpu, before_loop = cpu_seconds(pid), cpu_seconds(pid, thread=pid)
     start_at = time.time() + 3  # the sender processes start and connect first
     specs = [
         {"url": url, "start_at": start_at, "pairs": pairs[first : first + PAIRS_PER_SENDER]}
         for first in range(0, n, PAIRS_PER_SENDER)
     ]
+    # The senders are this process's children: once reaped, their CPU is in RUSAGE_CHILDREN
+    # (the server, also a child, is reaped only at the end).
+    children_before = resource.getrusage(resource.RUSAGE_CHILDREN)
     processes = start_senders("bench.turns", specs, sender_cores)
     consultations: list[str] = []
     with PeakRss(pid) as rss, CpuSamples(pid) as cpu:
         for process in processes:
             consultations += collect(process, timeout=seconds + n * stagger + 600)
     total_cpu = cpu_seconds(pid) - before_cpu
+    loop_cpu = cpu_seconds(pid, thread=pid) - before_loop
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    sender_cpu = (children.ru_utime + children.ru_stime) - (
+        children_before.ru_utime + children_before.ru_stime
+    )
     # All of the step's consultations run between the last one's start and the first one's
     # end; a few seconds in from each for connecting and hanging up.
     all_running = (start_at + (n - 1) * stagger + 5, start_at + seconds - 5)
@@ -296,9 +305,14 @@ def step(
             round(s, 2) if (s := cpu.share(*all_running)) is not None else None
         ),
         "server_cpu_per_audio_s": round(total_cpu / (2 * n * seconds), 3),
+        # The main thread: the event loop (RTP receive, signaling, storage); Vosk runs in
+        # other threads, which cffi lets run beside it, off Python's lock.
+        "event_loop_cpu_per_audio_s": round(loop_cpu / (2 * n * seconds), 3),
         "lag_p95_s_at_most": p95(before_lag, lag_buckets(url)),
         "audio_received": round(received / (2 * n * seconds), 3),
         "rss_peak_mib": round(rss.peak, 1),
+        # What the scripted parties cost, on `sender_cores` (the server's own when it has all).
+        "senders_cpu_per_audio_s": round(sender_cpu / (2 * n * seconds), 3),
         "pool_hits": after_pool.get("hits_total", 0) - before_pool.get("hits_total", 0),
         "pool_misses": after_pool.get("misses_total", 0) - before_pool.get("misses_total", 0),
     }
