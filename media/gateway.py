@@ -9,8 +9,13 @@ from typing import Any, Protocol
 from clinic.domain import Speaker
 
 
+class SideEnded(ValueError):
+    """The consultation ended while this side's media was being set up."""
+
+
 class MediaGateway(Protocol):
-    """The media worker as signaling sees it. Raises ValueError for unusable SDP or ICE.
+    """The media worker as signaling sees it. Raises ValueError for unusable SDP or ICE,
+    SideEnded when the consultation ended while `answer` set the side up.
 
     `answer` returns the worker's answer, or None when the worker is another process that
     answers the party itself.

@@ -19,6 +19,7 @@ from aiortc.mediastreams import MediaStreamTrack
 from aiortc.sdp import candidate_from_sdp
 
 from clinic.domain import Speaker
+from media.gateway import SideEnded
 from media.pcm import BYTES_PER_SECOND
 from media.recording import WavRecording
 from media.sdp import ask_for_ptime
@@ -42,6 +43,9 @@ class _Leg:
     started_at: float  # wall-clock start of the consultation, for segment times
     recorders: list[SideRecorder] = field(default_factory=list)
     closed: bool = False
+    # Set once the offer is applied (or the leg closed): a candidate the browser trickles
+    # while the offer is still being applied waits for it instead of being lost.
+    described: asyncio.Event = field(default_factory=asyncio.Event)
 
 
 class MediaWorker:
@@ -89,16 +93,21 @@ class MediaWorker:
     ) -> RTCSessionDescription:
         if sdp_type != "offer":
             raise BadOffer("the worker only answers offers")
-        async with self._lock:
-            previous = self._legs.pop((consultation_id, speaker), None)
-        if previous is not None:  # a rejoin or renegotiation: the old leg's audio is flushed first
-            await self._close_leg(previous)
         pc = RTCPeerConnection(RTCConfiguration(iceServers=self._ice_servers or None))
         leg = _Leg(consultation_id, speaker, pc, language, started_at)
         pc.on("track", lambda track: self._on_track(leg, track))
         pc.on("connectionstatechange", lambda: self._on_state(leg))
+        # Registered before it is set up, so a hang-up that comes meanwhile (`end`) finds and
+        # closes it; registered after, it outlived its consultation with its sockets and
+        # its pooled recogniser.
+        async with self._lock:
+            previous = self._legs.pop((consultation_id, speaker), None)
+            self._legs[(consultation_id, speaker)] = leg
+        if previous is not None:  # a rejoin or renegotiation: the old leg's audio is flushed first
+            await self._close_leg(previous)
         try:
             await pc.setRemoteDescription(RTCSessionDescription(sdp=sdp, type="offer"))
+            leg.described.set()
             if not any(t.kind == "audio" for t in pc.getTransceivers()):
                 raise BadOffer("the offer carries no audio")
             for transceiver in pc.getTransceivers():
@@ -106,10 +115,12 @@ class MediaWorker:
                     transceiver.direction = "inactive"  # video stays between the browsers
             await pc.setLocalDescription(await pc.createAnswer())
         except BadOffer:
-            await pc.close()
+            await self._forget(leg)
             raise
         except Exception as exc:  # aiortc raises ValueError, KeyError, ... for bad SDP
-            await pc.close()
+            await self._forget(leg)
+            if leg.closed:
+                raise SideEnded("the consultation ended") from exc
             # aiortc's words are about its internals; the sender learns what to fix.
             log.info("bad_offer error=%s", exc.__class__.__name__)
             raise BadOffer(
@@ -119,8 +130,8 @@ class MediaWorker:
         # The track arrived with the offer: its recogniser is taken from the pool now, so
         # it waits ready for the first speech instead of being built when it comes.
         await asyncio.gather(*(r.transcriber.ready() for r in leg.recorders))
-        async with self._lock:
-            self._legs[(consultation_id, speaker)] = leg
+        if leg.closed:
+            raise SideEnded("the consultation ended")
         return RTCSessionDescription(sdp=ask_for_ptime(pc.localDescription.sdp), type="answer")
 
     async def add_ice_candidate(
@@ -138,13 +149,15 @@ class MediaWorker:
             )
             parsed.sdpMid = candidate.get("sdpMid")  # type: ignore[assignment]
             parsed.sdpMLineIndex = candidate.get("sdpMLineIndex")  # type: ignore[assignment]
+        except Exception as exc:
+            raise _unusable_ice(exc) from exc
+        await leg.described.wait()
+        if leg.closed:
+            raise BadOffer("this side's media session is closed; send a new offer")
+        try:
             await leg.pc.addIceCandidate(parsed)
         except Exception as exc:
-            log.info("bad_ice error=%s", exc.__class__.__name__)
-            raise BadOffer(
-                "unusable ICE candidate: expected an RTCIceCandidateInit whose "
-                "'candidate' is an SDP candidate line"
-            ) from exc
+            raise _unusable_ice(exc) from exc
 
     async def end(self, consultation_id: str) -> None:
         """Closes both sides and waits until every segment reached the sink."""
@@ -189,6 +202,10 @@ class MediaWorker:
             task.add_done_callback(self._dropping.discard)
 
     async def _drop_failed(self, leg: _Leg) -> None:
+        await self._forget(leg)
+
+    async def _forget(self, leg: _Leg) -> None:
+        """Closes `leg` and forgets it, unless a newer leg of its side replaced it."""
         async with self._lock:
             if self._legs.get((leg.consultation_id, leg.speaker)) is leg:
                 del self._legs[(leg.consultation_id, leg.speaker)]
@@ -198,8 +215,17 @@ class MediaWorker:
         if leg.closed:
             return
         leg.closed = True
+        leg.described.set()
         await leg.pc.close()
         for recorder in leg.recorders:
             await recorder.stop()
             if self._on_side_end is not None and recorder.frames:
                 self._on_side_end(recorder.frames, recorder.received_bytes / BYTES_PER_SECOND)
+
+
+def _unusable_ice(exc: Exception) -> BadOffer:
+    log.info("bad_ice error=%s", exc.__class__.__name__)
+    return BadOffer(
+        "unusable ICE candidate: expected an RTCIceCandidateInit whose "
+        "'candidate' is an SDP candidate line"
+    )

@@ -31,7 +31,7 @@ from clinic.sign_in import SESSION_COOKIE, LiveSession, SignIn
 from clinic.store.queue import DoctorBusy
 from clinic.tables import Consultation
 from clinic.time import age, now
-from media.gateway import MediaGateway
+from media.gateway import MediaGateway, SideEnded
 from signaling.budget import MessageBudget
 from signaling.captions import CaptionSink
 from signaling.live_draft import LiveDraft
@@ -468,6 +468,8 @@ class SignalingServer:
                 message.sdp,
                 message.type,
             )
+        except SideEnded as exc:
+            raise BadMessage("not_active", "the consultation is already over") from exc
         except ValueError as exc:
             raise BadMessage("bad_sdp", str(exc)) from exc
         if answer is not None:  # else a worker process answers the party itself

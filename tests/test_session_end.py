@@ -4,16 +4,21 @@ its token opens nothing and every socket opened with it is closed, on every node
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import aiohttp
 import pytest
 import socketio
+from aiortc import RTCPeerConnection
+from aiortc.mediastreams import AudioStreamTrack
 from pytest_aiohttp import AiohttpServer
 
+from clinic.domain import Speaker
 from harness.client import Party
 from harness.servers import redis_server
+from media.gateway import SideEnded
 from tests.conftest import Platform, make_settings
 from transcription.models import ModelPool
 from web.app import create_app
@@ -132,3 +137,53 @@ async def test_a_signed_out_socket_can_do_nothing_more(platform: Platform) -> No
     finally:
         await socket.close()
     assert await platform.records.open_consultation_of(patient_id) is None
+
+
+async def test_a_hang_up_while_the_worker_sets_a_side_up_closes_that_side(
+    platform: Platform,
+) -> None:
+    """The side used to be registered only once set up, so an `end` meanwhile missed it and
+    it outlived its consultation, holding its sockets and its pooled recogniser."""
+    media = platform.server.app[PLATFORM].media
+    browser = RTCPeerConnection()
+    browser.addTrack(AudioStreamTrack())
+    try:
+        await browser.setLocalDescription(await browser.createOffer())
+        answering = asyncio.create_task(
+            media.answer(
+                "ended-early", Speaker.PATIENT, "ru", time.time(), browser.localDescription.sdp
+            )
+        )
+        await asyncio.sleep(0)  # the worker has begun setting the side up
+        await media.end("ended-early")
+        with pytest.raises(SideEnded):
+            await answering
+        assert media.active_legs == 0
+    finally:
+        await browser.close()
+
+
+async def test_a_candidate_trickled_while_the_offer_is_applied_is_kept(
+    platform: Platform,
+) -> None:
+    media = platform.server.app[PLATFORM].media
+    browser = RTCPeerConnection()
+    browser.addTrack(AudioStreamTrack())
+    try:
+        await browser.setLocalDescription(await browser.createOffer())
+        answering = asyncio.create_task(
+            media.answer(
+                "trickle", Speaker.PATIENT, "ru", time.time(), browser.localDescription.sdp
+            )
+        )
+        await asyncio.sleep(0)  # the worker has begun applying the offer
+        candidate = {
+            "candidate": "candidate:1 1 udp 2130706431 127.0.0.1 50000 typ host",
+            "sdpMid": "0",
+            "sdpMLineIndex": 0,
+        }
+        await media.add_ice_candidate("trickle", Speaker.PATIENT, candidate)
+        assert (await answering).type == "answer"
+    finally:
+        await browser.close()
+        await media.end("trickle")
