@@ -4,9 +4,11 @@ its token opens nothing and every socket opened with it is closed, on every node
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
+from typing import Any
 
 import aiohttp
 import pytest
@@ -139,44 +141,46 @@ async def test_a_signed_out_socket_can_do_nothing_more(platform: Platform) -> No
     assert await platform.records.open_consultation_of(patient_id) is None
 
 
+@contextlib.asynccontextmanager
+async def offer_being_applied(
+    platform: Platform, consultation_id: str
+) -> AsyncIterator[asyncio.Task[Any]]:
+    """A browser's offer handed to the worker, which has begun applying it."""
+    media = platform.server.app[PLATFORM].media
+    browser = RTCPeerConnection()
+    browser.addTrack(AudioStreamTrack())
+    try:
+        await browser.setLocalDescription(await browser.createOffer())
+        answering = asyncio.create_task(
+            media.answer(
+                consultation_id, Speaker.PATIENT, "ru", time.time(), browser.localDescription.sdp
+            )
+        )
+        await asyncio.sleep(0)
+        yield answering
+    finally:
+        await browser.close()
+        await media.end(consultation_id)
+
+
 async def test_a_hang_up_while_the_worker_sets_a_side_up_closes_that_side(
     platform: Platform,
 ) -> None:
     """The side used to be registered only once set up, so an `end` meanwhile missed it and
     it outlived its consultation, holding its sockets and its pooled recogniser."""
     media = platform.server.app[PLATFORM].media
-    browser = RTCPeerConnection()
-    browser.addTrack(AudioStreamTrack())
-    try:
-        await browser.setLocalDescription(await browser.createOffer())
-        answering = asyncio.create_task(
-            media.answer(
-                "ended-early", Speaker.PATIENT, "ru", time.time(), browser.localDescription.sdp
-            )
-        )
-        await asyncio.sleep(0)  # the worker has begun setting the side up
+    async with offer_being_applied(platform, "ended-early") as answering:
         await media.end("ended-early")
         with pytest.raises(SideEnded):
             await answering
         assert media.active_legs == 0
-    finally:
-        await browser.close()
 
 
 async def test_a_candidate_trickled_while_the_offer_is_applied_is_kept(
     platform: Platform,
 ) -> None:
     media = platform.server.app[PLATFORM].media
-    browser = RTCPeerConnection()
-    browser.addTrack(AudioStreamTrack())
-    try:
-        await browser.setLocalDescription(await browser.createOffer())
-        answering = asyncio.create_task(
-            media.answer(
-                "trickle", Speaker.PATIENT, "ru", time.time(), browser.localDescription.sdp
-            )
-        )
-        await asyncio.sleep(0)  # the worker has begun applying the offer
+    async with offer_being_applied(platform, "trickle") as answering:
         candidate = {
             "candidate": "candidate:1 1 udp 2130706431 127.0.0.1 50000 typ host",
             "sdpMid": "0",
@@ -184,6 +188,3 @@ async def test_a_candidate_trickled_while_the_offer_is_applied_is_kept(
         }
         await media.add_ice_candidate("trickle", Speaker.PATIENT, candidate)
         assert (await answering).type == "answer"
-    finally:
-        await browser.close()
-        await media.end("trickle")
