@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 
+from decision_support.chapters import Chapters
 from decision_support.neighbours import Neighbours, Settings
 from decision_support.text import Lemmatiser, bigram, word_features, words
 
@@ -58,7 +59,8 @@ class Answer:
 
 class Suggester:
     """A linear model over tf-idf features of words, lemmas and character n-grams, with the
-    votes of the nearest training visits added to its probabilities when the model has them."""
+    votes of the nearest training visits added to its probabilities and the chapter
+    regression's multiplied in, when the model has them."""
 
     def __init__(self, directory: Path = MODEL_DIR, titles: Path = TITLES) -> None:
         self.metadata: dict[str, Any] = json.loads((directory / "metadata.json").read_text())
@@ -83,6 +85,9 @@ class Suggester:
         if self.metadata.get("neighbours"):
             settings = Settings(**self.metadata["neighbours"])
             self._neighbours = Neighbours(directory, settings, len(self.classes))
+        self._chapters: Chapters | None = None
+        if self.metadata.get("chapter_power"):
+            self._chapters = Chapters(directory, self.classes, self.metadata["chapter_power"])
         self._words = lru_cache(maxsize=100_000)(self._word)
         self._titles: dict[str, dict[str, str]] = json.loads(titles.read_text(encoding="utf-8"))[
             "codes"
@@ -130,13 +135,15 @@ class Suggester:
         return self._probabilities(self._vector(text))
 
     def _probabilities(self, x: Features) -> np.ndarray:
-        """The softmax of the linear scores, plus the nearest visits' votes at their weight."""
+        """The softmax of the linear scores, plus the nearest visits' votes at their weight,
+        times the chapter's probability ** its power."""
         probability = self._softmax(self._scores(x))
-        if self._neighbours is None or not len(x.columns):
-            return probability
-        votes = self._neighbours.votes(x.columns, x.values)
-        blended = probability + self._neighbours.settings.weight * votes
-        return np.asarray(blended / blended.sum())
+        if self._neighbours is not None and len(x.columns):
+            votes = self._neighbours.votes(x.columns, x.values)
+            probability = probability + self._neighbours.settings.weight * votes
+        if self._chapters is not None:
+            probability = probability * self._chapters.factor(x.columns, x.values)
+        return np.asarray(probability / probability.sum())
 
     def _scores(self, x: Features) -> np.ndarray:
         return np.asarray(x.values @ self._coef[x.columns] + self._intercept)

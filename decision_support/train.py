@@ -21,7 +21,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from threadpoolctl import threadpool_limits
 
-from decision_support import dataset, neighbours, scoring
+from decision_support import chapters, dataset, neighbours, scoring
 from decision_support.dataset import Visit
 from decision_support.lemmas import Lemmas
 from decision_support.model import MODEL_DIR, Suggester
@@ -31,6 +31,9 @@ from decision_support.text import features, words
 COMMAND = "python -m decision_support.train"
 # The nearest-visit votes' settings, chosen by decision_support.crossval on train alone.
 K, POWER, VOTES = 50, 3.0, 0.25
+# The chapter regression's probability ** this multiplies each code's (decision_support.chapters),
+# chosen by decision_support.crossval on train too.
+CHAPTER_POWER = 0.25
 # Features in more than this share of the training visits carry no similarity: a quarter of
 # the work for a consultation's vote (decision_support.neighbours).
 COMMON_SHARE = 0.1
@@ -80,16 +83,32 @@ def fit(
     return vectorizer, model
 
 
+def fit_chapters(
+    vectorizer: TfidfVectorizer, visits: list[Visit], *, c: float, max_iter: int
+) -> LogisticRegression:
+    """A multinomial regression on the codes' features that tells the ICD-10 chapter (the
+    code's letter) alone, from all the visits of its codes together."""
+    model = LogisticRegression(C=c, max_iter=max_iter, tol=1e-4)
+    with threadpool_limits(limits=1):
+        model.fit(
+            vectorizer.transform([v.text for v in visits]),
+            [chapters.letter(v.code) for v in visits],
+        )
+    return model
+
+
 def export(
     vectorizer: TfidfVectorizer,
     model: LogisticRegression,
     directory: Path,
     metadata: dict[str, Any],
     visits: list[Visit] | None = None,
+    chapter_model: LogisticRegression | None = None,
 ) -> None:
     """Vocabulary as a JSON list in column order; idf, weights (float16) and intercepts in
     an npz of plain arrays; the metadata (classes, feature settings) as JSON; with `visits`,
-    their tf-idf vectors for the nearest-visit votes (decision_support.neighbours)."""
+    their tf-idf vectors for the nearest-visit votes (decision_support.neighbours); with
+    `chapter_model`, the chapter regression (decision_support.chapters)."""
     directory.mkdir(parents=True, exist_ok=True)
     names = sorted(vectorizer.vocabulary_, key=vectorizer.vocabulary_.__getitem__)
     (directory / "vocabulary.json").write_text(
@@ -109,6 +128,10 @@ def export(
         neighbours.save(directory, matrix, codes, COMMON_SHARE)
     else:
         (directory / neighbours.FILE).unlink(missing_ok=True)
+    if chapter_model is not None:
+        chapters.save(directory, chapter_model)
+    else:
+        (directory / chapters.FILE).unlink(missing_ok=True)
     _write_metadata(directory, {**metadata, "classes": classes})
 
 
@@ -155,6 +178,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--votes", type=float, default=VOTES, help="the votes' weight (0: regression alone)"
     )
+    parser.add_argument(
+        "--chapter",
+        type=float,
+        default=CHAPTER_POWER,
+        help="power of the chapter regression's probability (0: no chapter regression)",
+    )
     args = parser.parse_args(argv)
     started = time.monotonic()
     train = dataset.read("train", args.data)
@@ -170,6 +199,11 @@ def main(argv: list[str] | None = None) -> int:
         "max_iter": args.max_iter,
     }
     vectorizer, model = fit(train, **settings)
+    chapter_model = (
+        fit_chapters(vectorizer, train, c=args.c, max_iter=args.max_iter)
+        if args.chapter > 0
+        else None
+    )
     given = sys.argv[1:] if argv is None else argv
     command = " ".join([COMMAND, *given])
     votes = {"k": args.k, "power": args.power, "weight": args.votes} if args.votes > 0 else None
@@ -177,7 +211,8 @@ def main(argv: list[str] | None = None) -> int:
         "model": "tf-idf (words, word bigrams, char_wb 2-5"
         + (", lemmas" if args.lemmas else "")
         + ") + multinomial logistic regression"
-        + (", plus the k nearest training visits' votes" if votes else ""),
+        + (", plus the k nearest training visits' votes" if votes else "")
+        + (", times the chapter regression's probability" if chapter_model else ""),
         "features": {
             "lemmas": settings["lemmas"],
             "char_range": list(settings["char_range"]),
@@ -186,13 +221,14 @@ def main(argv: list[str] | None = None) -> int:
         },
         "settings": {**settings, "char_range": list(settings["char_range"])},
         "neighbours": votes,
+        "chapter_power": args.chapter if chapter_model else None,
         "training_command": command,
         "data_source": dataset.SOURCE,
         "data_license": dataset.LICENSE,
         "train_cases": len(train),
         "abstain_below": 0.0,
     }
-    export(vectorizer, model, args.out, metadata, train if votes else None)
+    export(vectorizer, model, args.out, metadata, train if votes else None, chapter_model)
     metadata = {**json.loads((args.out / "metadata.json").read_text()), **score(args.out, dev)}
     metadata["training_seconds"] = round(time.monotonic() - started, 1)
     _write_metadata(args.out, metadata)

@@ -9,11 +9,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from decision_support import dataset, neighbours, scoring
+from decision_support import chapters, dataset, neighbours, scoring
 from decision_support.crossval import votes
 from decision_support.model import MODEL_DIR, TITLES, Suggester
 from decision_support.text import words
-from decision_support.train import fit
+from decision_support.train import fit, fit_chapters
 
 pytestmark = pytest.mark.skipif(
     not (dataset.data_dir() / "dev_v1.jsonl").exists(),
@@ -62,9 +62,15 @@ def test_refitting_a_sample_gives_the_same_weights_twice() -> None:
 
 def test_shipped_files_are_data_only_and_small() -> None:
     names = sorted(p.name for p in MODEL_DIR.iterdir())
-    assert names == ["metadata.json", "neighbours.npz", "vocabulary.json", "weights.npz"]
+    assert names == [
+        "chapters.npz",
+        "metadata.json",
+        "neighbours.npz",
+        "vocabulary.json",
+        "weights.npz",
+    ]
     assert sum(p.stat().st_size for p in MODEL_DIR.iterdir()) <= 25 * 1024 * 1024
-    for archive in ("weights.npz", "neighbours.npz"):
+    for archive in ("weights.npz", "neighbours.npz", "chapters.npz"):
         with np.load(MODEL_DIR / archive, allow_pickle=False) as arrays:
             assert all(arrays[name].dtype != object for name in arrays.files)
     metadata = json.loads((MODEL_DIR / "metadata.json").read_text())
@@ -92,6 +98,26 @@ def test_shipped_votes_are_those_cross_validation_scored(tmp_path: Path) -> None
         got = shipped.votes(columns[order].astype(np.int64), values[order])
         np.testing.assert_allclose(got, row, atol=0.02)  # float16 values, as shipped
         assert got.sum() == pytest.approx(1.0)
+
+
+def test_shipped_chapter_factor_is_the_chapter_regressions(tmp_path: Path) -> None:
+    """The shipped chapter arrays give each code its chapter's probability ** power as the
+    scikit-learn regression that crossval scored gives it."""
+    visits = dataset.read("train")[:300]
+    vectorizer = fit(visits, **SMALL)[0]  # type: ignore[arg-type]
+    model = fit_chapters(vectorizer, visits, c=10.0, max_iter=300)
+    chapters.save(tmp_path, model)
+    classes = sorted({v.code for v in visits})
+    shipped = chapters.Chapters(tmp_path, classes, power=0.5)
+    letters = [str(c) for c in model.classes_]
+    asked = vectorizer.transform([v.text for v in dataset.read("dev")[:30]])
+    expected = model.predict_proba(asked)[:, [letters.index(c[0]) for c in classes]] ** 0.5
+    for i, row in enumerate(expected):
+        columns, values = asked[i].indices, asked[i].data
+        order = np.argsort(columns)
+        got = shipped.factor(columns[order].astype(np.int64), values[order])
+        np.testing.assert_allclose(got, row, rtol=0.02)  # float16 weights, as shipped
+    assert len(set(letters)) > 3  # several chapters were told apart
 
 
 def test_every_code_it_can_return_has_russian_and_english_titles(suggester: Suggester) -> None:
