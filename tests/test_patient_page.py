@@ -19,7 +19,6 @@ from tests.actions_world import tomorrow_at
 from tests.conftest import Platform
 from web.platform import PLATFORM
 
-browser = test_browser.browser  # the same Chromium, fake devices and phone-sized window
 AXE = Axe()
 SIZES = {"desktop": (1280, 900), "phone": (360, 740)}
 
