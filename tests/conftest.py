@@ -23,10 +23,11 @@ from web.platform import PLATFORM
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    # Servers the tests start as processes inherit this: two warm recognisers each rather
-    # than the default (up to eight per core, about four seconds of CPU each to warm), which
-    # would fill the machine while the suite runs.
-    os.environ.setdefault("TELEMED_RECOGNISER_POOL", "2")
+    # Servers the tests start as processes inherit this: one warm recogniser each rather
+    # than the default (up to eight per core, seconds of CPU each to warm), which would fill
+    # the machine while the suite runs. One still warms and serves a side; the pool's bound
+    # and reuse are tested in-process (`model_pool`, tests/test_recognizer_pool.py).
+    os.environ.setdefault("TELEMED_RECOGNISER_POOL", "1")
 
 
 @pytest.fixture(scope="session")
