@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from axe_playwright_python.async_playwright import Axe
 from playwright.async_api import Page, expect
 from sqlalchemy import update
 
@@ -21,6 +20,7 @@ from clinic.time import age
 from harness.client import Party
 from protocol_writer.triage import LEVELS
 from signaling.captions import CaptionSink
+from tests.axe import grave_violations
 from tests.conftest import Platform, make_settings
 from tests.test_browser import ARTIFACTS, earlier_signed_protocol, sign_in
 from web.pages import CATALOGUE
@@ -57,11 +57,9 @@ async def looked_at(page: Page, state: str) -> None:
     serious or critical violation of WCAG."""
     ARTIFACTS.mkdir(exist_ok=True)
     await page.screenshot(path=ARTIFACTS / f"console-{state}.png", full_page=True)
-    results = await Axe().run(page)
     grave = [
         (v["id"], v["help"], [n["target"] for n in v["nodes"]][:3])
-        for v in results.response["violations"]
-        if v["impact"] in ("serious", "critical")
+        for v in await grave_violations(page)
     ]
     assert grave == [], (state, grave)
 
