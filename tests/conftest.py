@@ -1,12 +1,13 @@
 from __future__ import annotations
 
 import os
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 from aiohttp.test_utils import TestServer
+from playwright.async_api import BrowserContext, Page, ViewportSize, async_playwright
 from pytest_aiohttp import AiohttpServer
 
 from clinic.domain import Reason, Role
@@ -14,6 +15,7 @@ from clinic.records import Records
 from clinic.settings import Settings
 from clinic.sign_in import SignIn
 from harness.servers import postgres
+from tests.chromium import CHROMIUM, browser_server, flags
 from tests.speech import PHRASES, speak
 from transcription.models import ModelPool
 from web.app import create_app
@@ -21,10 +23,11 @@ from web.platform import PLATFORM
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    # Servers the tests start as processes inherit this: two warm recognisers each rather
-    # than the default (up to eight per core, about four seconds of CPU each to warm), which
-    # would fill the machine while the suite runs.
-    os.environ.setdefault("TELEMED_RECOGNISER_POOL", "2")
+    # Servers the tests start as processes inherit this: one warm recogniser each rather
+    # than the default (up to eight per core, seconds of CPU each to warm), which would fill
+    # the machine while the suite runs. One still warms and serves a side; the pool's bound
+    # and reuse are tested in-process (`model_pool`, tests/test_recognizer_pool.py).
+    os.environ.setdefault("TELEMED_RECOGNISER_POOL", "1")
 
 
 @pytest.fixture(scope="session")
@@ -132,3 +135,54 @@ async def platform(
     app = create_app(settings, models=model_pool)
     server = await aiohttp_server(app, host="127.0.0.1")
     yield Platform(server, app[PLATFORM].records, settings)
+
+
+# A page for a party: its name, the file its fake microphone plays (None: a tone), whether it
+# may use the microphone, and the window's size (a phone's unless told).
+OpenPage = Callable[..., Awaitable[Page]]
+
+
+@pytest.fixture(scope="session")
+def chromium() -> Iterator[str]:
+    """The session's Chromium (tests/chromium.py): its Playwright endpoint."""
+    with browser_server() as endpoint:
+        yield endpoint
+
+
+@pytest.fixture
+async def browser(tmp_path: Path, chromium: str) -> AsyncIterator[OpenPage]:
+    """Opens pages in a real headless Chromium with fake devices, each in a context of its
+    own, all closed after the test."""
+    async with async_playwright() as playwright:
+        shared = await playwright.chromium.connect(chromium)
+        contexts: list[BrowserContext] = []
+
+        async def open_context(
+            name: str,
+            wav: Path | None,
+            *,
+            allow_media: bool = True,
+            viewport: tuple[int, int] = (360, 740),
+        ) -> Page:
+            size = ViewportSize(width=viewport[0], height=viewport[1])
+            if wav is None and allow_media:
+                context = await shared.new_context(viewport=size)
+            else:
+                # What the microphone plays, or that there is none, is the browser's flag,
+                # not a context's: a Chromium of its own.
+                context = await playwright.chromium.launch_persistent_context(
+                    str(tmp_path / f"profile-{name}"),
+                    executable_path=CHROMIUM,
+                    headless=True,
+                    args=flags(wav, allow_media=allow_media),
+                    viewport=size,
+                )
+            contexts.append(context)
+            return context.pages[0] if context.pages else await context.new_page()
+
+        try:
+            yield open_context
+        finally:
+            for context in contexts:
+                await context.close()
+            await shared.close()

@@ -3,12 +3,29 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
+from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[1]
+
+# Each test and the bench it runs, the longest first (as they start).
+BENCH = {
+    "test_consultation_bench_runs_quick": "consultations",
+    "test_turns_bench_runs_quick": "turns",
+    "test_worker_capacity_bench_runs_quick": "worker_capacity",
+    "test_packet_bench_runs_quick": "packets",
+    "test_signaling_bench_runs_quick": "signaling",
+    "test_gate_bench_runs_quick": "gate",
+    "test_vosk_chunk_bench_runs_quick": "vosk_chunks",
+    "test_protocol_bench_runs_quick": "protocol",
+}
 
 
 def quick(name: str) -> dict[str, Any]:
@@ -25,14 +42,33 @@ def quick(name: str) -> dict[str, Any]:
     return figures
 
 
-def test_consultation_bench_runs_quick() -> None:
-    figures = quick("consultations")
+@pytest.fixture(scope="module")
+def quick_runs(request: pytest.FixtureRequest) -> Iterator[dict[str, Future[dict[str, Any]]]]:
+    """The quick run of each selected test's bench, all started at once, as many at a time
+    as there are cores: each is mostly one process on one core or waiting on audio played in
+    real time, so one after another they left the other core idle."""
+    selected = {item.name for item in request.session.items}
+    with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as runner:
+        yield {
+            bench: runner.submit(quick, bench) for test, bench in BENCH.items() if test in selected
+        }
+        runner.shutdown(cancel_futures=True)  # those not started when a test stops the run
+
+
+@pytest.fixture
+def figures(
+    request: pytest.FixtureRequest, quick_runs: dict[str, Future[dict[str, Any]]]
+) -> dict[str, Any]:
+    """What this test's bench printed."""
+    return quick_runs[BENCH[request.node.name]].result()
+
+
+def test_consultation_bench_runs_quick(figures: dict[str, Any]) -> None:
     assert figures["consultations"] == 1 and figures["audio_seconds"] > 0
     assert {"ratio_to_plain_vosk", "hangup_to_protocol_s_median", "rss_idle_mib"} <= set(figures)
 
 
-def test_worker_capacity_bench_runs_quick() -> None:
-    figures = quick("worker_capacity")
+def test_worker_capacity_bench_runs_quick(figures: dict[str, Any]) -> None:
     (step,) = figures["steps"]
     assert step["consultations"] == 1 and step["audio_received"] > 0
     assert {"server_core_share", "lag_p95_s_at_most", "server_cpu_per_audio_s"} <= set(step)
@@ -40,21 +76,18 @@ def test_worker_capacity_bench_runs_quick() -> None:
     assert figures["plain_vosk_rss_per_consultation_mib"] > 0
 
 
-def test_signaling_bench_runs_quick() -> None:
-    figures = quick("signaling")
+def test_signaling_bench_runs_quick(figures: dict[str, Any]) -> None:
     (step,) = figures["steps"]
     assert step["clients"] == 20
     assert {"relay_ms_median", "bare_relay_ms_median", "server_kib_per_client"} <= set(step)
 
 
-def test_vosk_chunk_bench_runs_quick() -> None:
-    figures = quick("vosk_chunks")
+def test_vosk_chunk_bench_runs_quick(figures: dict[str, Any]) -> None:
     assert figures["chunks"] > 0 and figures["chunk_s"] == 0.25
     assert {"median_ms", "p95_ms", "max_ms"} <= set(figures["accept_waveform"])
 
 
-def test_packet_bench_runs_quick() -> None:
-    figures = quick("packets")
+def test_packet_bench_runs_quick(figures: dict[str, Any]) -> None:
     (row,) = figures["rows"]
     assert row["ptime_ms"] == 60 and row["audio_received_s"] > 0
     assert {
@@ -65,13 +98,11 @@ def test_packet_bench_runs_quick() -> None:
     } <= set(row)
 
 
-def test_protocol_bench_runs_quick() -> None:
-    figures = quick("protocol")
+def test_protocol_bench_runs_quick(figures: dict[str, Any]) -> None:
     assert figures["consultations"] == 5 and figures["ms_p95"] > 0
 
 
-def test_turns_bench_runs_quick() -> None:
-    figures = quick("turns")
+def test_turns_bench_runs_quick(figures: dict[str, Any]) -> None:
     (step,) = figures["steps"]
     assert step["consultations"] == 1 and step["audio_received"] > 0
     assert {
@@ -85,8 +116,7 @@ def test_turns_bench_runs_quick() -> None:
     assert figures["plain_vosk_warm_cpu_per_audio_s"] > 0
 
 
-def test_gate_bench_runs_quick() -> None:
-    figures = quick("gate")
+def test_gate_bench_runs_quick(figures: dict[str, Any]) -> None:
     assert figures["sides"] == 2 and 0 < figures["audio_fed_to_vosk"] <= 1
     assert {
         "gated_cpu_per_audio_s",

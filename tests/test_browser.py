@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -11,7 +10,7 @@ from typing import Any
 import aiohttp
 import pytest
 from aiohttp.test_utils import TestServer
-from playwright.async_api import BrowserContext, Page, async_playwright
+from playwright.async_api import Page
 
 from actions.consilium import record_decision
 from actions.signing import ProtocolSigning
@@ -24,52 +23,7 @@ from transcription.models import ModelPool
 from web.app import create_app
 from web.platform import PLATFORM
 
-CHROMIUM = "/usr/bin/chromium"
-FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--use-fake-device-for-media-stream",
-]
 ARTIFACTS = Path(__file__).parent.parent / "artifacts"
-
-
-@pytest.fixture
-async def browser(tmp_path: Path) -> AsyncIterator[Any]:
-    async with async_playwright() as playwright:
-        contexts: list[BrowserContext] = []
-
-        async def open_context(
-            name: str,
-            wav: Path | None,
-            *,
-            allow_media: bool = True,
-            viewport: tuple[int, int] = (360, 740),
-        ) -> Page:
-            flags = [
-                *FLAGS,
-                "--use-fake-ui-for-media-stream" if allow_media else "--deny-permission-prompts",
-            ]
-            if wav is not None:
-                flags.append(f"--use-file-for-fake-audio-capture={wav}")
-            context = await playwright.chromium.launch_persistent_context(
-                str(tmp_path / f"profile-{name}"),
-                executable_path=CHROMIUM,
-                headless=True,
-                args=flags,
-                viewport={"width": viewport[0], "height": viewport[1]},
-            )
-            contexts.append(context)
-            return context.pages[0] if context.pages else await context.new_page()
-
-        yield open_context
-        for context in contexts:
-            await context.close()
 
 
 async def last_sms(platform: Platform) -> str:

@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from axe_playwright_python.async_playwright import Axe
 from playwright.async_api import Page, expect
 from sqlalchemy import update
 
@@ -21,13 +20,9 @@ from clinic.time import age
 from harness.client import Party
 from protocol_writer.triage import LEVELS
 from signaling.captions import CaptionSink
+from tests.axe import grave_violations
 from tests.conftest import Platform, make_settings
-from tests.test_browser import (  # noqa: F401  (a fixture and helpers)
-    ARTIFACTS,
-    browser,
-    earlier_signed_protocol,
-    sign_in,
-)
+from tests.test_browser import ARTIFACTS, earlier_signed_protocol, sign_in
 from web.pages import CATALOGUE
 from web.platform import PLATFORM
 
@@ -62,20 +57,22 @@ async def looked_at(page: Page, state: str) -> None:
     serious or critical violation of WCAG."""
     ARTIFACTS.mkdir(exist_ok=True)
     await page.screenshot(path=ARTIFACTS / f"console-{state}.png", full_page=True)
-    results = await Axe().run(page)
     grave = [
         (v["id"], v["help"], [n["target"] for n in v["nodes"]][:3])
-        for v in results.response["violations"]
-        if v["impact"] in ("serious", "critical")
+        for v in await grave_violations(page)
     ]
     assert grave == [], (state, grave)
 
 
-async def console(browser: Any, platform: Platform, login: str = "irina", query: str = "") -> Page:  # noqa: F811
-    """The console signed in with the Russian form (the default) unless `query` says."""
+async def console(
+    browser: Any, platform: Platform, login: str = "irina", query: str = "", *, look: bool = False
+) -> Page:
+    """The console signed in with the Russian form (the default) unless `query` says; with
+    `look`, the sign-in form is looked at first (one test does: it is the same form in each)."""
     page: Page = await browser(login, None, viewport=(1440, 900))
     await page.goto(f"{platform.url}console{query}")
-    await looked_at(page, "signin" + query.replace("?lang=", "-"))
+    if look:
+        await looked_at(page, "signin" + query.replace("?lang=", "-"))
     words = WORDS["en" if "lang=en" in query else "ru"]
     await page.get_by_label(words["login"]).fill(login)
     await page.get_by_label(words["password"]).fill("correct horse battery")
@@ -126,7 +123,7 @@ def test_no_words_in_the_consoles_scripts() -> None:
 
 async def test_the_console_is_russian_unless_the_doctor_keeps_english(
     platform: Platform,
-    browser: Any,  # noqa: F811
+    browser: Any,
 ) -> None:
     patient_id, _ = await platform.invited()
     doctor_id, _ = await platform.doctor(login="irina", password="correct horse battery")
@@ -148,7 +145,7 @@ async def test_the_console_is_russian_unless_the_doctor_keeps_english(
     )
     await platform.records.enqueue(patient_id, Reason.RESPIRATORY, CallMode.AUDIO, "ru")
 
-    page = await console(browser, platform)
+    page = await console(browser, platform, look=True)
     assert await page.locator("html").get_attribute("lang") == "ru"
     row = page.locator("#queue tr", has_text="Анна Иванова")
     await row.get_by_text("ОРВИ, COVID-19, звук").wait_for()
@@ -254,7 +251,7 @@ async def test_the_queue_knows_who_is_there(platform: Platform) -> None:
 @pytest.mark.parametrize("away_s", [600])  # the browser takes seconds to start
 async def test_the_console_shows_presence_and_a_call_nobody_joined(
     platform: Platform,
-    browser: Any,  # noqa: F811
+    browser: Any,
 ) -> None:
     await platform.doctor(login="irina", password="correct horse battery")
     anna, _ = await waiting_patient(platform, "Анна Иванова")
@@ -280,7 +277,7 @@ async def test_the_console_shows_presence_and_a_call_nobody_joined(
 
 async def test_the_call_panel_survives_a_reload_and_signing_asks_first(
     platform: Platform,
-    browser: Any,  # noqa: F811
+    browser: Any,
 ) -> None:
     """Who, why, how long and the connection; an audio call with no black box; a reload
     keeps the captions and the call; the preview follows the edits; an empty or
@@ -367,7 +364,7 @@ async def test_the_call_panel_survives_a_reload_and_signing_asks_first(
 
 async def test_the_draft_fills_in_during_the_call_and_keeps_the_doctors_edits(
     platform: Platform,
-    browser: Any,  # noqa: F811
+    browser: Any,
 ) -> None:
     """Complaints, vital signs and diagnosis suggestions appear in the editor as they are
     heard, each beside its phrase; what the doctor edits mid-call stays through later phrases

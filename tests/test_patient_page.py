@@ -7,7 +7,6 @@ from datetime import timedelta
 from typing import Any
 
 import aiohttp
-from axe_playwright_python.async_playwright import Axe
 from playwright.async_api import Page, expect
 
 from clinic.domain import CallMode, ConsultationStatus, Reason, Role, Segment, Speaker
@@ -16,11 +15,10 @@ from harness.client import Party
 from protocol_writer.service import ProtocolService
 from tests import test_browser
 from tests.actions_world import tomorrow_at
+from tests.axe import grave_violations
 from tests.conftest import Platform
 from web.platform import PLATFORM
 
-browser = test_browser.browser  # the same Chromium, fake devices and phone-sized window
-AXE = Axe()
 SIZES = {"desktop": (1280, 900), "phone": (360, 740)}
 
 
@@ -41,11 +39,9 @@ async def audited(page: Page, state: str) -> None:
     kept = page.viewport_size
     for size, (width, height) in SIZES.items():
         await page.set_viewport_size({"width": width, "height": height})
-        found = (await AXE.run(page)).response["violations"]
         serious = [
             f"{v['id']}: {v['help']} at {[n['target'] for n in v['nodes']]}"
-            for v in found
-            if v["impact"] in ("serious", "critical")
+            for v in await grave_violations(page)
         ]
         assert serious == [], f"{state}, {size}"
         shot = test_browser.ARTIFACTS / f"patient-{state}-{size}.png"

@@ -12,13 +12,13 @@ from clinic.domain import CallMode, Reason, Segment, Speaker
 from decision_support import Suggester
 from signaling.captions import CaptionSink
 from tests.conftest import Platform, sample
-from tests.test_browser import browser, staff_page  # noqa: F401  (a fixture and a helper)
+from tests.test_browser import staff_page
 from web.platform import PLATFORM
 
 COMPLAINTS = ["болит поясница уже неделю", "боль отдает в правую ногу при наклоне"]
 
 
-async def test_live_suggestions_and_the_doctor_takes_one(platform: Platform, browser: Any) -> None:  # noqa: F811
+async def test_live_suggestions_and_the_doctor_takes_one(platform: Platform, browser: Any) -> None:
     patient_id, _ = await platform.invited()
     await platform.doctor(login="irina", password="correct horse battery")
     consultation = await platform.records.enqueue(

@@ -236,8 +236,14 @@
     call.onPeerState = (state) => {
       document.getElementById("call-connection").textContent = Words.status("conn", state);
     };
-    await call.connectWorker();
-    if (offerPeer) await call.offerPeer();
+    const current = call;
+    try {
+      await current.connectWorker();
+      if (offerPeer) await current.offerPeer();
+    } catch (error) {
+      // Hung up while our offers were on their way: the server refuses them, nothing to tell.
+      if (onCall === message.consultation_id) throw error;
+    }
   }
 
   function addCaption(m) {
@@ -324,7 +330,12 @@
       say(t("draft_ready", { version: draft.version }));
       showActions(m.consultation_id);
     });
-    socket.on("error", (m) => say(Words.error(m.code)));
+    socket.on("error", (m) => {
+      // A late offer of a call that has ended is refused as "not in progress": the status
+      // already says how the call ended (the patient never connected, say); keep that.
+      if (m.code === "not_active" && !onCall) return;
+      say(Words.error(m.code));
+    });
   }
 
   // What signing will do: each renewal allowed or refused (and why), and a visit to book.
