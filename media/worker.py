@@ -118,8 +118,9 @@ class MediaWorker:
             await self._forget(leg)
             raise
         except Exception as exc:  # aiortc raises ValueError, KeyError, ... for bad SDP
+            ended = leg.closed  # by `end` while the offer was applied; not by _forget below
             await self._forget(leg)
-            if leg.closed:
+            if ended:
                 raise SideEnded("the consultation ended") from exc
             # aiortc's words are about its internals; the sender learns what to fix.
             log.info("bad_offer error=%s", exc.__class__.__name__)
