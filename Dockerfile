@@ -3,6 +3,9 @@
 # are installed into the data volume with `telemed models install`.
 FROM python:3.11-slim
 WORKDIR /app
+# jemalloc: speech recognition costs about a third less CPU on it (web/allocator.py).
+RUN apt-get update && apt-get install -y --no-install-recommends libjemalloc2 \
+    && rm -rf /var/lib/apt/lists/*
 COPY pyproject.toml README.md ./
 COPY clinic clinic
 COPY signaling signaling

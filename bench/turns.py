@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import ctypes.util
 import hashlib
 import json
 import os
@@ -53,6 +54,7 @@ from clinic.settings import Settings
 from harness.servers import free_port
 from transcription.engine import bundled_model_dir
 from transcription.pool import warmup_pcm
+from web.allocator import jemalloc_loaded
 
 TELEMED = [sys.executable, "-m", "web.cli"]
 RATE = 16000
@@ -160,6 +162,15 @@ def turn_taking(seed: int, seconds: float, workdir: Path) -> tuple[Path, Path]:
 def spoken(track: Path) -> str:
     """What was said on a track `turn_taking` made: its whole sentences, one per line."""
     return track.with_suffix(".txt").read_text(encoding="utf-8")
+
+
+def allocator_env(allocator: str) -> dict[str, str] | None:
+    """This environment with Vosk's process on `allocator`; None when it is not installed."""
+    env = {k: v for k, v in os.environ.items() if k != "LD_PRELOAD"}
+    if allocator == "glibc":
+        return env
+    library = ctypes.util.find_library(allocator)
+    return None if library is None else {**env, "LD_PRELOAD": library}
 
 
 def plain_vosk(paths: list[str]) -> dict[str, float]:
@@ -375,6 +386,9 @@ def run(
             wait_ready(url, server)
             wait_pool_warm(url)
             rss_idle = rss_mib(server.pid)
+            server_allocator = (
+                "jemalloc" if jemalloc_loaded(Path(f"/proc/{server.pid}/maps")) else "glibc"
+            )
             for n in steps:
                 results.append(
                     step(url, settings, server.pid, n, tracks, seconds, stagger, sender_cores)
@@ -383,21 +397,33 @@ def run(
             server.terminate()
             server.wait(60)
         # Plain Vosk over the first consultations' audio: over all of it would take as long
-        # as the steps again; the speech and the silence are alike in each.
+        # as the steps again; the speech and the silence are alike in each. On glibc's
+        # malloc, as Vosk runs by default, and on jemalloc, as the server runs.
         paths = [str(p) for pair in tracks[:plain_consultations] for p in pair]
-        plain = json.loads(
-            subprocess.run(
-                [sys.executable, "-m", "bench.turns", "--plain", json.dumps(paths)],
-                capture_output=True,
-                text=True,
-                check=True,
-            ).stdout
-        )
+        plain = {
+            allocator: json.loads(
+                subprocess.run(
+                    [sys.executable, "-m", "bench.turns", "--plain", json.dumps(paths)],
+                    env=allocator_env(allocator),
+                    capture_output=True,
+                    text=True,
+                    check=True,
+                ).stdout
+            )
+            for allocator in ("glibc", "jemalloc")
+            if allocator_env(allocator) is not None
+        }
     audio = len(paths) * seconds
-    plain_new, plain_warm = plain["new"] / audio, plain["warm"] / audio
-    for r in results:
-        r["ratio_to_plain_vosk_warm"] = round(r["server_cpu_per_audio_s"] / plain_warm, 2)
-        r["ratio_to_plain_vosk_new"] = round(r["server_cpu_per_audio_s"] / plain_new, 2)
+    figures: dict[str, Any] = {}
+    for allocator, cpu in plain.items():
+        tag = "" if allocator == "glibc" else f"{allocator}_"
+        figures[f"plain_vosk_{tag}new_cpu_per_audio_s"] = round(cpu["new"] / audio, 3)
+        figures[f"plain_vosk_{tag}warm_cpu_per_audio_s"] = round(cpu["warm"] / audio, 3)
+        for r in results:
+            for age in ("warm", "new"):
+                r[f"ratio_to_plain_vosk_{tag}{age}"] = round(
+                    r["server_cpu_per_audio_s"] / (cpu[age] / audio), 2
+                )
     passing = [
         r["consultations"]
         for r in results
@@ -413,8 +439,8 @@ def run(
         "sender_cores": sender_cores,
         "cores": os.cpu_count(),
         "rss_idle_mib": round(rss_idle, 1),
-        "plain_vosk_new_cpu_per_audio_s": round(plain_new, 3),
-        "plain_vosk_warm_cpu_per_audio_s": round(plain_warm, 3),
+        "server_allocator": server_allocator,
+        **figures,
         "steps": results,
         "capacity": max(passing, default=0),
     }

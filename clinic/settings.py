@@ -72,6 +72,8 @@ class Settings:
     recognizer_pool: int | None = None
     # Keeps each side's silence from Vosk (transcription/gate.py); off feeds it everything.
     voice_gate: bool = True
+    # The allocator of the processes that run Vosk (web/allocator.py): auto, jemalloc, system.
+    allocator: str = "auto"
     # A waiting patient whose page has been closed this long leaves the queue; back
     # sooner, they keep their place.
     queue_away_s: float = 300.0
@@ -81,6 +83,10 @@ class Settings:
             raise ValueError("TELEMED_MEDIA must be local or workers")
         if self.recognizer_pool is not None and self.recognizer_pool < 0:
             raise ValueError("TELEMED_RECOGNISER_POOL must be 0 or more")
+        if self.allocator not in ("auto", "jemalloc", "system"):
+            raise ValueError(
+                f"TELEMED_ALLOCATOR must be auto, jemalloc or system, not {self.allocator!r}"
+            )
         if self.media == "workers" and not self.redis_url:
             raise ValueError("TELEMED_MEDIA=workers needs TELEMED_REDIS_URL")
 
@@ -143,6 +149,7 @@ class Settings:
             recognizer_pool=integer("RECOGNISER_POOL", "") if get("RECOGNISER_POOL", "") else None,
             queue_away_s=decimal("QUEUE_AWAY_S", "300"),
             voice_gate=_switch(PREFIX + "VOICE_GATE", get("VOICE_GATE", "on")),
+            allocator=get("ALLOCATOR", "auto"),
         )
 
 

@@ -8,6 +8,9 @@ test_setup=false
 [ "${1:-}" = "--test" ] && test_setup=true
 
 need=()
+# Speech recognition runs on jemalloc: about a third less CPU than on glibc's malloc
+# (web/allocator.py). Without it the platform still runs, and says so.
+ls /usr/lib/*/libjemalloc.so.2 >/dev/null 2>&1 || need+=(libjemalloc2)
 if $test_setup; then
   command -v espeak-ng >/dev/null 2>&1 || need+=(espeak-ng)
   command -v sox >/dev/null 2>&1 || need+=(sox)

@@ -110,10 +110,13 @@ def test_turns_bench_runs_quick(figures: dict[str, Any]) -> None:
         "server_cpu_per_audio_s",
         "ratio_to_plain_vosk_warm",
         "ratio_to_plain_vosk_new",
+        "ratio_to_plain_vosk_jemalloc_warm",
         "pool_hits",
         "pool_misses",
     } <= set(step)
     assert figures["plain_vosk_warm_cpu_per_audio_s"] > 0
+    assert figures["plain_vosk_jemalloc_warm_cpu_per_audio_s"] > 0
+    assert figures["server_allocator"] == "jemalloc"  # setup installs it; the server uses it
 
 
 def test_gate_bench_runs_quick(figures: dict[str, Any]) -> None:

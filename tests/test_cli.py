@@ -22,6 +22,7 @@ from clinic.tables import Patient
 from tests.conftest import make_settings
 from tests.speech import PHRASES, speak
 from transcription.engine import bundled_model_dir
+from web.allocator import jemalloc_loaded
 
 TELEMED = [sys.executable, "-m", "web.cli"]
 
@@ -91,6 +92,8 @@ def test_serve_and_simulate_produce_a_protocol_from_speech(tmp_path: Path) -> No
                 if server.poll() is not None or time.monotonic() > deadline:
                     pytest.fail(f"telemed serve did not come up: {server.stdout.read()}")  # type: ignore[union-attr]
                 time.sleep(0.3)
+        # Vosk's allocations run on jemalloc: the server started itself again on it.
+        assert jemalloc_loaded(Path(f"/proc/{server.pid}/maps"))
         invite = run(["invite", "Анна", "+79990000000"], data)
         opened_token = invite.stdout.strip().rsplit("/join/", 1)[1]
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/join/{opened_token}") as page:
@@ -297,6 +300,7 @@ def test_invite_checks_the_phone_and_names_the_port_the_server_uses(tmp_path: Pa
         env={
             **{k: v for k, v in os.environ.items() if not k.startswith("TELEMED_")},
             "TELEMED_RECOGNISER_POOL": "0",
+            "TELEMED_ALLOCATOR": "system",
         },
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
@@ -310,6 +314,7 @@ def test_invite_checks_the_phone_and_names_the_port_the_server_uses(tmp_path: Pa
             assert line, f"telemed serve stopped: {started}"
             started += line
         assert f"http://127.0.0.1:{port}/console" in started  # the demo accounts' address
+        assert not jemalloc_loaded(Path(f"/proc/{server.pid}/maps"))  # as it was told
         assert "telemed users renew demo --password" in started
         one_line_error(
             as_a_user(["invite", "Анна", "not-a-phone"], clinic), "not a phone number", "+7"
@@ -339,5 +344,6 @@ def test_a_mistyped_setting_is_named_in_one_line(tmp_path: Path) -> None:
         ("TELEMED_PORT", "80a", ("TELEMED_PORT must be a number", "'80a'")),
         ("TELEMED_VOICE_GATE", "maybe", ("TELEMED_VOICE_GATE must be on or off",)),
         ("TELEMED_MEDIA", "cloud", ("TELEMED_MEDIA must be local or workers",)),
+        ("TELEMED_ALLOCATOR", "tcmalloc", ("TELEMED_ALLOCATOR must be auto, jemalloc or system",)),
     ):
         one_line_error(as_a_user(["serve"], tmp_path, **{name: value}), *words)

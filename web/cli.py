@@ -17,6 +17,7 @@ from pathlib import Path
 from clinic.domain import Reason, Role
 from clinic.settings import Settings
 from web import accounts
+from web.allocator import AllocatorMissing, use_jemalloc
 
 DEMO_PHRASES = {
     # Korean, so that the bundled Korean model can recognise the demo speech.
@@ -167,6 +168,13 @@ def main(argv: list[str] | None = None) -> int:
         settings = Settings.from_env()
     except ValueError as exc:  # a mistyped setting: say which, without a traceback
         parser.exit(2, f"telemed: {exc}\n")
+    if argv is None and args.command in RUN_VOSK:  # the program itself, not a test calling it
+        try:
+            note = use_jemalloc(settings.allocator)
+        except AllocatorMissing as exc:
+            parser.exit(2, f"telemed: {exc}\n")
+        if note:
+            print(note, file=sys.stderr, flush=True)
     handler = {
         "serve": _serve,
         "worker": _worker,
@@ -192,6 +200,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"telemed: {exc}", file=sys.stderr)
         return 2
 
+
+# Commands that run speech recognition: they start again on jemalloc (web/allocator.py).
+RUN_VOSK = {"serve", "worker", "transcribe"}
 
 # Commands that read or add to the records `telemed serve` keeps: they refuse to start on a
 # database that does not exist (`serve` and `db upgrade` make it).
