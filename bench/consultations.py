@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import ctypes.util
 import json
 import os
 import re
@@ -34,6 +35,7 @@ from harness.client import Party
 from harness.servers import free_port
 from transcription.engine import bundled_model_dir
 from transcription.pool import warmup_pcm
+from web.allocator import jemalloc_loaded
 from web.cli import DEMO_PHRASES
 from web.demo import add_doctor, signed_in_patient
 
@@ -122,6 +124,29 @@ def plain_vosk_cpu(paths: list[Path], model: vosk.Model | None = None, warm: boo
     return time.process_time() - start
 
 
+def allocator_env(allocator: str) -> dict[str, str] | None:
+    """This environment with a child process on `allocator` (glibc or jemalloc); None when
+    that allocator is not installed."""
+    env = {k: v for k, v in os.environ.items() if k != "LD_PRELOAD"}
+    if allocator == "glibc":
+        return env
+    library = ctypes.util.find_library(allocator)
+    return None if library is None else {**env, "LD_PRELOAD": library}
+
+
+def plain_vosk_cpu_on(allocator: str, paths: list[Path], warm: bool = False) -> float:
+    """`plain_vosk_cpu` in a new process on `allocator`, which must be installed."""
+    out = subprocess.run(
+        [sys.executable, "-m", "bench.consultations", "--plain", json.dumps([*map(str, paths)])]
+        + (["--warm"] if warm else []),
+        env=allocator_env(allocator),
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    return float(out)
+
+
 async def one_consultation(
     url: str, settings: Settings, doctor_wav: Path, patient_wav: Path
 ) -> float:
@@ -187,6 +212,7 @@ def run(runs: int, repeats: int = 1) -> dict[str, Any]:
             wait_ready(url, server)
             wait_pool_warm(url)
             rss_idle = rss_mib(server.pid)
+            allocator = "jemalloc" if jemalloc_loaded(Path(f"/proc/{server.pid}/maps")) else "glibc"
             cpu_before = cpu_seconds(server.pid)
             latencies, rss_after = [], []
             for _ in range(runs):
@@ -198,8 +224,12 @@ def run(runs: int, repeats: int = 1) -> dict[str, Any]:
         finally:
             server.terminate()
             server.wait(30)
-        vosk_cpu = plain_vosk_cpu([doctor_wav, patient_wav] * runs)
-        vosk_warm_cpu = plain_vosk_cpu([doctor_wav, patient_wav] * runs, warm=True)
+        sides = [doctor_wav, patient_wav] * runs
+        vosk_cpu = plain_vosk_cpu_on("glibc", sides)
+        vosk_warm_cpu = plain_vosk_cpu_on("glibc", sides, warm=True)
+        jemalloc_warm_cpu = (
+            plain_vosk_cpu_on("jemalloc", sides, warm=True) if allocator_env("jemalloc") else None
+        )
     total_audio = audio_s * runs
     half = max(1, runs // 2)
     return {
@@ -211,6 +241,19 @@ def run(runs: int, repeats: int = 1) -> dict[str, Any]:
         "ratio_to_plain_vosk": round(server_cpu / vosk_cpu, 2),
         "plain_vosk_warm_cpu_per_audio_s": round(vosk_warm_cpu / total_audio, 3),
         "ratio_to_plain_vosk_warm": round(server_cpu / vosk_warm_cpu, 2),
+        # The server runs Vosk on jemalloc (web/allocator.py); plain Vosk on glibc's malloc
+        # above, as it runs by default, and here on jemalloc too.
+        "server_allocator": allocator,
+        **(
+            {
+                "plain_vosk_jemalloc_warm_cpu_per_audio_s": round(
+                    jemalloc_warm_cpu / total_audio, 3
+                ),
+                "ratio_to_plain_vosk_jemalloc_warm": round(server_cpu / jemalloc_warm_cpu, 2),
+            }
+            if jemalloc_warm_cpu
+            else {}
+        ),
         "hangup_to_protocol_s_median": round(statistics.median(latencies), 3),
         "hangup_to_protocol_s_p95": round(sorted(latencies)[int(0.95 * (runs - 1))], 3),
         "rss_idle_mib": round(rss_idle, 1),
@@ -240,7 +283,12 @@ def main(argv: list[str] | None = None) -> None:
         "fixed costs (a peer connection, a recogniser) over more audio",
     )
     parser.add_argument("--quick", action="store_true", help="one consultation, for CI")
+    parser.add_argument("--plain", help=argparse.SUPPRESS)
+    parser.add_argument("--warm", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.plain:
+        print(plain_vosk_cpu([Path(p) for p in json.loads(args.plain)], warm=args.warm))
+        return
     print(
         json.dumps(run(1 if args.quick else args.runs, 1 if args.quick else args.repeats), indent=2)
     )

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import ctypes.util
 import hashlib
 import json
 import os
@@ -38,7 +37,14 @@ from typing import Any
 
 import vosk
 
-from bench.consultations import cpu_seconds, rss_mib, wait_pool_warm, wait_ready, wav_seconds
+from bench.consultations import (
+    allocator_env,
+    cpu_seconds,
+    rss_mib,
+    wait_pool_warm,
+    wait_ready,
+    wav_seconds,
+)
 from bench.worker_capacity import (
     PAIRS_PER_SENDER,
     PeakRss,
@@ -162,15 +168,6 @@ def turn_taking(seed: int, seconds: float, workdir: Path) -> tuple[Path, Path]:
 def spoken(track: Path) -> str:
     """What was said on a track `turn_taking` made: its whole sentences, one per line."""
     return track.with_suffix(".txt").read_text(encoding="utf-8")
-
-
-def allocator_env(allocator: str) -> dict[str, str] | None:
-    """This environment with Vosk's process on `allocator`; None when it is not installed."""
-    env = {k: v for k, v in os.environ.items() if k != "LD_PRELOAD"}
-    if allocator == "glibc":
-        return env
-    library = ctypes.util.find_library(allocator)
-    return None if library is None else {**env, "LD_PRELOAD": library}
 
 
 def plain_vosk(paths: list[str]) -> dict[str, float]:

@@ -66,6 +66,8 @@ def figures(
 def test_consultation_bench_runs_quick(figures: dict[str, Any]) -> None:
     assert figures["consultations"] == 1 and figures["audio_seconds"] > 0
     assert {"ratio_to_plain_vosk", "hangup_to_protocol_s_median", "rss_idle_mib"} <= set(figures)
+    assert figures["server_allocator"] == "jemalloc"  # setup installs it; the server uses it
+    assert figures["plain_vosk_jemalloc_warm_cpu_per_audio_s"] > 0
 
 
 def test_worker_capacity_bench_runs_quick(figures: dict[str, Any]) -> None:
