@@ -100,12 +100,14 @@ class SignalingServer:
 
     # --- connection ---------------------------------------------------------
 
-    async def _on_connect(self, sid: str, environ: Any, auth: Any = None) -> None:
+    async def _on_connect(
+        self, sid: str, environ: Any = None, auth: Any = None
+    ) -> dict[str, Any] | None:
         if (await self.sio.get_session(sid)).get("principal") is not None:
-            # python-socketio dispatches a client's event named "connect" here too:
-            # a connected client must not re-run authentication through it.
-            await self._refuse(sid, "connect", BadMessage("unknown_event", "no such event"))
-            return
+            # python-socketio dispatches a client's event named "connect" here too, with
+            # whatever arguments the client sent (none, so `environ` has a default): a
+            # connected client must not re-run authentication through it.
+            return await self._refuse(sid, "connect", BadMessage("unknown_event", "no such event"))
         principal, live = await self._authenticate(auth, environ)
         source = environ.get("REMOTE_ADDR") if isinstance(environ, dict) else None
         if principal is None:
