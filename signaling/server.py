@@ -133,6 +133,7 @@ class SignalingServer:
             if await self._records.patient_back(principal.id):
                 await self._broadcast_queue()
         await self._resume(sid, principal)
+        return None  # a real connection: accepted
 
     async def _authenticate(
         self, auth: Any, environ: Any

@@ -58,7 +58,8 @@ async def test_malformed_payloads_are_answered_bad_payload(platform: Platform) -
         assert reply["ok"] is False and reply["code"] == "unknown_event"
         # socket.io's own event names, sent as events: no re-authentication, a clear answer
         # (with no arguments, "connect" once raised a TypeError in the server, unanswered).
-        for args in ((), ({},), ({}, {"session": token})):
+        sent: tuple[tuple[object, ...], ...] = ((), ({},), ({}, {"session": token}))
+        for args in sent:
             reply = await patient.sio.call("connect", args, timeout=10)
             assert reply == {"ok": False, "code": "unknown_event", "message": "no such event"}
         # After all that the server goes on serving.
