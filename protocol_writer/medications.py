@@ -58,8 +58,9 @@ def _english_names() -> dict[str, str]:
 
 
 def is_oncology(name: str) -> bool:
-    entry = vocabulary("drugs").get(name) or vocabulary("drugs_en").get(name) or {}
-    return bool(entry.get("oncology"))
+    """Only an oncologist or haematologist renews it: drugs.json says, by international name,
+    whichever language the medicine was named in."""
+    return bool(vocabulary("drugs").get(name, {}).get("oncology"))
 
 
 @cache

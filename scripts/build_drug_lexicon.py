@@ -35,7 +35,6 @@ INN = {
     "epinephrine": "adrenaline",
     "nicotine patch": "nicotine",
 }
-ANTINEOPLASTIC = "D27.505.954.248"  # MeSH: Antineoplastic Agents
 
 
 def _common_words() -> set[str]:
@@ -47,7 +46,10 @@ def _common_words() -> set[str]:
 
 def main() -> None:
     common = _common_words() | set(library.stopwords)
-    kept: dict[str, dict[str, object]] = {}
+    # Which of them only an oncologist renews is not here: the library's MeSH trees are
+    # chemical, not pharmacological, so it cannot tell (docetaxel came out ordinary). That
+    # flag lives in the hand-checked drugs.json, by the same international names.
+    kept: set[str] = set()
     forms: dict[str, str] = {}
     for canonical, data in library.drug_canonical_to_data.items():
         if not (data.get("medline_plus_id") or data.get("nhs_url")):
@@ -55,18 +57,17 @@ def main() -> None:
         name = INN.get(canonical.lower(), canonical.lower())
         if not re.fullmatch(r"[a-z][a-z ]+", name) or " and " in name:
             continue  # combinations ("a, b, and c") and salts with symbols
-        tree = data.get("mesh_tree") or []
-        kept[name] = {"oncology": any(str(t).startswith(ANTINEOPLASTIC) for t in tree)}
+        kept.add(name)
     for variant, canonicals in library.drug_variant_to_canonical.items():
         said = re.sub(r"[^a-z ]", " ", variant.lower()).split()
         form = " ".join(said)
-        names = {INN.get(c.lower(), c.lower()) for c in canonicals} & set(kept)
+        names = {INN.get(c.lower(), c.lower()) for c in canonicals} & kept
         if len(names) != 1 or len(form) < 4 or form in common or len(said) > 3:
             continue
         forms[form] = names.pop()
-    table: dict[str, dict[str, object]] = {}
+    table: dict[str, dict[str, list[str]]] = {}
     for form, name in sorted(forms.items()):
-        table.setdefault(name, {"forms": [], **kept[name]})["forms"].append(form)  # type: ignore[attr-defined]
+        table.setdefault(name, {"forms": []})["forms"].append(form)
     document = {
         "_comment": __doc__.split("\n\n")[0] + " Generated: do not edit by hand.",
         **dict(sorted(table.items())),

@@ -451,6 +451,30 @@ def test_medicines_are_read_clause_by_clause(
 
 
 @pytest.mark.parametrize(
+    ("text", "names"),
+    [
+        # Infused in hospital, never renewed by a polyclinic: named in follow-up calls all the
+        # same, and only an oncologist may renew them (actions/renewal.py reads the flag).
+        (
+            "doctor: we'll continue the docetaxel every three weeks",
+            {"docetaxel"},
+        ),
+        (
+            "doctor: продолжаем паклитаксел и герцептин по схеме",
+            {"paclitaxel", "trastuzumab"},
+        ),
+    ],
+)
+def test_anticancer_medicines_given_in_hospital_are_an_oncologists_to_renew(
+    text: str, names: set[str]
+) -> None:
+    language = "ru" if any("а" <= c <= "я" for c in text) else "en"
+    medications = _draft(text, language).medications
+    assert {m.name for m in medications} == names
+    assert all(m.oncology for m in medications)
+
+
+@pytest.mark.parametrize(
     ("text", "kind", "days"),
     [
         ("doctor: если станет хуже вызывайте скорую созвонимся через три дня", "telemedicine", 3),
