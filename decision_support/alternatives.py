@@ -3,8 +3,9 @@
     python -m decision_support.alternatives VARIANT
 
 Each variant is fitted on train and printed on dev alone and added to the shipped model's
-probabilities (clean dev, hit@1 / hit@3). None of them ships; they are here so that anyone
-can check why.
+probabilities (clean dev, hit@1 / hit@3), but `boundary-in-place`: the shipped regression
+replaced, on clean and speech-like dev. None of them ships; they are here so that anyone can
+check why.
 """
 
 from __future__ import annotations
@@ -18,14 +19,17 @@ import scipy.sparse as sp
 from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.naive_bayes import ComplementNB
+from sklearn.neural_network import MLPClassifier
 from sklearn.svm import LinearSVC
 from threadpoolctl import threadpool_limits
 
-from decision_support import dataset
+from decision_support import chapters, dataset
 from decision_support.crossval import hits, votes
 from decision_support.model import Suggester
+from decision_support.neighbours import without_common
+from decision_support.speech import speech_like
 from decision_support.text import words
-from decision_support.train import Analyzer
+from decision_support.train import CHAPTER_POWER, COMMON_SHARE, POWER, VOTES, Analyzer, K
 
 Probabilities = np.ndarray
 
@@ -121,6 +125,60 @@ def boundary_regression(train: list[str], y: np.ndarray, dev: list[str], n: int)
     return _spread(model.predict_proba(vectorizer.transform(dev)), model.classes_, n)
 
 
+def mlp(train: list[str], y: np.ndarray, dev: list[str], n: int) -> Probabilities:
+    """A one-hidden-layer network (128 relu units, adam, alpha 1e-3, 30 epochs, seed 0) over
+    the shipped tf-idf features."""
+    vectorizer = TfidfVectorizer(analyzer=Analyzer(None, (2, 5)), sublinear_tf=True, min_df=2)
+    model = MLPClassifier(
+        hidden_layer_sizes=(128,),
+        alpha=1e-3,
+        batch_size=200,
+        max_iter=30,
+        n_iter_no_change=30,
+        tol=0.0,
+        random_state=0,
+    ).fit(vectorizer.fit_transform(train), y)
+    return _spread(model.predict_proba(vectorizer.transform(dev)), model.classes_, n)
+
+
+def _int8(coef: np.ndarray) -> np.ndarray:
+    """The weights as int8 times one scale (the largest weight over 127), widened back."""
+    scale = float(np.abs(coef).max()) / 127.0
+    return np.asarray(np.round(coef / scale).astype(np.int8).astype(np.float64) * scale)
+
+
+def boundary_in_place(
+    train: list[str], y: np.ndarray, asked: list[str], classes: list[str]
+) -> dict[str, Probabilities]:
+    """The boundary-grams regression in place of the shipped one, beside the votes and the
+    chapter regression fitted as `train` fits them, on the shipped features; its weights as
+    fitted and as int8 (one scale: the largest weight over 127)."""
+    n = len(classes)
+    shipped = TfidfVectorizer(analyzer=Analyzer(None, (2, 5)), sublinear_tf=True, min_df=2)
+    known = shipped.fit_transform(train)
+    letters = [chapters.letter(code) for code in classes]
+    by_letter = LogisticRegression(C=10.0, max_iter=300).fit(known, [letters[k] for k in y])
+    of_class = [list(by_letter.classes_).index(letter) for letter in letters]
+    x = shipped.transform(asked)
+    similarity = (x @ without_common(known.tocsc(), COMMON_SHARE).T).toarray()
+    voted = VOTES * votes(similarity, y, n, K, POWER)
+    factor = by_letter.predict_proba(x)[:, of_class] ** CHAPTER_POWER
+    boundary = TfidfVectorizer(analyzer=_boundary, sublinear_tf=True, min_df=3)
+    model = LogisticRegression(C=10.0, max_iter=300).fit(boundary.fit_transform(train), y)
+    coef = model.coef_.T
+    scale = float(np.abs(coef).max()) / 127.0
+    out = {}
+    for name, weights in (
+        ("float", coef),
+        ("int8", np.round(coef / scale).astype(np.int8) * scale),
+    ):
+        scores = boundary.transform(asked) @ weights + model.intercept_
+        exp = np.exp(scores - scores.max(axis=1, keepdims=True))
+        regression = _spread(exp / exp.sum(axis=1, keepdims=True), model.classes_, n)
+        out[name] = (regression + voted) * factor
+    return out
+
+
 VARIANTS: dict[str, tuple[Callable[..., Probabilities], float | None]] = {
     # name: (fit on train and give dev probabilities, weight when added to the shipped ones;
     # None: two regressions, averaged in log space)
@@ -130,6 +188,7 @@ VARIANTS: dict[str, tuple[Callable[..., Probabilities], float | None]] = {
     "char-svm": (char_svm, 0.5),
     "char-votes": (char_votes, 0.25),
     "boundary-grams": (boundary_regression, 1.0),
+    "mlp": (mlp, 0.5),
 }
 
 
@@ -137,7 +196,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m decision_support.alternatives", description=__doc__.splitlines()[0]
     )
-    parser.add_argument("variant", choices=[*VARIANTS, "prior", "chapter"])
+    parser.add_argument("variant", choices=[*VARIANTS, "prior", "chapter", "boundary-in-place"])
     args = parser.parse_args(argv)
     suggester = Suggester()
     train, dev = dataset.read("train"), dataset.read("dev")
@@ -146,6 +205,19 @@ def main(argv: list[str] | None = None) -> int:
     truth = np.array([index.get(v.code, -1) for v in dev])
     shipped = np.array([suggester.probabilities(v.text) for v in dev])
     n = len(suggester.classes)
+    if args.variant == "boundary-in-place":
+        # Clean and speech-like dev, the regression's weights as fitted and as int8.
+        asked = _joined(dev) + [" ".join(words(speech_like(v.text))) for v in dev]
+        with threadpool_limits(limits=1):
+            found = boundary_in_place(_joined(train), y, asked, suggester.classes)
+        halves = {"clean": slice(0, len(dev)), "speech-like": slice(len(dev), None)}
+        figures = {
+            f"{half} {name}": hits(p[rows], truth)
+            for name, p in found.items()
+            for half, rows in halves.items()
+        }
+        print(json.dumps({name: [round(v, 4) for v in pair] for name, pair in figures.items()}))
+        return 0
     if args.variant == "prior":
         # Rare codes' probabilities raised: divided by the training share ** 0.2.
         alone = blended = shipped / (np.bincount(y, minlength=n) / len(y)) ** 0.2
