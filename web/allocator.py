@@ -2,12 +2,13 @@
 
 Vosk builds the bundled model's decoding graph as it decodes (a lazy composition of two
 FSTs, cached per recogniser) and its decoder makes and drops tokens by the million: under
-glibc's malloc a quarter to a third of a recogniser's CPU went to allocating and freeing
-(`perf` on `telemed serve` carrying three consultations: `malloc_consolidate`, `_int_malloc`,
-`unlink_chunk`...). With jemalloc (Debian's `libjemalloc2`) the same recognition costs
-about a third less: `python -m bench.gate` with `LD_PRELOAD` pointing at it against without,
-0.091-0.104 s of CPU per audio second against 0.118-0.144 (bench/README.md, issue #19).
-glibc's own settings (trim and mmap thresholds, one arena) recovered almost none of it.
+glibc's malloc, allocating and freeing were a tenth of `telemed serve`'s CPU samples
+(`perf` with three consultations: `malloc_consolidate`, `_int_malloc`, `unlink_chunk`...).
+With jemalloc (Debian's `libjemalloc2`) the same recognition costs about a third less,
+more than that tenth (the rest is likely the memory's layout; not confirmed):
+`python -m bench.gate` with `LD_PRELOAD` pointing at it against without, 0.091-0.104 s of
+CPU per audio second against 0.118-0.144 (bench/README.md, issue #19). glibc's own
+settings (trim and mmap thresholds, one arena) recovered little of it.
 
 A process cannot change its allocator once it runs, so `telemed serve`, `worker` and
 `transcribe` start themselves again, the same program with the same arguments and the same
@@ -24,7 +25,6 @@ import sys
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
-CHOICES = ("auto", "jemalloc", "system")
 # Set in the started-again process: if jemalloc is still not loaded there, LD_PRELOAD did
 # not take, and it must not start again and again.
 RESTARTED = "TELEMED_ALLOCATOR_RESTARTED"
