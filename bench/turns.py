@@ -274,9 +274,9 @@ def step(
 ) -> dict[str, Any]:
     pairs: list[dict[str, Any]] = list(asyncio.run(accounts(settings, n)))
     for i, pair in enumerate(pairs):
-        # Sent as the browser's encoder made them (Ogg Opus, 60 ms packets): a sender that
-        # encodes in Python costs a fifth of a core per consultation, more than two cores
-        # hold beside the server.
+        # Sent as the browser's encoder made them (Ogg Opus, 60 ms packets): parties that
+        # encode in Python cost a tenth of a core per consultation, three quarters of a
+        # core for seven, which two cores cannot spare beside the server.
         pair.update(
             doctor_wav=str(tracks[i][0].with_suffix(".ogg")),
             patient_wav=str(tracks[i][1].with_suffix(".ogg")),
