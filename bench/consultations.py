@@ -134,6 +134,11 @@ def allocator_env(allocator: str) -> dict[str, str] | None:
     return None if library is None else {**env, "LD_PRELOAD": library}
 
 
+def allocator_of(pid: int) -> str:
+    """Which allocator process `pid` runs on, as `allocator_env` names them."""
+    return "jemalloc" if jemalloc_loaded(Path(f"/proc/{pid}/maps")) else "glibc"
+
+
 def plain_vosk_cpu_on(allocator: str, paths: list[Path], warm: bool = False) -> float:
     """`plain_vosk_cpu` in a new process on `allocator`, which must be installed."""
     out = subprocess.run(
@@ -212,7 +217,7 @@ def run(runs: int, repeats: int = 1) -> dict[str, Any]:
             wait_ready(url, server)
             wait_pool_warm(url)
             rss_idle = rss_mib(server.pid)
-            allocator = "jemalloc" if jemalloc_loaded(Path(f"/proc/{server.pid}/maps")) else "glibc"
+            allocator = allocator_of(server.pid)
             cpu_before = cpu_seconds(server.pid)
             latencies, rss_after = [], []
             for _ in range(runs):

@@ -39,6 +39,7 @@ import vosk
 
 from bench.consultations import (
     allocator_env,
+    allocator_of,
     cpu_seconds,
     rss_mib,
     wait_pool_warm,
@@ -61,7 +62,6 @@ from harness.client import encode_opus
 from harness.servers import free_port
 from transcription.engine import bundled_model_dir
 from transcription.pool import warmup_pcm
-from web.allocator import jemalloc_loaded
 
 TELEMED = [sys.executable, "-m", "web.cli"]
 RATE = 16000
@@ -389,9 +389,7 @@ def run(
             wait_ready(url, server)
             wait_pool_warm(url)
             rss_idle = rss_mib(server.pid)
-            server_allocator = (
-                "jemalloc" if jemalloc_loaded(Path(f"/proc/{server.pid}/maps")) else "glibc"
-            )
+            server_allocator = allocator_of(server.pid)
             for n in steps:
                 results.append(
                     step(url, settings, server.pid, n, tracks, seconds, stagger, sender_cores)
