@@ -29,13 +29,13 @@ from pathlib import Path
 from typing import Any
 
 import vosk
-from aiortc import RTCPeerConnection, RTCSessionDescription
+from aiortc import RTCSessionDescription
 from aiortc.contrib.media import MediaPlayer
 from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
 
 from bench.consultations import plain_vosk_cpu, speech, wav_seconds
 from clinic.domain import Segment, Speaker
-from harness.client import send_packets_of
+from harness.client import local_peer, send_packets_of
 from media.pcm import BYTES_PER_SECOND
 from media.worker import MediaWorker
 from transcription.engine import bundled_model_dir
@@ -55,7 +55,7 @@ def send(wav: str, ptime: int, conn: Connection) -> None:
     """The sender process: offers one audio track, applies the answer, plays the file."""
 
     async def main() -> None:
-        pc = RTCPeerConnection()
+        pc = local_peer()
         player = MediaPlayer(wav)
         assert player.audio is not None
         sender = pc.addTrack(player.audio)
@@ -110,7 +110,7 @@ async def receive(conn: Connection, receiver: str, model: vosk.Model, recordings
     offer = await asyncio.to_thread(conn.recv)
     started = process_cpu()
     if receiver == "aiortc":
-        pc = RTCPeerConnection()
+        pc = local_peer()
         pc.on("track", lambda track: asyncio.ensure_future(_drain(track)))
         await pc.setRemoteDescription(RTCSessionDescription(offer, "offer"))
         await pc.setLocalDescription(await pc.createAnswer())

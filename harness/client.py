@@ -10,7 +10,7 @@ from typing import Any
 
 import av
 import socketio
-from aiortc import RTCPeerConnection, RTCRtpSender, RTCSessionDescription
+from aiortc import RTCConfiguration, RTCPeerConnection, RTCRtpSender, RTCSessionDescription
 from aiortc.codecs.opus import SAMPLE_RATE as OPUS_RATE
 from aiortc.codecs.opus import OpusEncoder
 from aiortc.contrib.media import MediaPlayer
@@ -76,6 +76,12 @@ def encode_opus(wav: Path, ms: int = 60) -> Path:
     return out
 
 
+def local_peer() -> RTCPeerConnection:
+    """A peer gathering this host's candidates only: given no ICE servers, aiortc asks
+    Google's public STUN server, which a scripted party on a city's network must not."""
+    return RTCPeerConnection(RTCConfiguration(iceServers=[]))
+
+
 class Party:
     """A patient or doctor; `events` keeps every server event received, by name."""
 
@@ -122,7 +128,7 @@ class Party:
         self.player = MediaPlayer(str(wav), decode=not encoded)
         if self.player.audio is None:
             raise ValueError(f"{wav} has no audio")
-        self.pc = RTCPeerConnection()
+        self.pc = local_peer()
         sender = self.pc.addTrack(self.player.audio)
         await self.pc.setLocalDescription(await self.pc.createOffer())
         reply = await self.call(

@@ -93,7 +93,10 @@ class MediaWorker:
     ) -> RTCSessionDescription:
         if sdp_type != "offer":
             raise BadOffer("the worker only answers offers")
-        pc = RTCPeerConnection(RTCConfiguration(iceServers=self._ice_servers or None))
+        # Never None: aiortc then gathers through Google's public STUN server, telling a third
+        # party of every consultation side (and, where a firewall drops it, the answer waits
+        # for aioice's timeout). No servers configured means host candidates only.
+        pc = RTCPeerConnection(RTCConfiguration(iceServers=list(self._ice_servers)))
         leg = _Leg(consultation_id, speaker, pc, language, started_at)
         pc.on("track", lambda track: self._on_track(leg, track))
         pc.on("connectionstatechange", lambda: self._on_state(leg))

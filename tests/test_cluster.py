@@ -21,7 +21,6 @@ from typing import Any
 
 import aiohttp
 import pytest
-from aiortc import RTCPeerConnection
 from aiortc.mediastreams import AudioStreamTrack
 
 from clinic.db import create_engine, upgrade_async
@@ -30,7 +29,7 @@ from clinic.records import Records
 from clinic.sign_in import SignIn
 from clinic.tables import Consultation
 from clinic.time import now
-from harness.client import Party
+from harness.client import Party, local_peer
 from harness.servers import free_port, fresh_database, redis_server, start_redis
 from media.cluster import ClusterMedia
 from media.jobs import JOBS, StreamMedia
@@ -465,7 +464,7 @@ async def test_a_node_that_lost_redis_still_answers_and_ends_its_own_side(
 ) -> None:
     media = platform.server.app[PLATFORM].media
     cluster = ClusterMedia(media, f"redis://127.0.0.1:{free_port()}/0", wait_s=2)
-    browser = RTCPeerConnection()
+    browser = local_peer()
     browser.addTrack(AudioStreamTrack())
     try:
         await browser.setLocalDescription(await browser.createOffer())

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from aiortc import RTCPeerConnection, RTCSessionDescription
+from aiortc import RTCSessionDescription
 
+from harness.client import local_peer
 from media.sdp import ask_for_ptime, ptime_of
 
 
@@ -18,7 +19,7 @@ def sections(sdp: str) -> list[list[str]]:
 
 
 async def test_only_audio_sections_get_a_ptime_and_the_offerer_accepts_the_answer() -> None:
-    offerer, answerer = RTCPeerConnection(), RTCPeerConnection()
+    offerer, answerer = local_peer(), local_peer()
     try:
         offerer.addTransceiver("audio")
         offerer.addTransceiver("video")

@@ -9,10 +9,11 @@ import time
 from pathlib import Path
 
 import vosk
-from aiortc import RTCPeerConnection, RTCSessionDescription
+from aiortc import RTCSessionDescription
 from aiortc.contrib.media import MediaPlayer
 
 from clinic.domain import Segment, Speaker
+from harness.client import local_peer
 from media.decode import pcm_chunks
 from media.worker import MediaWorker
 from tests.speech import PHRASES, speak
@@ -103,7 +104,7 @@ async def test_the_recognizer_is_ready_when_the_offer_is_answered(
     before = pool.stats()
     audio = speak(PHRASES["doctor"], tmp_path / "d.wav", rate_hz=48000)
     worker = MediaWorker(model_pool, Store(), tmp_path / "recordings")
-    sender = RTCPeerConnection()
+    sender = local_peer()
     player = MediaPlayer(str(audio))
     try:
         assert player.audio is not None

@@ -13,12 +13,11 @@ from typing import Any
 import aiohttp
 import pytest
 import socketio
-from aiortc import RTCPeerConnection
 from aiortc.mediastreams import AudioStreamTrack
 from pytest_aiohttp import AiohttpServer
 
 from clinic.domain import Speaker
-from harness.client import Party
+from harness.client import Party, local_peer
 from harness.servers import redis_server
 from media.gateway import SideEnded
 from tests.conftest import Platform, make_settings
@@ -147,7 +146,7 @@ async def offer_being_applied(
 ) -> AsyncIterator[asyncio.Task[Any]]:
     """A browser's offer handed to the worker, which has begun applying it."""
     media = platform.server.app[PLATFORM].media
-    browser = RTCPeerConnection()
+    browser = local_peer()
     browser.addTrack(AudioStreamTrack())
     try:
         await browser.setLocalDescription(await browser.createOffer())
