@@ -90,6 +90,16 @@ def wait_pool_warm(url: str, timeout_s: float = 600) -> None:
     raise RuntimeError("the recogniser pool did not warm")
 
 
+def recognition_cpu(url: str) -> float:
+    """CPU seconds the server's recognition threads spent so far (its /metrics)."""
+    with urllib.request.urlopen(f"{url}/metrics") as response:
+        text = response.read().decode()
+    found = re.search(r"^telemed_recognition_cpu_seconds_total (\S+)$", text, re.M)
+    if found is None:
+        raise RuntimeError("the server reports no recognition CPU")
+    return float(found.group(1))
+
+
 def speak16k(text: str, path: Path) -> float:
     raw = path.with_suffix(".raw.wav")
     subprocess.run(["espeak-ng", "-v", "ko", "-s", "140", "-w", str(raw), text], check=True)
@@ -219,6 +229,7 @@ def run(runs: int, repeats: int = 1) -> dict[str, Any]:
             rss_idle = rss_mib(server.pid)
             allocator = allocator_of(server.pid)
             cpu_before = cpu_seconds(server.pid)
+            recognition_before = recognition_cpu(url)
             latencies, rss_after = [], []
             for _ in range(runs):
                 latencies.append(
@@ -226,6 +237,7 @@ def run(runs: int, repeats: int = 1) -> dict[str, Any]:
                 )
                 rss_after.append(rss_mib(server.pid))
             server_cpu = cpu_seconds(server.pid) - cpu_before
+            recognition = recognition_cpu(url) - recognition_before
         finally:
             server.terminate()
             server.wait(30)
@@ -242,6 +254,10 @@ def run(runs: int, repeats: int = 1) -> dict[str, Any]:
         "audio_per_consultation_s": round(audio_s, 1),
         "audio_seconds": round(total_audio, 1),
         "server_cpu_per_audio_s": round(server_cpu / total_audio, 3),
+        # Of which the recognition threads (Vosk fed live and the voice gate), and the rest:
+        # receiving the audio (aiortc), the event loop, the database, the protocol.
+        "server_recognition_cpu_per_audio_s": round(recognition / total_audio, 3),
+        "server_other_cpu_per_audio_s": round((server_cpu - recognition) / total_audio, 3),
         "plain_vosk_cpu_per_audio_s": round(vosk_cpu / total_audio, 3),
         "ratio_to_plain_vosk": round(server_cpu / vosk_cpu, 2),
         "plain_vosk_warm_cpu_per_audio_s": round(vosk_warm_cpu / total_audio, 3),
@@ -255,6 +271,9 @@ def run(runs: int, repeats: int = 1) -> dict[str, Any]:
                     jemalloc_warm_cpu / total_audio, 3
                 ),
                 "ratio_to_plain_vosk_jemalloc_warm": round(server_cpu / jemalloc_warm_cpu, 2),
+                "recognition_ratio_to_plain_vosk_jemalloc_warm": round(
+                    recognition / jemalloc_warm_cpu, 2
+                ),
             }
             if jemalloc_warm_cpu
             else {}

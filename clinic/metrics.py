@@ -61,6 +61,18 @@ class Metrics:
             registry=r,
             buckets=(0.01, 0.02, 0.04, 0.06, 0.12),
         )
+        # Their ratio is what one second of a side costs; with /proc's total of the process,
+        # what recognition costs apart from receiving audio and the rest (capacity planning).
+        self.audio_received = Counter(
+            "telemed_audio_received_seconds",
+            "Audio the media worker received, of consultation sides that ended",
+            registry=r,
+        )
+        self.recognition_cpu = Counter(
+            "telemed_recognition_cpu_seconds",
+            "CPU time the recognition threads spent on sides (Vosk and the voice gate)",
+            registry=r,
+        )
         self.checkin_reviews_overdue = Gauge(
             "telemed_checkin_reviews_overdue",
             "High-risk chemotherapy check-ins past their review deadline",
@@ -90,6 +102,7 @@ class Metrics:
 
     def observe_side_end(self, frames: int, audio_seconds: float) -> None:
         self.media_frame_seconds.observe(audio_seconds / frames)
+        self.audio_received.inc(audio_seconds)
 
     def observe_suggestion(self, taken: bool) -> None:
         self.suggestions_signed.labels("yes" if taken else "no").inc()

@@ -62,8 +62,10 @@ class MediaWorker:
         ice_servers: Sequence[Mapping[str, object]] = (),
         on_lag: Callable[[float], None] | None = None,
         on_side_end: Callable[[int, float], None] | None = None,
+        on_recognition_cpu: Callable[[float], None] | None = None,
     ) -> None:
         self._on_lag = on_lag
+        self._on_recognition_cpu = on_recognition_cpu
         self._on_side_end = on_side_end
         self._models = models
         self._sink = sink
@@ -189,6 +191,7 @@ class MediaWorker:
             self._sink,
             self._on_lag,
             gated=self._models.voice_gate,
+            on_cpu=self._on_recognition_cpu,
         )
         leg.recorders.append(
             SideRecorder(track, transcriber, WavRecording(self._recordings_dir / name))

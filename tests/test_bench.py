@@ -68,6 +68,7 @@ def test_consultation_bench_runs_quick(figures: dict[str, Any]) -> None:
     assert {"ratio_to_plain_vosk", "hangup_to_protocol_s_median", "rss_idle_mib"} <= set(figures)
     assert figures["server_allocator"] == "jemalloc"  # setup installs it; the server uses it
     assert figures["plain_vosk_jemalloc_warm_cpu_per_audio_s"] > 0
+    assert 0 < figures["server_recognition_cpu_per_audio_s"] <= figures["server_cpu_per_audio_s"]
 
 
 def test_worker_capacity_bench_runs_quick(figures: dict[str, Any]) -> None:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import time
+import wave
 from pathlib import Path
 
 import aiohttp
@@ -11,6 +13,11 @@ import pytest
 from clinic.domain import Speaker
 from harness.client import Party
 from tests.conftest import Platform, sample
+
+
+def wav_seconds(path: Path) -> float:
+    with wave.open(str(path), "rb") as w:
+        return w.getnframes() / w.getframerate()
 
 
 async def start_call(platform: Platform) -> tuple[Party, Party, str, str]:
@@ -132,3 +139,8 @@ async def _check_transcript_and_protocol(
     recordings = list((platform.settings.recordings_dir / consultation_id).glob("*.wav"))
     assert sorted(p.name.split("-")[0] for p in recordings) == ["doctor", "patient"]
     assert all(p.stat().st_size > 16000 for p in recordings)
+    # What recognition costs per second of audio, for capacity planning: the audio is what
+    # was recorded; the recognition threads' CPU is some of this process's.
+    recorded_s = sum(wav_seconds(p) for p in recordings)
+    assert sample(exposition, "telemed_audio_received_seconds_total") == pytest.approx(recorded_s)
+    assert 0 < sample(exposition, "telemed_recognition_cpu_seconds_total") < time.process_time()

@@ -5,9 +5,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import Callable
 from dataclasses import replace
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 from clinic.domain import Segment, Speaker, Word
 from transcription.gate import VoiceGate
@@ -15,6 +16,7 @@ from transcription.pool import RecognizerPool
 from transcription.recognizer import CHUNK_BYTES, Phrase, StreamingRecognizer
 
 log = logging.getLogger(__name__)
+_T = TypeVar("_T")
 STORE_RETRIES = (0.5, 1.0, 2.0, 4.0)
 
 
@@ -43,10 +45,12 @@ class SideTranscriber:
         on_lag: Callable[[float], None] | None = None,
         *,
         gated: bool = True,
+        on_cpu: Callable[[float], None] | None = None,
     ) -> None:
         self._pool = pool
         self._gated = gated
         self._on_lag = on_lag
+        self._on_cpu = on_cpu
         self._consultation_id = consultation_id
         self._speaker = speaker
         self._offset = offset_s
@@ -120,12 +124,12 @@ class SideTranscriber:
                 item = await self._chunks.get()
                 if item is None:
                     self._ended = True
-                    phrase = await asyncio.to_thread(recognizer.finish)
+                    phrase = await self._timed(recognizer.finish)
                     if phrase is not None:
                         await self._store(self._segment(phrase))
                     return
                 arrived, chunk = item
-                results = await asyncio.to_thread(recognizer.accept, chunk)
+                results = await self._timed(recognizer.accept, chunk)
                 if self._on_lag is not None:
                     self._on_lag(loop.time() - arrived)
                 for result in results:
@@ -136,6 +140,20 @@ class SideTranscriber:
                             await self._sink.partial(self._consultation_id, self._speaker, result)
         finally:
             self.heard_s, self.fed_s = recognizer.heard_s, recognizer.fed_s
+
+    async def _timed(self, step: Callable[..., _T], *args: bytes) -> _T:
+        """`step` in a recognition thread; the thread's CPU time for it goes to `on_cpu`
+        (what recognition costs, apart from receiving the audio and the rest)."""
+
+        def timed() -> tuple[_T, float]:
+            started = time.thread_time()
+            out = step(*args)
+            return out, time.thread_time() - started
+
+        out, cpu = await asyncio.to_thread(timed)
+        if self._on_cpu is not None:
+            self._on_cpu(cpu)
+        return out
 
     async def _drain(self) -> None:
         while not self._ended:

@@ -76,6 +76,7 @@ def build_platform(settings: Settings, rooms: Emitter, models: ModelPool | None 
         settings.ice_servers,
         on_lag=metrics.transcription_lag.observe,
         on_side_end=metrics.observe_side_end,
+        on_recognition_cpu=metrics.recognition_cpu.inc,
     )
     targets: dict[str, MedicalRecord] = {"builtin": BuiltInRecord(records)}
     if settings.fhir_url:
