@@ -24,6 +24,7 @@ import tempfile
 import time
 import urllib.request
 import wave
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -40,6 +41,8 @@ from web.cli import DEMO_PHRASES
 from web.demo import add_doctor, signed_in_patient
 
 TELEMED = [sys.executable, "-m", "web.cli"]
+# Consultations plain Vosk is fed in real time, as a comparison (each takes its length).
+LIVE_CONSULTATIONS = 20
 
 
 def cpu_seconds(pid: int, thread: int | None = None) -> float:
@@ -134,6 +137,43 @@ def plain_vosk_cpu(paths: list[Path], model: vosk.Model | None = None, warm: boo
     return time.process_time() - start
 
 
+def plain_vosk_live_cpu(doctor: Path, patient: Path, consultations: int) -> float:
+    """CPU seconds plain Vosk takes over `consultations` of the two sides fed as they are
+    spoken: a warm recogniser per side, each in its own thread, given 0.25 s of audio every
+    0.25 s, both sides at once (as the server gets them). On this machine Vosk costs a
+    fifth to a third more so than over the same audio at once: a thread that waits for its
+    audio finds its caches cold (measured here with chunks of 0.25 to 1 s alike)."""
+    vosk.SetLogLevel(-1)
+    model = vosk.Model(str(bundled_model_dir()))
+    recognizers = []
+    for _ in range(2):
+        recognizer = vosk.KaldiRecognizer(model, 16000)
+        recognizer.SetWords(True)
+        recognizer.AcceptWaveform(warmup_pcm())
+        recognizer.FinalResult()
+        recognizers.append(recognizer)
+    chunk = 16000 // 4
+
+    def side(recognizer: vosk.KaldiRecognizer, path: Path) -> float:
+        cpu = 0.0
+        for _ in range(consultations):
+            with wave.open(str(path)) as w:
+                started = time.monotonic()
+                while data := w.readframes(chunk):
+                    before = time.thread_time()
+                    recognizer.AcceptWaveform(data)
+                    cpu += time.thread_time() - before
+                    due = started + w.tell() / 16000
+                    time.sleep(max(0.0, due - time.monotonic()))
+            before = time.thread_time()
+            recognizer.FinalResult()
+            cpu += time.thread_time() - before
+        return cpu
+
+    with ThreadPoolExecutor(2) as sides:
+        return sum(sides.map(side, recognizers, [doctor, patient]))
+
+
 def allocator_env(allocator: str) -> dict[str, str] | None:
     """This environment with a child process on `allocator` (glibc or jemalloc); None when
     that allocator is not installed."""
@@ -149,11 +189,15 @@ def allocator_of(pid: int) -> str:
     return "jemalloc" if jemalloc_loaded(Path(f"/proc/{pid}/maps")) else "glibc"
 
 
-def plain_vosk_cpu_on(allocator: str, paths: list[Path], warm: bool = False) -> float:
-    """`plain_vosk_cpu` in a new process on `allocator`, which must be installed."""
+def plain_vosk_cpu_on(
+    allocator: str, paths: list[Path], warm: bool = False, live: int = 0
+) -> float:
+    """`plain_vosk_cpu` in a new process on `allocator`, which must be installed; with
+    `live`, `plain_vosk_live_cpu` over that many consultations of `paths`' two sides."""
     out = subprocess.run(
         [sys.executable, "-m", "bench.consultations", "--plain", json.dumps([*map(str, paths)])]
-        + (["--warm"] if warm else []),
+        + (["--warm"] if warm else [])
+        + (["--live", str(live)] if live else []),
         env=allocator_env(allocator),
         capture_output=True,
         text=True,
@@ -247,6 +291,9 @@ def run(runs: int, repeats: int = 1) -> dict[str, Any]:
         jemalloc_warm_cpu = (
             plain_vosk_cpu_on("jemalloc", sides, warm=True) if allocator_env("jemalloc") else None
         )
+        # Fed as spoken, on the server's allocator: a few consultations' worth (in real time).
+        live_runs = min(runs, LIVE_CONSULTATIONS)
+        live_cpu = plain_vosk_cpu_on(allocator, [doctor_wav, patient_wav], live=live_runs)
     total_audio = audio_s * runs
     half = max(1, runs // 2)
     return {
@@ -277,6 +324,15 @@ def run(runs: int, repeats: int = 1) -> dict[str, Any]:
             }
             if jemalloc_warm_cpu
             else {}
+        ),
+        # Plain Vosk fed as the audio is spoken, on the server's allocator: what any live
+        # transcription pays. The server's recognition threads do that and the voice gate.
+        "plain_vosk_live_cpu_per_audio_s": round(live_cpu / (audio_s * live_runs), 3),
+        "ratio_to_plain_vosk_live": round(
+            server_cpu / total_audio / (live_cpu / (audio_s * live_runs)), 2
+        ),
+        "recognition_ratio_to_plain_vosk_live": round(
+            recognition / total_audio / (live_cpu / (audio_s * live_runs)), 2
         ),
         "hangup_to_protocol_s_median": round(statistics.median(latencies), 3),
         "hangup_to_protocol_s_p95": round(sorted(latencies)[int(0.95 * (runs - 1))], 3),
@@ -309,7 +365,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--quick", action="store_true", help="one consultation, for CI")
     parser.add_argument("--plain", help=argparse.SUPPRESS)
     parser.add_argument("--warm", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--live", type=int, default=0, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.plain and args.live:
+        doctor, patient = json.loads(args.plain)
+        print(plain_vosk_live_cpu(Path(doctor), Path(patient), args.live))
+        return
     if args.plain:
         print(plain_vosk_cpu([Path(p) for p in json.loads(args.plain)], warm=args.warm))
         return

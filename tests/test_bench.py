@@ -69,6 +69,7 @@ def test_consultation_bench_runs_quick(figures: dict[str, Any]) -> None:
     assert figures["server_allocator"] == "jemalloc"  # setup installs it; the server uses it
     assert figures["plain_vosk_jemalloc_warm_cpu_per_audio_s"] > 0
     assert 0 < figures["server_recognition_cpu_per_audio_s"] <= figures["server_cpu_per_audio_s"]
+    assert figures["plain_vosk_live_cpu_per_audio_s"] > 0
 
 
 def test_worker_capacity_bench_runs_quick(figures: dict[str, Any]) -> None:
