@@ -61,8 +61,8 @@ class Metrics:
             registry=r,
             buckets=(0.01, 0.02, 0.04, 0.06, 0.12),
         )
-        # Their ratio is what one second of a side costs; with /proc's total of the process,
-        # what recognition costs apart from receiving audio and the rest (capacity planning).
+        # Their ratio is what recognising one second of a side costs (capacity planning);
+        # set against the process's whole CPU time, what receiving audio and the rest cost.
         self.audio_received = Counter(
             "telemed_audio_received_seconds",
             "Audio the media worker received, of consultation sides that ended",
