@@ -140,9 +140,9 @@ def plain_vosk_cpu(paths: list[Path], model: vosk.Model | None = None, warm: boo
 def plain_vosk_live_cpu(doctor: Path, patient: Path, consultations: int) -> float:
     """CPU seconds plain Vosk takes over `consultations` of the two sides fed as they are
     spoken: a warm recogniser per side, each in its own thread, given 0.25 s of audio every
-    0.25 s, both sides at once (as the server gets them). On this machine Vosk costs a
-    fifth to a third more so than over the same audio at once: a thread that waits for its
-    audio finds its caches cold (measured here with chunks of 0.25 to 1 s alike)."""
+    0.25 s, both sides at once (as the server gets them). Fed so, Vosk costs more than over
+    the same audio at once (a fifth more in bench/README.md's run): any live transcription
+    pays that, so the platform's recognition threads are compared with this too."""
     vosk.SetLogLevel(-1)
     model = vosk.Model(str(bundled_model_dir()))
     recognizers = []
@@ -291,7 +291,7 @@ def run(runs: int, repeats: int = 1) -> dict[str, Any]:
         jemalloc_warm_cpu = (
             plain_vosk_cpu_on("jemalloc", sides, warm=True) if allocator_env("jemalloc") else None
         )
-        # Fed as spoken, on the server's allocator: a few consultations' worth (in real time).
+        # Fed as spoken, on the server's allocator: up to LIVE_CONSULTATIONS of the run's.
         live_runs = min(runs, LIVE_CONSULTATIONS)
         live_cpu = plain_vosk_cpu_on(allocator, [doctor_wav, patient_wav], live=live_runs)
     total_audio = audio_s * runs
