@@ -176,11 +176,15 @@ async def test_the_page_keeps_its_place_across_a_server_restart(
     port = server.port
     await server.close()
     await page.get_by_text("Связь потеряна", exact=False).wait_for()
-    again = TestServer(create_app(settings, models=model_pool), host="127.0.0.1", port=port)
+    restarted = create_app(settings, models=model_pool)
+    again = TestServer(restarted, host="127.0.0.1", port=port)
     await again.start_server(shutdown_timeout=1)
     try:
         await page.get_by_text("Вы в очереди, ваш номер 1").wait_for(timeout=20_000)
-        assert [c.patient_id for c, _ in await app[PLATFORM].records.waiting()] == [patient.id]
+        # The running server's records: the first one's engine was disposed when it closed,
+        # and asking it again opened a connection nothing closed.
+        waiting = await restarted[PLATFORM].records.waiting()
+        assert [c.patient_id for c, _ in waiting] == [patient.id]
     finally:
         await again.close()
 
