@@ -295,6 +295,7 @@ def run(runs: int, repeats: int = 1) -> dict[str, Any]:
         live_runs = min(runs, LIVE_CONSULTATIONS)
         live_cpu = plain_vosk_cpu_on(allocator, [doctor_wav, patient_wav], live=live_runs)
     total_audio = audio_s * runs
+    live_per_audio_s = live_cpu / (audio_s * live_runs)
     half = max(1, runs // 2)
     return {
         "consultations": runs,
@@ -327,12 +328,10 @@ def run(runs: int, repeats: int = 1) -> dict[str, Any]:
         ),
         # Plain Vosk fed as the audio is spoken, on the server's allocator: what any live
         # transcription pays. The server's recognition threads do that and the voice gate.
-        "plain_vosk_live_cpu_per_audio_s": round(live_cpu / (audio_s * live_runs), 3),
-        "ratio_to_plain_vosk_live": round(
-            server_cpu / total_audio / (live_cpu / (audio_s * live_runs)), 2
-        ),
+        "plain_vosk_live_cpu_per_audio_s": round(live_per_audio_s, 3),
+        "ratio_to_plain_vosk_live": round(server_cpu / total_audio / live_per_audio_s, 2),
         "recognition_ratio_to_plain_vosk_live": round(
-            recognition / total_audio / (live_cpu / (audio_s * live_runs)), 2
+            recognition / total_audio / live_per_audio_s, 2
         ),
         "hangup_to_protocol_s_median": round(statistics.median(latencies), 3),
         "hangup_to_protocol_s_p95": round(sorted(latencies)[int(0.95 * (runs - 1))], 3),

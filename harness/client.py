@@ -76,6 +76,14 @@ def encode_opus(wav: Path, ms: int = 60) -> Path:
     return out
 
 
+def is_opus(path: Path) -> bool:
+    """Whether `path`'s audio is Opus, which `Party.send_audio` sends as it is. By codec, not
+    by name: an .ogg file may as well hold Vorbis, which must be decoded and encoded."""
+    with av.open(str(path)) as container:
+        audio = container.streams.audio
+        return bool(audio) and audio[0].codec_context.name == "opus"
+
+
 def local_peer() -> RTCPeerConnection:
     """A peer gathering this host's candidates only: given no ICE servers, aiortc asks
     Google's public STUN server, which a scripted party on a city's network must not."""
@@ -121,10 +129,10 @@ class Party:
 
     async def send_audio(self, consultation_id: str, wav: Path) -> None:
         """Offers the worker one audio track playing `wav` in real time, and connects. An
-        Ogg Opus file (`encode_opus`) is sent as it is, packet by packet, as a browser's
+        Opus file (`encode_opus`) is sent as it is, packet by packet, as a browser's
         encoder would have made them: no decoding and encoding here, so that many parties
         fit beside a server on one machine."""
-        encoded = wav.suffix == ".ogg"
+        encoded = is_opus(wav)
         self.player = MediaPlayer(str(wav), decode=not encoded)
         if self.player.audio is None:
             raise ValueError(f"{wav} has no audio")
