@@ -14,10 +14,20 @@ log = logging.getLogger(__name__)
 
 
 class Dispatcher:
+    # How long stop() lets a delivery under way finish: an SMS operator's call is bounded at
+    # 15 s. One still running after it is cancelled; its lease brings it back later.
+    STOP_GRACE_S = 15.0
+
     def __init__(self, poll_s: float) -> None:
         self._poll = poll_s
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
+        self._stopping = False
+
+    @property
+    def stopping(self) -> bool:
+        """deliver_due checks it between entries: a stopping dispatcher starts no new one."""
+        return self._stopping
 
     async def deliver_due(self) -> int:
         """One pass over due entries; returns how many were delivered."""
@@ -31,7 +41,20 @@ class Dispatcher:
         self._task = asyncio.create_task(self._run())
 
     async def stop(self) -> None:
-        if self._task is not None:
+        """Lets the delivery under way finish and records its outcome, then returns.
+
+        Cancelling it instead would interrupt a database call half-way, leaving its
+        connection checked out of a pool that is about to be disposed (so never closed), and
+        a message the operator took unrecorded until its lease ran out.
+        """
+        if self._task is None:
+            return
+        self._stopping = True
+        self._wake.set()
+        try:
+            async with asyncio.timeout(self.STOP_GRACE_S):
+                await asyncio.shield(self._task)
+        except TimeoutError:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
@@ -41,11 +64,13 @@ class Dispatcher:
         self._wake.set()
 
     async def _run(self) -> None:
-        while True:
+        while not self._stopping:
             try:
                 await self.deliver_due()
             except Exception:  # a database hiccup must not end delivery for good
                 log.exception("%s_delivery_failed", type(self).__name__.lower())
+            if self._stopping:
+                return
             timeout = await self._until_due()
             # asyncio.timeout, not wait_for: 3.11's wait_for runs the wait as a task of its
             # own, and a stop() landing as that task finished could leave stop() waiting on

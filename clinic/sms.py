@@ -176,6 +176,8 @@ class Messenger(Dispatcher):
         """One pass over due messages; returns how many the transport took."""
         sent = 0
         for message in await self._records.claim_sms(lease_s=60):
+            if self.stopping:  # the rest wait out their lease for the next node
+                break
             sent += await self._attempt(
                 message.id,
                 message.phone,

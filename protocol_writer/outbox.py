@@ -35,6 +35,8 @@ class OutboxDispatcher(Dispatcher):
         """One pass over due entries; returns how many were delivered."""
         delivered = 0
         for entry in await self._records.claim_outbox(lease_s=60):
+            if self.stopping:  # the rest wait out their lease for the next node
+                break
             target = self._targets.get(entry.target)
             if target is None:
                 await self._records.outbox_failed(
