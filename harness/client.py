@@ -16,26 +16,8 @@ from aiortc.codecs.opus import OpusEncoder
 from aiortc.contrib.media import MediaPlayer
 from av import AudioResampler
 
+from clinic.messages.socket import SERVER_EVENTS
 from media.sdp import ptime_of
-
-EVENTS = (
-    "queue.joined",
-    "queue.position",
-    "queue.updated",
-    "consultation.started",
-    "consultation.resumed",
-    "peer.rejoined",
-    "answer",
-    "offer",
-    "ice",
-    "caption",
-    "consultation.ended",
-    "protocol.ready",
-    "error",
-    "media.restart",
-    "session.ended",
-)
-
 
 # Opus frame lengths ffmpeg's libopus encoder takes, in ms.
 OPUS_FRAME_MS = (10, 20, 40, 60)
@@ -102,7 +84,7 @@ class Party:
         self._consumed: dict[str, int] = defaultdict(int)
         self.pc: RTCPeerConnection | None = None
         self.player: MediaPlayer | None = None
-        for name in EVENTS:
+        for name in SERVER_EVENTS:  # every event the server sends is kept
             self.sio.on(name, self._collector(name))
 
     def _collector(self, name: str):  # type: ignore[no-untyped-def]

@@ -8,7 +8,6 @@ from clinic import rooms
 from clinic.domain import Role, Segment, Speaker
 from clinic.records import Records
 from signaling.live_draft import LiveDraft
-from signaling.suggestions import LiveSuggestions
 
 
 class Emitter(Protocol):
@@ -20,12 +19,10 @@ class Emitter(Protocol):
 class CaptionSink:
     """A TranscriptSink: segments are stored before the caption is sent, so none is lost."""
 
-    def __init__(self, records: Records, sio: Emitter, live: LiveSuggestions | None = None) -> None:
+    def __init__(self, records: Records, sio: Emitter) -> None:
         self._records = records
         self._sio = sio
         self._doctor_of: dict[str, str] = {}
-        self._language_of: dict[str, str] = {}
-        self._live = live if live is not None else LiveSuggestions()
         self._draft = LiveDraft(records)
 
     async def _doctor_room(self, consultation_id: str) -> str | None:
@@ -35,7 +32,6 @@ class CaptionSink:
             if consultation is None or consultation.doctor_id is None:
                 return None
             doctor_id = self._doctor_of[consultation_id] = consultation.doctor_id
-            self._language_of[consultation_id] = consultation.language
         return rooms.person(Role.DOCTOR, doctor_id)
 
     async def partial(self, consultation_id: str, speaker: Speaker, text: str) -> None:
@@ -69,21 +65,11 @@ class CaptionSink:
                 },
                 room=room,
             )
-            # The suggester was fitted on Russian complaints: only the patient's count.
-            if (
-                segment.speaker is Speaker.PATIENT
-                and self._language_of.get(segment.consultation_id) == "ru"
-            ):
-                await self._sio.emit(
-                    "suggestions",
-                    await self._live.heard(segment.consultation_id, segment.text),
-                    room=room,
-                )
-            draft = await self._draft.after(segment.consultation_id)
-            if draft is not None:
-                await self._sio.emit("draft.live", draft, room=room)
+            live = await self._draft.after(segment.consultation_id)
+            if live is not None:
+                if live.suggestions is not None:
+                    await self._sio.emit("suggestions", live.suggestions, room=room)
+                await self._sio.emit("draft.live", live.draft, room=room)
 
     def forget(self, consultation_id: str) -> None:
         self._doctor_of.pop(consultation_id, None)
-        self._language_of.pop(consultation_id, None)
-        self._live.forget(consultation_id)

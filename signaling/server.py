@@ -170,10 +170,12 @@ class SignalingServer:
                 for s in await self._records.segments(consultation.id)
             ]
         await self.sio.emit("consultation.resumed", resumed, to=sid)
-        if resumed.get("captions"):  # and the draft as it had filled in
+        if resumed.get("captions"):  # and the draft and suggestions as they had filled in
             live = await LiveDraft(self._records).after(consultation.id)
             if live is not None:
-                await self.sio.emit("draft.live", live, to=sid)
+                if live.suggestions is not None:
+                    await self.sio.emit("suggestions", live.suggestions, to=sid)
+                await self.sio.emit("draft.live", live.draft, to=sid)
         # The other browser must renegotiate the call between the two of them.
         await self.sio.emit(
             "peer.rejoined",

@@ -322,6 +322,7 @@ async def test_the_call_panel_survives_a_reload_and_signing_asks_first(
     await page.locator("#captions li.patient", has_text="болит горло").wait_for()
     await page.get_by_text(ru["in_call"]).wait_for()
     await page.locator("#heard", has_text="«болит горло третий день»").wait_for()
+    await page.locator("#live-suggestions li.suggestion").first.wait_for()  # and suggested on
     assert await page.locator("#call-timer").text_content() != "0:00"
     assert await page.get_by_text(ru["signed_in"], exact=True).count() == 0
     await looked_at(page, "call-reloaded")

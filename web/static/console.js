@@ -268,10 +268,10 @@
       liveSuggestions.replaceChildren();
       return;
     }
-    liveStatus.textContent = taken ? t("taken", { code: taken.code, title: taken.title }) : t("live_from");
+    liveStatus.textContent = taken ? t("taken", { code: taken.code, title: taken.text }) : t("live_from");
     ProtocolEditor.showSuggestions(liveSuggestions, m.suggestions, (s) => {
       taken = s;
-      liveStatus.textContent = t("taken", { code: s.code, title: s.title });
+      liveStatus.textContent = t("taken", { code: s.code, title: s.text });
       if (!review.hidden) ProtocolEditor.take(editor, s);
     });
   }

@@ -97,12 +97,13 @@ const ProtocolEditor = (() => {
 
   function take(form, s) {
     form.diagnosis_code.value = s.code;
-    form.diagnosis_text.value = s.text || s.title;
+    form.diagnosis_text.value = s.text;
     form.diagnosis_code.dataset.touched = form.diagnosis_text.dataset.touched = "1";
   }
 
-  // One list for the live suggestions during the call and the draft's: code, title, the
-  // suggester's probability and the patient's words behind it, and a button to take it.
+  // One list for the live suggestions during the call and the draft's (the same ranking,
+  // each a protocol Diagnosis): code, title, the suggester's probability and the patient's
+  // words behind it (none for a rule's code), and a button to take it.
   function showSuggestions(list, suggestions, onTake) {
     list.replaceChildren();
     for (const s of suggestions) {
@@ -111,7 +112,7 @@ const ProtocolEditor = (() => {
       item.dataset.code = s.code;
       const use = document.createElement("button");
       use.type = "button";
-      use.textContent = Words.t("use", { code: s.code, title: s.text || s.title });
+      use.textContent = Words.t("use", { code: s.code, title: s.text });
       use.addEventListener("click", () => onTake(s));
       item.append(use);
       if (s.score != null) {
