@@ -37,6 +37,13 @@ async def test_live_suggestions_and_the_doctor_takes_one(platform: Platform, bro
             new Promise((done) => setTimeout(done, 5000)).then(() => open(c));
         }"""
     )
+    # On a laptop's 1280 pixels the waiting patient's row, its Take button included, fits
+    # the queue panel (it once slid under the call panel, the button out of reach).
+    take = doctor.get_by_role("button", name="Take Анна Иванова")
+    await take.wait_for()
+    main = await doctor.locator(".desk-main").bounding_box()
+    button = await take.bounding_box()
+    assert main and button and button["x"] + button["width"] < main["x"]
     await doctor.get_by_role("button", name="Take next patient").click()
     await doctor.locator("#call").wait_for()
     await doctor.get_by_text("Waiting for the patient's complaints").wait_for()
