@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from collections import deque
 from datetime import datetime
 from enum import StrEnum
@@ -74,8 +75,11 @@ class DevelopmentSms:
         self.sent: deque[tuple[str, str]] = deque(maxlen=100)  # (phone, text)
 
     async def deliver(self, message_id: str, phone: str, text: str) -> str:
+        # A sign-in code is shown (whoever runs it types it in); a link is not: logs travel
+        # further than a terminal, and `telemed invite` prints the link to whoever asked.
+        shown = re.sub(r"/join/[\w-]+", "/join/…", text)
         log.warning(
-            "development_sms to=%s text=%r (set TELEMED_SMS_URL to send real SMS)", phone, text
+            "development_sms to=%s text=%r (set TELEMED_SMS_URL to send real SMS)", phone, shown
         )
         self.sent.append((phone, text))
         return f"development:{message_id}"

@@ -9,6 +9,7 @@ import socket
 import subprocess
 import sys
 import tarfile
+import threading
 import time
 import urllib.request
 from pathlib import Path
@@ -324,6 +325,12 @@ def test_invite_checks_the_phone_and_names_the_port_the_server_uses(tmp_path: Pa
             "not a date",
             "YYYY-MM-DD",
         )
+        # What the server says from now on: the development gateway logs each SMS it "sends".
+        said: list[str] = []
+        output = server.stdout
+        threading.Thread(target=lambda: said.extend(output), daemon=True).start()
+        quiet = as_a_user(["invite", "Борис", "+79990000001", "--no-sms"], clinic)
+        assert quiet.returncode == 0, quiet.stderr
         invited = as_a_user(
             ["invite", "Анна", "+7 (999) 123-45-67", "--born", "1990-03-15"], clinic
         )
@@ -332,6 +339,17 @@ def test_invite_checks_the_phone_and_names_the_port_the_server_uses(tmp_path: Pa
         assert url.startswith(f"http://127.0.0.1:{port}/join/")
         with urllib.request.urlopen(url) as page:
             assert page.status == 200
+        # The patient gets the link by SMS: the running server's messenger sends what the
+        # command queued (it polls every few seconds); the --no-sms patient gets none. The
+        # development gateway's log shows the message with its link's secret left out.
+        for _ in range(300):
+            sent = [line for line in said if "development_sms to=+79991234567" in line]
+            if sent:
+                break
+            time.sleep(0.1)
+        assert len(sent) == 1 and "/join/…" in sent[0], sent
+        assert url.rsplit("/", 1)[1] not in sent[0]
+        assert not [line for line in said if "development_sms to=+79990000001" in line]
     finally:
         server.terminate()
         server.wait(timeout=30)

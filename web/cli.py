@@ -93,7 +93,9 @@ def main(argv: list[str] | None = None) -> int:
         help="also a new console password, from TELEMED_NEW_PASSWORD, a prompt or stdin",
     )
 
-    invite = commands.add_parser("invite", help="create a patient and print their link")
+    invite = commands.add_parser(
+        "invite", help="create a patient, send them their link by SMS and print it"
+    )
     invite.add_argument("name")
     invite.add_argument("phone")
     invite.add_argument("--reason", choices=[r.value for r in Reason], default="respiratory")
@@ -104,6 +106,9 @@ def main(argv: list[str] | None = None) -> int:
     invite.add_argument(
         "--born",
         help="date of birth, YYYY-MM-DD (the doctor sees the age)",
+    )
+    invite.add_argument(
+        "--no-sms", action="store_true", help="only print the link, to pass on some other way"
     )
 
     organisations = commands.add_parser("organisations", help="polyclinics and oncology centres")
@@ -443,9 +448,12 @@ def _invite(settings: Settings, args: argparse.Namespace) -> int:
             oncology_centre_id=args.oncology_centre,
             guardian_id=args.guardian,
             birth_date=born,
+            send_sms=not args.no_sms,
         )
     )
     print(invitation.url)
+    if not args.no_sms:
+        print(f"SMS with the link queued to {phone}: the running server sends it", file=sys.stderr)
     print(f"records: {accounts.database(settings)}", file=sys.stderr)
     return 0
 

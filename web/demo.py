@@ -10,6 +10,8 @@ from clinic.domain import Reason, Role
 from clinic.records import opened_records
 from clinic.settings import Settings
 from clinic.sign_in import SignIn
+from clinic.sms import SmsTemplate, render_sms
+from clinic.store.base import token_hash
 
 
 @dataclass(frozen=True)
@@ -34,7 +36,10 @@ async def invite_patient(
     oncology_centre_id: str | None = None,
     guardian_id: str | None = None,
     birth_date: date | None = None,
+    send_sms: bool = False,
 ) -> Invitation:
+    """A new patient and their link; with `send_sms` the link is queued as an SMS to them,
+    which the running server's messenger delivers (and retries)."""
     async with opened_records(settings) as records:
         patient = await records.add_patient(
             name,
@@ -47,7 +52,16 @@ async def invite_patient(
         if guardian_id:
             await records.link_guardian(guardian_id, patient.id)
         token = await records.invite(patient.id, reason, settings.invitation_ttl_s)
-        return Invitation(patient.id, token, invitation_url(settings, token))
+        url = invitation_url(settings, token)
+        if send_sms:
+            await records.queue_sms(
+                phone=patient.phone,
+                text=render_sms(SmsTemplate.INVITATION, patient.language, link=url),
+                purpose=SmsTemplate.INVITATION.value,
+                patient_id=patient.id,
+                key=f"invitation:{token_hash(token)}",
+            )
+        return Invitation(patient.id, token, url)
 
 
 async def signed_in_patient(settings: Settings, name: str, phone: str, reason: Reason) -> str:
