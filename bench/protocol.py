@@ -6,6 +6,10 @@ times after one warm-up pass (vocabularies load once per process), and prints th
 p95 and worst time per consultation with the transcript's length. Its natural limit, measured
 in the same run: reading and splitting the same transcripts (`parse_transcript`).
 
+It also prices the live draft (`signaling/live_draft.py`), which runs the writer over the
+whole transcript so far after every phrase: all those passes over the longest ACI-Bench
+consultation, and over the Russian challenge consultations read as one long call.
+
     python -m bench.protocol [--repeats 5] [--quick]
 """
 
@@ -17,6 +21,7 @@ import statistics
 import time
 from pathlib import Path
 
+from clinic.domain import Segment
 from protocol_writer.extract import extract_protocol
 from protocol_writer.transcripts import parse_transcript
 from tests.aci_bench import DATASET, encounters
@@ -33,6 +38,20 @@ def _transcripts(quick: bool) -> list[tuple[str, str, str]]:
     if DATASET.exists():
         found += [(e.encounter_id, e.transcript, "en") for e in encounters()]
     return found[:5] if quick else found
+
+
+def _live_passes(segments: list[Segment], language: str) -> dict[str, float]:
+    """A pass after each phrase, as during a call: what they cost together and the last."""
+    started = time.perf_counter()
+    for end in range(1, len(segments) + 1):
+        last = time.perf_counter()
+        extract_protocol(segments[:end], consultation_id="live", language=language)
+    done = time.perf_counter()
+    return {
+        "phrases": len(segments),
+        "all_passes_s": round(done - started, 3),
+        "last_pass_ms": round((done - last) * 1000, 1),
+    }
 
 
 def _percentile(values: list[float], share: float) -> float:
@@ -59,9 +78,19 @@ def main(argv: list[str] | None = None) -> None:
             extract_protocol(segments, consultation_id=case, language=language)
             took.append(time.perf_counter() - started)
             parsing.append(parsed - started)
+    longest = max((c for c in cases if c[2] == "en"), key=lambda c: len(parse_transcript(c[1])))
+    challenge = sorted((TESTS / "challenge").glob("ru*.txt"))[: 3 if args.quick else None]
+    russian = [s for path in challenge for s in parse_transcript(path.read_text("utf-8"))]
+    live = {
+        f"longest_english ({longest[0]})": _live_passes(parse_transcript(longest[1]), "en"),
+        f"russian_challenge_as_one_call ({len(challenge)} consultations)": _live_passes(
+            russian, "ru"
+        ),
+    }
     print(
         json.dumps(
             {
+                "live_draft": live,
                 "consultations": len(cases),
                 "runs": len(took),
                 "words_median": statistics.median(words),

@@ -104,6 +104,11 @@ def test_packet_bench_runs_quick(figures: dict[str, Any]) -> None:
 
 def test_protocol_bench_runs_quick(figures: dict[str, Any]) -> None:
     assert figures["consultations"] == 5 and figures["ms_p95"] > 0
+    english, russian = figures["live_draft"].values()
+    # A pass after each phrase: the last one reads the whole call, so they cost more together.
+    for passes in (english, russian):
+        assert passes["phrases"] > 1
+        assert passes["all_passes_s"] * 1000 >= passes["last_pass_ms"] > 0
 
 
 def test_turns_bench_runs_quick(figures: dict[str, Any]) -> None:
