@@ -43,9 +43,9 @@ class Dispatcher:
     async def stop(self) -> None:
         """Lets the delivery under way finish and records its outcome, then returns.
 
-        Cancelling it instead would interrupt a database call half-way, leaving its
-        connection checked out of a pool that is about to be disposed (so never closed), and
-        a message the operator took unrecorded until its lease ran out.
+        Cancelling it instead could interrupt a database call half-way, just before the
+        pool is disposed, and left a message the operator took unrecorded until its lease
+        ran out.
         """
         if self._task is None:
             return
