@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import hashlib
 import hmac
@@ -11,11 +10,8 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import aiohttp
-from aiohttp import web
-from aiohttp.test_utils import TestServer
 from pytest_aiohttp import AiohttpServer
 
-from clinic.domain import Role
 from harness.client import Party
 from harness.servers import postgres
 from tests.conftest import Platform, make_settings
@@ -113,39 +109,6 @@ async def test_readiness_reports_a_database_that_went_away(
     status, text = await get(f"{server.make_url('/')}readyz")
     assert status == 503 and "database unavailable" in text
     assert (await get(f"{server.make_url('/')}healthz"))[0] == 200
-
-
-async def test_a_stopping_server_closes_its_sockets_while_its_records_are_open(
-    tmp_path: Path, model_pool: ModelPool
-) -> None:
-    """At shutdown each open socket is closed first, before aiohttp waits out and cancels
-    what is left and the database closes: the page is told to go (a browser reconnects at
-    once) and the waiting patient's away mark is stored by then."""
-    settings = make_settings(tmp_path / "data")
-    app = create_app(settings, models=model_pool)
-    records = app[PLATFORM].records
-    seen: dict[str, object] = {}
-
-    async def after_the_apps_own_shutdown(app: web.Application) -> None:
-        for _ in range(100):  # the client hears of it on the same loop
-            if not party.sio.connected:
-                break
-            await asyncio.sleep(0.05)
-        seen["connected"] = party.sio.connected
-        ((consultation, _),) = await records.waiting()
-        seen["away_since"] = consultation.away_since
-
-    app.on_shutdown.append(after_the_apps_own_shutdown)
-    server = TestServer(app, host="127.0.0.1")
-    await server.start_server(shutdown_timeout=1)
-    patient = await records.add_patient("Анна Иванова", "+79990000000")
-    token = await app[PLATFORM].sign_in.open_session(Role.PATIENT, patient.id)
-    party = Party(str(server.make_url("/")), {"session": token})
-    await party.connect()
-    await party.call("queue.join", {"reason": "respiratory"})
-    await server.close()
-    assert seen["connected"] is False, "the socket was still open after the app's shutdown"
-    assert seen["away_since"] is not None
 
 
 def test_processes_starting_together_share_one_generated_secret(tmp_path: Path) -> None:

@@ -46,13 +46,9 @@ def create_app(settings: Settings, models: ModelPool | None = None) -> web.Appli
     app.cleanup_ctx.append(_running(watch))
 
     async def stop_socketio(app: web.Application) -> None:
-        # Every open socket is closed here, before aiohttp cancels what is left and the
-        # database closes: their disconnect handlers (a waiting patient's away mark) run
-        # while the records are open, and the pages reconnect at once (engine.io's close is
-        # not socket.io's "io server disconnect", after which a page would stay away).
-        if sio.eio.sockets:  # engine.io waits on one task per socket, and on none refuses
-            await sio.eio.disconnect()
-        # python-socketio asks for this before the web server shuts down.
+        # python-socketio asks for this before the web server shuts down. Open websockets
+        # still hold the shutdown until engine.io's ping timeout (~45 s) or aiohttp's
+        # shutdown_timeout, whichever comes first.
         await sio.shutdown()
 
     app.on_shutdown.append(stop_socketio)
