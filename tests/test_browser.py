@@ -162,8 +162,7 @@ async def test_the_page_keeps_its_place_across_a_server_restart(
     settings: Any, model_pool: ModelPool, browser: Any
 ) -> None:
     app = create_app(settings, models=model_pool)
-    # A short shutdown timeout, as nothing should be left to wait for: the app closes its
-    # sockets itself before aiohttp waits on them (web/app.py).
+    # A short shutdown: the browser's open websocket would hold the close ~45 s.
     server = TestServer(app, host="127.0.0.1")
     await server.start_server(shutdown_timeout=1)
     records = app[PLATFORM].records
