@@ -113,6 +113,15 @@ def speak16k(text: str, path: Path) -> float:
     return wav_seconds(path)
 
 
+def warm_kaldi(model: vosk.Model) -> vosk.KaldiRecognizer:
+    """A plain Vosk recogniser warmed on the pool's warm-up speech, as the platform's are."""
+    recognizer = vosk.KaldiRecognizer(model, 16000)
+    recognizer.SetWords(True)
+    recognizer.AcceptWaveform(warmup_pcm())
+    recognizer.FinalResult()  # no Reset() after it: see RecognizerPool.give_back
+    return recognizer
+
+
 def plain_vosk_cpu(paths: list[Path], model: vosk.Model | None = None, warm: bool = False) -> float:
     """CPU seconds plain Vosk takes to transcribe `paths` (not loading the model): with a
     new recogniser per file, or `warm`: one recogniser, first warmed on the pool's warm-up
@@ -120,12 +129,7 @@ def plain_vosk_cpu(paths: list[Path], model: vosk.Model | None = None, warm: boo
     if model is None:
         vosk.SetLogLevel(-1)
         model = vosk.Model(str(bundled_model_dir()))
-    kept = None
-    if warm:
-        kept = vosk.KaldiRecognizer(model, 16000)
-        kept.SetWords(True)
-        kept.AcceptWaveform(warmup_pcm())
-        kept.FinalResult()  # no Reset() after it: see RecognizerPool.give_back
+    kept = warm_kaldi(model) if warm else None
     start = time.process_time()
     for path in paths:
         recognizer = kept or vosk.KaldiRecognizer(model, 16000)
@@ -145,13 +149,7 @@ def plain_vosk_live_cpu(doctor: Path, patient: Path, consultations: int) -> floa
     pays that, so the platform's recognition threads are compared with this too."""
     vosk.SetLogLevel(-1)
     model = vosk.Model(str(bundled_model_dir()))
-    recognizers = []
-    for _ in range(2):
-        recognizer = vosk.KaldiRecognizer(model, 16000)
-        recognizer.SetWords(True)
-        recognizer.AcceptWaveform(warmup_pcm())
-        recognizer.FinalResult()
-        recognizers.append(recognizer)
+    recognizers = [warm_kaldi(model), warm_kaldi(model)]
     chunk = 16000 // 4
 
     def side(recognizer: vosk.KaldiRecognizer, path: Path) -> float:

@@ -44,6 +44,7 @@ from bench.consultations import (
     rss_mib,
     wait_pool_warm,
     wait_ready,
+    warm_kaldi,
     wav_seconds,
 )
 from bench.worker_capacity import (
@@ -61,7 +62,6 @@ from clinic.settings import Settings
 from harness.client import encode_opus
 from harness.servers import free_port
 from transcription.engine import bundled_model_dir
-from transcription.pool import warmup_pcm
 
 TELEMED = [sys.executable, "-m", "web.cli"]
 RATE = 16000
@@ -191,10 +191,7 @@ def plain_vosk(paths: list[str]) -> dict[str, float]:
         hear(recognizer, path)
         del recognizer
     new = time.process_time() - started
-    warm = vosk.KaldiRecognizer(model, RATE)
-    warm.SetWords(True)
-    warm.AcceptWaveform(warmup_pcm())
-    warm.FinalResult()  # no Reset() after it: see RecognizerPool.give_back
+    warm = warm_kaldi(model)
     started = time.process_time()
     for path in paths:
         hear(warm, path)

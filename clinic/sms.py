@@ -46,6 +46,11 @@ TEMPLATES: dict[str, dict[str, str]] = json.loads(
 SYSTEM = Principal(Role.OPERATOR, "sms-dispatcher", "SMS dispatcher")
 
 
+def without_link_secret(text: str) -> str:
+    """A message's text with each patient link's token left out (`/join/…`)."""
+    return re.sub(r"/join/[\w-]+", "/join/…", text)
+
+
 def render_sms(template: SmsTemplate, language: str, **values: str) -> str:
     """The template in the patient's language (English when there is none)."""
     return TEMPLATES.get(language, TEMPLATES["en"])[template].format(**values)
@@ -77,9 +82,10 @@ class DevelopmentSms:
     async def deliver(self, message_id: str, phone: str, text: str) -> str:
         # A sign-in code is shown (whoever runs it types it in); a link is not: logs travel
         # further than a terminal, and `telemed invite` prints the link to whoever asked.
-        shown = re.sub(r"/join/[\w-]+", "/join/…", text)
         log.warning(
-            "development_sms to=%s text=%r (set TELEMED_SMS_URL to send real SMS)", phone, shown
+            "development_sms to=%s text=%r (set TELEMED_SMS_URL to send real SMS)",
+            phone,
+            without_link_secret(text),
         )
         self.sent.append((phone, text))
         return f"development:{message_id}"

@@ -24,6 +24,7 @@ from clinic.messages.http import (
     PublishSlots,
 )
 from clinic.records import Records
+from clinic.sms import without_link_secret
 from clinic.tables import Consultation, Patient, Prescription
 from clinic.time import aware, now
 from web.api import Refusal, authenticated, json_error, known_patient, operator, permit
@@ -350,7 +351,7 @@ async def centre_decisions(request: web.Request) -> web.Response:
 def _redacted(text: str) -> str:
     """What an operator may read of a message: no sign-in link, no code. With both, an
     operator could sign in as the patient."""
-    return re.sub(r"\b\d{6}\b", "••••••", re.sub(r"/join/[\w-]+", "/join/…", text))
+    return re.sub(r"\b\d{6}\b", "••••••", without_link_secret(text))
 
 
 async def sms_log(request: web.Request) -> web.Response:
